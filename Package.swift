@@ -1,0 +1,75 @@
+// swift-tools-version:6.1
+// sipscript — a SIP user agent whose call logic is Lua 5.4. Layers and their rules: docs/architecture.md.
+import PackageDescription
+
+/// Settings every Swift target shares (Swift 6 language mode brings strict concurrency).
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "sipscript",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "sipscript", targets: ["sipscript"]),
+    .library(name: "SIPCore", targets: ["SIPCore"]),
+    .library(name: "SDP", targets: ["SDP"]),
+    .library(name: "RTPCore", targets: ["RTPCore"]),
+    .library(name: "SIPScript", targets: ["SIPScript"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+  ],
+  targets: [
+    // Lua 5.4 from Debian's liblua5.4-dev.
+    .systemLibrary(
+      name: "CLua",
+      pkgConfig: "lua5.4",
+      providers: [.apt(["liblua5.4-dev"])]
+    ),
+    // Lua's macros as functions, and every path that may longjmp (DESIGN §3).
+    .target(name: "CLuaShim", dependencies: ["CLua"]),
+    .target(
+      name: "SIPCore",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: swiftSettings
+    ),
+    .target(name: "SDP", swiftSettings: swiftSettings),
+    .target(name: "RTPCore", swiftSettings: swiftSettings),
+    .target(
+      name: "SIPScript",
+      dependencies: [
+        "SIPCore",
+        "CLuaShim",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "sipscript",
+      dependencies: [
+        "SIPScript",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    // The Swift side of scripts/bench (figures in docs/benchmarks.md).
+    .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
+    .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SIPScriptTests",
+      dependencies: ["SIPScript", .product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "CLITests", dependencies: ["sipscript"], swiftSettings: swiftSettings),
+  ]
+)

@@ -1,0 +1,2 @@
+// sipbench — the Swift side of scripts/bench.
+print("sipbench")

@@ -1,0 +1,3 @@
+import SIPScript
+
+print("sipscript")
