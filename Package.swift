@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "SIPCore", targets: ["SIPCore"]),
     .library(name: "SDP", targets: ["SDP"]),
     .library(name: "RTPCore", targets: ["RTPCore"]),
+    .library(name: "SIPProtocol", targets: ["SIPProtocol"]),
     .library(name: "SIPScript", targets: ["SIPScript"]),
   ],
   dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(name: "SDP", swiftSettings: swiftSettings),
+    .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
     .target(
       name: "SIPScript",
@@ -63,6 +65,8 @@ let package = Package(
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SIPProtocolTests", dependencies: ["SIPProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
     .testTarget(
