@@ -17,6 +17,7 @@ let package = Package(
     .library(name: "SDP", targets: ["SDP"]),
     .library(name: "RTPCore", targets: ["RTPCore"]),
     .library(name: "SIPProtocol", targets: ["SIPProtocol"]),
+    .library(name: "RTPMedia", targets: ["RTPMedia"]),
     .library(name: "SIPScript", targets: ["SIPScript"]),
   ],
   dependencies: [
@@ -43,6 +44,15 @@ let package = Package(
     .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
     .target(
+      name: "RTPMedia",
+      dependencies: [
+        "RTPCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "SIPScript",
       dependencies: [
         "SIPCore",
@@ -67,6 +77,16 @@ let package = Package(
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPProtocolTests", dependencies: ["SIPProtocol"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "RTPMediaTests",
+      dependencies: [
+        "RTPMedia",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
     .testTarget(
