@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "RTPCore", targets: ["RTPCore"]),
     .library(name: "SIPProtocol", targets: ["SIPProtocol"]),
     .library(name: "RTPMedia", targets: ["RTPMedia"]),
+    .library(name: "SIPTransport", targets: ["SIPTransport"]),
     .library(name: "SIPScript", targets: ["SIPScript"]),
   ],
   dependencies: [
@@ -43,6 +44,17 @@ let package = Package(
     .target(name: "SDP", swiftSettings: swiftSettings),
     .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
+    .target(
+      name: "SIPTransport",
+      dependencies: [
+        "SIPCore",
+        "SIPProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "RTPMedia",
       dependencies: [
@@ -77,6 +89,16 @@ let package = Package(
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPProtocolTests", dependencies: ["SIPProtocol"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SIPTransportTests",
+      dependencies: [
+        "SIPTransport",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "RTPMediaTests",
       dependencies: [
