@@ -131,6 +131,10 @@ extension SessionDescription {
     for listen in listens where !(0...65535).contains(listen.port) || (listen.range ?? 1) < 1 {
       throw SDPUsageError(description: "invalid port \(listen.port)/\(listen.range ?? 1)")
     }
+    for (index, listen) in listens.enumerated() where listen.port != 0 && media[index].formats.isEmpty {
+      // RFC 8866 §5.14: an active stream needs a format; only a port-0 line may have none.
+      throw SDPUsageError(description: "m= line \(index + 1) has no formats and cannot get port \(listen.port)")
+    }
     if let address {
       connection = Connection(address: address)
       if var origin {
