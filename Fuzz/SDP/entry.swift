@@ -38,7 +38,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   _ = try? offerer.processAnswer(offer)
 
   var copy = offer
-  _ = try? copy.replaceMediaListen(address: "192.0.2.9", offer.media.map { _ in MediaListen(address: "::1", port: 4) })
+  _ = try? copy.replaceMediaListen(
+    address: "192.0.2.9", offer.media.map { _ in MediaListen(address: "::1", port: 4) })
   guard (try? SessionDescription(parsing: copy.asString())) != nil else {
     fatalError("replaceMediaListen produced a description that does not parse")
   }

@@ -12,7 +12,9 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
   /// `a=fmtp` parameters, nil if none.
   public var formatParameters: String?
 
-  public init(name: String, clockRate: Int, channels: Int = 1, payloadType: Int, formatParameters: String? = nil) {
+  public init(
+    name: String, clockRate: Int, channels: Int = 1, payloadType: Int, formatParameters: String? = nil
+  ) {
     self.name = name
     self.clockRate = clockRate
     self.channels = channels
@@ -36,10 +38,14 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
 
   /// `a=rtpmap` for this codec (channels written only when not one).
   public var rtpMap: RTPMap {
-    RTPMap(payloadType: payloadType, encodingName: name, clockRate: clockRate, channels: channels == 1 ? nil : channels)
+    RTPMap(
+      payloadType: payloadType, encodingName: name, clockRate: clockRate,
+      channels: channels == 1 ? nil : channels)
   }
 
-  public var description: String { "\(payloadType) \(name)/\(clockRate)" + (channels == 1 ? "" : "/\(channels)") }
+  public var description: String {
+    "\(payloadType) \(name)/\(clockRate)" + (channels == 1 ? "" : "/\(channels)")
+  }
 
   /// RFC 3551 §6 table 4 and 5: the payload types that need no `a=rtpmap`.
   public static func staticPayloadType(_ payloadType: Int) -> Codec? {

@@ -41,10 +41,12 @@ public struct Connection: Sendable, Hashable, CustomStringConvertible {
     let addressType = String(fields[1])
     let parts = fields[2].split(separator: "/", omittingEmptySubsequences: false)
     guard let host = parts.first, !host.isEmpty else { return .failure("empty address") }
-    var connection = Connection(networkType: String(fields[0]), addressType: addressType, address: String(host))
+    var connection = Connection(
+      networkType: String(fields[0]), addressType: addressType, address: String(host))
     switch addressType.uppercased() {
     case "IP4":
-      guard SDPSyntax.isIPv4(host) || (SDPSyntax.isHostName(host) && !SDPSyntax.isDigits(host.prefix(1))) else {
+      guard SDPSyntax.isIPv4(host) || (SDPSyntax.isHostName(host) && !SDPSyntax.isDigits(host.prefix(1)))
+      else {
         return .failure("'\(host)' is not an IPv4 address or host name")
       }
       // RFC 8866 §5.7: IPv4 multicast carries a TTL, then an optional count.

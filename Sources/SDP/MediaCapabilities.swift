@@ -24,7 +24,8 @@ public struct MediaCapabilities: Sendable, Hashable {
 
   public init(
     codecs: [Codec] = [.pcmu, .pcma], telephoneEvent: TelephoneEventCapability? = TelephoneEventCapability(),
-    ptime: Int? = 20, maxptime: Int? = nil, protocols: [String] = ["RTP/AVP"], answerWithSingleCodec: Bool = true
+    ptime: Int? = 20, maxptime: Int? = nil, protocols: [String] = ["RTP/AVP"],
+    answerWithSingleCodec: Bool = true
   ) {
     self.codecs = codecs
     self.telephoneEvent = telephoneEvent
@@ -59,7 +60,9 @@ public struct TelephoneEventCapability: Sendable, Hashable {
   }
 
   var codec: Codec {
-    Codec(name: "telephone-event", clockRate: clockRate, payloadType: payloadType, formatParameters: events.description)
+    Codec(
+      name: "telephone-event", clockRate: clockRate, payloadType: payloadType,
+      formatParameters: events.description)
   }
 }
 

@@ -60,17 +60,55 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
 
   /// The codec a payload type stands for: its `a=rtpmap`, else RFC 3551's static table.
   public func codec(forPayloadType format: String) -> Codec? {
-    guard let payloadType = SDPSyntax.number(Substring(format), max: 127) else { return nil }
-    if let map = rtpMaps.first(where: { $0.payloadType == payloadType }) {
-      return Codec(
-        name: map.encodingName, clockRate: map.clockRate, channels: map.channels ?? 1, payloadType: payloadType,
-        formatParameters: formatParameters(format))
-    }
-    guard var codec = Codec.staticPayloadType(payloadType) else { return nil }
-    codec.formatParameters = formatParameters(format)
-    return codec
+    codecTable()[format]
   }
 
   /// The codecs of the `m=` line in its order, skipping formats that resolve to nothing.
-  public var codecs: [Codec] { field.isRTP ? formats.compactMap { codec(forPayloadType: $0) } : [] }
+  public var codecs: [Codec] {
+    guard field.isRTP else { return [] }
+    let table = codecTable()
+    return formats.compactMap { table[$0] }
+  }
+
+  /// Every payload type with an `a=rtpmap` or in the static table, resolved in one pass over the
+  /// lines (the first rtpmap and fmtp of a number win), so that long format lists stay linear.
+  func codecTable() -> [String: Codec] {
+    var maps: [Int: RTPMap] = [:]
+    var parameters: [String: String] = [:]
+    for line in lines {
+      guard let attribute = line.attribute, let value = attribute.value else { continue }
+      switch attribute.name.lowercased() {
+      case "rtpmap":
+        if let map = RTPMap(parsing: String(value)), maps[map.payloadType] == nil {
+          maps[map.payloadType] = map
+        }
+      case "fmtp":
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        if let format = parts.first.map(String.init), parameters[format] == nil {
+          parameters[format] = parts.count > 1 ? String(parts[1]) : ""
+        }
+      default:
+        break
+      }
+    }
+    var table: [String: Codec] = [:]
+    for format in formats {
+      guard table[format] == nil, let payloadType = SDPSyntax.number(Substring(format), max: 127) else {
+        continue
+      }
+      var codec: Codec
+      if let map = maps[payloadType] {
+        codec = Codec(
+          name: map.encodingName, clockRate: map.clockRate, channels: map.channels ?? 1,
+          payloadType: payloadType)
+      } else if let known = Codec.staticPayloadType(payloadType) {
+        codec = known
+      } else {
+        continue
+      }
+      codec.formatParameters = parameters[format]
+      table[format] = codec
+    }
+    return table
+  }
 }

@@ -21,7 +21,8 @@ extension OfferAnswer {
         let accepted = accept(offer: offer, media: index, local: local)
       else {
         description.media.append(
-          MediaDescription(MediaField(media: media.media, port: 0, proto: media.proto, formats: media.formats)))
+          MediaDescription(
+            MediaField(media: media.media, port: 0, proto: media.proto, formats: media.formats)))
         negotiated.append(.rejected(index, media.media))
         continue
       }
@@ -46,7 +47,8 @@ extension OfferAnswer {
     var events: TelephoneEvents?
     for offered in media.codecs {
       if offered.isTelephoneEvent {
-        guard telephoneEvent == nil, let ours = capabilities.telephoneEvent, ours.clockRate == offered.clockRate,
+        guard telephoneEvent == nil, let ours = capabilities.telephoneEvent,
+          ours.clockRate == offered.clockRate,
           let theirs = offered.formatParameters.map(TelephoneEvents.init(parsing:)) ?? .dtmf
         else { continue }
         // RFC 4733 §2.4.1: no fmtp means events 0-15; answer with what both support.
@@ -58,7 +60,8 @@ extension OfferAnswer {
       } else if let ours = capabilities.ourCodec(matching: offered) {
         if capabilities.answerWithSingleCodec && !common.isEmpty { continue }
         common.append(
-          NegotiatedCodec(codec: ours, sendPayloadType: offered.payloadType, receivePayloadType: offered.payloadType))
+          NegotiatedCodec(
+            codec: ours, sendPayloadType: offered.payloadType, receivePayloadType: offered.payloadType))
       }
     }
     guard !common.isEmpty else { return nil }

@@ -8,7 +8,9 @@ extension OfferAnswer {
   /// not offer (matched by name, clock rate and channels, so a renumbered codec is fine: we then
   /// send with the answer's number and receive with ours, RFC 3264 §6.1); an accepted stream with
   /// no audio codec. On error the pending offer stays, so a correct answer can still follow.
-  public mutating func processAnswer(_ answer: SessionDescription) throws(OfferAnswerError) -> [NegotiatedStream] {
+  public mutating func processAnswer(_ answer: SessionDescription) throws(OfferAnswerError)
+    -> [NegotiatedStream]
+  {
     guard let offer = pendingOffer else { throw OfferAnswerError(.noPendingOffer) }
     guard answer.media.count == offer.media.count else {
       throw OfferAnswerError(.mediaCountMismatch, "offer \(offer.media.count), answer \(answer.media.count)")
@@ -29,23 +31,26 @@ extension OfferAnswer {
     let ours = offer.media[index]
     let theirs = answer.media[index]
     guard ours.media.lowercased() == theirs.media.lowercased() else {
-      throw OfferAnswerError(.mediaTypeMismatch, media: index, "offered \(ours.media), answered \(theirs.media)")
+      throw OfferAnswerError(
+        .mediaTypeMismatch, media: index, "offered \(ours.media), answered \(theirs.media)")
     }
     if ours.port == 0 && theirs.port != 0 { throw OfferAnswerError(.acceptedDisabledStream, media: index) }
     guard ours.port != 0, theirs.port != 0 else { return .rejected(index, ours.media, localPort: ours.port) }
     guard ours.proto.uppercased() == theirs.proto.uppercased() else {
-      throw OfferAnswerError(.protocolMismatch, media: index, "offered \(ours.proto), answered \(theirs.proto)")
+      throw OfferAnswerError(
+        .protocolMismatch, media: index, "offered \(ours.proto), answered \(theirs.proto)")
     }
 
     var codecs: [NegotiatedCodec] = []
     var telephoneEvent: NegotiatedCodec?
     var events: TelephoneEvents?
     let offered = ours.codecs
+    let oursByFormat = ours.codecTable()
+    let theirsByFormat = theirs.codecTable()
     for format in theirs.formats {
       // A dynamic number without rtpmap in the answer can only mean the codec we offered under it.
       guard
-        let answered = theirs.codec(forPayloadType: format)
-          ?? (ours.formats.contains(format) ? ours.codec(forPayloadType: format) : nil),
+        let answered = theirsByFormat[format] ?? oursByFormat[format],
         let match = offered.first(where: { $0.matches(answered) })
       else {
         throw OfferAnswerError(.codecNotOffered, media: index, "format \(format)")

@@ -40,7 +40,8 @@ public struct OfferAnswer: Sendable {
   }
 
   public init(
-    capabilities: MediaCapabilities = .standard, address: String, sessionID: UInt64, sessionVersion: UInt64 = 0,
+    capabilities: MediaCapabilities = .standard, address: String, sessionID: UInt64,
+    sessionVersion: UInt64 = 0,
     username: String = "-"
   ) {
     self.capabilities = capabilities
@@ -58,7 +59,8 @@ public struct OfferAnswer: Sendable {
     for stream in streams {
       var codecs = capabilities.codecs
       if let telephoneEvent = capabilities.telephoneEvent { codecs.append(telephoneEvent.codec) }
-      description.media.append(audioSection(stream, proto: capabilities.protocols.first ?? "RTP/AVP", codecs: codecs))
+      description.media.append(
+        audioSection(stream, proto: capabilities.protocols.first ?? "RTP/AVP", codecs: codecs))
     }
     let offer = stamp(description)
     pendingOffer = offer
@@ -77,7 +79,8 @@ public struct OfferAnswer: Sendable {
 
   /// v=, o=, s=, c=, t= of our descriptions.
   func header() -> SessionDescription {
-    let origin = Origin(username: username, sessionID: sessionID, sessionVersion: sessionVersion, address: address)
+    let origin = Origin(
+      username: username, sessionID: sessionID, sessionVersion: sessionVersion, address: address)
     return SessionDescription(
       lines: [
         SDPLine("v", "0"), SDPLine("o", origin.description), SDPLine("s", "sipscript"),
@@ -90,10 +93,13 @@ public struct OfferAnswer: Sendable {
     _ stream: LocalStream, proto: String, codecs: [Codec], direction: MediaDirection? = nil
   ) -> MediaDescription {
     var section = MediaDescription(
-      MediaField(media: "audio", port: stream.port, proto: proto, formats: codecs.map { String($0.payloadType) }))
+      MediaField(
+        media: "audio", port: stream.port, proto: proto, formats: codecs.map { String($0.payloadType) }))
     for codec in codecs {
       section.appendAttribute("rtpmap", codec.rtpMap.description)
-      if let parameters = codec.formatParameters { section.appendAttribute("fmtp", "\(codec.payloadType) \(parameters)") }
+      if let parameters = codec.formatParameters {
+        section.appendAttribute("fmtp", "\(codec.payloadType) \(parameters)")
+      }
     }
     if let ptime = capabilities.ptime { section.appendAttribute("ptime", String(ptime)) }
     if let maxptime = capabilities.maxptime { section.appendAttribute("maxptime", String(maxptime)) }

@@ -27,6 +27,7 @@ public struct OfferAnswerError: Error, Hashable, Sendable, CustomStringConvertib
   }
 
   public var description: String {
-    (mediaIndex.map { "m= line \($0 + 1): " } ?? "") + kind.description + (detail.isEmpty ? "" : ": \(detail)")
+    (mediaIndex.map { "m= line \($0 + 1): " } ?? "") + kind.description
+      + (detail.isEmpty ? "" : ": \(detail)")
   }
 }

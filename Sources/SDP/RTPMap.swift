@@ -41,7 +41,8 @@ public struct RTPMap: Sendable, Hashable, CustomStringConvertible {
       channels = count
     }
     return .success(
-      RTPMap(payloadType: payloadType, encodingName: String(parts[0]), clockRate: clockRate, channels: channels))
+      RTPMap(
+        payloadType: payloadType, encodingName: String(parts[0]), clockRate: clockRate, channels: channels))
   }
 
   public var description: String {

@@ -13,7 +13,9 @@ extension SDPSection {
   /// All values of attribute `name` in order; a flag attribute (`a=sendonly`) gives "".
   public func attributeValues(_ name: String) -> [String] {
     lines.compactMap { line in
-      guard let attribute = line.attribute, attribute.name.lowercased() == name.lowercased() else { return nil }
+      guard let attribute = line.attribute, attribute.name.lowercased() == name.lowercased() else {
+        return nil
+      }
       return attribute.value.map(String.init) ?? ""
     }
   }
@@ -93,7 +95,9 @@ extension SDPSection {
 
 /// RFC 8866 §9: the order of lines at each level.
 enum SDPGrammar {
-  static let sessionOrder: [Character] = ["v", "o", "s", "i", "u", "e", "p", "c", "b", "t", "r", "z", "k", "a"]
+  static let sessionOrder: [Character] = [
+    "v", "o", "s", "i", "u", "e", "p", "c", "b", "t", "r", "z", "k", "a",
+  ]
   static let mediaOrder: [Character] = ["m", "i", "c", "b", "k", "a"]
   static let sessionRepeatable: Set<Character> = ["e", "p", "b", "t", "r", "a"]
   static let mediaRepeatable: Set<Character> = ["c", "b", "a"]

@@ -100,5 +100,7 @@ enum SDPSyntax {
 struct SyntaxProblem: Error, ExpressibleByStringInterpolation {
   let text: String
   init(stringLiteral value: String) { text = value }
-  init(stringInterpolation: DefaultStringInterpolation) { text = String(stringInterpolation: stringInterpolation) }
+  init(stringInterpolation: DefaultStringInterpolation) {
+    text = String(stringInterpolation: stringInterpolation)
+  }
 }

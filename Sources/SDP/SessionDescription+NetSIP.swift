@@ -94,7 +94,8 @@ extension SessionDescription {
   /// ```
   public init(global: SDPGlobal, media: [SDPMediaData]) throws(SDPParseError) {
     let originAddress = global.address ?? media.lazy.compactMap(\.address).first ?? "127.0.0.1"
-    let origin = Origin(sessionID: global.sessionID, sessionVersion: global.sessionVersion, address: originAddress)
+    let origin = Origin(
+      sessionID: global.sessionID, sessionVersion: global.sessionVersion, address: originAddress)
     var lines = ["v=0", "o=\(origin)", "s=\(global.sessionName)"]
     if let address = global.address { lines.append("c=\(Connection(address: address))") }
     lines.append("t=0 0")
@@ -104,7 +105,9 @@ extension SessionDescription {
         media: item.media, port: item.port, portCount: item.range > 1 ? item.range : nil, proto: item.proto,
         formats: item.formats)
       lines.append("m=\(field)")
-      if let address = item.address, address != global.address { lines.append("c=\(Connection(address: address))") }
+      if let address = item.address, address != global.address {
+        lines.append("c=\(Connection(address: address))")
+      }
       lines += item.lines.map(\.description)
     }
     try self.init(parsing: lines.joined(separator: "\r\n") + "\r\n")
@@ -124,7 +127,9 @@ extension SessionDescription {
   /// Net::SIP's `replace_media_listen`: new address and port for each stream, as when we allocate
   /// our own sockets. With `address`, the session `c=` (and `o=` address) changes too; a stream whose
   /// address equals the session's loses its own `c=`. The `o=` version goes up (RFC 3264 §8).
-  public mutating func replaceMediaListen(address: String? = nil, _ listens: [MediaListen]) throws(SDPUsageError) {
+  public mutating func replaceMediaListen(address: String? = nil, _ listens: [MediaListen])
+    throws(SDPUsageError)
+  {
     guard listens.count == media.count else {
       throw SDPUsageError(description: "\(listens.count) new listen addresses for \(media.count) m= lines")
     }
@@ -133,7 +138,8 @@ extension SessionDescription {
     }
     for (index, listen) in listens.enumerated() where listen.port != 0 && media[index].formats.isEmpty {
       // RFC 8866 §5.14: an active stream needs a format; only a port-0 line may have none.
-      throw SDPUsageError(description: "m= line \(index + 1) has no formats and cannot get port \(listen.port)")
+      throw SDPUsageError(
+        description: "m= line \(index + 1) has no formats and cannot get port \(listen.port)")
     }
     if let address {
       connection = Connection(address: address)

@@ -62,7 +62,9 @@ struct SDPParser {
   /// Turns one raw line into an ``SDPLine``, checking `<letter>=` and the text.
   func line(_ raw: RawLine) throws(SDPParseError) -> SDPLine {
     var end = raw.content.endIndex
-    while end > raw.content.startIndex, raw.content[end - 1] == 0x20 || raw.content[end - 1] == 0x09 { end -= 1 }
+    while end > raw.content.startIndex, raw.content[end - 1] == 0x20 || raw.content[end - 1] == 0x09 {
+      end -= 1
+    }
     let content = raw.content[raw.content.startIndex..<end]
     guard content.count >= 2, let first = content.first,
       (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first),
@@ -109,9 +111,12 @@ struct SDPParser {
         if media.isEmpty {
           try checkSessionComplete(session, sawTime: sawTime, at: raw)
         } else if let mediaRaw {
-          try checkConnection(media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
+          try checkConnection(
+            media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
         }
-        if case .failure(let reason) = MediaField.parse(line.value) { throw error(raw, .invalidMedia, reason.text) }
+        if case .failure(let reason) = MediaField.parse(line.value) {
+          throw error(raw, .invalidMedia, reason.text)
+        }
         media.append(MediaDescription(mediaLine: line, lines: []))
         rank = 0
         mediaHasConnection = false
@@ -119,13 +124,15 @@ struct SDPParser {
         continue
       }
       if media.isEmpty {
-        try checkOrder(line, raw, rank: &rank, order: SDPGrammar.sessionOrder, repeatable: SDPGrammar.sessionRepeatable)
+        try checkOrder(
+          line, raw, rank: &rank, order: SDPGrammar.sessionOrder, repeatable: SDPGrammar.sessionRepeatable)
         if line.type == "t" { sawTime = true }
         if line.type == "c" { sessionHasConnection = true }
         try checkSyntax(line, raw)
         session.append(line)
       } else {
-        try checkOrder(line, raw, rank: &rank, order: SDPGrammar.mediaOrder, repeatable: SDPGrammar.mediaRepeatable)
+        try checkOrder(
+          line, raw, rank: &rank, order: SDPGrammar.mediaOrder, repeatable: SDPGrammar.mediaRepeatable)
         if line.type == "c" { mediaHasConnection = true }
         try checkSyntax(line, raw)
         media[media.count - 1].lines.append(line)
@@ -134,11 +141,14 @@ struct SDPParser {
     if media.isEmpty {
       try checkSessionComplete(session, sawTime: sawTime, at: raws[lastContent])
     } else if let mediaRaw {
-      try checkConnection(media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
+      try checkConnection(
+        media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
     }
     var description = SessionDescription(lines: session, media: media)
     description.lineEnding = lineEnding
-    description.trailer = String(decoding: raws[(lastContent + 1)...].flatMap { Array($0.content) + Array($0.terminator.utf8) }, as: UTF8.self)
+    description.trailer = String(
+      decoding: raws[(lastContent + 1)...].flatMap { Array($0.content) + Array($0.terminator.utf8) },
+      as: UTF8.self)
     return description
   }
 
@@ -147,7 +157,14 @@ struct SDPParser {
   func checkOrder(
     _ line: SDPLine, _ raw: RawLine, rank: inout Int, order: [Character], repeatable: Set<Character>
   ) throws(SDPParseError) {
-    guard let position = order.firstIndex(of: line.type) else { return }
+    guard let position = order.firstIndex(of: line.type) else {
+      // A session-only line (v, o, s, u, e, p, t, r, z) inside a media description is misplaced,
+      // not unknown.
+      if order == SDPGrammar.mediaOrder && SDPGrammar.sessionOrder.contains(line.type) {
+        throw error(raw, .outOfOrder, "\(line.type)= belongs to the session level, before the first m=")
+      }
+      return
+    }
     if line.type == "v" && raw.number != 1 { throw error(raw, .duplicate, "v= must appear once, first") }
     if line.type == "r" && !(rank == position || order[max(rank, 0)] == "t") {
       throw error(raw, .outOfOrder, "r= must follow t=")
@@ -185,9 +202,13 @@ struct SDPParser {
   func checkSyntax(_ line: SDPLine, _ raw: RawLine) throws(SDPParseError) {
     switch line.type {
     case "o":
-      if case .failure(let reason) = Origin.parse(line.value) { throw error(raw, .invalidOrigin, reason.text) }
+      if case .failure(let reason) = Origin.parse(line.value) {
+        throw error(raw, .invalidOrigin, reason.text)
+      }
     case "c":
-      if case .failure(let reason) = Connection.parse(line.value) { throw error(raw, .invalidConnection, reason.text) }
+      if case .failure(let reason) = Connection.parse(line.value) {
+        throw error(raw, .invalidConnection, reason.text)
+      }
     case "b":
       // RFC 8866 §5.8: <bwtype>:<bandwidth>
       let parts = line.value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
@@ -226,7 +247,9 @@ struct SDPParser {
     case "fmtp":
       try need { SDPSyntax.fields($0).first.map { _ in nil } ?? "expected <format> <parameters>" }
     case "ptime", "maxptime":
-      try need { SDPSyntax.positiveDecimal(Substring($0)) == nil ? "not a positive number of milliseconds" : nil }
+      try need {
+        SDPSyntax.positiveDecimal(Substring($0)) == nil ? "not a positive number of milliseconds" : nil
+      }
     case "rtcp":
       try need {
         if case .failure(let reason) = RTCPAttribute.parse($0) { return reason.text }

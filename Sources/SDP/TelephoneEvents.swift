@@ -19,7 +19,9 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
     var codes = Set<Int>()
     for item in text.split(separator: ",", omittingEmptySubsequences: false) {
       let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-      guard bounds.count <= 2, let low = SDPSyntax.number(bounds[0].trimmingSpaces, max: 255) else { return nil }
+      guard bounds.count <= 2, let low = SDPSyntax.number(bounds[0].trimmingSpaces, max: 255) else {
+        return nil
+      }
       let high = bounds.count == 2 ? SDPSyntax.number(bounds[1].trimmingSpaces, max: 255) : low
       guard let high, low <= high else { return nil }
       codes.formUnion(low...high)

@@ -49,7 +49,8 @@ import Testing
   @Test func dynamicCodecMappedBothWays() throws {
     let l16 = Codec(name: "L16", clockRate: 8000, payloadType: 97)
     let result = answer(
-      try offer("m=audio 4000 RTP/AVP 112", "a=rtpmap:112 l16/8000"), capabilities: MediaCapabilities(codecs: [l16]))
+      try offer("m=audio 4000 RTP/AVP 112", "a=rtpmap:112 l16/8000"),
+      capabilities: MediaCapabilities(codecs: [l16]))
     #expect(result.description.media[0].formats == ["112"])
     let codec = try #require(result.streams[0].codec)
     #expect(codec.sendPayloadType == 112)
@@ -61,7 +62,8 @@ import Testing
 
   @Test func telephoneEventFmtpIntersected() throws {
     // 0-15 offered, 0-16 ours -> 0-15.
-    #expect(answer(try Fixture.sdp("baresip-offer.sdp")).description.media[0].formatParameters("101") == "0-15")
+    #expect(
+      answer(try Fixture.sdp("baresip-offer.sdp")).description.media[0].formatParameters("101") == "0-15")
     // 0-16 both.
     #expect(answer(try Fixture.sdp("pjsua-offer.sdp")).description.media[0].formatParameters("101") == "0-16")
     // No fmtp means 0-15 (RFC 4733 §2.4.1).
@@ -87,7 +89,8 @@ import Testing
     #expect(disjoint.streams[0].telephoneEvent == nil)
     var none = MediaCapabilities.standard
     none.telephoneEvent = nil
-    #expect(answer(try Fixture.sdp("baresip-offer.sdp"), capabilities: none).description.media[0].formats == ["0"])
+    #expect(
+      answer(try Fixture.sdp("baresip-offer.sdp"), capabilities: none).description.media[0].formats == ["0"])
   }
 
   @Test func ptimeOursWrittenTheirsRemembered() throws {
@@ -137,16 +140,20 @@ import Testing
   }
 
   @Test func ourHoldLimitsTheAnswer() throws {
-    let result = answer(try Fixture.sdp("baresip-offer.sdp"), streams: [LocalStream(port: 30000, direction: .sendonly)])
+    let result = answer(
+      try Fixture.sdp("baresip-offer.sdp"), streams: [LocalStream(port: 30000, direction: .sendonly)])
     #expect(result.description.media[0].direction == .sendonly)
-    let both = answer(try Fixture.sdp("asterisk-hold-reinvite.sdp"), streams: [LocalStream(port: 1, direction: .sendonly)])
+    let both = answer(
+      try Fixture.sdp("asterisk-hold-reinvite.sdp"), streams: [LocalStream(port: 1, direction: .sendonly)])
     #expect(both.streams[0].direction == .inactive)
   }
 
   @Test func videoRejectedInPlaceWithPortZero() throws {
     let result = answer(try Fixture.sdp("pjsua-offer.sdp"))
     #expect(result.description.media.count == 2)
-    #expect(result.description.media[1].field == MediaField(media: "video", port: 0, proto: "RTP/AVP", formats: ["97"]))
+    #expect(
+      result.description.media[1].field
+        == MediaField(media: "video", port: 0, proto: "RTP/AVP", formats: ["97"]))
     #expect(result.streams[1].isActive == false)
     #expect(result.streams[1].media == "video")
     #expect(result.description.media[0].port == 30000)
@@ -206,7 +213,8 @@ import Testing
   }
 
   @Test func ourRTCPPortIsWritten() throws {
-    let result = answer(try Fixture.sdp("baresip-offer.sdp"), streams: [LocalStream(port: 30000, rtcpPort: 30011)])
+    let result = answer(
+      try Fixture.sdp("baresip-offer.sdp"), streams: [LocalStream(port: 30000, rtcpPort: 30011)])
     #expect(result.description.media[0].rtcp == RTCPAttribute(port: 30011))
   }
 
@@ -216,7 +224,8 @@ import Testing
     let same = session.answer(to: try Fixture.sdp("baresip-offer.sdp"), streams: [LocalStream(port: 30000)])
     #expect(first.description.origin?.sessionVersion == "5")
     #expect(same.description == first.description)
-    let held = session.answer(to: try Fixture.sdp("asterisk-hold-reinvite.sdp"), streams: [LocalStream(port: 30000)])
+    let held = session.answer(
+      to: try Fixture.sdp("asterisk-hold-reinvite.sdp"), streams: [LocalStream(port: 30000)])
     #expect(held.description.origin?.sessionVersion == "6")
     #expect(held.description.origin?.sessionID == "77")
     #expect(session.remoteDescription == (try Fixture.sdp("asterisk-hold-reinvite.sdp")))

@@ -46,7 +46,10 @@ import Testing
     var sdp = try Fixture.sdp("pjsua-offer.sdp")
     try sdp.replaceMediaListen(
       address: "10.1.1.1",
-      [MediaListen(address: "10.1.1.1", port: 30000), MediaListen(address: "2001:db8::5", port: 30002, range: 2)])
+      [
+        MediaListen(address: "10.1.1.1", port: 30000),
+        MediaListen(address: "2001:db8::5", port: 30002, range: 2),
+      ])
     let reparsed = try SessionDescription(parsing: sdp.asString())
     let media = reparsed.getMedia()
     #expect(media.map(\.address) == ["10.1.1.1", "2001:db8::5"])
@@ -72,7 +75,9 @@ import Testing
 
   @Test func replaceMediaListenRefusesWrongCountOrPort() throws {
     var sdp = try Fixture.sdp("pjsua-offer.sdp")
-    #expect(throws: SDPUsageError.self) { try sdp.replaceMediaListen([MediaListen(address: "10.1.1.1", port: 1)]) }
+    #expect(throws: SDPUsageError.self) {
+      try sdp.replaceMediaListen([MediaListen(address: "10.1.1.1", port: 1)])
+    }
     #expect(throws: SDPUsageError.self) {
       try sdp.replaceMediaListen([
         MediaListen(address: "10.1.1.1", port: 70000), MediaListen(address: "10.1.1.1", port: 1),
@@ -105,7 +110,8 @@ import Testing
       try SessionDescription(global: SDPGlobal(), media: [SDPMediaData(port: 4000, formats: ["0"])])
     }
     #expect(throws: SDPParseError.self) {
-      try SessionDescription(global: SDPGlobal(address: "192.0.2.1"), media: [SDPMediaData(port: 4000, formats: ["x"])])
+      try SessionDescription(
+        global: SDPGlobal(address: "192.0.2.1"), media: [SDPMediaData(port: 4000, formats: ["x"])])
     }
   }
 }

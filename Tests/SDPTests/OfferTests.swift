@@ -61,7 +61,8 @@ import Testing
     #expect(session.servableStreams(in: try Fixture.sdp("pjsua-offer.sdp")) == [0])
     #expect(session.servableStreams(in: try Fixture.sdp("rtcp-attribute.sdp")) == [0, 1])
     let noCommon = try SessionDescription(
-      parsing: crlf("v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 9"))
+      parsing: crlf(
+        "v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0", "m=audio 4000 RTP/AVP 9"))
     #expect(session.servableStreams(in: noCommon).isEmpty)
   }
 }

@@ -82,13 +82,15 @@ import Testing
   @Test func nullAddressInAnswerStopsOurSending() throws {
     var session = offering()
     let held = try SessionDescription(
-      parsing: crlf("v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "c=IN IP4 0.0.0.0", "t=0 0", "m=audio 5000 RTP/AVP 0"))
+      parsing: crlf(
+        "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "c=IN IP4 0.0.0.0", "t=0 0", "m=audio 5000 RTP/AVP 0"))
     #expect(try session.processAnswer(held)[0].direction == .recvonly)
   }
 
   @Test func rtcpOfAnswer() throws {
     var session = offering()
-    let streams = try session.processAnswer(try answer("m=audio 5000 RTP/AVP 0", "a=rtcp:6000 IN IP6 2001:db8::9"))
+    let streams = try session.processAnswer(
+      try answer("m=audio 5000 RTP/AVP 0", "a=rtcp:6000 IN IP6 2001:db8::9"))
     #expect(streams[0].remoteRTCPPort == 6000)
     #expect(streams[0].remoteRTCPAddress == "2001:db8::9")
   }
@@ -158,9 +160,11 @@ import Testing
     let offerIn200 = uas.makeOffer([LocalStream(port: 40000)])
     // The caller (here a PJSUA-like agent preferring PCMA, telephone-event on 96) answers in the ACK.
     var caller = OfferAnswer(
-      capabilities: MediaCapabilities(codecs: [.pcma], telephoneEvent: TelephoneEventCapability(payloadType: 96)),
+      capabilities: MediaCapabilities(
+        codecs: [.pcma], telephoneEvent: TelephoneEventCapability(payloadType: 96)),
       address: "198.51.100.1", sessionID: 200)
-    let answerInACK = caller.answer(to: try SessionDescription(parsing: offerIn200.bytes), streams: [LocalStream(port: 5000)])
+    let answerInACK = caller.answer(
+      to: try SessionDescription(parsing: offerIn200.bytes), streams: [LocalStream(port: 5000)])
     let streams = try uas.processAnswer(try SessionDescription(parsing: answerInACK.description.bytes))
     #expect(streams[0].codec?.codec == .pcma)
     #expect(streams[0].remotePort == 5000)

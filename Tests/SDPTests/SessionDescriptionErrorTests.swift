@@ -20,7 +20,8 @@ import Testing
   }
 
   func expectError(
-    _ lines: [String], _ kind: SDPParseError.Kind, line: Int, sourceLocation: SourceLocation = #_sourceLocation
+    _ lines: [String], _ kind: SDPParseError.Kind, line: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
   ) {
     let found = error(lines.map { $0 + "\r\n" }.joined())
     #expect(found?.kind == kind, sourceLocation: sourceLocation)
@@ -84,6 +85,9 @@ import Testing
     var mediaLevel = Self.base
     mediaLevel.append("c=IN IP4 192.0.2.2")  // c= after a= in the media section
     expectError(mediaLevel, .outOfOrder, line: 8)
+    var sessionLineInMedia = Self.base
+    sessionLineInMedia.append("t=0 0")
+    expectError(sessionLineInMedia, .outOfOrder, line: 8)
     var repeatTime = Self.base
     repeatTime.insert("r=604800 3600 0", at: 3)  // r= without t=
     expectError(repeatTime, .outOfOrder, line: 4)
@@ -120,7 +124,8 @@ import Testing
   @Test func invalidConnection() {
     for bad in [
       "c=IN IP4", "c=IN IP4 192.0.2.300", "c=IN IP4 1.2.3", "c=IN IP4 233.252.0.1/256",
-      "c=IN IP4 233.252.0.1/127/0", "c=IN IP4 233.252.0.1/1/2/3", "c=IN IP6 2001:db8:::1", "c=IN IP6 FF15::1/3/2",
+      "c=IN IP4 233.252.0.1/127/0", "c=IN IP4 233.252.0.1/1/2/3", "c=IN IP6 2001:db8:::1",
+      "c=IN IP6 FF15::1/3/2",
       "c=IN IP6 1:2:3:4:5:6:7:8:9", "c=IN IP4 /127", "c=IN IP6 ff15::1/x",
     ] {
       expectError(replacing(3, with: bad), .invalidConnection, line: 4)

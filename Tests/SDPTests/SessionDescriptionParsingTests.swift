@@ -12,7 +12,8 @@ import Testing
 
   @Test func pjsuaOfferWithVideo() throws {
     let sdp = try Fixture.sdp("pjsua-offer.sdp")
-    #expect(sdp.origin == Origin(sessionID: "3912345678", sessionVersion: "3912345678", address: "192.168.1.20"))
+    #expect(
+      sdp.origin == Origin(sessionID: "3912345678", sessionVersion: "3912345678", address: "192.168.1.20"))
     #expect(sdp.sessionName == "pjmedia")
     #expect(sdp.media.count == 2)
     let audio = sdp.media[0]
@@ -20,8 +21,10 @@ import Testing
     #expect(audio.port == 4000)
     #expect(audio.proto == "RTP/AVP")
     #expect(audio.formats == ["96", "9", "8", "0", "97", "98", "3", "120", "101"])
-    #expect(audio.codec(forPayloadType: "101") == Codec(
-      name: "telephone-event", clockRate: 8000, payloadType: 101, formatParameters: "0-16"))
+    #expect(
+      audio.codec(forPayloadType: "101")
+        == Codec(
+          name: "telephone-event", clockRate: 8000, payloadType: 101, formatParameters: "0-16"))
     #expect(audio.codec(forPayloadType: "3")?.name == "GSM")
     #expect(audio.rtcp == RTCPAttribute(port: 4001, connection: Connection(address: "192.168.1.20")))
     #expect(audio.direction == .sendrecv)
@@ -45,11 +48,15 @@ import Testing
     #expect(sdp.origin?.addressType == "IP6")
     #expect(sdp.connection == Connection(addressType: "IP6", address: "2001:db8::10"))
     let audio = sdp.media[0]
-    #expect(audio.codec(forPayloadType: "96") == Codec(
-      name: "opus", clockRate: 48000, channels: 2, payloadType: 96, formatParameters: "useinbandfec=1"))
+    #expect(
+      audio.codec(forPayloadType: "96")
+        == Codec(
+          name: "opus", clockRate: 48000, channels: 2, payloadType: 96, formatParameters: "useinbandfec=1"))
     // pt 18 has an fmtp but no rtpmap: the static table gives G729.
-    #expect(audio.codec(forPayloadType: "18") == Codec(
-      name: "G729", clockRate: 8000, payloadType: 18, formatParameters: "annexb=yes"))
+    #expect(
+      audio.codec(forPayloadType: "18")
+        == Codec(
+          name: "G729", clockRate: 8000, payloadType: 18, formatParameters: "annexb=yes"))
     #expect(audio.codecs.filter(\.isTelephoneEvent).map(\.clockRate) == [48000, 16000, 8000])
     #expect(sdp.direction(forMedia: 0) == .sendrecv)
   }
@@ -129,9 +136,23 @@ import Testing
   }
 
   @Test func byteInputAndIPv6Forms() throws {
-    for address in ["::1", "2001:db8::10", "fe80::1:2:3:4", "::ffff:192.0.2.1", "1:2:3:4:5:6:7:8", "host.example"] {
-      let text = crlf("v=0", "o=- 1 1 IN IP6 ::1", "s=-", "c=IN IP6 \(address)", "t=0 0", "m=audio 4000 RTP/AVP 0")
+    for address in [
+      "::1", "2001:db8::10", "fe80::1:2:3:4", "::ffff:192.0.2.1", "1:2:3:4:5:6:7:8", "host.example",
+    ] {
+      let text = crlf(
+        "v=0", "o=- 1 1 IN IP6 ::1", "s=-", "c=IN IP6 \(address)", "t=0 0", "m=audio 4000 RTP/AVP 0")
       #expect(try SessionDescription(parsing: Array(text.utf8)).connection?.address == address)
     }
+  }
+
+  @Test func longFormatListResolvesInOnePass() throws {
+    // 128 formats with 128 rtpmaps repeated: resolving must not rescan the lines per format.
+    var lines = ["v=0", "o=- 1 1 IN IP4 192.0.2.1", "s=-", "c=IN IP4 192.0.2.1", "t=0 0"]
+    lines.append("m=audio 4000 RTP/AVP " + (0..<128).map(String.init).joined(separator: " "))
+    for _ in 0..<20 { lines += (96..<128).map { "a=rtpmap:\($0) x\($0)/8000" } }
+    let sdp = try SessionDescription(parsing: lines.map { $0 + "\r\n" }.joined())
+    let codecs = sdp.media[0].codecs
+    #expect(codecs.count == 24 + 32)  // static types known to RFC 3551 plus the 32 mapped
+    #expect(sdp.name2int("x127/8000") == 127)
   }
 }

@@ -12,7 +12,8 @@ import Testing
   }
 
   @Test func trailingBlankLinesAndMixedEndingsKept() throws {
-    let text = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\ns=- \t\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n\r\n  \n"
+    let text =
+      "v=0\r\no=- 1 1 IN IP4 192.0.2.1\ns=- \t\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n\r\n  \n"
     let sdp = try SessionDescription(parsing: text)
     #expect(sdp.asString() == text)
     #expect(sdp.sessionName == "-")
