@@ -67,6 +67,14 @@ public struct OfferAnswer: Sendable {
     return offer
   }
 
+  /// Records a description made elsewhere (a script's own `sdp`, Net::SIP's `sdp` parameter) as our
+  /// pending offer, so that ``processAnswer(_:)`` checks the answer against it. Sent as given:
+  /// its `o=` line is the caller's.
+  public mutating func useOffer(_ description: SessionDescription) {
+    localDescription = description
+    pendingOffer = description
+  }
+
   /// Which `m=` lines of an offer we would accept, given free streams: audio over a protocol we
   /// serve, not disabled, with a common codec. Lets the caller allocate that many ports first.
   public func servableStreams(in offer: SessionDescription) -> [Int] {

@@ -154,6 +154,17 @@ import Testing
     #expect(found?.description == "m= line 1: answer uses a codec we did not offer: format 18")
   }
 
+  @Test func answerToAnOfferMadeElsewhere() throws {
+    var session = OfferAnswer(address: "192.0.2.10", sessionID: 1)
+    session.useOffer(try Fixture.sdp("baresip-offer.sdp"))
+    let streams = try session.processAnswer(try answer("m=audio 5000 RTP/AVP 9", "a=sendonly"))
+    #expect(streams[0].codec?.codec.name == "G722")  // not in our capabilities, but in that offer
+    #expect(streams[0].localPort == 10586)
+    #expect(streams[0].direction == .recvonly)
+    session.useOffer(try Fixture.sdp("baresip-offer.sdp"))
+    #expect(error(&session, try answer("m=audio 5000 RTP/AVP 18"))?.kind == .codecNotOffered)
+  }
+
   /// INVITE without SDP: we (UAS) put our offer in the 200 OK; the answer arrives in the ACK.
   @Test func lateOfferFlow() throws {
     var uas = OfferAnswer(address: "192.0.2.10", sessionID: 100)
