@@ -109,7 +109,8 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SDPTests", dependencies: ["SDP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPScriptTests",

@@ -1,0 +1,114 @@
+// One m= section (RFC 8866 §5.14).
+
+/// A media description: the `m=` line and the lines after it up to the next `m=`.
+public struct MediaDescription: SDPSection, Sendable, Hashable {
+  /// The `m=` line itself, kept as text so an unmodified description re-serializes exactly.
+  var mediaLine: SDPLine
+  /// The lines after `m=` (`i=`, `c=`, `b=`, `k=`, `a=`, unknown types) in order.
+  public var lines: [SDPLine]
+
+  public init(_ field: MediaField, lines: [SDPLine] = []) {
+    self.mediaLine = SDPLine("m", field.description)
+    self.lines = lines
+  }
+
+  init(mediaLine: SDPLine, lines: [SDPLine]) {
+    self.mediaLine = mediaLine
+    self.lines = lines
+  }
+
+  /// The `m=` line's fields. Setting it rewrites the line in canonical form.
+  public var field: MediaField {
+    get {
+      // The parser validated the line; a hand-made line that does not parse reads as empty.
+      MediaField(parsing: mediaLine.value) ?? MediaField(media: "", port: 0, proto: "", formats: [])
+    }
+    set {
+      mediaLine.value = newValue.description
+    }
+  }
+
+  public var media: String { field.media }
+  public var port: Int {
+    get { field.port }
+    set { field.port = newValue }
+  }
+  public var proto: String { field.proto }
+  public var formats: [String] {
+    get { field.formats }
+    set { field.formats = newValue }
+  }
+
+  /// The `a=rtpmap` attributes that parse.
+  public var rtpMaps: [RTPMap] { attributeValues("rtpmap").compactMap { RTPMap(parsing: $0) } }
+
+  /// The `a=fmtp` parameters of a format (RFC 8866 §6.15), nil if none.
+  public func formatParameters(_ format: String) -> String? {
+    for value in attributeValues("fmtp") {
+      let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+      if parts.first.map(String.init) == format { return parts.count > 1 ? String(parts[1]) : "" }
+    }
+    return nil
+  }
+
+  /// `a=ptime` in milliseconds.
+  public var ptime: Double? { attribute("ptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) } }
+  /// `a=maxptime` in milliseconds.
+  public var maxptime: Double? { attribute("maxptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) } }
+  /// `a=rtcp` (RFC 3605).
+  public var rtcp: RTCPAttribute? { attribute("rtcp").flatMap { RTCPAttribute(parsing: $0) } }
+
+  /// The codec a payload type stands for: its `a=rtpmap`, else RFC 3551's static table.
+  public func codec(forPayloadType format: String) -> Codec? {
+    codecTable()[format]
+  }
+
+  /// The codecs of the `m=` line in its order, skipping formats that resolve to nothing.
+  public var codecs: [Codec] {
+    guard field.isRTP else { return [] }
+    let table = codecTable()
+    return formats.compactMap { table[$0] }
+  }
+
+  /// Every payload type with an `a=rtpmap` or in the static table, resolved in one pass over the
+  /// lines (the first rtpmap and fmtp of a number win), so that long format lists stay linear.
+  func codecTable() -> [String: Codec] {
+    var maps: [Int: RTPMap] = [:]
+    var parameters: [String: String] = [:]
+    for line in lines {
+      guard let attribute = line.attribute, let value = attribute.value else { continue }
+      switch attribute.name.lowercased() {
+      case "rtpmap":
+        if let map = RTPMap(parsing: String(value)), maps[map.payloadType] == nil {
+          maps[map.payloadType] = map
+        }
+      case "fmtp":
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        if let format = parts.first.map(String.init), parameters[format] == nil {
+          parameters[format] = parts.count > 1 ? String(parts[1]) : ""
+        }
+      default:
+        break
+      }
+    }
+    var table: [String: Codec] = [:]
+    for format in formats {
+      guard table[format] == nil, let payloadType = SDPSyntax.number(Substring(format), max: 127) else {
+        continue
+      }
+      var codec: Codec
+      if let map = maps[payloadType] {
+        codec = Codec(
+          name: map.encodingName, clockRate: map.clockRate, channels: map.channels ?? 1,
+          payloadType: payloadType)
+      } else if let known = Codec.staticPayloadType(payloadType) {
+        codec = known
+      } else {
+        continue
+      }
+      codec.formatParameters = parameters[format]
+      table[format] = codec
+    }
+    return table
+  }
+}

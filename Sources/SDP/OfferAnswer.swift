@@ -1,0 +1,149 @@
+// RFC 3264 offer/answer for one session, as a value: descriptions in, descriptions and outcomes out.
+
+/// The offer/answer state of one call (RFC 3264): our capabilities, our `o=` line, the last
+/// descriptions exchanged and what they negotiated. A value type without I/O; the SIP layer decides
+/// which message carries what.
+///
+/// ```swift
+/// var session = OfferAnswer(address: "192.0.2.10", sessionID: 4711)
+/// // UAC: offer in the INVITE, answer in the 200 OK
+/// let offer = session.makeOffer([LocalStream(port: 40000)])
+/// let streams = try session.processAnswer(answerFromPeer)
+/// // UAS: answer an INVITE's offer
+/// let answer = session.answer(to: offerFromPeer, streams: [LocalStream(port: 40002)])
+/// // Late offer: INVITE without SDP -> our offer in the 200 OK -> the answer in the ACK
+/// let lateOffer = session.makeOffer([LocalStream(port: 40004)])
+/// let lateStreams = try session.processAnswer(answerInAck)
+/// ```
+public struct OfferAnswer: Sendable {
+  public var capabilities: MediaCapabilities
+  /// Our media address, written in `o=` and `c=`.
+  public var address: String
+  /// RFC 8866 §5.2: stays the same for the whole session.
+  public let sessionID: String
+  public var username: String
+  /// The `o=` version of our latest description; goes up with every changed one (RFC 3264 §8).
+  public internal(set) var sessionVersion: String
+  /// The description we sent last (offer or answer).
+  public internal(set) var localDescription: SessionDescription?
+  /// The description the peer sent last.
+  public internal(set) var remoteDescription: SessionDescription?
+  /// Our offer waiting for its answer.
+  public internal(set) var pendingOffer: SessionDescription?
+  /// What the last completed exchange negotiated, one entry per `m=` line.
+  public internal(set) var streams: [NegotiatedStream] = []
+
+  /// The result of ``answer(to:streams:)``: the description to send and what it agrees to.
+  public struct Answer: Sendable, Hashable {
+    public var description: SessionDescription
+    public var streams: [NegotiatedStream]
+  }
+
+  public init(
+    capabilities: MediaCapabilities = .standard, address: String, sessionID: UInt64,
+    sessionVersion: UInt64 = 0,
+    username: String = "-"
+  ) {
+    self.capabilities = capabilities
+    self.address = address
+    self.sessionID = String(sessionID)
+    self.sessionVersion = String(sessionVersion)
+    self.username = username
+  }
+
+  /// Builds an offer with one audio stream per `LocalStream`: our codecs in preference order,
+  /// telephone-event, ptime, `a=rtcp` when asked, the direction (`.sendonly` holds the peer).
+  /// A re-offer that changes nothing keeps the `o=` version; any change increments it (RFC 3264 §8).
+  public mutating func makeOffer(_ streams: [LocalStream]) -> SessionDescription {
+    var description = header()
+    for stream in streams {
+      var codecs = capabilities.codecs
+      if let telephoneEvent = capabilities.telephoneEvent { codecs.append(telephoneEvent.codec) }
+      description.media.append(
+        audioSection(stream, proto: capabilities.protocols.first ?? "RTP/AVP", codecs: codecs))
+    }
+    let offer = stamp(description)
+    pendingOffer = offer
+    return offer
+  }
+
+  /// Records a description made elsewhere (a script's own `sdp`, Net::SIP's `sdp` parameter) as our
+  /// pending offer, so that ``processAnswer(_:)`` checks the answer against it. Sent as given:
+  /// its `o=` line is the caller's.
+  public mutating func useOffer(_ description: SessionDescription) {
+    localDescription = description
+    pendingOffer = description
+  }
+
+  /// Which `m=` lines of an offer we would accept, given free streams: audio over a protocol we
+  /// serve, not disabled, with a common codec. Lets the caller allocate that many ports first.
+  public func servableStreams(in offer: SessionDescription) -> [Int] {
+    offer.media.indices.filter { index in
+      let media = offer.media[index]
+      return media.port != 0 && capabilities.serves(media)
+        && media.codecs.contains { !$0.isTelephoneEvent && capabilities.ourCodec(matching: $0) != nil }
+    }
+  }
+
+  /// v=, o=, s=, c=, t= of our descriptions.
+  func header() -> SessionDescription {
+    let origin = Origin(
+      username: username, sessionID: sessionID, sessionVersion: sessionVersion, address: address)
+    return SessionDescription(
+      lines: [
+        SDPLine("v", "0"), SDPLine("o", origin.description), SDPLine("s", "sipscript"),
+        SDPLine("c", Connection(address: address).description), SDPLine("t", "0 0"),
+      ], media: [])
+  }
+
+  /// An `m=audio` section listing `codecs` with our attributes.
+  func audioSection(
+    _ stream: LocalStream, proto: String, codecs: [Codec], direction: MediaDirection? = nil
+  ) -> MediaDescription {
+    var section = MediaDescription(
+      MediaField(
+        media: "audio", port: stream.port, proto: proto, formats: codecs.map { String($0.payloadType) }))
+    for codec in codecs {
+      section.appendAttribute("rtpmap", codec.rtpMap.description)
+      if let parameters = codec.formatParameters {
+        section.appendAttribute("fmtp", "\(codec.payloadType) \(parameters)")
+      }
+    }
+    if let ptime = capabilities.ptime { section.appendAttribute("ptime", String(ptime)) }
+    if let maxptime = capabilities.maxptime { section.appendAttribute("maxptime", String(maxptime)) }
+    if let rtcpPort = stream.rtcpPort { section.appendAttribute("rtcp", String(rtcpPort)) }
+    section.appendAttribute((direction ?? stream.direction).rawValue)
+    return section
+  }
+
+  /// Gives a new description our `o=` version: the previous one if nothing else changed, else the
+  /// next (RFC 3264 §8: "the version ... MUST be incremented" for a changed description, and only then).
+  mutating func stamp(_ description: SessionDescription) -> SessionDescription {
+    if let previous = localDescription {
+      if previous.withVersion("0") == description.withVersion("0") { return previous }
+      sessionVersion = Origin.increment(sessionVersion)
+    }
+    let stamped = description.withVersion(sessionVersion)
+    localDescription = stamped
+    return stamped
+  }
+
+  /// The peer's direction for a stream, with RFC 2543 hold folded in: RFC 3264 §8.4, a `c=0.0.0.0`
+  /// means nothing is sent to that side, so it cannot receive.
+  static func effectiveDirection(of description: SessionDescription, media index: Int) -> MediaDirection {
+    let direction = description.direction(forMedia: index)
+    guard description.connection(forMedia: index)?.isNullAddress == true else { return direction }
+    return MediaDirection(sends: direction.sends, receives: false)
+  }
+
+  /// Where to send RTP and RTCP for a stream of `description`.
+  static func remoteTransport(
+    of description: SessionDescription, media index: Int
+  ) -> (address: String?, port: Int, rtcpAddress: String?, rtcpPort: Int?) {
+    let media = description.media[index]
+    let address = description.connection(forMedia: index)?.address
+    // RFC 3605 §2.1: a=rtcp's port, with its address or else the RTP one; default port + 1.
+    if let rtcp = media.rtcp { return (address, media.port, rtcp.connection?.address ?? address, rtcp.port) }
+    return (address, media.port, address, media.port == 0 ? nil : media.port + 1)
+  }
+}
