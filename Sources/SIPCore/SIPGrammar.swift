@@ -50,6 +50,17 @@ enum SIPGrammar {
     table[Int(byte)] & flag != 0
   }
 
+  /// `token` membership as a 128-bit mask test: no memory access, for the parser's hot loops.
+  @inline(__always) static func isTokenByte(_ b: UInt8) -> Bool {
+    if b < 64 { return (0x03ff_6ca2_0000_0000 as UInt64) >> UInt64(b) & 1 != 0 }
+    if b < 128 { return (0x47ff_ffff_87ff_fffe as UInt64) >> UInt64(b &- 64) & 1 != 0 }
+    return false
+  }
+
+  @inline(__always) static func isDigitByte(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+  @inline(__always) static func isAlphaByte(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
   @inline(__always) static func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
   /// SP, HTAB, CR or LF: what linear white space (LWS, RFC 3261 §25.1) is made of once a folded

@@ -122,31 +122,203 @@ enum SIPHeaderName: UInt8, CaseIterable, Sendable {
     }
   }
 
-  /// Names lowercased, grouped by length, for lookups that compare bytes without allocating.
-  static let byLength: [[(name: [UInt8], id: SIPHeaderName)]] = {
-    var table = [[(name: [UInt8], id: SIPHeaderName)]](repeating: [], count: 32)
-    for id in allCases where id != .unknown {
-      let bytes = Array(id.canonical.lowercased().utf8)
-      table[bytes.count].append((bytes, id))
-    }
-    return table
-  }()
-
-  /// Identifies a header name given as bytes (full or compact form, any case).
+  /// Identifies a header name given as bytes (full or compact form, any case), comparing
+  /// bytes against static strings: no allocation, no table lookups (the parser calls it per line).
   static func identify(_ name: UnsafeBufferPointer<UInt8>) -> SIPHeaderName {
     let count = name.count
-    if count == 1 { return fromCompact(name[0]) }
-    guard count < 32 else { return .unknown }
+    guard count > 0 else { return .unknown }
     let first = SIPGrammar.lowercased(name[0])
-    for candidate in byLength[count] where candidate.name[0] == first {
-      var equal = true
-      for i in 1..<count where SIPGrammar.lowercased(name[i]) != candidate.name[i] {
-        equal = false
-        break
+    switch count {
+    case 1: return fromCompact(name[0])
+    case 2:
+      switch first {
+      case UInt8(ascii: "t"):
+        if equalsLowercase(name, "to") { return .to }
+      default: break
       }
-      if equal { return candidate.id }
+    case 3:
+      switch first {
+      case UInt8(ascii: "v"):
+        if equalsLowercase(name, "via") { return .via }
+      default: break
+      }
+    case 4:
+      switch first {
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "cseq") { return .cseq }
+      case UInt8(ascii: "d"):
+        if equalsLowercase(name, "date") { return .date }
+      case UInt8(ascii: "f"):
+        if equalsLowercase(name, "from") { return .from }
+      case UInt8(ascii: "p"):
+        if equalsLowercase(name, "path") { return .path }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "rack") { return .rack }
+        if equalsLowercase(name, "rseq") { return .rseq }
+      default: break
+      }
+    case 5:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "allow") { return .allow }
+      case UInt8(ascii: "e"):
+        if equalsLowercase(name, "event") { return .event }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "route") { return .route }
+      default: break
+      }
+    case 6:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "accept") { return .accept }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "reason") { return .reason }
+      case UInt8(ascii: "s"):
+        if equalsLowercase(name, "server") { return .server }
+      default: break
+      }
+    case 7:
+      switch first {
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "call-id") { return .callID }
+        if equalsLowercase(name, "contact") { return .contact }
+      case UInt8(ascii: "e"):
+        if equalsLowercase(name, "expires") { return .expires }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "require") { return .require }
+      case UInt8(ascii: "s"):
+        if equalsLowercase(name, "subject") { return .subject }
+      case UInt8(ascii: "w"):
+        if equalsLowercase(name, "warning") { return .warning }
+      default: break
+      }
+    case 8:
+      switch first {
+      case UInt8(ascii: "i"):
+        if equalsLowercase(name, "identity") { return .identity }
+      case UInt8(ascii: "p"):
+        if equalsLowercase(name, "priority") { return .priority }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "refer-to") { return .referTo }
+        if equalsLowercase(name, "reply-to") { return .replyTo }
+      default: break
+      }
+    case 9:
+      switch first {
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "call-info") { return .callInfo }
+      case UInt8(ascii: "s"):
+        if equalsLowercase(name, "supported") { return .supported }
+      case UInt8(ascii: "t"):
+        if equalsLowercase(name, "timestamp") { return .timestamp }
+      default: break
+      }
+    case 10:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "alert-info") { return .alertInfo }
+      case UInt8(ascii: "e"):
+        if equalsLowercase(name, "error-info") { return .errorInfo }
+      case UInt8(ascii: "u"):
+        if equalsLowercase(name, "user-agent") { return .userAgent }
+      default: break
+      }
+    case 11:
+      switch first {
+      case UInt8(ascii: "i"):
+        if equalsLowercase(name, "in-reply-to") { return .inReplyTo }
+      case UInt8(ascii: "m"):
+        if equalsLowercase(name, "min-expires") { return .minExpires }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "referred-by") { return .referredBy }
+        if equalsLowercase(name, "retry-after") { return .retryAfter }
+      case UInt8(ascii: "u"):
+        if equalsLowercase(name, "unsupported") { return .unsupported }
+      default: break
+      }
+    case 12:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "allow-events") { return .allowEvents }
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "content-type") { return .contentType }
+      case UInt8(ascii: "m"):
+        if equalsLowercase(name, "max-forwards") { return .maxForwards }
+        if equalsLowercase(name, "mime-version") { return .mimeVersion }
+      case UInt8(ascii: "o"):
+        if equalsLowercase(name, "organization") { return .organization }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "record-route") { return .recordRoute }
+      default: break
+      }
+    case 13:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "authorization") { return .authorization }
+      case UInt8(ascii: "i"):
+        if equalsLowercase(name, "identity-info") { return .identityInfo }
+      case UInt8(ascii: "p"):
+        if equalsLowercase(name, "proxy-require") { return .proxyRequire }
+      case UInt8(ascii: "s"):
+        if equalsLowercase(name, "service-route") { return .serviceRoute }
+      default: break
+      }
+    case 14:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "accept-contact") { return .acceptContact }
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "content-length") { return .contentLength }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "reject-contact") { return .rejectContact }
+      default: break
+      }
+    case 15:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "accept-encoding") { return .acceptEncoding }
+        if equalsLowercase(name, "accept-language") { return .acceptLanguage }
+      case UInt8(ascii: "s"):
+        if equalsLowercase(name, "session-expires") { return .sessionExpires }
+      default: break
+      }
+    case 16:
+      switch first {
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "content-encoding") { return .contentEncoding }
+        if equalsLowercase(name, "content-language") { return .contentLanguage }
+      case UInt8(ascii: "w"):
+        if equalsLowercase(name, "www-authenticate") { return .wwwAuthenticate }
+      default: break
+      }
+    case 18:
+      switch first {
+      case UInt8(ascii: "p"):
+        if equalsLowercase(name, "proxy-authenticate") { return .proxyAuthenticate }
+      default: break
+      }
+    case 19:
+      switch first {
+      case UInt8(ascii: "a"):
+        if equalsLowercase(name, "authentication-info") { return .authenticationInfo }
+      case UInt8(ascii: "c"):
+        if equalsLowercase(name, "content-disposition") { return .contentDisposition }
+      case UInt8(ascii: "p"):
+        if equalsLowercase(name, "proxy-authorization") { return .proxyAuthorization }
+      case UInt8(ascii: "r"):
+        if equalsLowercase(name, "request-disposition") { return .requestDisposition }
+      default: break
+      }
+    default: break
     }
     return .unknown
+  }
+
+  /// Whether `name`, lowercased, equals `lower` (same length already checked by the caller).
+  @inline(__always) static func equalsLowercase(_ name: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+    let p = lower.utf8Start
+    for i in 1..<name.count where SIPGrammar.lowercased(name[i]) != p[i] { return false }
+    return true
   }
 
   static func identify(_ name: String) -> SIPHeaderName {

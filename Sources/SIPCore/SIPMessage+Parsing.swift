@@ -1,6 +1,14 @@
 // The datagram parser: start line, header lines, Content-Length and body (RFC 3261 §7, §18.3).
 // It validates what framing needs and nothing more; see SIPMessage+Validation.swift for the rest.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 extension SIPMessage {
   /// Bounds that keep parsing linear and memory-bounded on any input.
   public struct Limits: Sendable, Hashable {
@@ -88,9 +96,12 @@ extension SIPMessage {
 
     // Finds the next LF at or after `from`; returns (content end without CR, index after LF).
     @inline(__always) func nextLine(_ from: Int) throws(SIPParseError) -> (end: Int, next: Int) {
-      var j = from
       let limit = min(n, from + limits.maxLineLength + 2)
-      while j < limit, buffer[j] != 0x0A { j += 1 }
+      var j = limit
+      // memchr finds the LF with vector instructions: header values are never scanned byte by byte.
+      if limit > from, let base = buffer.baseAddress, let hit = memchr(base + from, 0x0A, limit - from) {
+        j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      }
       guard j < limit else {
         if j >= n {
           throw SIPParseError(line: line, reason: "header section is not ended by an empty line (RFC 3261 §7)")
@@ -141,7 +152,7 @@ extension SIPMessage {
         fields[fields.count - 1] = last
       } else {
         var j = i
-        while j < end, SIPGrammar.is(buffer[j], SIPGrammar.token) { j += 1 }
+        while j < end, SIPGrammar.isTokenByte(buffer[j]) { j += 1 }
         let nameEnd = j
         while j < end, buffer[j] == 0x20 || buffer[j] == 0x09 { j += 1 }
         guard nameEnd > i, j < end, buffer[j] == UInt8(ascii: ":") else {
@@ -176,7 +187,7 @@ extension SIPMessage {
         var digits = f.valueStart
         while digits < f.valueEnd, SIPGrammar.isLWS(buffer[digits]) { digits += 1 }
         var digitsEnd = digits
-        while digitsEnd < f.valueEnd, SIPGrammar.is(buffer[digitsEnd], SIPGrammar.digit) { digitsEnd += 1 }
+        while digitsEnd < f.valueEnd, SIPGrammar.isDigitByte(buffer[digitsEnd]) { digitsEnd += 1 }
         var rest = digitsEnd
         while rest < f.valueEnd, SIPGrammar.isLWS(buffer[rest]) { rest += 1 }
         guard rest == f.valueEnd,
@@ -213,12 +224,12 @@ extension SIPMessage {
       guard isSIPPrefix(r.lowerBound) else { return nil }
       var k = r.lowerBound + 4
       let major = k
-      while k < r.upperBound, SIPGrammar.is(buffer[k], SIPGrammar.digit) { k += 1 }
+      while k < r.upperBound, SIPGrammar.isDigitByte(buffer[k]) { k += 1 }
       guard k > major, k < r.upperBound, buffer[k] == UInt8(ascii: ".") else { return nil }
       let majorRange = major..<k
       k += 1
       let minor = k
-      while k < r.upperBound, SIPGrammar.is(buffer[k], SIPGrammar.digit) { k += 1 }
+      while k < r.upperBound, SIPGrammar.isDigitByte(buffer[k]) { k += 1 }
       guard k > minor, k == r.upperBound else { return nil }
       let majorValue = SIPGrammar.decimal(UnsafeBufferPointer(rebasing: buffer[majorRange]), limit: 1000)
       let minorValue = SIPGrammar.decimal(UnsafeBufferPointer(rebasing: buffer[minor..<k]), limit: 1000)
@@ -239,7 +250,7 @@ extension SIPMessage {
       }
       let codeStart = sp1 + 1
       guard sp1 < e, codeStart + 3 <= e,
-        (codeStart..<(codeStart + 3)).allSatisfy({ SIPGrammar.is(buffer[$0], SIPGrammar.digit) }),
+        (codeStart..<(codeStart + 3)).allSatisfy({ SIPGrammar.isDigitByte(buffer[$0]) }),
         codeStart + 3 == e || buffer[codeStart + 3] == 0x20
       else {
         throw SIPParseError(line: line, reason: "Status-Code must be three digits (RFC 3261 §25.1, RFC 4475 §3.1.2.19)")
@@ -263,16 +274,16 @@ extension SIPMessage {
       throw SIPParseError(
         line: line, reason: "Request-Line must be Method SP Request-URI SP SIP-Version (RFC 3261 §25.1)")
     }
-    for k in s..<sp1 where !SIPGrammar.is(buffer[k], SIPGrammar.token) {
+    for k in s..<sp1 where !SIPGrammar.isTokenByte(buffer[k]) {
       throw SIPParseError(line: line, reason: "Method must be a token (RFC 3261 §25.1)")
     }
     // Request-URI = SIP-URI / SIPS-URI / absoluteURI: it starts with a scheme; LWS, '<' and '>'
     // never appear in it (RFC 4475 §3.1.2.7, §3.1.2.8).
     var k = sp1 + 1
-    guard SIPGrammar.is(buffer[k], SIPGrammar.alpha) else {
+    guard SIPGrammar.isAlphaByte(buffer[k]) else {
       throw SIPParseError(line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
     }
-    while k < sp2, SIPGrammar.is(buffer[k], SIPGrammar.schemeChar) { k += 1 }
+    while k < sp2, (SIPGrammar.isAlphaByte(buffer[k]) || SIPGrammar.isDigitByte(buffer[k]) || buffer[k] == 0x2B || buffer[k] == 0x2D || buffer[k] == 0x2E) { k += 1 }
     guard k < sp2, buffer[k] == UInt8(ascii: ":") else {
       throw SIPParseError(line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
     }
