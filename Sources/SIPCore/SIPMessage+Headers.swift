@@ -145,7 +145,9 @@ extension SIPMessage {
   /// The whole value of each line of a header, commas not split, in order.
   public func headerLines(_ name: String) -> [String] {
     let key = HeaderKey(name)
-    return fields.filter { matches($0, key) }.map { valueString($0.valueStart..<$0.valueEnd, folded: $0.folded) }
+    return fields.filter { matches($0, key) }.map {
+      valueString($0.valueStart..<$0.valueEnd, folded: $0.folded)
+    }
   }
 
   /// Whether at least one line of the header is present.
@@ -156,7 +158,9 @@ extension SIPMessage {
 
   /// Every header line in order: the name as written and the whole value (folding as one SP).
   public var headers: [(name: String, value: String)] {
-    fields.map { (string($0.lineStart..<$0.nameEnd), valueString($0.valueStart..<$0.valueEnd, folded: $0.folded)) }
+    fields.map {
+      (string($0.lineStart..<$0.nameEnd), valueString($0.valueStart..<$0.valueEnd, folded: $0.folded))
+    }
   }
 
   // MARK: - Mutation
@@ -165,7 +169,9 @@ extension SIPMessage {
   mutating func makeField(_ name: String, _ value: String) -> Field {
     var nameBytes = Array(name.utf8)
     if nameBytes.isEmpty { nameBytes = Array("X".utf8) }
-    for i in nameBytes.indices where !SIPGrammar.is(nameBytes[i], SIPGrammar.token) { nameBytes[i] = UInt8(ascii: "-") }
+    for i in nameBytes.indices where !SIPGrammar.is(nameBytes[i], SIPGrammar.token) {
+      nameBytes[i] = UInt8(ascii: "-")
+    }
     // A value never carries CR or LF: that would inject header lines.
     let valueBytes = value.utf8.map { $0 == 0x0D || $0 == 0x0A ? UInt8(0x20) : $0 }
     let start = bytes.count
@@ -178,7 +184,8 @@ extension SIPMessage {
     while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }
     let id = nameBytes.withUnsafeBufferPointer { SIPHeaderName.identify($0) }
     return Field(
-      lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count, id: id,
+      lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
+      id: id,
       folded: false)
   }
 

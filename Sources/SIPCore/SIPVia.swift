@@ -96,7 +96,8 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     var scanner = SIPScanner(text)
     scanner.skipLWS()
     guard let name = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
-      let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true), let transport = scanner.token()
+      let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
+      let transport = scanner.token()
     else {
       throw SIPParseError(reason: "Via must start with protocol-name/version/transport (RFC 3261 §20.42)")
     }
@@ -119,14 +120,21 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     scanner.skipLWS()
     guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected text in Via (RFC 3261 §20.42)") }
     if let received = via.parameters["received"] {
-      guard let received else { throw SIPParseError(reason: "Via received needs an address (RFC 3261 §20.42)") }
+      guard let received else {
+        throw SIPParseError(reason: "Via received needs an address (RFC 3261 §20.42)")
+      }
       var bytes = Array(received.utf8)[...]
-      if bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") { bytes = bytes.dropFirst().dropLast() }
+      if bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") {
+        bytes = bytes.dropFirst().dropLast()
+      }
       guard SIPURI.isIPv4Address(bytes) || SIPURI.isIPv6Address(bytes) else {
-        throw SIPParseError(reason: "Via received must be an IPv4 or IPv6 address (RFC 3261 §20.42, RFC 5118 §4.5)")
+        throw SIPParseError(
+          reason: "Via received must be an IPv4 or IPv6 address (RFC 3261 §20.42, RFC 5118 §4.5)")
       }
     }
-    if let rport = via.parameters["rport"], let value = rport, SIPGrammar.decimal(value.utf8, limit: 65535) == nil {
+    if let rport = via.parameters["rport"], let value = rport,
+      SIPGrammar.decimal(value.utf8, limit: 65535) == nil
+    {
       throw SIPParseError(reason: "Via rport must be empty or a port number (RFC 3581 §3)")
     }
     if let ttl = via.parameters["ttl"], ttl.flatMap({ SIPGrammar.decimal($0.utf8, limit: 255) }) == nil {
