@@ -62,6 +62,10 @@ extension SIPMessage {
     var start = whole.lowerBound
     var inQuotes = false
     var angle = false
+    // Via may end with a comment (RFC 2543 §6.40; RFC 3261 peers still send them), whose commas
+    // do not separate values. Elsewhere '(' may be a plain URI character, so it is not special.
+    let commentsAllowed = field.id == .via
+    var commentDepth = 0
     var i = whole.lowerBound
     func add(_ s: Int, _ e: Int) {
       var s = s
@@ -83,8 +87,11 @@ extension SIPMessage {
         case UInt8(ascii: "\""): inQuotes = true
         case UInt8(ascii: "<"): angle = true
         case UInt8(ascii: ">"): angle = false
+        case UInt8(ascii: "(") where commentsAllowed: commentDepth += 1
+        case UInt8(ascii: ")") where commentsAllowed: commentDepth = max(0, commentDepth - 1)
+        case UInt8(ascii: "\\") where commentDepth > 0: i += 1
         case UInt8(ascii: ","):
-          if !angle {
+          if !angle && commentDepth == 0 {
             add(start, i)
             start = i + 1
           }

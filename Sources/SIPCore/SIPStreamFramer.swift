@@ -15,8 +15,8 @@
 /// stream's framing is lost; every later `next()` throws the same error and the connection
 /// should be closed (after a 400 where one can still be sent, RFC 3261 §18.3).
 ///
-/// Not thread-safe: use it from the connection's event loop only.
-public struct SIPStreamFramer {
+/// A value type: one framer per connection, owned by whoever reads that connection.
+public struct SIPStreamFramer: Sendable {
   public let maxHeaderBytes: Int
   public let maxBodyBytes: Int
   var buffer: [UInt8] = []

@@ -91,7 +91,7 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Parses one via-parm (one element of the Via list). LWS is allowed around `/`, `:`, `;` and
-  /// `=` (RFC 4475 §3.1.1.1).
+  /// `=` (RFC 4475 §3.1.1.1); a trailing comment (RFC 2543) is accepted and ignored.
   public static func parse(_ text: String) throws(SIPParseError) -> SIPVia {
     var scanner = SIPScanner(text)
     scanner.skipLWS()
@@ -118,6 +118,11 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     }
     via.parameters = try SIPParameters.parseHeaderParameters(&scanner)
     scanner.skipLWS()
+    if scanner.peek == UInt8(ascii: "(") {
+      // A trailing comment (RFC 2543 §6.40) carries no protocol meaning: skipped.
+      try scanner.skipComment()
+      scanner.skipLWS()
+    }
     guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected text in Via (RFC 3261 §20.42)") }
     if let received = via.parameters["received"] {
       guard let received else {

@@ -133,3 +133,30 @@ struct HeaderValueTests {
     #expect(p.map(\.name) == ["Tag", "q"])
   }
 }
+
+@Suite("Comments")
+struct CommentTests {
+  @Test func viaCommentsDoNotSplitOrFail() throws {
+    let bytes = sip(
+      """
+      OPTIONS sip:a@example.com SIP/2.0
+      Via: SIP/2.0/UDP h1.example.com;branch=z9hG4bK1 (a comment, with (nested, commas) and \\) escapes), SIP/2.0/TCP h2.example.com;branch=z9hG4bK2
+      To: <sip:a@example.com>
+      From: <sip:b@example.com>;tag=1
+      Call-ID: c
+      CSeq: 1 OPTIONS
+      User-Agent: Phone/1.0 (build 7, beta) lib/2
+      Contact: <sip:x(y@example.com>, <sip:z@example.com>
+      Content-Length: 0
+
+
+      """)
+    let m = try SIPMessage.parse(bytes)
+    #expect(m.requestError() == nil)
+    #expect(m.vias.map(\.host) == ["h1.example.com", "h2.example.com"])
+    #expect(m.vias.first?.branch == "z9hG4bK1")
+    #expect(m.userAgent == "Phone/1.0 (build 7, beta) lib/2")
+    #expect(m.contacts.count == 2)  // '(' in a URI is not a comment
+    #expect(throws: SIPParseError.self) { try SIPVia.parse("SIP/2.0/UDP h (unterminated") }
+  }
+}
