@@ -195,15 +195,16 @@ extension SIPMessage {
         while digitsEnd < f.valueEnd, SIPGrammar.isDigitByte(buffer[digitsEnd]) { digitsEnd += 1 }
         var rest = digitsEnd
         while rest < f.valueEnd, SIPGrammar.isLWS(buffer[rest]) { rest += 1 }
-        guard rest == f.valueEnd,
-          let value = SIPGrammar.decimal(
-            UnsafeBufferPointer(rebasing: buffer[digits..<digitsEnd]), limit: UInt64(limits.maxBodyBytes))
+        // At most 10 digits keeps the sum far from overflow; the limit check follows.
+        var value = 0
+        for k in digits..<min(digitsEnd, digits + 10) { value = value &* 10 &+ Int(buffer[k] &- 0x30) }
+        guard rest == f.valueEnd, digitsEnd > digits, digitsEnd - digits <= 10, value <= limits.maxBodyBytes
         else {
           throw SIPParseError(
             line: contentLengthLine, header: "Content-Length",
             reason: "Content-Length must be 1*DIGIT no larger than \(limits.maxBodyBytes) (RFC 3261 §20.14)")
         }
-        contentLength = Int(value)
+        contentLength = value
       }
     }
     head.fields = fields
@@ -227,6 +228,13 @@ extension SIPMessage {
     // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; returns nil when malformed, else whether 2.0.
     func checkVersion(_ r: Range<Int>) -> Bool? {
       guard isSIPPrefix(r.lowerBound) else { return nil }
+      // Fast path for the one version in use.
+      if r.count == 7, buffer[r.lowerBound + 4] == UInt8(ascii: "2"),
+        buffer[r.lowerBound + 5] == UInt8(ascii: "."),
+        buffer[r.lowerBound + 6] == UInt8(ascii: "0")
+      {
+        return true
+      }
       var k = r.lowerBound + 4
       let major = k
       while k < r.upperBound, SIPGrammar.isDigitByte(buffer[k]) { k += 1 }
