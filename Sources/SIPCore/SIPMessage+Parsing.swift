@@ -195,10 +195,15 @@ extension SIPMessage {
         while digitsEnd < f.valueEnd, SIPGrammar.isDigitByte(buffer[digitsEnd]) { digitsEnd += 1 }
         var rest = digitsEnd
         while rest < f.valueEnd, SIPGrammar.isLWS(buffer[rest]) { rest += 1 }
+        var significant = digits  // leading zeros do not count towards the 10-digit bound
+        while significant + 1 < digitsEnd, buffer[significant] == UInt8(ascii: "0") { significant += 1 }
         // At most 10 digits keeps the sum far from overflow; the limit check follows.
         var value = 0
-        for k in digits..<min(digitsEnd, digits + 10) { value = value &* 10 &+ Int(buffer[k] &- 0x30) }
-        guard rest == f.valueEnd, digitsEnd > digits, digitsEnd - digits <= 10, value <= limits.maxBodyBytes
+        for k in significant..<min(digitsEnd, significant + 10) {
+          value = value &* 10 &+ Int(buffer[k] &- 0x30)
+        }
+        guard rest == f.valueEnd, digitsEnd > digits, digitsEnd - significant <= 10,
+          value <= limits.maxBodyBytes
         else {
           throw SIPParseError(
             line: contentLengthLine, header: "Content-Length",

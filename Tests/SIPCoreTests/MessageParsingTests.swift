@@ -179,6 +179,15 @@ struct MessageParsingTests {
     #expect(m.serialize() == Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8))
   }
 
+  @Test func contentLengthWithLeadingZerosAndLWS() throws {
+    let text = "SIP/2.0 200 OK\r\nContent-Length:  0000000000000000002 \r\n\r\nokEXTRA"
+    let m = try SIPMessage.parse(Array(text.utf8))
+    #expect(m.body == Array("ok".utf8))
+    #expect(m.contentLength == 2)
+    let folded = "SIP/2.0 200 OK\r\nContent-Length:\r\n 1\r\n\r\nx"
+    #expect(try SIPMessage.parse(Array(folded.utf8)).body == [UInt8(ascii: "x")])
+  }
+
   @Test func leadingCRLFsAreSkipped() throws {
     let m = try SIPMessage.parse(Array("\r\n\r\n".utf8) + basicInvite)
     #expect(m.method == "INVITE")
