@@ -61,8 +61,9 @@ public struct TransactionLayer: Sendable {
     case cancelTimer(TimerID)
     /// A new request, with the server transaction made for it.
     case request(SIPMessage, transaction: TransactionID, from: SIPEndpoint)
-    /// A response of a client transaction (2xx retransmissions included, RFC 6026).
-    case response(SIPMessage, transaction: TransactionID)
+    /// A response of a client transaction (2xx retransmissions included, RFC 6026), with the
+    /// transaction's request (the transaction may be gone by the time the action is performed).
+    case response(SIPMessage, transaction: TransactionID, request: SIPMessage)
     /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026 §8.9).
     case ack(SIPMessage, from: SIPEndpoint)
     /// A response that matched no transaction (RFC 3261 §18.1.2; the core may ACK a late 2xx).
@@ -103,6 +104,9 @@ public struct TransactionLayer: Sendable {
 
   /// The request that created a live transaction.
   public func request(of id: TransactionID) -> SIPMessage? { records[id]?.machine.request }
+
+  /// The last response a live server transaction sent.
+  public func lastResponse(of id: TransactionID) -> SIPMessage? { records[id]?.machine.lastResponse }
 
   /// The peer a live transaction talks to.
   public func peer(of id: TransactionID) -> SIPEndpoint? { records[id]?.peer }
@@ -267,7 +271,7 @@ public struct TransactionLayer: Sendable {
         if record.machine.isServer {
           out.append(.request(message, transaction: id, from: record.peer))
         } else {
-          out.append(.response(message, transaction: id))
+          out.append(.response(message, transaction: id, request: record.machine.request))
         }
       case .timeout:
         out.append(.timeout(id))
