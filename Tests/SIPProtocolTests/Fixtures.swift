@@ -19,6 +19,24 @@ enum Trace {
       """)
   }
 
+  /// The ACK for a non-2xx to ``invite(branch:cseq:toTag:)`` (same branch, RFC 3261 §17.1.1.3).
+  static func ack(branch: String = "z9hG4bK776asdhds", toTag: String = "a6c85cf", cseq: Int = 314159) throws
+    -> SIPMessage
+  {
+    try sip(
+      """
+      ACK sip:bob@biloxi.example.com SIP/2.0
+      Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=\(branch)
+      Max-Forwards: 70
+      To: Bob <sip:bob@biloxi.example.com>;tag=\(toTag)
+      From: Alice <sip:alice@atlanta.example.com>;tag=1928301774
+      Call-ID: a84b4c76e66710@pc33.atlanta.example.com
+      CSeq: \(cseq) ACK
+      Content-Length: 0
+
+      """)
+  }
+
   static func response(
     _ status: String, to request: SIPMessage, toTag: String? = "a6c85cf", contact: String? = "<sip:bob@192.0.2.4>",
     recordRoute: [String] = []
