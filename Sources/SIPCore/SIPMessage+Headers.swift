@@ -52,11 +52,12 @@ extension SIPMessage {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// The ranges of the values in one header line: one range, or one per comma-separated element
-  /// for list headers (commas inside quotes or `<>` do not separate; empty elements are dropped).
+  /// The ranges of the values in one header line: one range (possibly empty, `Subject:`), or one
+  /// per comma-separated element for list headers (commas inside quotes or `<>` do not separate;
+  /// empty elements are dropped, RFC 7230 §7 style).
   func valueRanges(_ field: Field, split: Bool) -> [Range<Int>] {
     let whole = field.valueStart..<field.valueEnd
-    guard split else { return whole.isEmpty ? [] : [whole] }
+    guard split else { return [whole] }
     var result: [Range<Int>] = []
     var start = whole.lowerBound
     var inQuotes = false

@@ -35,17 +35,14 @@ public struct SIPStreamFramer {
   /// Bytes received and not yet returned as messages.
   public var bufferedByteCount: Int { buffer.count - readIndex }
 
-  /// Adds bytes read from the stream. Input beyond what one message may hold is not kept: the
-  /// framer fails instead (reported by the next ``next()``).
+  /// Adds bytes read from the stream. Call ``next()`` until it answers nil after each append:
+  /// the framer keeps at most `2 × (maxHeaderBytes + maxBodyBytes)` bytes, and input beyond that
+  /// is not kept — the framer fails instead (reported by the next ``next()``).
   public mutating func append(_ bytes: some Collection<UInt8>) {
     guard failure == nil else { return }
-    if buffer.count - readIndex + bytes.count > maxHeaderBytes + maxBodyBytes + 4 {
-      // More than a whole message of the largest allowed size and its keep-alives: whatever
-      // `next()` would decide, the input cannot be kept.
-      if pending == nil || buffer.count - readIndex + bytes.count > 2 * (maxHeaderBytes + maxBodyBytes) + 8 {
-        fail(SIPParseError(reason: "more than \(maxHeaderBytes + maxBodyBytes) bytes buffered without a complete message"))
-        return
-      }
+    guard buffer.count - readIndex + bytes.count <= 2 * (maxHeaderBytes + maxBodyBytes) else {
+      fail(SIPParseError(reason: "more than \(2 * (maxHeaderBytes + maxBodyBytes)) bytes buffered"))
+      return
     }
     buffer.append(contentsOf: bytes)
   }

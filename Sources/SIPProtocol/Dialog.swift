@@ -162,7 +162,9 @@ public struct Dialog: Sendable {
     request.addHeader("To", to.description)
     request.addHeader("Call-ID", id.callID)
     request.addHeader("CSeq", SIPCSeq(number, method).description)
-    if Self.isTargetRefresh(method), let localContact { request.addHeader("Contact", localContact.description) }
+    if Self.isTargetRefresh(method), let localContact {
+      request.addHeader("Contact", localContact.description)
+    }
     if let contentType, !body.isEmpty { request.addHeader("Content-Type", contentType) }
     request.setBody(body)
     let next = routeSet.first?.uri ?? remoteTarget

@@ -11,7 +11,8 @@ enum TransactionKey: Hashable, Sendable {
   /// A server transaction of an RFC 2543 peer, whose branch lacks the magic cookie (§17.2.3):
   /// Request-URI, From tag, Call-ID, CSeq number, top Via and the method (ACK as INVITE). The To
   /// tag is checked apart, because an ACK carries the tag of our response and the INVITE none.
-  case legacy(requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
+  case legacy(
+    requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
 
   /// The method a server transaction is keyed by: ACK and CANCEL find the INVITE's (§17.2.3, §9.2).
   static func serverMethod(_ method: String) -> String { method == "ACK" ? "INVITE" : method }

@@ -120,7 +120,8 @@ public struct TransactionLayer: Sendable {
   public mutating func handle(_ event: Event) -> [Action] {
     switch event {
     case .received(let message, let source):
-      return message.isRequest ? receiveRequest(message, from: source) : receiveResponse(message, from: source)
+      return message.isRequest
+        ? receiveRequest(message, from: source) : receiveResponse(message, from: source)
     case .sendRequest(let request, let peer):
       return sendRequest(request, to: peer)
     case .sendResponse(let response, let id):
@@ -161,7 +162,8 @@ public struct TransactionLayer: Sendable {
     let reliable = source.isReliable
     let machine: Transaction =
       method == "INVITE"
-      ? .serverInvite(ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      ? .serverInvite(
+        ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .serverNonInvite(
         ServerNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
     let id = insert(Record(machine: machine, peer: source, key: key, mergeKey: MergeKey(request)))
@@ -208,7 +210,8 @@ public struct TransactionLayer: Sendable {
 
   mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint) -> [Action] {
     // RFC 3261 §17.1.3: top Via branch and CSeq method.
-    guard let key = TransactionKey.client(for: response), let id = index[key], records[id]?.machine.isServer == false
+    guard let key = TransactionKey.client(for: response), let id = index[key],
+      records[id]?.machine.isServer == false
     else {
       return [.strayResponse(response, from: source)]
     }
@@ -220,12 +223,15 @@ public struct TransactionLayer: Sendable {
       return [.discarded(request, reason: "a request needs a Via branch and a CSeq (RFC 3261 §8.1.1)")]
     }
     guard index[key] == nil else {
-      return [.discarded(request, reason: "a transaction with this branch and method exists (RFC 3261 §17.1.3)")]
+      return [
+        .discarded(request, reason: "a transaction with this branch and method exists (RFC 3261 §17.1.3)")
+      ]
     }
     let reliable = peer.isReliable
     let machine: Transaction =
       request.method == "INVITE"
-      ? .clientInvite(ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      ? .clientInvite(
+        ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .clientNonInvite(
         ClientNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
     let id = insert(Record(machine: machine, peer: peer, key: key))

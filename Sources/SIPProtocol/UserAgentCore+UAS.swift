@@ -16,7 +16,8 @@ extension UserAgentCore {
     if let dialogID, var dialog = dialogs[dialogID] {
       guard dialog.receive(request) == .accept else {
         // RFC 3261 §12.2.2: a CSeq lower than the last one is out of order.
-        let response = request.makeResponse(statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
+        let response = request.makeResponse(
+          statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
         return process(layer.handle(.sendResponse(response, transaction: id)))
       }
       dialogs[dialogID] = dialog
@@ -36,14 +37,16 @@ extension UserAgentCore {
   /// RFC 3261 §9.2: 200 for a CANCEL that matches an INVITE server transaction, and 487 for that
   /// INVITE unless it has its final response; 481 for a CANCEL that matches nothing.
   mutating func receiveCANCEL(_ cancel: SIPMessage, transaction id: TransactionID) -> [Action] {
-    guard let invite = layer.inviteTransaction(cancelledBy: cancel), let inviteRequest = layer.request(of: invite)
+    guard let invite = layer.inviteTransaction(cancelledBy: cancel),
+      let inviteRequest = layer.request(of: invite)
     else {
       let response = cancel.makeResponse(statusCode: 481, toTag: makeTag())
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
     // §9.2: the same To tag in the responses to the CANCEL and to the INVITE.
     let tag = layer.lastResponse(of: invite)?.to?.tag ?? makeTag()
-    var out = process(layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
+    var out = process(
+      layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
     if !layer.hasFinalResponse(invite) {
       out += sendResponse(inviteRequest.makeResponse(statusCode: 487, toTag: tag), transaction: invite)
       out.append(.cancelled(invite))

@@ -34,7 +34,8 @@ public struct UserAgentCore: Sendable {
     public var seed: UInt64
 
     public init(
-      transactions: TransactionLayer.Configuration = .init(), validator: RequestValidator = RequestValidator(),
+      transactions: TransactionLayer.Configuration = .init(),
+      validator: RequestValidator = RequestValidator(),
       via: SIPVia, maxDialogs: Int = 10_000, seed: UInt64 = 0
     ) {
       self.transactions = transactions
@@ -202,7 +203,8 @@ public struct UserAgentCore: Sendable {
       case .armTimer(let id, let after): out.append(.armTimer(id, after: after))
       case .cancelTimer(let id): out.append(.cancelTimer(id))
       case .request(let request, let id, _): out += receiveRequest(request, transaction: id)
-      case .response(let response, let id, let request): out += receiveResponse(response, to: request, transaction: id)
+      case .response(let response, let id, let request):
+        out += receiveResponse(response, to: request, transaction: id)
       case .ack(let ack, _): out += receiveACK(ack)
       case .strayResponse(let response, _): out += receiveStrayResponse(response)
       case .timeout(let id): out.append(.timeout(id))

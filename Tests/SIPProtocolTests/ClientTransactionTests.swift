@@ -39,7 +39,9 @@ import Testing
     #expect(timeoutTimes(clock) == [ms(6400)])
   }
 
-  @Test("A 1xx stops Timer A and B; a 486 is ACKed; its retransmissions get the same ACK; Timer D ends it at 32 s")
+  @Test(
+    "A 1xx stops Timer A and B; a 486 is ACKed; its retransmissions get the same ACK; Timer D ends it at 32 s"
+  )
   func inviteNon2xx() throws {
     var clock = VirtualClock(TransactionLayer())
     let invite = try Trace.invite()
@@ -172,7 +174,8 @@ import Testing
   func machineDirect() throws {
     var tx = ClientInviteTransaction(request: try Trace.invite(), reliable: false)
     let start = tx.handle(.start)
-    guard start.count == 3, case .send = start[0], case .arm(.A, let a) = start[1], case .arm(.B, let b) = start[2]
+    guard start.count == 3, case .send = start[0], case .arm(.A, let a) = start[1],
+      case .arm(.B, let b) = start[2]
     else {
       Issue.record("unexpected \(start)")
       return

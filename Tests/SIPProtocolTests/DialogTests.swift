@@ -13,7 +13,10 @@ import Testing
     let ringing = try Trace.response("180 Ringing", to: invite, recordRoute: recordRoutes)
     let dialog = try #require(Dialog(uacRequest: invite, response: ringing))
     #expect(dialog.state == .early)
-    #expect(dialog.id == DialogID(callID: "a84b4c76e66710@pc33.atlanta.example.com", localTag: "1928301774", remoteTag: "a6c85cf"))
+    #expect(
+      dialog.id
+        == DialogID(
+          callID: "a84b4c76e66710@pc33.atlanta.example.com", localTag: "1928301774", remoteTag: "a6c85cf"))
     #expect(dialog.routeSet.map(\.uri.host) == ["p1.atlanta.example.com", "p2.biloxi.example.com"])
     #expect(dialog.remoteTarget.description == "sip:bob@192.0.2.4")
     #expect(dialog.localSequence == 314159)
@@ -23,14 +26,18 @@ import Testing
   @Test("A response without a To tag makes no dialog")
   func noTag() throws {
     let invite = try Trace.invite()
-    #expect(Dialog(uacRequest: invite, response: try Trace.response("180 Ringing", to: invite, toTag: nil)) == nil)
+    #expect(
+      Dialog(uacRequest: invite, response: try Trace.response("180 Ringing", to: invite, toTag: nil)) == nil)
   }
 
   @Test("UAC: the 2xx confirms the early dialog and recomputes route set and target (§13.2.2.4)")
   func uacConfirm() throws {
     let invite = try Trace.invite()
-    var dialog = try #require(Dialog(uacRequest: invite, response: try Trace.response("180 Ringing", to: invite)))
-    dialog.confirm(with: try Trace.response("200 OK", to: invite, contact: "<sip:bob@192.0.2.99>", recordRoute: recordRoutes))
+    var dialog = try #require(
+      Dialog(uacRequest: invite, response: try Trace.response("180 Ringing", to: invite)))
+    dialog.confirm(
+      with: try Trace.response(
+        "200 OK", to: invite, contact: "<sip:bob@192.0.2.99>", recordRoute: recordRoutes))
     #expect(dialog.state == .confirmed)
     #expect(dialog.routeSet.count == 2)
     #expect(dialog.remoteTarget.host == "192.0.2.99")
@@ -53,11 +60,13 @@ import Testing
   func looseRouting() throws {
     let invite = try Trace.invite()
     var dialog = try #require(
-      Dialog(uacRequest: invite, response: try Trace.response("200 OK", to: invite, recordRoute: recordRoutes)))
+      Dialog(
+        uacRequest: invite, response: try Trace.response("200 OK", to: invite, recordRoute: recordRoutes)))
     let via = SIPVia(transport: "UDP", host: "pc33.atlanta.example.com", port: 5060, branch: "z9hG4bKbye")
     let (bye, peer) = dialog.makeRequest(method: "BYE", via: via)
     #expect(bye.startLineText == "BYE sip:bob@192.0.2.4 SIP/2.0")
-    #expect(bye.headerValues("Route") == ["<sip:p1.atlanta.example.com;lr>", "<sip:p2.biloxi.example.com;lr>"])
+    #expect(
+      bye.headerValues("Route") == ["<sip:p1.atlanta.example.com;lr>", "<sip:p2.biloxi.example.com;lr>"])
     #expect(bye.header("CSeq") == "314160 BYE")
     #expect(bye.from?.tag == "1928301774")
     #expect(bye.to?.tag == "a6c85cf")
@@ -73,9 +82,11 @@ import Testing
   @Test("Requests within: a strict router becomes the Request-URI, the target the last Route (§12.2.1.1)")
   func strictRouting() throws {
     let invite = try Trace.invite()
-    let ok = try Trace.response("200 OK", to: invite, recordRoute: ["<sip:p2.biloxi.example.com;lr>", "<sip:strict.example.com>"])
+    let ok = try Trace.response(
+      "200 OK", to: invite, recordRoute: ["<sip:p2.biloxi.example.com;lr>", "<sip:strict.example.com>"])
     var dialog = try #require(Dialog(uacRequest: invite, response: ok))
-    let (bye, peer) = dialog.makeRequest(method: "BYE", via: SIPVia(transport: "UDP", host: "h", branch: "z9hG4bKs"))
+    let (bye, peer) = dialog.makeRequest(
+      method: "BYE", via: SIPVia(transport: "UDP", host: "h", branch: "z9hG4bKs"))
     #expect(bye.requestURI == "sip:strict.example.com")
     #expect(bye.headerValues("Route") == ["<sip:p2.biloxi.example.com;lr>", "<sip:bob@192.0.2.4>"])
     #expect(peer.host == "strict.example.com")
@@ -84,7 +95,8 @@ import Testing
   @Test("Remote CSeq: a lower number is out of order (§12.2.2); re-INVITE refreshes the target")
   func remoteCSeq() throws {
     let invite = try Trace.invite()
-    var dialog = try #require(Dialog(uasRequest: invite, response: invite.makeResponse(statusCode: 200, toTag: "u")))
+    var dialog = try #require(
+      Dialog(uasRequest: invite, response: invite.makeResponse(statusCode: 200, toTag: "u")))
     let old = try sip(
       """
       BYE sip:bob@192.0.2.4 SIP/2.0

@@ -3,7 +3,9 @@ import SIPProtocol
 
 /// Messages of the call flows the tests replay (RFC 3665-style traces).
 enum Trace {
-  static func invite(branch: String = "z9hG4bK776asdhds", cseq: Int = 314159, toTag: String? = nil) throws -> SIPMessage {
+  static func invite(branch: String = "z9hG4bK776asdhds", cseq: Int = 314159, toTag: String? = nil) throws
+    -> SIPMessage
+  {
     try sip(
       """
       INVITE sip:bob@biloxi.example.com SIP/2.0
@@ -38,7 +40,8 @@ enum Trace {
   }
 
   static func response(
-    _ status: String, to request: SIPMessage, toTag: String? = "a6c85cf", contact: String? = "<sip:bob@192.0.2.4>",
+    _ status: String, to request: SIPMessage, toTag: String? = "a6c85cf",
+    contact: String? = "<sip:bob@192.0.2.4>",
     recordRoute: [String] = []
   ) throws -> SIPMessage {
     var lines = ["SIP/2.0 \(status)"]
@@ -53,7 +56,9 @@ enum Trace {
     return try sip(lines.joined(separator: "\n") + "\n\n")
   }
 
-  static func options(branch: String = "z9hG4bKopt1", maxForwards: Int = 70, uri: String = "sip:bob@biloxi.example.com")
+  static func options(
+    branch: String = "z9hG4bKopt1", maxForwards: Int = 70, uri: String = "sip:bob@biloxi.example.com"
+  )
     throws -> SIPMessage
   {
     try sip(

@@ -9,12 +9,17 @@ import Testing
     allowedMethods: ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"], supportedExtensions: ["timer"],
     acceptedBodyTypes: ["application/sdp"], localAddresses: ["biloxi.example.com"])
 
-  func response(_ text: String, _ context: RequestValidator.Context = .init(toTag: "t1")) throws -> SIPMessage? {
+  func response(_ text: String, _ context: RequestValidator.Context = .init(toTag: "t1")) throws
+    -> SIPMessage?
+  {
     if case .respond(let response) = validator.validate(try sip(text), context: context) { return response }
     return nil
   }
 
-  func request(method: String = "INVITE", uri: String = "sip:bob@biloxi.example.com", extra: String = "", maxForwards: Int = 70, toTag: String = "", version: String = "SIP/2.0", body: String = "")
+  func request(
+    method: String = "INVITE", uri: String = "sip:bob@biloxi.example.com", extra: String = "",
+    maxForwards: Int = 70, toTag: String = "", version: String = "SIP/2.0", body: String = ""
+  )
     -> String
   {
     """
@@ -85,7 +90,8 @@ import Testing
 
   @Test("483 for Max-Forwards 0 to someone else; OPTIONS with Max-Forwards 0 to us is answered")
   func maxForwards() throws {
-    #expect(try response(request(uri: "sip:carol@elsewhere.example.com", maxForwards: 0)).map(\.statusCode) == 483)
+    #expect(
+      try response(request(uri: "sip:carol@elsewhere.example.com", maxForwards: 0)).map(\.statusCode) == 483)
     let r = try #require(try response(request(method: "OPTIONS", maxForwards: 0)))
     #expect(r.statusCode == 200)
   }
@@ -93,7 +99,9 @@ import Testing
   @Test("481 for a request with a To tag that matches no dialog (§12.2.2)")
   func noDialog() throws {
     #expect(try response(request(method: "BYE", toTag: ";tag=gone")).map(\.statusCode) == 481)
-    #expect(try response(request(method: "BYE", toTag: ";tag=ok"), .init(toTag: "x", hasMatchingDialog: true)) == nil)
+    #expect(
+      try response(request(method: "BYE", toTag: ";tag=ok"), .init(toTag: "x", hasMatchingDialog: true))
+        == nil)
   }
 
   @Test("482 for a merged request (§8.2.2.2)")

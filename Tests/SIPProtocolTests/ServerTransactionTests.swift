@@ -5,7 +5,8 @@ import Testing
 
 /// RFC 3261 §17.2 and RFC 6026 §7.1, on the virtual clock through the transaction layer.
 @Suite struct ServerTransactionTests {
-  func times(_ clock: VirtualClock<TransactionLayer>, _ match: (TransactionLayer.Action) -> Bool) -> [Micros] {
+  func times(_ clock: VirtualClock<TransactionLayer>, _ match: (TransactionLayer.Action) -> Bool) -> [Micros]
+  {
     clock.log.filter { match($0.action) }.map(\.at)
   }
 
@@ -14,7 +15,9 @@ import Testing
     -> TransactionID
   {
     let actions = clock.handle(.received(try Trace.invite(), from: peer))
-    guard case .request(_, let id, _)? = actions.first(where: { if case .request = $0 { true } else { false } }) else {
+    guard
+      case .request(_, let id, _)? = actions.first(where: { if case .request = $0 { true } else { false } })
+    else {
       throw Failure("no request delivered: \(actions)")
     }
     return id
@@ -25,7 +28,8 @@ import Testing
     init(_ description: String) { self.description = description }
   }
 
-  @Test("A new INVITE gets 100 Trying at once and reaches the TU; its retransmission gets the last provisional")
+  @Test(
+    "A new INVITE gets 100 Trying at once and reaches the TU; its retransmission gets the last provisional")
   func inviteProceeding() throws {
     var clock = VirtualClock(TransactionLayer())
     let first = clock.handle(.received(try Trace.invite(), from: udpPeer))
@@ -61,7 +65,9 @@ import Testing
     #expect(again.sentMessages.map(\.statusCode) == [404])
   }
 
-  @Test("The ACK of a non-2xx goes to its INVITE transaction: Confirmed, Timer I (T4) absorbs ACKs, then Terminated")
+  @Test(
+    "The ACK of a non-2xx goes to its INVITE transaction: Confirmed, Timer I (T4) absorbs ACKs, then Terminated"
+  )
   func timerI() throws {
     var clock = VirtualClock(TransactionLayer())
     let id = try receiveInvite(&clock)
@@ -91,7 +97,9 @@ import Testing
     #expect(clock.pendingTimers == 0)
   }
 
-  @Test("RFC 6026 Accepted: after a 2xx, INVITE retransmissions are absorbed and the TU's 2xx pass; Timer L ends it")
+  @Test(
+    "RFC 6026 Accepted: after a 2xx, INVITE retransmissions are absorbed and the TU's 2xx pass; Timer L ends it"
+  )
   func serverAccepted() throws {
     var clock = VirtualClock(TransactionLayer())
     let id = try receiveInvite(&clock)

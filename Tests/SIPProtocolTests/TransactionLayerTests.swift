@@ -43,15 +43,25 @@ import Testing
     _ = layer.handle(.received(try Trace.response("180 Ringing", to: invite), from: udpPeer))
     _ = layer.handle(.sendRequest(invite.makeCANCEL(), to: udpPeer))
     #expect(layer.count == 2)
-    let cancelOK = layer.handle(.received(try Trace.response("200 OK", to: invite.makeCANCEL()), from: udpPeer))
-    guard case .response(let ok, let cancelID, _)? = cancelOK.first(where: { if case .response = $0 { true } else { false } }) else {
+    let cancelOK = layer.handle(
+      .received(try Trace.response("200 OK", to: invite.makeCANCEL()), from: udpPeer))
+    guard
+      case .response(let ok, let cancelID, _)? = cancelOK.first(where: {
+        if case .response = $0 { true } else { false }
+      })
+    else {
       Issue.record("no response: \(cancelOK)")
       return
     }
     #expect(ok.cseq?.method == "CANCEL")
     #expect(cancelID == TransactionID(rawValue: 2))
-    let terminated = layer.handle(.received(try Trace.response("487 Request Terminated", to: invite), from: udpPeer))
-    guard case .response(_, let inviteID, _)? = terminated.first(where: { if case .response = $0 { true } else { false } }) else {
+    let terminated = layer.handle(
+      .received(try Trace.response("487 Request Terminated", to: invite), from: udpPeer))
+    guard
+      case .response(_, let inviteID, _)? = terminated.first(where: {
+        if case .response = $0 { true } else { false }
+      })
+    else {
       Issue.record("no response: \(terminated)")
       return
     }
@@ -61,7 +71,8 @@ import Testing
   @Test("A response with an unknown branch is stray (RFC 3261 §18.1.2)")
   func strayResponse() throws {
     var layer = TransactionLayer()
-    let actions = layer.handle(.received(try Trace.response("200 OK", to: try Trace.register()), from: udpPeer))
+    let actions = layer.handle(
+      .received(try Trace.response("200 OK", to: try Trace.register()), from: udpPeer))
     guard case .strayResponse? = actions.first else {
       Issue.record("\(actions)")
       return
@@ -77,7 +88,8 @@ import Testing
     #expect(again.requestsToTU.isEmpty)
     #expect(again.sentMessages.map(\.statusCode) == [100])
     // Another top Via is another transaction.
-    let other = layer.handle(.received(try legacyInvite(via: "SIP/2.0/UDP elsewhere.example.com"), from: udpPeer))
+    let other = layer.handle(
+      .received(try legacyInvite(via: "SIP/2.0/UDP elsewhere.example.com"), from: udpPeer))
     #expect(other.requestsToTU.count == 1)
     #expect(layer.count == 2)
   }
@@ -118,7 +130,8 @@ import Testing
     let invite = try Trace.invite()
     _ = layer.handle(.received(invite, from: udpPeer))
     #expect(layer.inviteTransaction(cancelledBy: invite.makeCANCEL()) == TransactionID(rawValue: 1))
-    #expect(layer.inviteTransaction(cancelledBy: try Trace.invite(branch: "z9hG4bKother").makeCANCEL()) == nil)
+    #expect(
+      layer.inviteTransaction(cancelledBy: try Trace.invite(branch: "z9hG4bKother").makeCANCEL()) == nil)
   }
 
   @Test("Merged requests (§8.2.2.2): same From tag, Call-ID and CSeq under another branch")
@@ -145,7 +158,9 @@ import Testing
     }
     #expect(layer.count == 2)
     // A flood of new requests keeps memory flat.
-    for n in 0..<1000 { _ = layer.handle(.received(try Trace.options(branch: "z9hG4bKflood\(n)"), from: udpPeer)) }
+    for n in 0..<1000 {
+      _ = layer.handle(.received(try Trace.options(branch: "z9hG4bKflood\(n)"), from: udpPeer))
+    }
     #expect(layer.count == 2)
     #expect(layer.timerOwners.count <= 4)
   }

@@ -23,7 +23,8 @@ import Testing
     return ok
   }
 
-  let bobDialog = DialogID(callID: "a84b4c76e66710@pc33.atlanta.example.com", localTag: "bobtag", remoteTag: "1928301774")
+  let bobDialog = DialogID(
+    callID: "a84b4c76e66710@pc33.atlanta.example.com", localTag: "bobtag", remoteTag: "1928301774")
 
   func ackFromAlice(cseq: Int = 314159) throws -> SIPMessage {
     try sip(
@@ -52,9 +53,10 @@ import Testing
     clock.advance(by: ms(60_000))
     #expect(clock.sendTimes("SIP/2.0 200") == [0, 500, 1500, 3500].map(ms))
     // A retransmitted ACK is not delivered twice.
-    #expect(!clock.handle(.received(try ackFromAlice(), from: udpPeer)).contains {
-      if case .ackReceived = $0 { true } else { false }
-    })
+    #expect(
+      !clock.handle(.received(try ackFromAlice(), from: udpPeer)).contains {
+        if case .ackReceived = $0 { true } else { false }
+      })
   }
 
   @Test("UAS: no ACK after 64*T1 — give up, report it and send BYE (§13.3.1.4)")
@@ -104,7 +106,8 @@ import Testing
   func cancelGets487() throws {
     var clock = Self.makeCore()
     let tx = try receiveInvite(&clock)
-    clock.handle(.sendResponse(try Trace.invite().makeResponse(statusCode: 180, toTag: "bobtag"), transaction: tx))
+    clock.handle(
+      .sendResponse(try Trace.invite().makeResponse(statusCode: 180, toTag: "bobtag"), transaction: tx))
     let actions = clock.handle(.received(try Trace.invite().makeCANCEL(), from: udpPeer))
     let sent = actions.sentMessages
     #expect(sent.map(\.statusCode) == [200, 487])
@@ -153,13 +156,16 @@ import Testing
     var clock = Self.makeCore()
     let invite = try Trace.invite()
     clock.handle(.sendRequest(invite, to: udpPeer))
-    let a = clock.handle(.received(try Trace.response("180 Ringing", to: invite, toTag: "fork-a"), from: udpPeer))
-    let b = clock.handle(.received(try Trace.response("183 Session Progress", to: invite, toTag: "fork-b"), from: udpPeer))
+    let a = clock.handle(
+      .received(try Trace.response("180 Ringing", to: invite, toTag: "fork-a"), from: udpPeer))
+    let b = clock.handle(
+      .received(try Trace.response("183 Session Progress", to: invite, toTag: "fork-b"), from: udpPeer))
     #expect(a.responsesToTU.first?.2?.remoteTag == "fork-a")
     #expect(b.responsesToTU.first?.2?.remoteTag == "fork-b")
     #expect(clock.machine.dialogs.count == 2)
     #expect(clock.machine.dialogs.values.allSatisfy { $0.state == .early })
-    let end = clock.handle(.received(try Trace.response("486 Busy Here", to: invite, toTag: "fork-c"), from: udpPeer))
+    let end = clock.handle(
+      .received(try Trace.response("486 Busy Here", to: invite, toTag: "fork-c"), from: udpPeer))
     #expect(clock.machine.dialogs.isEmpty)
     #expect(end.filter { if case .dialogTerminated = $0 { true } else { false } }.count == 2)
   }

@@ -57,7 +57,8 @@ struct VirtualClock<Machine: ClockDriven> {
   mutating func advance(by span: Micros) -> [Machine.Action] {
     let end = now + span
     var out: [Machine.Action] = []
-    while let next = deadlines.filter({ $0.value <= end }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
+    while let next = deadlines.filter({ $0.value <= end }).min(by: { ($0.value, $0.key) < ($1.value, $1.key) }
+    ) {
       deadlines[next.key] = nil
       now = next.value
       out += handle(Machine.timerFired(next.key))
