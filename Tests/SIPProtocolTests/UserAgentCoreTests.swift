@@ -268,4 +268,15 @@ import Testing
     #expect(actions.sentMessages.map(\.statusCode) == [100, 503])
     #expect(actions.sentMessages.last?.header("Retry-After") == "5")
   }
+
+  @Test("A stray ACK (no dialog, no transaction) is discarded, never answered (RFC 6026 §8.9)")
+  func strayACK() throws {
+    var clock = Self.makeCore()
+    let actions = clock.handle(.received(try ackFromAlice(), from: udpPeer))
+    #expect(actions.sentMessages.isEmpty)
+    guard case .discarded? = actions.first else {
+      Issue.record("\(actions)")
+      return
+    }
+  }
 }
