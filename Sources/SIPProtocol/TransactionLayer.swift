@@ -64,7 +64,7 @@ public struct TransactionLayer: Sendable {
     /// A response of a client transaction (2xx retransmissions included, RFC 6026), with the
     /// transaction's request (the transaction may be gone by the time the action is performed).
     case response(SIPMessage, transaction: TransactionID, request: SIPMessage)
-    /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026 §8.9).
+    /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026).
     case ack(SIPMessage, from: SIPEndpoint)
     /// A response that matched no transaction (RFC 3261 §18.1.2; the core may ACK a late 2xx).
     case strayResponse(SIPMessage, from: SIPEndpoint)

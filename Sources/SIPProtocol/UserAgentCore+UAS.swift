@@ -90,10 +90,10 @@ extension UserAgentCore {
     return out
   }
 
-  /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026 §8.9).
+  /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026).
   mutating func receiveACK(_ ack: SIPMessage) -> [Action] {
     guard let id = dialogID(ofIncoming: ack), dialogs[id] != nil else {
-      return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026 §8.9)")]
+      return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026)")]
     }
     guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {
       return [.discarded(ack, reason: "ACK retransmission")]

@@ -269,7 +269,7 @@ import Testing
     #expect(actions.sentMessages.last?.header("Retry-After") == "5")
   }
 
-  @Test("A stray ACK (no dialog, no transaction) is discarded, never answered (RFC 6026 §8.9)")
+  @Test("A stray ACK (no dialog, no transaction) is discarded, never answered (RFC 6026)")
   func strayACK() throws {
     var clock = Self.makeCore()
     let actions = clock.handle(.received(try ackFromAlice(), from: udpPeer))
