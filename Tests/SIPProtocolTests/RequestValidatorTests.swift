@@ -76,16 +76,35 @@ import Testing
     #expect(r.reasonPhrase?.contains("CSeq") == true)
   }
 
-  @Test("505 for another SIP version")
+  @Test("505 for another SIP version: the parser refuses it, the answer is built from the raw lines")
   func version() throws {
-    // The parser refuses SIP/3.0 itself with a 505 classification; the validator answers any
-    // request that reached it with another version the same way.
-    do {
-      let r = try response(request(version: "SIP/3.0"))
-      #expect(r?.statusCode == 505)
-    } catch let error as SIPParseError {
-      #expect(error.statusCode == 505)
-    }
+    let bytes = Array(request(version: "SIP/3.0").replacing("\n", with: "\r\n").utf8)
+    var caught: SIPParseError?
+    do { _ = try SIPMessage.parse(bytes) } catch { caught = error }
+    let error = try #require(caught)
+    let r = try #require(RequestValidator.response(toUnparsable: bytes, error: error, toTag: "t9"))
+    #expect(r.statusCode == 505)
+    #expect(r.topVia?.branch == "z9hG4bKval")
+    #expect(r.header("CSeq") == "1 INVITE")
+    #expect(r.to?.tag == "t9")
+    #expect(r.callID == "val@atlanta")
+  }
+
+  @Test(
+    "400 with the parser's reason for a request the parser refuses; responses and Via-less bytes get nothing")
+  func unparsable() throws {
+    let text = request().replacing("Content-Length: 0", with: "Content-Length: 99")
+    let bytes = Array(text.replacing("\n", with: "\r\n").utf8)
+    var caught: SIPParseError?
+    do { _ = try SIPMessage.parse(bytes) } catch { caught = error }
+    let error = try #require(caught)
+    let r = try #require(RequestValidator.response(toUnparsable: bytes, error: error, toTag: "t9"))
+    #expect(r.statusCode == 400)
+    #expect(r.reasonPhrase?.contains(error.reason) == true)
+    let response = Array("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n\r\n".utf8)
+    #expect(RequestValidator.response(toUnparsable: response, error: error, toTag: "t") == nil)
+    let noVia = Array("INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n".utf8)
+    #expect(RequestValidator.response(toUnparsable: noVia, error: error, toTag: "t") == nil)
   }
 
   @Test("483 for Max-Forwards 0 to someone else; OPTIONS with Max-Forwards 0 to us is answered")
