@@ -279,4 +279,17 @@ import Testing
       return
     }
   }
+
+  @Test("A 200 after a final 486 is not sent and starts no 2xx retransmission")
+  func secondFinalResponse() throws {
+    var clock = Self.makeCore()
+    let tx = try receiveInvite(&clock)
+    clock.handle(
+      .sendResponse(try Trace.invite().makeResponse(statusCode: 486, toTag: "bobtag"), transaction: tx))
+    let late = clock.handle(.sendResponse(try okFromBob(), transaction: tx))
+    #expect(late.sentMessages.isEmpty)
+    #expect(clock.machine.dialogs.isEmpty)
+    clock.advance(by: ms(5_000))
+    #expect(clock.sendTimes("SIP/2.0 200").isEmpty)
+  }
 }
