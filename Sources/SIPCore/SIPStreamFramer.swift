@@ -15,8 +15,8 @@
 /// stream's framing is lost; every later `next()` throws the same error and the connection
 /// should be closed (after a 400 where one can still be sent, RFC 3261 §18.3).
 ///
-/// Not thread-safe: use it from the connection's event loop only.
-public struct SIPStreamFramer {
+/// A value type: one framer per connection, owned by whoever reads that connection.
+public struct SIPStreamFramer: Sendable {
   public let maxHeaderBytes: Int
   public let maxBodyBytes: Int
   var buffer: [UInt8] = []
@@ -63,7 +63,9 @@ public struct SIPStreamFramer {
     if let failure { throw failure }
     if pending == nil {
       // Keep-alives (CRLF, or CRLFCRLF pings) between messages, RFC 5626 §3.5.1, RFC 3261 §7.5.
-      while readIndex < buffer.count, buffer[readIndex] == 0x0D || buffer[readIndex] == 0x0A { readIndex += 1 }
+      while readIndex < buffer.count, buffer[readIndex] == 0x0D || buffer[readIndex] == 0x0A {
+        readIndex += 1
+      }
       if readIndex == buffer.count {
         compact()
         return nil
@@ -102,7 +104,8 @@ public struct SIPStreamFramer {
     guard let (end, _) = pending, end <= buffer.count else { return nil }
     let message: SIPMessage
     do {
-      message = try SIPMessage.parse(buffer[readIndex..<end], limits: SIPMessage.Limits(maxBodyBytes: maxBodyBytes))
+      message = try SIPMessage.parse(
+        buffer[readIndex..<end], limits: SIPMessage.Limits(maxBodyBytes: maxBodyBytes))
     } catch {
       fail(error)
       throw error

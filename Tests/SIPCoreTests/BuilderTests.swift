@@ -46,7 +46,10 @@ struct BuilderTests {
     #expect(m.routes.first?.uri.host == "p1.example.com")
     #expect(m.contentLength == 0)
     #expect(!m.hasHeader("Content-Type"))
-    #expect(m.headers.map(\.name) == ["Via", "Max-Forwards", "Route", "From", "To", "Call-ID", "CSeq", "Contact", "Content-Length"])
+    #expect(
+      m.headers.map(\.name) == [
+        "Via", "Max-Forwards", "Route", "From", "To", "Call-ID", "CSeq", "Contact", "Content-Length",
+      ])
     #expect(try SIPMessage.parse(m.serialize()).serialize() == m.serialize())
   }
 
@@ -55,7 +58,8 @@ struct BuilderTests {
     #expect(try invite(seed: 7).callID != (try invite(seed: 8)).callID)
     #expect(try invite(seed: 7).topVia?.branch != (try invite(seed: 8)).topVia?.branch)
     let system = SIPMessage.request(
-      method: "OPTIONS", uri: try SIPURI.parse("sip:a@b"), from: SIPNameAddress(uri: try SIPURI.parse("sip:c@d")),
+      method: "OPTIONS", uri: try SIPURI.parse("sip:a@b"),
+      from: SIPNameAddress(uri: try SIPURI.parse("sip:c@d")),
       to: SIPNameAddress(uri: try SIPURI.parse("sip:a@b")), via: SIPVia(transport: "TCP", host: "h"))
     #expect(system.requestError() == nil)
   }
@@ -67,7 +71,8 @@ struct BuilderTests {
     let m = SIPMessage.request(
       method: "BYE", uri: try SIPURI.parse("sip:bob@192.0.2.2"), from: from,
       to: try SIPNameAddress.parse("<sip:bob@example.com>;tag=theirs"),
-      via: SIPVia(transport: "UDP", host: "h", branch: "z9hG4bKgiven"), callID: "call-1", cseq: 2, using: &rng)
+      via: SIPVia(transport: "UDP", host: "h", branch: "z9hG4bKgiven"), callID: "call-1", cseq: 2, using: &rng
+    )
     #expect(m.from?.tag == "mytag")
     #expect(m.to?.tag == "theirs")
     #expect(m.topVia?.branch == "z9hG4bKgiven")

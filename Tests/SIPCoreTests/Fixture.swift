@@ -14,7 +14,9 @@ enum Fixture {
   }
 
   /// The error `body` throws, failing the test when it throws none.
-  static func error(_ body: () throws(SIPParseError) -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+  static func error(
+    _ body: () throws(SIPParseError) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+  )
     -> SIPParseError?
   {
     do {
@@ -42,9 +44,12 @@ enum Fixture {
   }
 
   /// The error of parsing a fixture as a datagram.
-  static func parseError(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> SIPParseError? {
+  static func parseError(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> SIPParseError?
+  {
     let bytes = try bytes(name)
-    return error({ () throws(SIPParseError) in _ = try SIPMessage.parse(bytes) }, sourceLocation: sourceLocation)
+    return error(
+      { () throws(SIPParseError) in _ = try SIPMessage.parse(bytes) }, sourceLocation: sourceLocation)
   }
 }
 

@@ -20,7 +20,8 @@ struct MessageMutationTests {
     m.removeFirstValue("Via")
     #expect(m.topVia?.host == "pc33.atlanta.example.com")
     m.removeFirstValue("Via")  // the first value of a two-value line
-    #expect(m.headerValues("Via") == ["SIP/2.0/TCP p1.example.com:5061;branch=z9hG4bKnashds8;received=192.0.2.1"])
+    #expect(
+      m.headerValues("Via") == ["SIP/2.0/TCP p1.example.com:5061;branch=z9hG4bKnashds8;received=192.0.2.1"])
     m.removeFirstValue("Via")
     #expect(!m.hasHeader("Via"))
     m.removeFirstValue("Via")  // nothing left: no effect

@@ -172,10 +172,20 @@ struct MessageParsingTests {
   }
 
   @Test func bareLFIsAcceptedAndWrittenAsCRLF() throws {
-    let text = "OPTIONS sip:a@example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\nTo: <sip:a@example.com>\nFrom: <sip:b@example.com>;tag=1\nCall-ID: c1\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n"
+    let text =
+      "OPTIONS sip:a@example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\nTo: <sip:a@example.com>\nFrom: <sip:b@example.com>;tag=1\nCall-ID: c1\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n"
     let m = try SIPMessage.parse(Array(text.utf8))
     #expect(m.callID == "c1")
     #expect(m.serialize() == Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+  }
+
+  @Test func contentLengthWithLeadingZerosAndLWS() throws {
+    let text = "SIP/2.0 200 OK\r\nContent-Length:  0000000000000000002 \r\n\r\nokEXTRA"
+    let m = try SIPMessage.parse(Array(text.utf8))
+    #expect(m.body == Array("ok".utf8))
+    #expect(m.contentLength == 2)
+    let folded = "SIP/2.0 200 OK\r\nContent-Length:\r\n 1\r\n\r\nx"
+    #expect(try SIPMessage.parse(Array(folded.utf8)).body == [UInt8(ascii: "x")])
   }
 
   @Test func leadingCRLFsAreSkipped() throws {
@@ -185,7 +195,8 @@ struct MessageParsingTests {
   }
 
   @Test func contentLengthIsOptionalOnDatagramsAndTruncates() throws {
-    var text = "MESSAGE sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: <sip:a@example.com>\r\nFrom: <sip:b@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 MESSAGE\r\n"
+    var text =
+      "MESSAGE sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nTo: <sip:a@example.com>\r\nFrom: <sip:b@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 MESSAGE\r\n"
     let noLength = try SIPMessage.parse(Array((text + "\r\nhello world").utf8))
     #expect(noLength.body == Array("hello world".utf8))
     text += "Content-Length: 5\r\n\r\nhello world"
@@ -248,7 +259,8 @@ struct MessageParsingTests {
     #expect(try SIPMessage.parse(Array(many.utf8), limits: relaxed).headerValues("X-299") == ["v"])
     #expect(try SIPMessage.parse(Array(longLine.utf8), limits: relaxed).header("X")?.count == 20_000)
     let bigBody = "SIP/2.0 200 OK\r\nContent-Length: 100\r\n\r\n" + String(repeating: "b", count: 100)
-    #expect(Fixture.parseError(bytes: Array(bigBody.utf8), limits: SIPMessage.Limits(maxBodyBytes: 99)) != nil)
+    #expect(
+      Fixture.parseError(bytes: Array(bigBody.utf8), limits: SIPMessage.Limits(maxBodyBytes: 99)) != nil)
   }
 
   @Test func errorDescriptionNamesEverything() {

@@ -6,7 +6,8 @@ import Testing
 @Suite("Robustness")
 struct RobustnessTests {
   static let fixtures = [
-    "rfc4475/wsinv", "rfc4475/intmeth", "rfc4475/esc01", "rfc4475/longreq", "rfc4475/mpart01", "rfc4475/unreason",
+    "rfc4475/wsinv", "rfc4475/intmeth", "rfc4475/esc01", "rfc4475/longreq", "rfc4475/mpart01",
+    "rfc4475/unreason",
     "rfc4475/badinv01", "rfc4475/quotbal", "rfc5118/ipv6-good", "rfc5118/mult-ip-in-header",
   ]
 
@@ -100,7 +101,8 @@ struct RobustnessTests {
     #expect(m.requestError() != nil)
     let quotes = "SIP/2.0 200 OK\r\nContact: " + String(repeating: "\"", count: 10_001) + "\r\n\r\n"
     #expect(try SIPMessage.parse(Array(quotes.utf8)).contacts.isEmpty)
-    let folds = "OPTIONS sip:a@b SIP/2.0\r\nSubject: a" + String(repeating: "\r\n b", count: 5000) + "\r\n\r\n"
+    let folds =
+      "OPTIONS sip:a@b SIP/2.0\r\nSubject: a" + String(repeating: "\r\n b", count: 5000) + "\r\n\r\n"
     #expect(try SIPMessage.parse(Array(folds.utf8)).header("Subject")?.count == 1 + 2 * 5000)
   }
 }

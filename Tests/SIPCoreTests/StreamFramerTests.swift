@@ -56,7 +56,8 @@ struct StreamFramerTests {
     var framer = SIPStreamFramer()
     framer.append(Array("\r\n\r\n".utf8))
     #expect(try framer.next() == nil)
-    framer.append(Array("\r\n".utf8) + message(callID: "a") + Array("\r\n\r\n\r\n".utf8) + message(callID: "b"))
+    framer.append(
+      Array("\r\n".utf8) + message(callID: "a") + Array("\r\n\r\n\r\n".utf8) + message(callID: "b"))
     #expect(try framer.next()?.callID == "a")
     #expect(try framer.next()?.callID == "b")
     framer.append(Array("\r\n\r\n".utf8))
