@@ -120,7 +120,9 @@ public struct DigestChallenge: Hashable, Sendable {
     parameters.append(DigestParameter(name: "nonce", value: nonce))
     if let opaque { parameters.append(DigestParameter(name: "opaque", value: opaque)) }
     if stale { parameters.append(DigestParameter(name: "stale", value: "TRUE", isQuoted: false)) }
-    if let algorithm { parameters.append(DigestParameter(name: "algorithm", value: algorithm.name, isQuoted: false)) }
+    if let algorithm {
+      parameters.append(DigestParameter(name: "algorithm", value: algorithm.name, isQuoted: false))
+    }
     if !qop.isEmpty {
       parameters.append(DigestParameter(name: "qop", value: qop.map(\.name).joined(separator: ",")))
     }

@@ -16,7 +16,7 @@
 /// ```
 ///
 /// The cnonce comes from a random number generator that tests can replace
-/// (``respond(to:method:uri:body:using:)-(_,_,_,_,inout R)``).
+/// (the `using:` variants).
 public struct DigestClient: Sendable {
   /// The username sent (or hashed, when the challenge asks for `userhash`).
   public var username: String
@@ -71,7 +71,8 @@ public struct DigestClient: Sendable {
     }
     if chosen.isEmpty {
       let offered = challenges.map(\.effectiveAlgorithm.name).joined(separator: ", ")
-      throw DigestClientError(.noUsableChallenge, "no challenge with a supported algorithm (offered: \(offered))")
+      throw DigestClientError(
+        .noUsableChallenge, "no challenge with a supported algorithm (offered: \(offered))")
     }
     var answers: [DigestCredentials] = []
     for challenge in chosen {
@@ -81,7 +82,7 @@ public struct DigestClient: Sendable {
     return answers
   }
 
-  /// ``respond(to:method:uri:body:using:)-(_,_,_,_,inout R)`` with the system's random numbers.
+  /// Answers challenges like the `using:` variant, with the system's random numbers.
   public mutating func respond(
     to challenges: [DigestChallenge],
     method: String,

@@ -52,7 +52,8 @@ extension DigestCredentials {
     // RFC 2617 §3.2.2.2: the -sess variants need a cnonce, so they need qop.
     let usesClientNonce = chosenQop != nil || algorithm.isSession
     let sentName =
-      challenge.userhash ? (algorithm.userhash(username: username, realm: challenge.realm) ?? username) : username
+      challenge.userhash
+      ? (algorithm.userhash(username: username, realm: challenge.realm) ?? username) : username
     self.init(
       username: sentName,
       realm: challenge.realm,

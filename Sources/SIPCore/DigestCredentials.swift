@@ -118,7 +118,8 @@ public struct DigestCredentials: Hashable, Sendable {
       guard let count = parsed.parameter("nc") else {
         throw DigestParseError("missing parameter 'nc'", at: parsed.end)
       }
-      guard DigestHex.isHex(count.parameter.value, count: 8), let number = UInt32(count.parameter.value, radix: 16)
+      guard DigestHex.isHex(count.parameter.value, count: 8),
+        let number = UInt32(count.parameter.value, radix: 16)
       else {
         throw DigestParseError("nc must be 8 hex digits", at: count.offset)
       }
@@ -145,12 +146,15 @@ public struct DigestCredentials: Hashable, Sendable {
       DigestParameter(name: "uri", value: uri),
       DigestParameter(name: "response", value: response),
     ]
-    if let algorithm { parameters.append(DigestParameter(name: "algorithm", value: algorithm.name, isQuoted: false)) }
+    if let algorithm {
+      parameters.append(DigestParameter(name: "algorithm", value: algorithm.name, isQuoted: false))
+    }
     if let cnonce { parameters.append(DigestParameter(name: "cnonce", value: cnonce)) }
     if let opaque { parameters.append(DigestParameter(name: "opaque", value: opaque)) }
     if let qop { parameters.append(DigestParameter(name: "qop", value: qop.name, isQuoted: false)) }
     if let nonceCount {
-      parameters.append(DigestParameter(name: "nc", value: Self.formatNonceCount(nonceCount), isQuoted: false))
+      parameters.append(
+        DigestParameter(name: "nc", value: Self.formatNonceCount(nonceCount), isQuoted: false))
     }
     if userhash { parameters.append(DigestParameter(name: "userhash", value: "true", isQuoted: false)) }
     parameters += extensions

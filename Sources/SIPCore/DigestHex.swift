@@ -22,7 +22,8 @@ enum DigestHex {
 
 extension UInt8 {
   var isHexDigitASCII: Bool {
-    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+      || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
       || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
   }
 }

@@ -101,7 +101,9 @@ struct DigestParameterParser {
       let nameStart = index
       let name = readToken()
       if name.isEmpty {
-        throw DigestParseError(index == bytes.count ? "expected a parameter name, found the end" : "expected a parameter name", at: index)
+        throw DigestParseError(
+          index == bytes.count ? "expected a parameter name, found the end" : "expected a parameter name",
+          at: index)
       }
       let key = name.lowercased()
       if !seen.insert(key).inserted {

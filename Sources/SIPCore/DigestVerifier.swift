@@ -88,7 +88,8 @@ public struct DigestVerifier: Sendable {
     let nonce = DigestClient.makeClientNonce(using: &generator)
     remember(nonce, issued: now)
     return algorithms.map { algorithm in
-      DigestChallenge(realm: realm, nonce: nonce, opaque: opaque, algorithm: algorithm, qop: qop, stale: stale)
+      DigestChallenge(
+        realm: realm, nonce: nonce, opaque: opaque, algorithm: algorithm, qop: qop, stale: stale)
     }
   }
 
@@ -101,8 +102,7 @@ public struct DigestVerifier: Sendable {
   /// Checks credentials sent with a request.
   ///
   /// - Parameters:
-  ///   - method: the request's method (for ACK and CANCEL, the method of the request they
-  ///     belong to is what the client hashed: RFC 3261 §22.1 uses the request's own method).
+  ///   - method: the request's method, part of A2 (RFC 7616 §3.4.3).
   ///   - requestURI: when given, the credentials' `uri` must be equal to it (RFC 3261 §22.4).
   ///   - body: the request body, for `qop=auth-int`.
   ///   - secret: the account's password or stored HA1.

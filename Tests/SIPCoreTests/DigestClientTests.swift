@@ -73,9 +73,11 @@ struct DigestTestGenerator: RandomNumberGenerator {
   @Test func staleChallengeIsAnsweredAgainWithTheNewNonce() throws {
     var client = DigestClient(username: "u", password: "p")
     var generator = DigestTestGenerator(state: 4)
-    _ = try client.respond(to: [DigestChallenge(realm: "r", nonce: "old")], method: "BYE", uri: "sip:b", using: &generator)
+    _ = try client.respond(
+      to: [DigestChallenge(realm: "r", nonce: "old")], method: "BYE", uri: "sip:b", using: &generator)
     let again = try client.respond(
-      to: [DigestChallenge(realm: "r", nonce: "new", stale: true)], method: "BYE", uri: "sip:b", using: &generator)
+      to: [DigestChallenge(realm: "r", nonce: "new", stale: true)], method: "BYE", uri: "sip:b",
+      using: &generator)
     #expect(again.first?.nonce == "new")
     #expect(again.first?.nonceCount == 1)
   }
@@ -83,20 +85,25 @@ struct DigestTestGenerator: RandomNumberGenerator {
   @Test func aSecondChallengeWithoutStaleMeansRejected() throws {
     var client = DigestClient(username: "u", password: "wrong")
     var generator = DigestTestGenerator(state: 5)
-    _ = try client.respond(to: [DigestChallenge(realm: "r", nonce: "a")], method: "INVITE", uri: "sip:b", using: &generator)
+    _ = try client.respond(
+      to: [DigestChallenge(realm: "r", nonce: "a")], method: "INVITE", uri: "sip:b", using: &generator)
     #expect(throws: DigestClientError.self) {
-      try client.respond(to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
+      try client.respond(
+        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
     }
     do {
-      _ = try client.respond(to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
+      _ = try client.respond(
+        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
     } catch {
       #expect(error.code == .credentialsRejected)
     }
     client.reset()
     client.password = "right"
     #expect(
-      try client.respond(to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
-        .count == 1)
+      try client.respond(
+        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator
+      )
+      .count == 1)
   }
 
   @Test func headerValuesOfOtherSchemesAreSkipped() throws {

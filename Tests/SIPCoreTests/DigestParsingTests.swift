@@ -51,14 +51,16 @@ import Testing
     let challenge = try DigestChallenge(parsing: #"Digest realm="r", x-b=tok, nonce="n", x-a="q v""#)
     #expect(
       challenge.extensions == [
-        DigestParameter(name: "x-b", value: "tok", isQuoted: false), DigestParameter(name: "x-a", value: "q v"),
+        DigestParameter(name: "x-b", value: "tok", isQuoted: false),
+        DigestParameter(name: "x-a", value: "q v"),
       ])
     #expect(challenge.headerValue == #"Digest realm="r", nonce="n", x-b=tok, x-a="q v""#)
   }
 
   @Test func challengeSerializationRoundTrips() throws {
     let challenge = DigestChallenge(
-      realm: "biloxi.com", nonce: "abc/def=", opaque: "o", algorithm: .sha256, qop: [.auth, .authInt], stale: true,
+      realm: "biloxi.com", nonce: "abc/def=", opaque: "o", algorithm: .sha256, qop: [.auth, .authInt],
+      stale: true,
       userhash: true)
     #expect(
       challenge.headerValue
@@ -89,7 +91,8 @@ import Testing
 
   @Test func credentialsAcceptQuotedQopAndUppercaseHex() throws {
     let credentials = try DigestCredentials(
-      parsing: #"Digest username="u", realm="r", nonce="n", uri="sip:a", response="ABCDEF01", qop="auth", nc=0000001F, cnonce="c""#
+      parsing:
+        #"Digest username="u", realm="r", nonce="n", uri="sip:a", response="ABCDEF01", qop="auth", nc=0000001F, cnonce="c""#
     )
     #expect(credentials.qop == .auth)
     #expect(credentials.nonceCount == 31)
@@ -140,11 +143,26 @@ import Testing
     (#"Digest realm="r", nonce="n", uri="u", response="0a""#, "missing parameter 'username'"),
     (#"Digest username="u", realm="r", nonce="n", uri="u""#, "missing parameter 'response'"),
     (#"Digest username="u", realm="r", nonce="n", uri="u", response="xyz""#, "response must be hex digits"),
-    (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, cnonce="c""#, "missing parameter 'nc'"),
-    (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=00000001"#, "missing parameter 'cnonce'"),
-    (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=1, cnonce="c""#, "nc must be 8 hex digits"),
-    (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=0000000g, cnonce="c""#, "nc must be 8 hex digits"),
-    (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop="auth auth-int", nc=00000001, cnonce="c""#, "qop must be one token"),
+    (
+      #"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, cnonce="c""#,
+      "missing parameter 'nc'"
+    ),
+    (
+      #"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=00000001"#,
+      "missing parameter 'cnonce'"
+    ),
+    (
+      #"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=1, cnonce="c""#,
+      "nc must be 8 hex digits"
+    ),
+    (
+      #"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop=auth, nc=0000000g, cnonce="c""#,
+      "nc must be 8 hex digits"
+    ),
+    (
+      #"Digest username="u", realm="r", nonce="n", uri="u", response="0a", qop="auth auth-int", nc=00000001, cnonce="c""#,
+      "qop must be one token"
+    ),
     (#"Digest username="u", realm="r", nonce="n", uri="u", response="0a", nc=00000001"#, "'nc' without qop"),
   ])
   func malformedCredentialsSayWhatIsWrong(value: String, reason: String) {

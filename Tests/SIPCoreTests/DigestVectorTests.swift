@@ -12,7 +12,8 @@ import Testing
       parsing: #"Digest realm="testrealm@host.com", qop="auth,auth-int", "#
         + #"nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#)
     let credentials = try DigestCredentials(
-      answering: challenge, username: "Mufasa", password: "Circle Of Life", method: "GET", uri: "/dir/index.html",
+      answering: challenge, username: "Mufasa", password: "Circle Of Life", method: "GET",
+      uri: "/dir/index.html",
       nonceCount: 1, cnonce: "0a4f113b")
     #expect(credentials.response == "6629fae49393a05397450978507c4ef1")
     #expect(credentials.qop == .auth)
@@ -33,9 +34,11 @@ import Testing
   func rfc7616Examples(algorithm: String, response: String) throws {
     let challenge = try DigestChallenge(
       parsing: #"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=\#(algorithm), "#
-        + #"nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#)
+        + #"nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#
+    )
     let credentials = try DigestCredentials(
-      answering: challenge, username: "Mufasa", password: "Circle of Life", method: "GET", uri: "/dir/index.html",
+      answering: challenge, username: "Mufasa", password: "Circle of Life", method: "GET",
+      uri: "/dir/index.html",
       nonceCount: 1, cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ")
     #expect(credentials.response == response)
     #expect(credentials.algorithm?.name == algorithm)
@@ -44,9 +47,11 @@ import Testing
 
   /// RFC 2069 style (no qop): KD(HA1, nonce:HA2) with RFC 2617 §3.5's inputs.
   @Test func rfc2069WithoutQop() throws {
-    let challenge = DigestChallenge(realm: "testrealm@host.com", nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", qop: [])
+    let challenge = DigestChallenge(
+      realm: "testrealm@host.com", nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093", qop: [])
     let credentials = try DigestCredentials(
-      answering: challenge, username: "Mufasa", password: "Circle Of Life", method: "GET", uri: "/dir/index.html",
+      answering: challenge, username: "Mufasa", password: "Circle Of Life", method: "GET",
+      uri: "/dir/index.html",
       nonceCount: 1, cnonce: "unused")
     #expect(credentials.response == "670fd8c2df070c60b045671b8b24ff02")
     #expect(credentials.qop == nil)
@@ -74,12 +79,14 @@ import Testing
   func authIntCoversTheBody(algorithm: DigestAlgorithm, response: String) throws {
     let challenge = DigestChallenge(realm: "atlanta.com", nonce: "n1", algorithm: algorithm, qop: [.authInt])
     let credentials = try DigestCredentials(
-      answering: challenge, username: "alice", password: "secret", method: "INVITE", uri: "sip:bob@biloxi.com",
+      answering: challenge, username: "alice", password: "secret", method: "INVITE",
+      uri: "sip:bob@biloxi.com",
       body: Array("v=0\r\n".utf8), nonceCount: 2, cnonce: "c1")
     #expect(credentials.qop == .authInt)
     #expect(credentials.response == response)
     let otherBody = try DigestCredentials(
-      answering: challenge, username: "alice", password: "secret", method: "INVITE", uri: "sip:bob@biloxi.com",
+      answering: challenge, username: "alice", password: "secret", method: "INVITE",
+      uri: "sip:bob@biloxi.com",
       body: Array("v=1\r\n".utf8), nonceCount: 2, cnonce: "c1")
     #expect(otherBody.response != response)
   }
@@ -89,12 +96,14 @@ import Testing
       DigestAlgorithm.sha256.userhash(username: "Mufasa", realm: "http-auth@example.org")
         == "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6")
     #expect(
-      DigestAlgorithm.sha256.ha1(username: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life")
+      DigestAlgorithm.sha256.ha1(
+        username: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life")
         == "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232")
     let challenge = DigestChallenge(
       realm: "http-auth@example.org", nonce: "n", algorithm: .sha256, userhash: true)
     let credentials = try DigestCredentials(
-      answering: challenge, username: "Mufasa", password: "Circle of Life", method: "GET", uri: "/", nonceCount: 1,
+      answering: challenge, username: "Mufasa", password: "Circle of Life", method: "GET", uri: "/",
+      nonceCount: 1,
       cnonce: "c")
     #expect(credentials.userhash)
     #expect(credentials.username == "a947aad205e80e429958a387394944c6b496301e79f89d35a4cc23b6ee12b5b6")
@@ -104,12 +113,14 @@ import Testing
   @Test func unsupportedAlgorithmAndQopAreErrors() {
     #expect(throws: DigestClientError.self) {
       try DigestCredentials(
-        answering: DigestChallenge(realm: "r", nonce: "n", algorithm: .sha512_256), username: "u", password: "p",
+        answering: DigestChallenge(realm: "r", nonce: "n", algorithm: .sha512_256), username: "u",
+        password: "p",
         method: "GET", uri: "/", nonceCount: 1, cnonce: "c")
     }
     do {
       _ = try DigestCredentials(
-        answering: DigestChallenge(realm: "r", nonce: "n", qop: [DigestQop("x-future")]), username: "u", password: "p",
+        answering: DigestChallenge(realm: "r", nonce: "n", qop: [DigestQop("x-future")]), username: "u",
+        password: "p",
         method: "GET", uri: "/", nonceCount: 1, cnonce: "c")
       Issue.record("answered an unknown qop")
     } catch {

@@ -53,7 +53,8 @@ import Testing
     var client = DigestClient(username: "alice", password: "secret")
     var generator = DigestTestGenerator(state: 12)
     let credentials = try exchange(&verifier, client: &client, generator: &generator)
-    let ha1 = try #require(DigestAlgorithm.sha256.ha1(username: "alice", realm: "atlanta.com", password: "secret"))
+    let ha1 = try #require(
+      DigestAlgorithm.sha256.ha1(username: "alice", realm: "atlanta.com", password: "secret"))
     #expect(verifier.verify(credentials, method: "REGISTER", secret: .ha1(ha1), now: start) == .ok)
   }
 
@@ -62,11 +63,14 @@ import Testing
     var client = DigestClient(username: "alice", password: "guess")
     var generator = DigestTestGenerator(state: 13)
     let credentials = try exchange(&verifier, client: &client, generator: &generator)
-    #expect(verifier.verify(credentials, method: "REGISTER", secret: .password("secret"), now: start) == .wrongResponse)
+    #expect(
+      verifier.verify(credentials, method: "REGISTER", secret: .password("secret"), now: start)
+        == .wrongResponse)
     // The method is part of the digest too.
     var right = DigestClient(username: "alice", password: "secret")
     let other = try exchange(&verifier, client: &right, generator: &generator)
-    #expect(verifier.verify(other, method: "INVITE", secret: .password("secret"), now: start) == .wrongResponse)
+    #expect(
+      verifier.verify(other, method: "INVITE", secret: .password("secret"), now: start) == .wrongResponse)
   }
 
   @Test func expiredOrUnknownNonceIsStaleAndTheClientRetries() throws {
@@ -79,7 +83,9 @@ import Testing
         == .staleNonce)
     // A fresh verifier (a restarted server) does not know the nonce.
     var restarted = DigestVerifier(realm: "atlanta.com")
-    #expect(restarted.verify(credentials, method: "REGISTER", secret: .password("secret"), now: start) == .staleNonce)
+    #expect(
+      restarted.verify(credentials, method: "REGISTER", secret: .password("secret"), now: start)
+        == .staleNonce)
     // A wrong digest with an expired nonce is wrong, not stale (RFC 7616 §3.3).
     var forged = credentials
     forged.response = String(repeating: "0", count: 64)
@@ -118,7 +124,8 @@ import Testing
       var credentials = good
       change(&credentials)
       return verifier.verify(
-        credentials, method: "REGISTER", requestURI: "sip:atlanta.com", secret: .password("secret"), now: start)
+        credentials, method: "REGISTER", requestURI: "sip:atlanta.com", secret: .password("secret"),
+        now: start)
     }
     #expect(verdict { $0.realm = "biloxi.com" } == .malformed(#"realm "biloxi.com" is not "atlanta.com""#))
     #expect(verdict { $0.algorithm = .md5 } == .malformed("algorithm MD5 was not offered"))
@@ -140,7 +147,8 @@ import Testing
       nonceCount: 1, cnonce: "c")
     #expect(credentials.username == DigestAlgorithm.sha256.userhash(username: "alice", realm: "atlanta.com"))
     #expect(
-      verifier.verify(credentials, method: "REGISTER", secret: .password("secret"), username: "alice", now: start)
+      verifier.verify(
+        credentials, method: "REGISTER", secret: .password("secret"), username: "alice", now: start)
         == .ok)
   }
 
@@ -169,6 +177,7 @@ import Testing
       _ = verifier.challenges(now: start, using: &generator)
       #expect(verifier.rememberedNonceCount <= 3)
     }
-    #expect(verifier.verify(oldest, method: "REGISTER", secret: .password("secret"), now: start) == .staleNonce)
+    #expect(
+      verifier.verify(oldest, method: "REGISTER", secret: .password("secret"), now: start) == .staleNonce)
   }
 }
