@@ -20,9 +20,9 @@ public struct DigestParameter: Hashable, Sendable {
     self.isQuoted = isQuoted
   }
 
-  /// `name=value` or `name="value"`, with `"` and `\` escaped inside quotes (RFC 3261 §25.1
-  /// quoted-pair). A token-form value that is not a valid token is quoted, so the result always
-  /// parses back.
+  /// `name=value` or `name="value"`, with `"`, `\` and control characters escaped inside quotes
+  /// (RFC 3261 §25.1 quoted-pair); CR and LF, which cannot be escaped, become spaces. A
+  /// token-form value that is not a valid token is quoted, so the result always parses back.
   var serialized: String {
     if !isQuoted, !value.isEmpty, value.utf8.allSatisfy(DigestParameterParser.isTokenByte) {
       return "\(name)=\(value)"
@@ -36,12 +36,14 @@ public struct DigestParameter: Hashable, Sendable {
     out.reserveCapacity(value.utf8.count + 2)
     for character in value.unicodeScalars {
       switch character {
-      case "\"", "\\":
-        out.unicodeScalars.append("\\")
-        out.unicodeScalars.append(character)
       // RFC 3261 §25.1: CR and LF cannot appear in a quoted-string, not even escaped.
       case "\r", "\n":
         out.unicodeScalars.append(" ")
+      // quoted-pair: the quote, the backslash and control characters other than HTAB (which
+      // qdtext allows as LWS) are written escaped.
+      case "\"", "\\", "\u{00}"..."\u{08}", "\u{0B}"..."\u{1F}", "\u{7F}":
+        out.unicodeScalars.append("\\")
+        out.unicodeScalars.append(character)
       default:
         out.unicodeScalars.append(character)
       }

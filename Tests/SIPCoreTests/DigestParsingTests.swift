@@ -47,6 +47,15 @@ import Testing
     #expect(try DigestChallenge(parsing: challenge.headerValue) == challenge)
   }
 
+  /// Found by fuzzing: an escaped control character must be written escaped again.
+  @Test func controlCharactersAreEscapedSoTheValueParsesBack() throws {
+    let parsed = try DigestChallenge(parsing: "Digest realm=\"a\\\u{1F}b\", nonce=n")
+    #expect(parsed.realm == "a\u{1F}b")
+    #expect(try DigestChallenge(parsing: parsed.headerValue) == parsed)
+    let made = DigestChallenge(realm: "a\u{7F}b\tc\r\nd", nonce: "n")
+    #expect(try DigestChallenge(parsing: made.headerValue).realm == "a\u{7F}b\tc  d")
+  }
+
   @Test func unknownParametersAreKeptInOrder() throws {
     let challenge = try DigestChallenge(parsing: #"Digest realm="r", x-b=tok, nonce="n", x-a="q v""#)
     #expect(
