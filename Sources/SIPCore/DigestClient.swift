@@ -11,6 +11,9 @@
 /// let answers = try client.respond(
 ///   to: response.headerValues("WWW-Authenticate"), method: "REGISTER", uri: "sip:atlanta.com")
 /// for credentials in answers { retry.headers.append(("Authorization", credentials.headerValue)) }
+/// // If the retry is challenged again, pass what it carried: a wrong password then throws
+/// // `.credentialsRejected` instead of being retried for ever.
+/// _ = try client.respond(to: values, method: "REGISTER", uri: "sip:atlanta.com", previous: answers)
 /// // Later requests may carry credentials before being challenged; nc goes up each time:
 /// let again = try client.authorize(method: "REGISTER", uri: "sip:atlanta.com")
 /// ```
@@ -45,14 +48,18 @@ public struct DigestClient: Sendable {
   /// Answers the challenges of a 401/407 response: one set of credentials per realm (RFC 3261
   /// §22.3), each for the strongest supported algorithm offered for that realm (RFC 8760 §2.4).
   ///
+  /// - Parameter previous: the credentials the challenged request carried (what it had in
+  ///   `Authorization` / `Proxy-Authorization`). A realm among them challenged again without
+  ///   `stale=true` means the server refused them (RFC 3261 §22.2: do not retry them).
   /// - Throws: ``DigestClientError`` with `.noUsableChallenge` when no challenge can be answered,
-  ///   and `.credentialsRejected` when a realm already answered is challenged again without
-  ///   `stale=true` (the password is wrong; call ``reset()`` before trying other credentials).
+  ///   and `.credentialsRejected` when `previous` already answered a realm that is challenged
+  ///   again without `stale=true`: the username or password is wrong.
   public mutating func respond(
     to challenges: [DigestChallenge],
     method: String,
     uri: String,
     body: [UInt8] = [],
+    previous: [DigestCredentials] = [],
     using generator: inout some RandomNumberGenerator
   ) throws(DigestClientError) -> [DigestCredentials] {
     var realms: [String] = []
@@ -64,7 +71,7 @@ public struct DigestClient: Sendable {
     var chosen: [DigestChallenge] = []
     for realm in realms {
       guard let best = DigestChallenge.strongest(byRealm[realm] ?? []) else { continue }
-      if answered[realm] != nil, !best.stale {
+      if !best.stale, previous.contains(where: { $0.realm == realm }) {
         throw DigestClientError(.credentialsRejected, "credentials for realm \"\(realm)\" were rejected")
       }
       chosen.append(best)
@@ -87,10 +94,12 @@ public struct DigestClient: Sendable {
     to challenges: [DigestChallenge],
     method: String,
     uri: String,
-    body: [UInt8] = []
+    body: [UInt8] = [],
+    previous: [DigestCredentials] = []
   ) throws(DigestClientError) -> [DigestCredentials] {
     var generator = SystemRandomNumberGenerator()
-    return try respond(to: challenges, method: method, uri: uri, body: body, using: &generator)
+    return try respond(
+      to: challenges, method: method, uri: uri, body: body, previous: previous, using: &generator)
   }
 
   /// Answers the `WWW-Authenticate` or `Proxy-Authenticate` header values of a 401/407; values
@@ -99,10 +108,11 @@ public struct DigestClient: Sendable {
     to headerValues: [String],
     method: String,
     uri: String,
-    body: [UInt8] = []
+    body: [UInt8] = [],
+    previous: [DigestCredentials] = []
   ) throws(DigestClientError) -> [DigestCredentials] {
     let challenges = headerValues.compactMap { try? DigestChallenge(parsing: $0) }
-    return try respond(to: challenges, method: method, uri: uri, body: body)
+    return try respond(to: challenges, method: method, uri: uri, body: body, previous: previous)
   }
 
   /// Credentials for a new request before any challenge, reusing each realm's last challenge

@@ -5,7 +5,7 @@
 ///
 /// ```swift
 /// do {
-///   let answers = try client.respond(to: challenges, method: "INVITE", uri: target)
+///   let answers = try client.respond(to: challenges, method: "INVITE", uri: target, previous: sent)
 /// } catch where error.code == .credentialsRejected {
 ///   // the server refused this username and password: give up, do not loop
 /// }
@@ -19,8 +19,8 @@ public struct DigestClientError: Error, Hashable, Sendable, CustomStringConverti
     case unsupportedAlgorithm
     /// None of the challenge's qop values is supported.
     case unsupportedQop
-    /// The server challenged again without `stale=true` after credentials for that realm were
-    /// sent: the username or password is wrong (RFC 3261 §22.2: do not retry them).
+    /// The server challenged again, without `stale=true`, a request that carried credentials for
+    /// that realm: the username or password is wrong (RFC 3261 §22.2: do not retry them).
     case credentialsRejected
   }
 

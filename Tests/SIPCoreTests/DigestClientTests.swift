@@ -73,10 +73,11 @@ struct DigestTestGenerator: RandomNumberGenerator {
   @Test func staleChallengeIsAnsweredAgainWithTheNewNonce() throws {
     var client = DigestClient(username: "u", password: "p")
     var generator = DigestTestGenerator(state: 4)
-    _ = try client.respond(
+    let sent = try client.respond(
       to: [DigestChallenge(realm: "r", nonce: "old")], method: "BYE", uri: "sip:b", using: &generator)
     let again = try client.respond(
       to: [DigestChallenge(realm: "r", nonce: "new", stale: true)], method: "BYE", uri: "sip:b",
+      previous: sent,
       using: &generator)
     #expect(again.first?.nonce == "new")
     #expect(again.first?.nonceCount == 1)
@@ -85,25 +86,35 @@ struct DigestTestGenerator: RandomNumberGenerator {
   @Test func aSecondChallengeWithoutStaleMeansRejected() throws {
     var client = DigestClient(username: "u", password: "wrong")
     var generator = DigestTestGenerator(state: 5)
-    _ = try client.respond(
+    let sent = try client.respond(
       to: [DigestChallenge(realm: "r", nonce: "a")], method: "INVITE", uri: "sip:b", using: &generator)
-    #expect(throws: DigestClientError.self) {
-      try client.respond(
-        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
-    }
     do {
       _ = try client.respond(
-        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
+        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", previous: sent,
+        using: &generator)
+      Issue.record("a rejected password was answered again")
     } catch {
       #expect(error.code == .credentialsRejected)
     }
-    client.reset()
-    client.password = "right"
+    // Credentials for another realm do not make this realm's challenge a rejection.
+    var other = sent
+    other[0].realm = "elsewhere"
     #expect(
       try client.respond(
-        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator
-      )
-      .count == 1)
+        to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", previous: other,
+        using: &generator
+      ).count == 1)
+  }
+
+  @Test func aNewRequestChallengedAfterSuccessIsAnswered() throws {
+    var client = DigestClient(username: "u", password: "p")
+    var generator = DigestTestGenerator(state: 7)
+    _ = try client.respond(
+      to: [DigestChallenge(realm: "r", nonce: "a")], method: "REGISTER", uri: "sip:r", using: &generator)
+    // A later request sent without credentials gets its own challenge: not a rejection.
+    let answers = try client.respond(
+      to: [DigestChallenge(realm: "r", nonce: "b")], method: "INVITE", uri: "sip:b", using: &generator)
+    #expect(answers.first?.nonce == "b")
   }
 
   @Test func headerValuesOfOtherSchemesAreSkipped() throws {
