@@ -93,8 +93,10 @@ import Testing
     #expect(throws: WAVError.unsupportedChannelCount(3)) {
       try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(channels: 3)), ("data", [])]))
     }
-    #expect(throws: WAVError.invalidSampleRate(0)) {
-      try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(rate: 0)), ("data", [])]))
+    for rate: UInt32 in [0, 999, 768_001] {
+      #expect(throws: WAVError.invalidSampleRate(rate)) {
+        try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(rate: rate)), ("data", [])]))
+      }
     }
     #expect(throws: WAVError.invalidBlockAlign(4)) {
       try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(blockAlign: 4)), ("data", [])]))
