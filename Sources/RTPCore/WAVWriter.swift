@@ -36,7 +36,9 @@ public struct WAVWriter<Sink: WAVSink> {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(Self.headerLength)
     func tag(_ text: String) { bytes.append(contentsOf: text.utf8) }
-    func little32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+    func little32(_ value: UInt32) {
+      for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
     func little16(_ value: UInt16) { bytes.append(UInt8(value & 0xFF)); bytes.append(UInt8(value >> 8)) }
     tag("RIFF")
     little32(36 + dataBytes)
