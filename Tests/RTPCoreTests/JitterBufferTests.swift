@@ -96,4 +96,11 @@ import Testing
     #expect(buffer.insert(2, sequenceNumber: 2, arrival: 1_000 * Self.ms) == .buffered)
     #expect(buffer.poll(now: 1_000 * Self.ms) == .packet(2, sequenceNumber: 2))
   }
+
+  @Test func absurdTimesDoNotTrap() {
+    var buffer = JitterBuffer<Int>(capacity: 4)
+    _ = buffer.insert(1, sequenceNumber: 1, arrival: .max - 1)
+    #expect(buffer.poll(now: .max) == .packet(1, sequenceNumber: 1))
+    #expect(buffer.poll(now: .max) == .missing(sequenceNumber: 2))
+  }
 }
