@@ -24,6 +24,12 @@ public struct RTPPacer: Hashable, Sendable {
     public var skipped: Int
     /// How late the oldest due tick was, in nanoseconds (0 when nothing was due).
     public var lateness: UInt64
+
+    public init(frames: Int, skipped: Int, lateness: UInt64) {
+      self.frames = frames
+      self.skipped = skipped
+      self.lateness = lateness
+    }
   }
 
   /// Monotonic nanoseconds of tick 0.
