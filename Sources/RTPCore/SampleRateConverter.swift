@@ -31,7 +31,8 @@ public struct SampleRateConverter: Hashable, Sendable {
     let cutoff = 0.45 * lower / input  // cycles per input sample
     let transition = 0.1 * lower / input
     // Blackman: transition width ≈ 5.5 / length.
-    let halfWidth = (5.5 / transition / 2).rounded(.up)
+    // Capped so that extreme ratios cannot demand an unbounded table (the band then widens).
+    let halfWidth = min((5.5 / transition / 2).rounded(.up), 4096)
     self.halfWidth = halfWidth
     let count = Int(2 * halfWidth * Self.oversampling) + 2
     kernel = (0..<count).map { index in

@@ -68,7 +68,9 @@ extension WAVAudio {
     guard format.channels == 1 || format.channels == 2 else {
       throw .unsupportedChannelCount(format.channels)
     }
-    guard format.rate > 0 else { throw .invalidSampleRate(format.rate) }
+    // Real files use 8…192 kHz; outside 1…768 kHz a rate is either corrupt or would make the
+    // resampler's work unreasonable, so it is refused.
+    guard (1000...768_000).contains(format.rate) else { throw .invalidSampleRate(format.rate) }
     let frameSize = Int(format.channels) * bytesPerSample
     guard Int(format.blockAlign) == frameSize else { throw .invalidBlockAlign(format.blockAlign) }
 

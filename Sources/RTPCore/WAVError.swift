@@ -19,6 +19,7 @@ public enum WAVError: Error, Hashable, Sendable {
   /// PCM must be 16 bits, A-law and µ-law 8 bits.
   case unsupportedBitsPerSample(UInt16, tag: UInt16)
   case unsupportedChannelCount(UInt16)
+  /// Outside 1000…768000 Hz.
   case invalidSampleRate(UInt32)
   /// The block align does not match channels × bytes per sample.
   case invalidBlockAlign(UInt16)
