@@ -56,7 +56,8 @@ extension MediaEngine {
   ) -> EventLoopFuture<AcquiredSocket> {
     guard attemptsLeft > 0, let port = reservePort() else {
       return eventLoop.makeFailedFuture(
-        MediaError.portRangeExhausted(lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))
+        MediaError.portRangeExhausted(
+          lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))
     }
     return bind(host: host, port: port, handler: handler)
       .map { AcquiredSocket(channel: $0, handler: handler, ownsChannel: true, rangePort: port) }
@@ -74,7 +75,8 @@ extension MediaEngine {
     }
     let vector = max(configuration.vectorReadCount, 1)
     let receiveBuffer = configuration.receiveBufferSize
-    return bootstrap
+    return
+      bootstrap
       .channelOption(.socketOption(.so_reuseaddr), value: 0)
       .channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer)
       .channelOption(.maxMessagesPerRead, value: 16)

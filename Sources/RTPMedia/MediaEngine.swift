@@ -32,7 +32,8 @@ public final class MediaEngine: @unchecked Sendable {
   private var histogram = ScheduleErrorHistogram()
   private var ticksWithWork: UInt64 = 0
 
-  public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration()) {
+  public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration())
+  {
     self.eventLoop = eventLoop
     self.configuration = configuration
     allocator = MediaPortAllocator(range: configuration.portRange)
@@ -97,7 +98,9 @@ public final class MediaEngine: @unchecked Sendable {
     _ id: Int, _ body: @escaping @Sendable (MediaStreamSlot) -> EventLoopFuture<T>
   ) -> EventLoopFuture<T> {
     eventLoop.flatSubmit {
-      guard let slot = self.streams[id] else { return self.eventLoop.makeFailedFuture(MediaError.streamClosed) }
+      guard let slot = self.streams[id] else {
+        return self.eventLoop.makeFailedFuture(MediaError.streamClosed)
+      }
       return body(slot)
     }
   }
@@ -147,7 +150,8 @@ public final class MediaEngine: @unchecked Sendable {
   private func startPacing() {
     guard pacer == nil else { return }
     pacer = RTPPacer(
-      start: eventLoop.now.uptimeNanoseconds, interval: UInt64(max(configuration.tickInterval.nanoseconds, 1)),
+      start: eventLoop.now.uptimeNanoseconds,
+      interval: UInt64(max(configuration.tickInterval.nanoseconds, 1)),
       maximumBurst: configuration.maximumBurst)
     scheduleTick()
   }

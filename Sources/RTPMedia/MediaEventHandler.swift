@@ -6,7 +6,9 @@ public struct MediaEventHandler: Sendable {
   public var eventLoop: any EventLoop
   public var handler: @Sendable (_ stream: Int, _ event: MediaEvent) -> Void
 
-  public init(eventLoop: any EventLoop, handler: @escaping @Sendable (_ stream: Int, _ event: MediaEvent) -> Void) {
+  public init(
+    eventLoop: any EventLoop, handler: @escaping @Sendable (_ stream: Int, _ event: MediaEvent) -> Void
+  ) {
     self.eventLoop = eventLoop
     self.handler = handler
   }

@@ -20,7 +20,9 @@ public final class MediaStream: Sendable {
   /// Where it sends from: the same as ``localAddress`` with symmetric RTP.
   public let sendAddress: SocketAddress?
 
-  init(id: Int, engine: MediaEngine, codec: MediaCodec, localAddress: SocketAddress?, sendAddress: SocketAddress?) {
+  init(
+    id: Int, engine: MediaEngine, codec: MediaCodec, localAddress: SocketAddress?, sendAddress: SocketAddress?
+  ) {
     self.id = id
     self.engine = engine
     self.codec = codec
@@ -102,7 +104,8 @@ public final class MediaStream: Sendable {
 
   /// Sets where to send; nil puts the stream on hold (nothing is sent) and turns the RTP timeout
   /// off (DESIGN §8). `rtpTimeout` (when given) replaces the timeout.
-  public func setRemote(_ address: SocketAddress?, rtpTimeout: TimeAmount?? = .none) -> EventLoopFuture<Void> {
+  public func setRemote(_ address: SocketAddress?, rtpTimeout: TimeAmount?? = .none) -> EventLoopFuture<Void>
+  {
     engine.withSlot(id) { slot in
       slot.remote = address
       let now = slot.receive.channel.eventLoop.now.uptimeNanoseconds

@@ -26,7 +26,8 @@ public struct MediaStreamOptions: Sendable {
   public var dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
 
   public init(
-    parameters: MediaStreamParameters = MediaStreamParameters(), local: MediaSocket = .allocate(host: "127.0.0.1"),
+    parameters: MediaStreamParameters = MediaStreamParameters(),
+    local: MediaSocket = .allocate(host: "127.0.0.1"),
     send: MediaSocket? = nil, asymmetric: Bool = false, remote: SocketAddress? = nil,
     source: MediaSource = .silence, events: MediaEventHandler? = nil
   ) {

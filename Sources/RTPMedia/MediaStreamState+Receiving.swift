@@ -98,7 +98,8 @@ extension MediaStreamState {
     }
     buffer.push(
       EchoBuffer.Entry(
-        marker: header.marker, payloadType: header.payloadType, timestamp: timestamp, payload: Array(payload)))
+        marker: header.marker, payloadType: header.payloadType, timestamp: timestamp, payload: Array(payload))
+    )
     // Net::SIP: with DELAY n the first packet goes back once n newer ones are held.
     while buffer.count > buffer.delay, let entry = buffer.pop() {
       let out = RTPHeader(

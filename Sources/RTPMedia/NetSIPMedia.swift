@@ -20,7 +20,8 @@ public enum NetSIPMedia {
     on stream: MediaStream, input: String, repeat count: Int? = nil, output: String? = nil
   ) -> EventLoopFuture<Void> {
     let recording: EventLoopFuture<Void> =
-      output.map { stream.record(MediaRecording(netSIPOutput: $0)) } ?? stream.engine.eventLoop.makeSucceededVoidFuture()
+      output.map { stream.record(MediaRecording(netSIPOutput: $0)) }
+      ?? stream.engine.eventLoop.makeSucceededVoidFuture()
     return recording.flatMap { stream.play(files: [input], repeat: PlaybackRepeat(netSIP: count)) }
   }
 
@@ -31,7 +32,8 @@ public enum NetSIPMedia {
     on stream: MediaStream, output: String? = nil, delay: Int? = nil
   ) -> EventLoopFuture<Void> {
     let recording: EventLoopFuture<Void> =
-      output.map { stream.record(MediaRecording(netSIPOutput: $0)) } ?? stream.engine.eventLoop.makeSucceededVoidFuture()
+      output.map { stream.record(MediaRecording(netSIPOutput: $0)) }
+      ?? stream.engine.eventLoop.makeSucceededVoidFuture()
     let packets = delay ?? 0
     return recording.flatMap {
       packets < 0 ? stream.play(.none) : stream.echo(.packets(packets))

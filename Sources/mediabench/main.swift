@@ -85,7 +85,9 @@ func runEcho(_ options: Options) async throws {
   // The echo answers to whoever sends (the generator's port i): remote set by the first packet
   // would be latching; here the ports are known, so set them.
   for (index, stream) in streams.enumerated() {
-    try await stream.setRemote(try SocketAddress(ipAddress: "127.0.0.1", port: options.generatorBase + 2 * index)).get()
+    try await stream.setRemote(
+      try SocketAddress(ipAddress: "127.0.0.1", port: options.generatorBase + 2 * index)
+    ).get()
     try await stream.echo(.packets(0)).get()
   }
   let cpuStart = cpuSeconds()
@@ -96,13 +98,22 @@ func runEcho(_ options: Options) async throws {
   }
   let deadline = ContinuousClock.now + .seconds(options.seconds + 30)
   while ContinuousClock.now < deadline {
-    if await withTaskGroup(of: Bool.self, body: { group in
-      group.addTask { await stdinClosed.value; return true }
-      group.addTask { try? await Task.sleep(for: .milliseconds(200)); return false }
-      let first = await group.next() ?? false
-      group.cancelAll()
-      return first
-    }) { break }
+    if await withTaskGroup(
+      of: Bool.self,
+      body: { group in
+        group.addTask {
+          await stdinClosed.value; return true
+        }
+        group.addTask {
+          try? await Task.sleep(for: .milliseconds(200)); return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+      })
+    {
+      break
+    }
   }
   let cpu = cpuSeconds() - cpuStart
   var received: UInt64 = 0
@@ -145,6 +156,7 @@ func runGenerator(_ options: Options) async throws {
   var generator = tone
   let clip = MediaClip(samples: generator.nextFrame(count: 8000))
   let cpuStart = cpuSeconds()
+  let started = ContinuousClock.now
   let streams = try await openStreams(engine, count: options.streams) { index in
     MediaStreamOptions(
       local: .bind(host: "127.0.0.1", port: options.generatorBase + 2 * index),
@@ -155,7 +167,11 @@ func runGenerator(_ options: Options) async throws {
   try await Task.sleep(for: .seconds(1))
   try await engine.resetScheduleErrors().get()
   try await Task.sleep(for: .milliseconds(Int((options.seconds - 1) * 1000)))
-  for stream in streams { try await stream.play(.none).get() }
+  // Stop every stream in one burst of hops (awaiting each in turn would let the others keep
+  // sending for as long as the round trips take on a busy loop).
+  let stops = streams.map { $0.play(.none) }
+  for stop in stops { try await stop.get() }
+  let elapsed = ContinuousClock.now - started
   let histogram = try await engine.scheduleErrors().get()
   // Let the last echoes come back.
   try await Task.sleep(for: .milliseconds(500))
@@ -163,12 +179,15 @@ func runGenerator(_ options: Options) async throws {
   var sent: UInt64 = 0
   var back: UInt64 = 0
   var lost: UInt64 = 0
-  for stream in streams {
-    let figures = try await stream.statistics().get()
+  let all = streams.map { $0.statistics() }
+  for future in all {
+    let figures = try await future.get()
     sent += figures.packetsSent
     back += figures.packetsReceived
     lost += figures.lost
   }
+  let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+  let rate = Double(sent) / Double(options.streams) / seconds
   try input.fileHandleForWriting.close()
   var echoLine = ""
   while true {
@@ -191,9 +210,11 @@ func runGenerator(_ options: Options) async throws {
   emit(
     String(
       format:
-        "streams=%d vector=%d seconds=%.0f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
+        "streams=%d vector=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
         + "echo_cpu_s=%.3f echo_cpu_us_per_pkt=%.2f gen_cpu_s=%.3f tick_p50_us=%d tick_p99_us=%d tick_max_us=%llu ticks=%llu",
-      options.streams, options.vector, options.seconds, sent, fields["received"] ?? 0, echoed, back, Int64(sent) - Int64(back), lost,
+      options.streams, options.vector, options.seconds, seconds, rate, sent, fields["received"] ?? 0, echoed,
+      back,
+      Int64(sent) - Int64(back), lost,
       echoCPU, perPacket, generatorCPU, p50, p99, histogram.maximumNanoseconds / 1000, histogram.count))
   try await engine.shutdown().get()
   try await group.shutdownGracefully()

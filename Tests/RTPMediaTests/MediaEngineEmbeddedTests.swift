@@ -29,7 +29,9 @@ import Testing
 
   let peer = try! SocketAddress(ipAddress: "127.0.0.1", port: 40000)
 
-  func options(_ channel: EmbeddedChannel, ssrc: UInt32, events: MediaEventHandler? = nil) -> MediaStreamOptions {
+  func options(_ channel: EmbeddedChannel, ssrc: UInt32, events: MediaEventHandler? = nil)
+    -> MediaStreamOptions
+  {
     MediaStreamOptions(
       parameters: MediaStreamParameters(ssrc: ssrc, initialSequence: 0, initialTimestamp: 0),
       local: .channel(channel), remote: peer, source: .silence, events: events)
@@ -76,7 +78,8 @@ import Testing
     let log = EventLog()
     let handler = MediaEventHandler(eventLoop: scriptLoop) { log.append($0, $1) }
     let stream = try wait(engine.openStream(options(channel, ssrc: 3, events: handler)), loop)
-    let played = stream.play(.clips([MediaClip(samples: [Int16](repeating: 100, count: 320))], repeat: .times(1)))
+    let played = stream.play(
+      .clips([MediaClip(samples: [Int16](repeating: 100, count: 320))], repeat: .times(1)))
     let done = Box<Bool>()
     played.whenSuccess { done.value = true }
     loop.run()

@@ -20,7 +20,8 @@ import Testing
     init(base: Int) {
       group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
       let loops = Array(group.makeIterator())
-      a = MediaEngine(eventLoop: loops[0], configuration: MediaEngineConfiguration(portRange: base...(base + 99)))
+      a = MediaEngine(
+        eventLoop: loops[0], configuration: MediaEngineConfiguration(portRange: base...(base + 99)))
       b = MediaEngine(
         eventLoop: loops[1], configuration: MediaEngineConfiguration(portRange: (base + 100)...(base + 199)))
     }
@@ -33,7 +34,8 @@ import Testing
     /// Opens a stream on each engine, each sending to the other.
     func connect(
       host: String, sourceA: MediaSource = .none, sourceB: MediaSource = .none,
-      adjustA: (inout MediaStreamOptions) -> Void = { _ in }, adjustB: (inout MediaStreamOptions) -> Void = { _ in }
+      adjustA: (inout MediaStreamOptions) -> Void = { _ in },
+      adjustB: (inout MediaStreamOptions) -> Void = { _ in }
     ) async throws -> (MediaStream, MediaStream) {
       var optionsA = MediaStreamOptions(
         parameters: MediaStreamParameters(initialSequence: 0), local: .allocate(host: host), source: sourceA,
@@ -122,7 +124,9 @@ import Testing
     let pair = Pair(base: 41400)
     let (streamA, streamB) = try await pair.connect(host: host, sourceA: .silence)
     try await streamA.sendDTMF("159#").get()
-    _ = await pair.log.wait { events in events.filter { if case .dtmf = $0 { true } else { false } }.count >= 4 }
+    _ = await pair.log.wait { events in
+      events.filter { if case .dtmf = $0 { true } else { false } }.count >= 4
+    }
     try await Task.sleep(for: .milliseconds(100))
     let keys = pair.log.all.filter { $0.0 == streamB.id }.compactMap { entry -> Character? in
       if case .dtmf(let key, _, _) = entry.1 { key } else { nil }
@@ -195,7 +199,8 @@ import Testing
     let peer = try await DatagramBootstrap(group: group)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(SourceCollector { port in sources.withLock { $0.append(port) } })
+          try channel.pipeline.syncOperations.addHandler(
+            SourceCollector { port in sources.withLock { $0.append(port) } })
         }
       }
       .bind(host: "127.0.0.1", port: 0).get()
@@ -209,7 +214,9 @@ import Testing
     #expect(symmetricSources == [symmetric.localAddress?.port ?? -1])
 
     sources.withLock { $0.removeAll() }
-    let asymmetric = try await engine.openStream(MediaStreamOptions(asymmetric: true, remote: peer.localAddress)).get()
+    let asymmetric = try await engine.openStream(
+      MediaStreamOptions(asymmetric: true, remote: peer.localAddress)
+    ).get()
     #expect(asymmetric.sendAddress?.port != asymmetric.localAddress?.port)
     try await Task.sleep(for: .milliseconds(100))
     try await asymmetric.close().get()

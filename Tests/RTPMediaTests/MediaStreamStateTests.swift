@@ -107,7 +107,10 @@ import Testing
       #expect(packet.payload[0] == 5)
     }
     #expect(events.map { $0.payload[1] & 0x80 != 0 } == [false, false, false, false, true, true, true])
-    #expect(events.map { UInt16($0.payload[2]) << 8 | UInt16($0.payload[3]) } == [160, 320, 480, 640, 800, 800, 800])
+    #expect(
+      events.map { UInt16($0.payload[2]) << 8 | UInt16($0.payload[3]) } == [
+        160, 320, 480, 640, 800, 800, 800,
+      ])
     // Audio resumes with the next sequence number and a timestamp that kept running.
     let audio = packets[7]
     #expect(audio.header.payloadType == 0)
@@ -149,7 +152,8 @@ import Testing
     var receiver = MediaStreamState(parameters: parameters, source: .none, now: 0)
     let end = TelephoneEvent(event: 9, isEnd: true, duration: 800)
     let packet = RTPPacket(
-      header: RTPHeader(marker: true, payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 7), payload: end.payload)
+      header: RTPHeader(marker: true, payloadType: 96, sequenceNumber: 1, timestamp: 1, ssrc: 7),
+      payload: end.payload)
     _ = receiver.deliver(try! packet.serialized(), now: 0)
     #expect(receiver.takeEvents() == [.firstPacket, .dtmf(key: "9", duration: 100, endReceived: true)])
   }
@@ -200,7 +204,8 @@ import Testing
     state.setRecorder(recorder)
     let code = G711Law.muLaw.encode(4000)
     for index in 0..<3 {
-      _ = state.deliver(audioPacket(sequence: UInt16(index), timestamp: UInt32(index * 160), fill: code), now: 0)
+      _ = state.deliver(
+        audioPacket(sequence: UInt16(index), timestamp: UInt32(index * 160), fill: code), now: 0)
     }
     state.finish()
     #expect(recorder.finished)
