@@ -56,7 +56,8 @@ func raiseFileLimit() {
 }
 
 func emit(_ line: String) {
-  FileHandle.standardOutput.write(Data((line + "\n").utf8))
+  // A parent that went away (broken pipe) is not worth a crash.
+  try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// Opens `count` streams, `batch` binds in flight at a time.
@@ -84,12 +85,11 @@ func runEcho(_ options: Options) async throws {
   }
   // The echo answers to whoever sends (the generator's port i): remote set by the first packet
   // would be latching; here the ports are known, so set them.
-  for (index, stream) in streams.enumerated() {
-    try await stream.setRemote(
-      try SocketAddress(ipAddress: "127.0.0.1", port: options.generatorBase + 2 * index)
-    ).get()
-    try await stream.echo(.packets(0)).get()
+  let setups = try streams.enumerated().map { index, stream in
+    stream.setRemote(try SocketAddress(ipAddress: "127.0.0.1", port: options.generatorBase + 2 * index))
+      .flatMap { stream.echo(.packets(0)) }
   }
+  for setup in setups { try await setup.get() }
   let cpuStart = cpuSeconds()
   emit("ready")
   // Wait for the parent to close our stdin (bounded by a deadline).
@@ -118,8 +118,9 @@ func runEcho(_ options: Options) async throws {
   let cpu = cpuSeconds() - cpuStart
   var received: UInt64 = 0
   var echoed: UInt64 = 0
-  for stream in streams {
-    let figures = try await stream.statistics().get()
+  let all = streams.map { $0.statistics() }
+  for future in all {
+    let figures = try await future.get()
     received += figures.packetsReceived
     echoed += figures.packetsEchoed
   }

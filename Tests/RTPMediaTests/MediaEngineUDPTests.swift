@@ -220,7 +220,10 @@ import Testing
     #expect(asymmetric.sendAddress?.port != asymmetric.localAddress?.port)
     try await Task.sleep(for: .milliseconds(100))
     try await asymmetric.close().get()
-    #expect(Set(sources.withLock { $0 }) == [asymmetric.sendAddress?.port ?? -1])
+    // Late datagrams of the first stream may still arrive: check only this stream's two ports.
+    let asymmetricSources = Set(sources.withLock { $0 })
+    #expect(asymmetricSources.contains(asymmetric.sendAddress?.port ?? -1))
+    #expect(!asymmetricSources.contains(asymmetric.localAddress?.port ?? -1))
     #expect(try await engine.reservedPortCount().get() == 0)
     try await peer.close()
     try await engine.shutdown().get()
