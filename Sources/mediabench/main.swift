@@ -157,13 +157,17 @@ func runGenerator(_ options: Options) async throws {
   var generator = tone
   let clip = MediaClip(samples: generator.nextFrame(count: 8000))
   let cpuStart = cpuSeconds()
-  let started = ContinuousClock.now
   let streams = try await openStreams(engine, count: options.streams) { index in
     MediaStreamOptions(
       local: .bind(host: "127.0.0.1", port: options.generatorBase + 2 * index),
       remote: try SocketAddress(ipAddress: "127.0.0.1", port: options.base + 2 * index),
-      source: .clips([clip], repeat: .forever))
+      source: .none)
   }
+  // All sockets first, then every stream starts at once: opening 2000 sockets on a loop that
+  // is already pacing the first ones would measure the opening, not the media.
+  let started = ContinuousClock.now
+  let playing = streams.map { $0.play(.clips([clip], repeat: .forever)) }
+  _ = playing  // complete (failing with .stopped) when replaced at the end
   // Warm-up second, then measure the schedule error for the rest of the run.
   try await Task.sleep(for: .seconds(1))
   try await engine.resetScheduleErrors().get()
@@ -174,8 +178,16 @@ func runGenerator(_ options: Options) async throws {
   for stop in stops { try await stop.get() }
   let elapsed = ContinuousClock.now - started
   let histogram = try await engine.scheduleErrors().get()
-  // Let the last echoes come back.
-  try await Task.sleep(for: .milliseconds(500))
+  // Let the last echoes come back and be read: a loop that fell behind still has them in its
+  // socket buffers. Wait until the count stops moving (bounded: 10 s).
+  var previous: UInt64 = 0
+  for _ in 0..<40 {
+    try await Task.sleep(for: .milliseconds(250))
+    var total: UInt64 = 0
+    for future in streams.map({ $0.statistics() }) { total += try await future.get().packetsReceived }
+    if total == previous { break }
+    previous = total
+  }
   let generatorCPU = cpuSeconds() - cpuStart
   var sent: UInt64 = 0
   var back: UInt64 = 0
