@@ -8,7 +8,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
 
   if let packet = try? RTPPacket(parsing: bytes) {
-    guard let serialized = try? packet.serialized() else { fatalError("parsed RTP packet does not serialize") }
+    guard let serialized = try? packet.serialized() else {
+      fatalError("parsed RTP packet does not serialize")
+    }
     guard let again = try? RTPPacket(parsing: serialized), again == packet else {
       fatalError("RTP round trip changed the packet")
     }

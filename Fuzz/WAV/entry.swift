@@ -6,7 +6,8 @@
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
   guard let audio = try? WAVAudio(parsing: bytes) else { return 0 }
-  guard audio.channelCount == 1 || audio.channelCount == 2, audio.samples.count % audio.channelCount == 0 else {
+  guard audio.channelCount == 1 || audio.channelCount == 2, audio.samples.count % audio.channelCount == 0
+  else {
     fatalError("inconsistent channel layout")
   }
   let samples = audio.telephoneSamples()

@@ -115,7 +115,7 @@ public struct JitterBuffer<Element> {
     let index = Int(next % UInt64(capacity))
     let sequence = UInt16(truncatingIfNeeded: next)
     nextSlot = next + 1
-    nextDue += frameDuration
+    nextDue = Self.saturatingAdd(nextDue, frameDuration)
     if let slot = slots[index], slot.sequence == next {
       slots[index] = nil
       buffered -= 1
@@ -143,7 +143,7 @@ public struct JitterBuffer<Element> {
     // Start the extended numbers high enough that late packets never go below zero.
     let extended = (1 << 32) + UInt64(sequenceNumber)
     nextSlot = extended
-    nextDue = arrival + playoutDelay
+    nextDue = Self.saturatingAdd(arrival, playoutDelay)
     slots[Int(extended % UInt64(capacity))] = (extended, element)
     buffered = 1
     emptyRun = 0
@@ -153,6 +153,12 @@ public struct JitterBuffer<Element> {
     reset()
     statistics.resynchronizations += 1
     prime(element, sequenceNumber: sequenceNumber, arrival: arrival)
+  }
+
+  /// Times come from the caller: never trap on an absurd one.
+  private static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? .max : sum
   }
 
   /// Drops the next slot without playing it (its packet, if any, is discarded); returns 1 if it

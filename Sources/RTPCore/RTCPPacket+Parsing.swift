@@ -91,7 +91,9 @@ extension RTCPPacket {
     }
   }
 
-  private static func reportBlocks(_ body: UnsafeRawBufferPointer, from start: Int, count: Int) -> [RTCPReportBlock] {
+  private static func reportBlocks(_ body: UnsafeRawBufferPointer, from start: Int, count: Int)
+    -> [RTCPReportBlock]
+  {
     (0..<count).map { index in
       let at = start + 24 * index
       let lossWord = body.readUInt32(at: at + 4)
@@ -111,7 +113,9 @@ extension RTCPPacket {
     var chunks: [RTCPSourceDescriptionChunk] = []
     var at = 0
     for _ in 0..<count {
-      guard at + 4 <= body.count else { throw .truncatedBody(packetType: PacketType.sourceDescription, offset: offset) }
+      guard at + 4 <= body.count else {
+        throw .truncatedBody(packetType: PacketType.sourceDescription, offset: offset)
+      }
       let ssrc = body.readUInt32(at: at)
       at += 4
       var items: [RTCPSourceDescriptionChunk.Item] = []

@@ -7,9 +7,18 @@ extension RTCPPacket {
     return bytes
   }
 
-  /// Appends this packet, without padding.
+  /// Appends this packet, without padding. On error `bytes` is left as it was.
   public func append(to bytes: inout [UInt8]) throws(RTCPSerializeError) {
     let start = bytes.count
+    do {
+      try appendUnchecked(to: &bytes, start: start)
+    } catch {
+      bytes.removeSubrange(start...)
+      throw error
+    }
+  }
+
+  private func appendUnchecked(to bytes: inout [UInt8], start: Int) throws(RTCPSerializeError) {
     let count: Int
     let type: UInt8
     // Header placeholder; count and length are filled in once the body is known.
@@ -66,15 +75,9 @@ extension RTCPPacket {
       count = Int(packetCount)
       bytes.append(contentsOf: body)
     }
-    guard count <= 31 else {
-      bytes.removeSubrange(start...)
-      throw .tooManyEntries(count)
-    }
+    guard count <= 31 else { throw .tooManyEntries(count) }
     let words = (bytes.count - start) / 4 - 1
-    guard words <= Int(UInt16.max) else {
-      bytes.removeSubrange(start...)
-      throw .packetTooLong(bytes.count - start)
-    }
+    guard words <= Int(UInt16.max) else { throw .packetTooLong(bytes.count - start) }
     bytes[start] = 2 << 6 | UInt8(count)
     bytes[start + 1] = type
     bytes[start + 2] = UInt8(truncatingIfNeeded: words >> 8)

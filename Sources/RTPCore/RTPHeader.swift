@@ -48,26 +48,3 @@ public struct RTPHeader: Hashable, Sendable {
     Self.fixedLength + 4 * csrcs.count + (headerExtension.map { 4 + $0.data.count } ?? 0)
   }
 }
-
-/// An RTP header extension (RFC 3550 §5.3.1): 16 profile-defined bits and a body whose length is a
-/// multiple of four octets.
-public struct RTPHeaderExtension: Hashable, Sendable {
-  public var profile: UInt16
-  /// The extension body; its count must be a multiple of 4 and at most 4 × 65535.
-  public var data: [UInt8]
-
-  public init(profile: UInt16, data: [UInt8]) {
-    self.profile = profile
-    self.data = data
-  }
-}
-
-/// Where the parts of a parsed RTP datagram lie. The payload is a range into the parsed bytes so
-/// the hot path copies nothing.
-public struct RTPPacketLayout: Hashable, Sendable {
-  public var header: RTPHeader
-  /// The payload octets, between the header and the padding.
-  public var payloadRange: Range<Int>
-  /// Padding octets at the end including the count octet; 0 when the P bit is clear.
-  public var paddingLength: Int
-}

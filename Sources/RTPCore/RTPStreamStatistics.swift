@@ -153,7 +153,8 @@ public struct RTPStreamStatistics: Hashable, Sendable {
     var delay: UInt32 = 0
     if let arrival = lastSenderReportArrival, now >= arrival {
       // DLSR is in units of 1/65536 s.
-      let units = (now - arrival) / 1_000_000_000 * 65536 + (now - arrival) % 1_000_000_000 * 65536 / 1_000_000_000
+      let units =
+        (now - arrival) / 1_000_000_000 * 65536 + (now - arrival) % 1_000_000_000 * 65536 / 1_000_000_000
       delay = UInt32(min(units, UInt64(UInt32.max)))
     }
     let lostClamped = Int32(min(max(lost, -0x80_0000), 0x7F_FFFF))

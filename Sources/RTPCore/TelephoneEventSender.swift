@@ -58,7 +58,8 @@ public struct TelephoneEventSender: Hashable, Sendable {
       let header = RTPHeader(
         marker: result.isEmpty, payloadType: payloadType, sequenceNumber: sequence,
         timestamp: timestamp &+ segmentStart, ssrc: ssrc)
-      result.append(ScheduledPacket(offset: sendOffset, packet: RTPPacket(header: header, payload: payload.payload)))
+      result.append(
+        ScheduledPacket(offset: sendOffset, packet: RTPPacket(header: header, payload: payload.payload)))
       sequence &+= 1
       sendOffset &+= packetInterval
     }

@@ -32,7 +32,8 @@ public struct ToneGenerator: Hashable, Sendable {
     self.sampleRate = sampleRate
     oscillators = frequencies.map { frequency in
       let step = 2 * Double.pi * frequency / sampleRate
-      return Oscillator(real: 1, imaginary: 0, stepReal: cos(step), stepImaginary: sin(step), amplitude: amplitude)
+      return Oscillator(
+        real: 1, imaginary: 0, stepReal: cos(step), stepImaginary: sin(step), amplitude: amplitude)
     }
   }
 
@@ -40,7 +41,8 @@ public struct ToneGenerator: Hashable, Sendable {
   /// Q.24's acceptance range). Nil for a character that is not a key.
   public static func dtmf(key: Character, level: Double = -10, sampleRate: Double = 8000) -> ToneGenerator? {
     guard let (low, high) = DTMF.frequencies(for: key) else { return nil }
-    return ToneGenerator(frequencies: [low, high], amplitude: DTMF.amplitude(dBm0: level), sampleRate: sampleRate)
+    return ToneGenerator(
+      frequencies: [low, high], amplitude: DTMF.amplitude(dBm0: level), sampleRate: sampleRate)
   }
 
   /// Fills `buffer` with the next samples.
@@ -55,13 +57,17 @@ public struct ToneGenerator: Hashable, Sendable {
         let oscillator = oscillators[tone]
         // The imaginary part is sin(phase): phase 0 starts at zero crossing.
         sum += oscillator.imaginary * oscillator.amplitude
-        oscillators[tone].real = oscillator.real * oscillator.stepReal - oscillator.imaginary * oscillator.stepImaginary
-        oscillators[tone].imaginary = oscillator.real * oscillator.stepImaginary + oscillator.imaginary * oscillator.stepReal
+        oscillators[tone].real =
+          oscillator.real * oscillator.stepReal - oscillator.imaginary * oscillator.stepImaginary
+        oscillators[tone].imaginary =
+          oscillator.real * oscillator.stepImaginary + oscillator.imaginary * oscillator.stepReal
       }
       buffer[index] = Int16(max(min(sum.rounded(), 32767), -32768))
     }
     for tone in oscillators.indices {
-      let magnitude = (oscillators[tone].real * oscillators[tone].real + oscillators[tone].imaginary * oscillators[tone].imaginary).squareRoot()
+      let magnitude =
+        (oscillators[tone].real * oscillators[tone].real + oscillators[tone].imaginary
+        * oscillators[tone].imaginary).squareRoot()
       oscillators[tone].real /= magnitude
       oscillators[tone].imaginary /= magnitude
     }

@@ -87,7 +87,8 @@ extension WAVAudio {
       let law: G711Law = encoding == .aLaw ? .aLaw : .muLaw
       for index in 0..<sampleCount { samples[index] = law.decode(bytes[start + index]) }
     }
-    self.init(encoding: encoding, sampleRate: format.rate, channelCount: Int(format.channels), samples: samples)
+    self.init(
+      encoding: encoding, sampleRate: format.rate, channelCount: Int(format.channels), samples: samples)
   }
 
   private static func tag(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> String {

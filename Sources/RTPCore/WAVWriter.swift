@@ -1,11 +1,3 @@
-/// Where a ``WAVWriter`` puts its bytes: positional writes, like `pwrite(2)`.
-///
-/// `FileWAVSink` is the file adapter; `InMemoryWAVSink` keeps the bytes (tests, small clips).
-public protocol WAVSink {
-  /// Writes `bytes` at `offset`, extending the output when the offset is at or past its end.
-  mutating func write(_ bytes: [UInt8], at offset: UInt64) throws
-}
-
 /// Writes a PCM 16-bit mono WAV file (8 kHz unless told otherwise) whose header is valid at every
 /// moment, so a recording survives the process stopping mid-call.
 ///
@@ -36,7 +28,9 @@ public struct WAVWriter<Sink: WAVSink> {
     var bytes: [UInt8] = []
     bytes.reserveCapacity(Self.headerLength)
     func tag(_ text: String) { bytes.append(contentsOf: text.utf8) }
-    func little32(_ value: UInt32) { for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) } }
+    func little32(_ value: UInt32) {
+      for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
     func little16(_ value: UInt16) { bytes.append(UInt8(value & 0xFF)); bytes.append(UInt8(value >> 8)) }
     tag("RIFF")
     little32(36 + dataBytes)
@@ -74,20 +68,5 @@ public struct WAVWriter<Sink: WAVSink> {
   /// Appends samples and updates the header.
   public mutating func append(_ samples: [Int16]) throws {
     try samples.withUnsafeBufferPointer { try append($0) }
-  }
-}
-
-/// A ``WAVSink`` in memory: the bytes, as a file would hold them.
-public struct InMemoryWAVSink: WAVSink, Hashable, Sendable {
-  public private(set) var bytes: [UInt8] = []
-
-  public init() {}
-
-  public mutating func write(_ data: [UInt8], at offset: UInt64) {
-    let start = Int(offset)
-    if bytes.count < start + data.count {
-      bytes.append(contentsOf: repeatElement(0, count: start + data.count - bytes.count))
-    }
-    bytes.replaceSubrange(start..<(start + data.count), with: data)
   }
 }

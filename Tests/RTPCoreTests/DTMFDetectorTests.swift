@@ -1,12 +1,12 @@
+import Testing
+
+@testable import RTPCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-import Testing
-
-@testable import RTPCore
 
 @Suite struct DTMFDetectorTests {
   static let level = DTMF.amplitude(dBm0: -10)
@@ -18,7 +18,10 @@ import Testing
   ) -> [Double] {
     let (low, high) = DTMF.frequencies(for: key)!
     return TestSignals.tones(
-      [(low * (1 + lowDeviation), DTMF.amplitude(dBm0: lowLevel)), (high * (1 + highDeviation), DTMF.amplitude(dBm0: highLevel))],
+      [
+        (low * (1 + lowDeviation), DTMF.amplitude(dBm0: lowLevel)),
+        (high * (1 + highDeviation), DTMF.amplitude(dBm0: highLevel)),
+      ],
       count: ms * 8)
   }
 
@@ -49,7 +52,8 @@ import Testing
   }
 
   @Test func repeatedKeyNeedsAPause() {
-    let signal = tone("5", ms: 100) + TestSignals.silence(8 * 60) + tone("5", ms: 100) + TestSignals.silence(800)
+    let signal =
+      tone("5", ms: 100) + TestSignals.silence(8 * 60) + tone("5", ms: 100) + TestSignals.silence(800)
     #expect(detect(signal) == ["5", "5"])
   }
 
@@ -80,7 +84,9 @@ import Testing
 
   @Test func rejectsBeyondThreePointFivePercent() {
     for key in DTMF.keys {
-      for (low, high) in [(0.035, 0.0), (-0.035, 0.0), (0.0, 0.035), (0.0, -0.035), (0.035, 0.035), (-0.035, -0.035)] {
+      for (low, high) in [
+        (0.035, 0.0), (-0.035, 0.0), (0.0, 0.035), (0.0, -0.035), (0.035, 0.035), (-0.035, -0.035),
+      ] {
         let signal = tone(key, ms: 100, lowDeviation: low, highDeviation: high) + TestSignals.silence(400)
         #expect(detect(signal).isEmpty, "key \(key) \(low) \(high)")
       }

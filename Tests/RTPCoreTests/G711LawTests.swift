@@ -40,7 +40,9 @@ import Testing
     if magnitude == 0 {
       interval = 0
     } else {
-      for (index, candidate) in muLawSegments.enumerated() where magnitude >= candidate.start { segment = index }
+      for (index, candidate) in muLawSegments.enumerated() where magnitude >= candidate.start {
+        segment = index
+      }
       let (start, step) = muLawSegments[segment]
       interval = min((magnitude - start) / step, 15)
     }

@@ -6,7 +6,8 @@ import Testing
   static let ms: UInt64 = 1_000_000
 
   /// Polls every 20 ms from `start` for `count` ticks, collecting what comes out.
-  func drain(_ buffer: inout JitterBuffer<Int>, from start: UInt64, ticks: Int) -> [JitterBuffer<Int>.Output] {
+  func drain(_ buffer: inout JitterBuffer<Int>, from start: UInt64, ticks: Int) -> [JitterBuffer<Int>.Output]
+  {
     var outputs: [JitterBuffer<Int>.Output] = []
     for tick in 0..<ticks {
       while let output = buffer.poll(now: start + UInt64(tick) * 20 * Self.ms) { outputs.append(output) }
@@ -52,7 +53,11 @@ import Testing
     _ = buffer.insert(0, sequenceNumber: 0, arrival: 2)
     _ = buffer.insert(65535, sequenceNumber: 65535, arrival: 3)
     let outputs = drain(&buffer, from: 0, ticks: 4)
-    #expect(outputs == [.packet(65534, sequenceNumber: 65534), .packet(65535, sequenceNumber: 65535), .packet(0, sequenceNumber: 0), .packet(1, sequenceNumber: 1)])
+    #expect(
+      outputs == [
+        .packet(65534, sequenceNumber: 65534), .packet(65535, sequenceNumber: 65535),
+        .packet(0, sequenceNumber: 0), .packet(1, sequenceNumber: 1),
+      ])
   }
 
   @Test func depthIsBounded() {
@@ -64,7 +69,11 @@ import Testing
     #expect(buffer.count == 3)
     #expect(buffer.statistics.droppedForCapacity == 2)
     let outputs = drain(&buffer, from: 100 * Self.ms, ticks: 4)
-    #expect(outputs == [.packet(2, sequenceNumber: 2), .packet(3, sequenceNumber: 3), .missing(sequenceNumber: 4), .packet(5, sequenceNumber: 5)])
+    #expect(
+      outputs == [
+        .packet(2, sequenceNumber: 2), .packet(3, sequenceNumber: 3), .missing(sequenceNumber: 4),
+        .packet(5, sequenceNumber: 5),
+      ])
   }
 
   @Test func bigJumpResynchronizes() {
@@ -86,5 +95,12 @@ import Testing
     // during silence suppression): it primes a new clock instead of counting as late.
     #expect(buffer.insert(2, sequenceNumber: 2, arrival: 1_000 * Self.ms) == .buffered)
     #expect(buffer.poll(now: 1_000 * Self.ms) == .packet(2, sequenceNumber: 2))
+  }
+
+  @Test func absurdTimesDoNotTrap() {
+    var buffer = JitterBuffer<Int>(capacity: 4)
+    _ = buffer.insert(1, sequenceNumber: 1, arrival: .max - 1)
+    #expect(buffer.poll(now: .max) == .packet(1, sequenceNumber: 1))
+    #expect(buffer.poll(now: .max) == .missing(sequenceNumber: 2))
   }
 }

@@ -23,7 +23,9 @@ import Testing
 
   @Test func senderReportWireLayout() throws {
     let sr = RTCPPacket.senderReport(
-      RTCPSenderReport(ssrc: 0xA, ntpTimestamp: 0x1_0000_0002, rtpTimestamp: 3, packetCount: 4, octetCount: 5, reports: [block]))
+      RTCPSenderReport(
+        ssrc: 0xA, ntpTimestamp: 0x1_0000_0002, rtpTimestamp: 3, packetCount: 4, octetCount: 5,
+        reports: [block]))
     let bytes = try RTCPPacket.serializeCompound([sr])
     #expect(bytes.count == 52)
     #expect(Array(bytes[0..<4]) == [0x81, 200, 0, 12])
@@ -64,15 +66,21 @@ import Testing
     bytes[3] = 2
     #expect(try RTCPPacket.parseCompound(bytes) == [.goodbye(RTCPGoodbye(ssrcs: [7]))])
     bytes[bytes.count - 1] = 3
-    #expect(throws: RTCPParseError.invalidPadding(offset: 0, paddingLength: 3)) { try RTCPPacket.parseCompound(bytes) }
+    #expect(throws: RTCPParseError.invalidPadding(offset: 0, paddingLength: 3)) {
+      try RTCPPacket.parseCompound(bytes)
+    }
     bytes[bytes.count - 1] = 12
-    #expect(throws: RTCPParseError.invalidPadding(offset: 0, paddingLength: 12)) { try RTCPPacket.parseCompound(bytes) }
+    #expect(throws: RTCPParseError.invalidPadding(offset: 0, paddingLength: 12)) {
+      try RTCPPacket.parseCompound(bytes)
+    }
   }
 
   @Test func malformedInputsAreErrors() throws {
     #expect(throws: RTCPParseError.empty) { try RTCPPacket.parseCompound([]) }
     #expect(throws: RTCPParseError.truncatedHeader(offset: 0)) { try RTCPPacket.parseCompound([0x80, 201]) }
-    #expect(throws: RTCPParseError.unsupportedVersion(1, offset: 0)) { try RTCPPacket.parseCompound([0x40, 201, 0, 0]) }
+    #expect(throws: RTCPParseError.unsupportedVersion(1, offset: 0)) {
+      try RTCPPacket.parseCompound([0x40, 201, 0, 0])
+    }
     #expect(throws: RTCPParseError.lengthBeyondPacket(offset: 0, declaredLength: 12, available: 8)) {
       try RTCPPacket.parseCompound([0x80, 201, 0, 2, 0, 0, 0, 1])
     }
@@ -98,14 +106,21 @@ import Testing
     #expect(throws: RTCPSerializeError.tooManyEntries(32)) {
       try RTCPPacket.serializeCompound([.receiverReport(RTCPReceiverReport(ssrc: 1, reports: many))])
     }
-    let longItem = RTCPSourceDescriptionChunk(ssrc: 1, items: [.init(type: 1, value: Array(repeating: 0x61, count: 256))])
-    #expect(throws: RTCPSerializeError.itemTooLong(256)) { try RTCPPacket.serializeCompound([.sourceDescription([longItem])]) }
+    let longItem = RTCPSourceDescriptionChunk(
+      ssrc: 1, items: [.init(type: 1, value: Array(repeating: 0x61, count: 256))])
+    #expect(throws: RTCPSerializeError.itemTooLong(256)) {
+      try RTCPPacket.serializeCompound([.sourceDescription([longItem])])
+    }
   }
 
   @Test func reportBlockClampsCumulativeLoss() {
-    let high = RTCPReportBlock(ssrc: 1, fractionLost: 0, cumulativeLost: .max, extendedHighestSequence: 0, jitter: 0, lastSenderReport: 0, delaySinceLastSenderReport: 0)
+    let high = RTCPReportBlock(
+      ssrc: 1, fractionLost: 0, cumulativeLost: .max, extendedHighestSequence: 0, jitter: 0,
+      lastSenderReport: 0, delaySinceLastSenderReport: 0)
     #expect(high.cumulativeLost == 0x7F_FFFF)
-    let low = RTCPReportBlock(ssrc: 1, fractionLost: 0, cumulativeLost: .min, extendedHighestSequence: 0, jitter: 0, lastSenderReport: 0, delaySinceLastSenderReport: 0)
+    let low = RTCPReportBlock(
+      ssrc: 1, fractionLost: 0, cumulativeLost: .min, extendedHighestSequence: 0, jitter: 0,
+      lastSenderReport: 0, delaySinceLastSenderReport: 0)
     #expect(low.cumulativeLost == -0x80_0000)
   }
 

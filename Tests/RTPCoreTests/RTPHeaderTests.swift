@@ -58,15 +58,21 @@ import Testing
   }
 
   @Test func sixteenCSRCsCannotBeSerialized() {
-    let header = RTPHeader(payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcs: Array(repeating: 1, count: 16))
-    #expect(throws: RTPSerializeError.tooManyCSRCs(16)) { try RTPPacket(header: header, payload: []).serialized() }
+    let header = RTPHeader(
+      payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcs: Array(repeating: 1, count: 16))
+    #expect(throws: RTPSerializeError.tooManyCSRCs(16)) {
+      try RTPPacket(header: header, payload: []).serialized()
+    }
     let badType = RTPHeader(payloadType: 128, sequenceNumber: 0, timestamp: 0, ssrc: 0)
-    #expect(throws: RTPSerializeError.payloadTypeOutOfRange(128)) { try RTPPacket(header: badType, payload: []).serialized() }
+    #expect(throws: RTPSerializeError.payloadTypeOutOfRange(128)) {
+      try RTPPacket(header: badType, payload: []).serialized()
+    }
   }
 
   @Test func headerExtension() throws {
     let ext = RTPHeaderExtension(profile: 0xBEDE, data: [1, 2, 3, 4, 5, 6, 7, 8])
-    let header = RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [9], headerExtension: ext)
+    let header = RTPHeader(
+      payloadType: 0, sequenceNumber: 1, timestamp: 2, ssrc: 3, csrcs: [9], headerExtension: ext)
     let bytes = try RTPPacket(header: header, payload: [0xAA]).serialized()
     #expect(bytes[0] == 0x91)
     #expect(Array(bytes[16..<20]) == [0xBE, 0xDE, 0x00, 0x02])
@@ -83,12 +89,16 @@ import Testing
     #expect(throws: RTPParseError.extensionBeyondPacket(offset: 16, declaredLength: 12, length: 29)) {
       try RTPHeader.parse(long)
     }
-    let odd = RTPHeader(payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, headerExtension: .init(profile: 1, data: [1]))
-    #expect(throws: RTPSerializeError.extensionLengthNotMultipleOfFour(1)) { try RTPPacket(header: odd, payload: []).serialized() }
+    let odd = RTPHeader(
+      payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, headerExtension: .init(profile: 1, data: [1]))
+    #expect(throws: RTPSerializeError.extensionLengthNotMultipleOfFour(1)) {
+      try RTPPacket(header: odd, payload: []).serialized()
+    }
   }
 
   @Test func emptyExtensionBody() throws {
-    let header = RTPHeader(payloadType: 0, sequenceNumber: 1, timestamp: 2, ssrc: 3, headerExtension: .init(profile: 5, data: []))
+    let header = RTPHeader(
+      payloadType: 0, sequenceNumber: 1, timestamp: 2, ssrc: 3, headerExtension: .init(profile: 5, data: []))
     let bytes = try RTPPacket(header: header, payload: []).serialized()
     #expect(bytes.count == 16)
     #expect(try RTPHeader.parse(bytes).header == header)
@@ -111,20 +121,25 @@ import Testing
     all[all.count - 1] = 8
     #expect(try RTPHeader.parse(all).payloadRange == 12..<12)
     all[all.count - 1] = 9
-    #expect(throws: RTPParseError.paddingLongerThanPayload(paddingLength: 9, available: 8)) { try RTPHeader.parse(all) }
+    #expect(throws: RTPParseError.paddingLongerThanPayload(paddingLength: 9, available: 8)) {
+      try RTPHeader.parse(all)
+    }
     all[all.count - 1] = 0
     #expect(throws: RTPParseError.zeroPaddingLength) { try RTPHeader.parse(all) }
     // P bit on a bare header: the count octet would be inside the header.
     var bare = Array(bytes[0..<12])
     bare[11] = 1
-    #expect(throws: RTPParseError.paddingLongerThanPayload(paddingLength: 1, available: 0)) { try RTPHeader.parse(bare) }
+    #expect(throws: RTPParseError.paddingLongerThanPayload(paddingLength: 1, available: 0)) {
+      try RTPHeader.parse(bare)
+    }
     #expect(throws: RTPSerializeError.paddingOutOfRange(256)) {
       try RTPPacket(header: header, payload: [], paddingLength: 256).serialized()
     }
   }
 
   @Test func writeIntoBufferMatchesAppend() throws {
-    let header = RTPHeader(marker: true, payloadType: 101, sequenceNumber: 9, timestamp: 10, ssrc: 11, csrcs: [1, 2])
+    let header = RTPHeader(
+      marker: true, payloadType: 101, sequenceNumber: 9, timestamp: 10, ssrc: 11, csrcs: [1, 2])
     var appended: [UInt8] = []
     try header.append(to: &appended)
     var buffer = [UInt8](repeating: 0xEE, count: 40)

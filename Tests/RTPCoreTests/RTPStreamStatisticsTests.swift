@@ -137,4 +137,23 @@ import Testing
     _ = feed(&statistics, [7])
     #expect(statistics.makeReportBlock(now: 0) == nil)
   }
+
+  @Test func receiverReportPacketFromStatistics() throws {
+    var statistics = RTPStreamStatistics(minimumSequential: 1)
+    _ = feed(&statistics, [100, 101, 103])
+    let made = statistics.makeReportBlock(now: 0)
+    let block = try #require(made)
+    let compound = RTCPPacket.receiverReportCompound(
+      ssrc: 0xCAFE, cname: "sipscript@127.0.0.1", reports: [block])
+    let parsed = try RTCPPacket.parseCompound(RTCPPacket.serializeCompound(compound))
+    guard case .receiverReport(let report) = parsed.first else {
+      Issue.record("RR must come first")
+      return
+    }
+    #expect(report.ssrc == 0xCAFE)
+    #expect(report.reports == [block])
+    #expect(block.cumulativeLost == 1)
+    #expect(block.extendedHighestSequence == 103)
+    #expect(block.fractionLost == UInt8(256 / 4))
+  }
 }

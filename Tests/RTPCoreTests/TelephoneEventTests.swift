@@ -8,7 +8,9 @@ import Testing
     #expect(event.payload == [11, 0xBF, 0x12, 0x34])
     #expect(TelephoneEvent(parsing: event.payload) == event)
     // The reserved R bit is ignored.
-    #expect(TelephoneEvent(parsing: [5, 0x4A, 0, 160]) == TelephoneEvent(event: 5, isEnd: false, volume: 10, duration: 160))
+    #expect(
+      TelephoneEvent(parsing: [5, 0x4A, 0, 160])
+        == TelephoneEvent(event: 5, isEnd: false, volume: 10, duration: 160))
     #expect(TelephoneEvent(parsing: [1, 2, 3]) == nil)
   }
 
@@ -25,7 +27,8 @@ import Testing
 
   @Test func senderSequence() throws {
     let sender = TelephoneEventSender(payloadType: 101, ssrc: 0xABC)
-    let packets = try #require(sender.packets(key: "5", duration: 800, timestamp: 65000 * 1000, sequenceNumber: 65534))
+    let packets = try #require(
+      sender.packets(key: "5", duration: 800, timestamp: 65000 * 1000, sequenceNumber: 65534))
     // 100 ms at 20 ms: continuation packets at 160, 320, 480, 640, then 3 end packets with 800.
     #expect(packets.count == 4 + 3)
     #expect(packets.map(\.offset) == [0, 160, 320, 480, 640, 800, 960])
@@ -47,7 +50,8 @@ import Testing
   }
 
   @Test func shortEventIsOnlyEndPackets() {
-    let packets = TelephoneEventSender(ssrc: 1).packets(event: 0, duration: 100, timestamp: 0, sequenceNumber: 0)
+    let packets = TelephoneEventSender(ssrc: 1).packets(
+      event: 0, duration: 100, timestamp: 0, sequenceNumber: 0)
     #expect(packets.count == 3)
     #expect(packets.first?.packet.header.marker == true)
     #expect(packets.allSatisfy { TelephoneEvent(parsing: $0.packet.payload)?.isEnd == true })
@@ -55,7 +59,8 @@ import Testing
 
   @Test func longEventIsSegmented() {
     // 10 s at 8 kHz = 80000 units > 65535 (RFC 4733 §2.5.1.3).
-    let packets = TelephoneEventSender(ssrc: 1).packets(event: 9, duration: 80000, timestamp: 1000, sequenceNumber: 0)
+    let packets = TelephoneEventSender(ssrc: 1).packets(
+      event: 9, duration: 80000, timestamp: 1000, sequenceNumber: 0)
     let events = packets.compactMap { TelephoneEvent(parsing: $0.packet.payload) }
     let firstSegment = packets.filter { $0.packet.header.timestamp == 1000 }
     let secondSegment = packets.filter { $0.packet.header.timestamp == 1000 + 65535 }
@@ -72,17 +77,23 @@ import Testing
     #expect(reported.first?.timestamp == 1000)
   }
 
-  func packets(_ key: Character, at timestamp: UInt32, sequence: UInt16, duration: UInt32 = 800) -> [RTPPacket] {
-    TelephoneEventSender(ssrc: 7).packets(key: key, duration: duration, timestamp: timestamp, sequenceNumber: sequence)!.map(\.packet)
+  func packets(_ key: Character, at timestamp: UInt32, sequence: UInt16, duration: UInt32 = 800)
+    -> [RTPPacket]
+  {
+    TelephoneEventSender(ssrc: 7).packets(
+      key: key, duration: duration, timestamp: timestamp, sequenceNumber: sequence)!.map(\.packet)
   }
 
-  func receive(_ packets: [RTPPacket], into receiver: inout TelephoneEventReceiver) -> [TelephoneEventReceiver.Event] {
+  func receive(_ packets: [RTPPacket], into receiver: inout TelephoneEventReceiver) -> [TelephoneEventReceiver
+    .Event]
+  {
     packets.flatMap { receiver.receive($0.header, payload: $0.payload) }
   }
 
   @Test func receiverReportsOncePerPress() {
     var receiver = TelephoneEventReceiver()
-    let events = receive(packets("1", at: 1000, sequence: 10) + packets("2", at: 5000, sequence: 17), into: &receiver)
+    let events = receive(
+      packets("1", at: 1000, sequence: 10) + packets("2", at: 5000, sequence: 17), into: &receiver)
     #expect(events.map(\.key) == ["1", "2"])
     #expect(events.map(\.duration) == [800, 800])
     #expect(events.allSatisfy { $0.endReceived })
@@ -139,7 +150,8 @@ import Testing
 
   @Test func timestampWrapBetweenEvents() {
     var receiver = TelephoneEventReceiver()
-    let events = receive(packets("5", at: UInt32.max - 100, sequence: 1) + packets("6", at: 2000, sequence: 8), into: &receiver)
+    let events = receive(
+      packets("5", at: UInt32.max - 100, sequence: 1) + packets("6", at: 2000, sequence: 8), into: &receiver)
     #expect(events.map(\.key) == ["5", "6"])
   }
 }

@@ -21,7 +21,9 @@ enum TestSignals {
   }
 
   /// Sum of sines (frequency Hz, peak amplitude), `count` samples at `rate`.
-  static func tones(_ parts: [(Double, Double)], count: Int, rate: Double = 8000, phase: Double = 0.3) -> [Double] {
+  static func tones(_ parts: [(Double, Double)], count: Int, rate: Double = 8000, phase: Double = 0.3)
+    -> [Double]
+  {
     (0..<count).map { n in
       parts.reduce(0) { sum, part in sum + part.1 * sin(2 * Double.pi * part.0 * Double(n) / rate + phase) }
     }

@@ -13,12 +13,17 @@ import Testing
     return Array("RIFF".utf8) + little32(UInt32(body.count)) + body
   }
 
-  static func little32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+  static func little32(_ value: UInt32) -> [UInt8] {
+    (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+  }
   static func little16(_ value: UInt16) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8)] }
 
-  static func fmt(tag: UInt16 = 1, channels: UInt16 = 1, rate: UInt32 = 8000, bits: UInt16 = 16, blockAlign: UInt16? = nil) -> [UInt8] {
+  static func fmt(
+    tag: UInt16 = 1, channels: UInt16 = 1, rate: UInt32 = 8000, bits: UInt16 = 16, blockAlign: UInt16? = nil
+  ) -> [UInt8] {
     let align = blockAlign ?? channels * bits / 8
-    return little16(tag) + little16(channels) + little32(rate) + little32(rate * UInt32(align)) + little16(align) + little16(bits)
+    return little16(tag) + little16(channels) + little32(rate) + little32(rate * UInt32(align))
+      + little16(align) + little16(bits)
   }
 
   static func pcmBytes(_ samples: [Int16]) -> [UInt8] { samples.flatMap { little16(UInt16(bitPattern: $0)) } }
@@ -40,7 +45,9 @@ import Testing
   }
 
   @Test func stereoIsDownmixed() throws {
-    let bytes = Self.riff([("fmt ", Self.fmt(channels: 2)), ("data", Self.pcmBytes([100, 300, -100, -301, 32767, 32767]))])
+    let bytes = Self.riff([
+      ("fmt ", Self.fmt(channels: 2)), ("data", Self.pcmBytes([100, 300, -100, -301, 32767, 32767])),
+    ])
     let audio = try WAVAudio(parsing: bytes)
     #expect(audio.frameCount == 3)
     #expect(audio.monoSamples() == [200, -201, 32767])
@@ -48,7 +55,8 @@ import Testing
 
   @Test func muLawAndALaw() throws {
     let codes: [UInt8] = [0xFF, 0x80, 0x00, 0x7F, 0x55]
-    let mu = try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(tag: 7, bits: 8) + [0, 0]), ("data", codes)]))
+    let mu = try WAVAudio(
+      parsing: Self.riff([("fmt ", Self.fmt(tag: 7, bits: 8) + [0, 0]), ("data", codes)]))
     #expect(mu.encoding == .muLaw)
     #expect(mu.samples == codes.map { G711Law.muLaw.decode($0) })
     let a = try WAVAudio(parsing: Self.riff([("fmt ", Self.fmt(tag: 6, bits: 8)), ("data", codes)]))
@@ -58,7 +66,9 @@ import Testing
 
   @Test func extensibleFormat() throws {
     // WAVEFORMATEXTENSIBLE: cbSize 22, valid bits, channel mask, sub-format GUID starting with 1.
-    let extensible = Self.fmt(tag: 0xFFFE) + Self.little16(22) + Self.little16(16) + Self.little32(4) + Self.little16(1) + Array(repeating: 0, count: 14)
+    let extensible =
+      Self.fmt(tag: 0xFFFE) + Self.little16(22) + Self.little16(16) + Self.little32(4) + Self.little16(1)
+      + Array(repeating: 0, count: 14)
     let audio = try WAVAudio(parsing: Self.riff([("fmt ", extensible), ("data", Self.pcmBytes([5, 6]))]))
     #expect(audio.samples == [5, 6])
   }
@@ -124,7 +134,8 @@ import Testing
     let input = [Int16](repeating: 1000, count: 44100)
     #expect(SampleRateConverter(inputRate: 44100, outputRate: 8000).convert(input).count == 8000)
     #expect(SampleRateConverter(inputRate: 8000, outputRate: 8000).convert([1, 2, 3]) == [1, 2, 3])
-    #expect(SampleRateConverter(inputRate: 11025, outputRate: 8000).convert(Array(input[0..<11025])).count == 8000)
+    #expect(
+      SampleRateConverter(inputRate: 11025, outputRate: 8000).convert(Array(input[0..<11025])).count == 8000)
   }
 
   @Test func passbandToneKeepsFrequencyAndLevel() {

@@ -61,7 +61,9 @@ import Testing
   }
 
   @Test func fileSinkWritesARealFile() throws {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rtpcore-\(UInt32.random(in: 0...UInt32.max)).wav").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "rtpcore-\(UInt32.random(in: 0...UInt32.max)).wav"
+    ).path
     defer { try? FileManager.default.removeItem(atPath: path) }
     let sink = try FileWAVSink(path: path)
     var writer = try WAVWriter(sink: sink)
