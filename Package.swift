@@ -86,6 +86,16 @@ let package = Package(
     ),
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    // scripts/bench media: N echo streams vs an N-stream generator (docs/benchmarks.md).
+    .executableTarget(
+      name: "mediabench",
+      dependencies: [
+        "RTPMedia", "RTPCore",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),

@@ -1,0 +1,247 @@
+public import NIOCore
+import NIOPosix
+import RTPCore
+
+/// Runs RTP streams on one SwiftNIO event loop: binds their sockets from a port range, drives
+/// every stream's sending from ONE absolute 20 ms schedule (``RTPPacer``), hands received
+/// datagrams to each stream's ``MediaStreamState`` and posts events to the loop each stream chose.
+///
+/// Threading: every piece of state lives on ``eventLoop`` (the media loop). Public methods may be
+/// called from any thread; they hop to the media loop and return futures of that loop. The media
+/// loop may be the script's own loop or a dedicated one (DESIGN §2: decided by measurement).
+///
+/// ```swift
+/// let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 40000...40999))
+/// let stream = try await engine.openStream(MediaStreamOptions(remote: peer)).get()
+/// try await stream.play(.clips([clip], repeat: .times(2))).get()   // returns when played
+/// try await stream.close().get()
+/// ```
+public final class MediaEngine: @unchecked Sendable {
+  // @unchecked: all mutable state below is touched only on `eventLoop` (checked in debug builds).
+  public let eventLoop: any EventLoop
+  public let configuration: MediaEngineConfiguration
+
+  private var allocator: MediaPortAllocator
+  private var streams: [Int: MediaStreamSlot] = [:]
+  /// Tick order; a slot knows its index here so removal is O(1).
+  private var order: [MediaStreamSlot] = []
+  private var pacer: RTPPacer?
+  private var scheduledTick: Scheduled<Void>?
+  private var nextStreamID = 1
+  private var isShutDown = false
+  private var histogram = ScheduleErrorHistogram()
+  private var ticksWithWork: UInt64 = 0
+
+  public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration())
+  {
+    self.eventLoop = eventLoop
+    self.configuration = configuration
+    allocator = MediaPortAllocator(range: configuration.portRange)
+  }
+
+  // MARK: Public API
+
+  /// Opens a stream; fails with ``MediaError/portRangeExhausted(lower:upper:)`` when no port of
+  /// the range can be bound.
+  public func openStream(_ options: MediaStreamOptions) -> EventLoopFuture<MediaStream> {
+    eventLoop.flatSubmit { self.open(options) }
+  }
+
+  /// Closes every stream and stops the tick.
+  public func shutdown() -> EventLoopFuture<Void> {
+    eventLoop.flatSubmit {
+      self.isShutDown = true
+      let closing = self.order.map { self.close($0) }
+      return EventLoopFuture.andAllComplete(closing, on: self.eventLoop)
+    }
+  }
+
+  /// Lateness of the pacer's wake-ups so far.
+  public func scheduleErrors() -> EventLoopFuture<ScheduleErrorHistogram> {
+    eventLoop.submit { self.histogram }
+  }
+
+  /// Forgets the lateness recorded so far (a benchmark's warm-up).
+  public func resetScheduleErrors() -> EventLoopFuture<Void> {
+    eventLoop.submit { self.histogram.reset() }
+  }
+
+  /// Streams open now.
+  public func streamCount() -> EventLoopFuture<Int> {
+    eventLoop.submit { self.order.count }
+  }
+
+  /// Ports of the range reserved now.
+  public func reservedPortCount() -> EventLoopFuture<Int> {
+    eventLoop.submit { self.allocator.reservedCount }
+  }
+
+  // MARK: Ports (on the loop)
+
+  func reservePort() -> Int? { allocator.reserve() }
+  func releasePort(_ port: Int) { allocator.release(port) }
+  /// Every even port of the range once.
+  func reserveAttempts() -> Int { allocator.capacity }
+
+  // MARK: Stream operations (on the loop)
+
+  func withSlot<T: Sendable>(
+    _ id: Int, _ body: @escaping @Sendable (MediaStreamSlot) throws -> T
+  ) -> EventLoopFuture<T> {
+    eventLoop.submit {
+      guard let slot = self.streams[id] else { throw MediaError.streamClosed }
+      return try body(slot)
+    }.flatMapThrowing { $0 }
+  }
+
+  func flatWithSlot<T: Sendable>(
+    _ id: Int, _ body: @escaping @Sendable (MediaStreamSlot) -> EventLoopFuture<T>
+  ) -> EventLoopFuture<T> {
+    eventLoop.flatSubmit {
+      guard let slot = self.streams[id] else {
+        return self.eventLoop.makeFailedFuture(MediaError.streamClosed)
+      }
+      return body(slot)
+    }
+  }
+
+  func closeStream(_ id: Int) -> EventLoopFuture<Void> {
+    eventLoop.flatSubmit {
+      guard let slot = self.streams[id] else { return self.eventLoop.makeSucceededVoidFuture() }
+      return self.close(slot)
+    }
+  }
+
+  /// Delivers a slot's pending events: completes its promises, posts to its handler.
+  func deliverEvents(_ slot: MediaStreamSlot) {
+    guard !slot.state.events.isEmpty else { return }
+    let events = slot.state.takeEvents()
+    for event in events {
+      switch event {
+      case .playbackDone:
+        slot.playbackPromise?.succeed()
+        slot.playbackPromise = nil
+      case .dtmfSent:
+        slot.dtmfPromise?.succeed()
+        slot.dtmfPromise = nil
+      default:
+        break
+      }
+      if let handler = slot.events {
+        let id = slot.id
+        let callback = handler.handler
+        handler.eventLoop.execute { callback(id, event) }
+      }
+    }
+  }
+
+  // MARK: Receiving
+
+  func received(_ envelope: AddressedEnvelope<ByteBuffer>, slot: MediaStreamSlot) {
+    let now = eventLoop.now.uptimeNanoseconds
+    envelope.data.withUnsafeReadableBytes { bytes in
+      slot.state.receive(bytes, now: now) { header, payload in slot.write(header, payload) }
+    }
+    deliverEvents(slot)
+  }
+
+  // MARK: Pacing
+
+  private func startPacing() {
+    guard pacer == nil else { return }
+    pacer = RTPPacer(
+      start: eventLoop.now.uptimeNanoseconds,
+      interval: UInt64(max(configuration.tickInterval.nanoseconds, 1)),
+      maximumBurst: configuration.maximumBurst)
+    scheduleTick()
+  }
+
+  private func scheduleTick() {
+    guard let pacer else { return }
+    let deadline = NIODeadline.uptimeNanoseconds(pacer.nextDeadline)
+    scheduledTick = eventLoop.scheduleTask(deadline: deadline) { self.tick() }
+  }
+
+  /// One wake-up: every stream sends its due frames, then the next absolute deadline is armed.
+  private func tick() {
+    guard var pacer else { return }
+    let now = eventLoop.now.uptimeNanoseconds
+    let wake = pacer.wake(at: now)
+    self.pacer = pacer
+    if wake.frames > 0 || wake.skipped > 0 {
+      histogram.record(nanoseconds: wake.lateness)
+      ticksWithWork += 1
+      for slot in order {
+        slot.state.tick(frames: wake.frames, skipped: wake.skipped, now: now) { header, payload in
+          slot.write(header, payload)
+        }
+        slot.flush()
+        deliverEvents(slot)
+      }
+    }
+    if order.isEmpty {
+      // Idle engines do not wake up every 20 ms; the next stream starts a new schedule.
+      self.pacer = nil
+      scheduledTick = nil
+      return
+    }
+    scheduleTick()
+  }
+
+  // MARK: Opening and closing
+
+  private func open(_ options: MediaStreamOptions) -> EventLoopFuture<MediaStream> {
+    guard !isShutDown else { return eventLoop.makeFailedFuture(MediaError.streamClosed) }
+    let id = nextStreamID
+    nextStreamID += 1
+    let handler = RTPChannelHandler(engine: self, streamID: id)
+    let receive = acquire(options.local, handler: handler)
+    return receive.flatMap { local in
+      let sendSocket: MediaSocket? =
+        options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local.channel)) : nil)
+      guard let sendSocket else { return self.eventLoop.makeSucceededFuture((local, nil)) }
+      // The send socket also receives (a peer doing symmetric RTP answers to it), into the same stream.
+      return self.acquire(sendSocket, handler: RTPChannelHandler(engine: self, streamID: id))
+        .map { (local, $0) }
+        .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
+    }.flatMapThrowing { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
+      let now = self.eventLoop.now.uptimeNanoseconds
+      let slot = MediaStreamSlot(
+        id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
+        receive: local, send: send, remote: options.remote, events: options.events,
+        dropOutgoing: options.dropOutgoing)
+      local.handler.attach(slot)
+      send?.handler.attach(slot)
+      slot.orderIndex = self.order.count
+      self.order.append(slot)
+      self.streams[id] = slot
+      self.startPacing()
+      return MediaStream(
+        id: id, engine: self, codec: options.parameters.codec,
+        localAddress: local.channel.localAddress, sendAddress: (send ?? local).channel.localAddress)
+    }
+  }
+
+  private func close(_ slot: MediaStreamSlot) -> EventLoopFuture<Void> {
+    guard streams.removeValue(forKey: slot.id) != nil else { return eventLoop.makeSucceededVoidFuture() }
+    let index = slot.orderIndex
+    if index < order.count, order[index] === slot {
+      let last = order.removeLast()
+      if index < order.count {
+        order[index] = last
+        last.orderIndex = index
+      }
+    }
+    slot.receive.handler.attach(nil)
+    slot.send?.handler.attach(nil)
+    slot.state.finish()
+    deliverEvents(slot)
+    slot.playbackPromise?.fail(MediaError.stopped)
+    slot.playbackPromise = nil
+    slot.dtmfPromise?.fail(MediaError.stopped)
+    slot.dtmfPromise = nil
+    var releasing = [release(slot.receive)]
+    if let send = slot.send { releasing.append(release(send)) }
+    return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
+  }
+}

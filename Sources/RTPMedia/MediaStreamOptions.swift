@@ -1,0 +1,42 @@
+public import NIOCore
+public import RTPCore
+
+/// How to open a stream on a ``MediaEngine``.
+///
+/// ```swift
+/// var options = MediaStreamOptions(remote: try SocketAddress(ipAddress: "127.0.0.1", port: 40000))
+/// options.parameters.rtpTimeout = 10_000_000_000   // 10 s, like Net::SIP
+/// let stream = try await engine.openStream(options).get()
+/// ```
+public struct MediaStreamOptions: Sendable {
+  public var parameters: MediaStreamParameters
+  /// Where to receive (Net::SIP `media_lsocks`).
+  public var local: MediaSocket
+  /// Where to send from (Net::SIP `media_ssocks`); nil: from ``local`` (symmetric RTP, the
+  /// default) unless ``asymmetric`` is set.
+  public var send: MediaSocket?
+  /// Net::SIP `asymetric_rtp`: with no ``send`` socket given, allocate a second port to send from.
+  public var asymmetric: Bool
+  /// Where the peer receives; nil: on hold, nothing is sent.
+  public var remote: SocketAddress?
+  public var source: MediaSource
+  public var events: MediaEventHandler?
+  /// Test hook: packets for which it returns true are counted as sent but not written, to make
+  /// a known loss pattern without touching the network. Runs on the media loop.
+  public var dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
+
+  public init(
+    parameters: MediaStreamParameters = MediaStreamParameters(),
+    local: MediaSocket = .allocate(host: "127.0.0.1"),
+    send: MediaSocket? = nil, asymmetric: Bool = false, remote: SocketAddress? = nil,
+    source: MediaSource = .silence, events: MediaEventHandler? = nil
+  ) {
+    self.parameters = parameters
+    self.local = local
+    self.send = send
+    self.asymmetric = asymmetric
+    self.remote = remote
+    self.source = source
+    self.events = events
+  }
+}

@@ -1,1 +1,0 @@
-// RTPMedia — RTP sockets on SwiftNIO, one 20 ms pacer for all streams, play/record/echo/DTMF.

@@ -1,0 +1,244 @@
+// mediabench — the Swift side of `scripts/bench-media`.
+//
+//   mediabench run --streams N [--seconds S]   two processes on 127.0.0.1: this one generates N
+//                                             G.711 streams, a child process echoes them
+//   mediabench echo --streams N --base P --seconds S   the child: N echo streams on ports P, P+2, …
+//
+// Every loop is bounded: the generator runs S seconds; the echo stops when its standard input
+// closes or after S + 30 seconds, whichever comes first. Loopback only.
+import Foundation
+import NIOCore
+import NIOPosix
+import RTPCore
+import RTPMedia
+
+struct Options {
+  var mode = "run"
+  var streams = 100
+  var seconds = 10.0
+  var base = 20000
+  var generatorBase = 40000
+  var vector = 8
+
+  init(_ arguments: [String]) {
+    var iterator = arguments.dropFirst().makeIterator()
+    if let first = arguments.dropFirst().first, !first.hasPrefix("--") {
+      mode = first
+      _ = iterator.next()
+    }
+    while let argument = iterator.next() {
+      let value = iterator.next() ?? ""
+      switch argument {
+      case "--streams": streams = max(1, min(Int(value) ?? streams, 5000))
+      case "--seconds": seconds = max(1, min(Double(value) ?? seconds, 120))
+      case "--base": base = Int(value) ?? base
+      case "--vector": vector = max(1, min(Int(value) ?? vector, 64))
+      default: FileHandle.standardError.write(Data("mediabench: unknown option \(argument)\n".utf8))
+      }
+    }
+  }
+}
+
+/// CPU seconds (user + system) of this process.
+func cpuSeconds() -> Double {
+  var usage = rusage()
+  getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+  let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+  let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+  return user + system
+}
+
+func raiseFileLimit() {
+  var limit = rlimit()
+  getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+  limit.rlim_cur = limit.rlim_max
+  setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+}
+
+func emit(_ line: String) {
+  // A parent that went away (broken pipe) is not worth a crash.
+  try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+}
+
+/// Opens `count` streams, `batch` binds in flight at a time.
+func openStreams(_ engine: MediaEngine, count: Int, options: (Int) throws -> MediaStreamOptions) async throws
+  -> [MediaStream]
+{
+  var streams: [MediaStream] = []
+  streams.reserveCapacity(count)
+  var index = 0
+  while index < count {
+    let upper = min(index + 64, count)
+    let futures = try (index..<upper).map { engine.openStream(try options($0)) }
+    for future in futures { streams.append(try await future.get()) }
+    index = upper
+  }
+  return streams
+}
+
+func runEcho(_ options: Options) async throws {
+  let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+  let engine = MediaEngine(
+    eventLoop: group.next(), configuration: MediaEngineConfiguration(vectorReadCount: options.vector))
+  let streams = try await openStreams(engine, count: options.streams) { index in
+    MediaStreamOptions(local: .bind(host: "127.0.0.1", port: options.base + 2 * index), source: .none)
+  }
+  // The echo answers to whoever sends (the generator's port i): remote set by the first packet
+  // would be latching; here the ports are known, so set them.
+  let setups = try streams.enumerated().map { index, stream in
+    stream.setRemote(try SocketAddress(ipAddress: "127.0.0.1", port: options.generatorBase + 2 * index))
+      .flatMap { stream.echo(.packets(0)) }
+  }
+  for setup in setups { try await setup.get() }
+  let cpuStart = cpuSeconds()
+  emit("ready")
+  // Wait for the parent to close our stdin (bounded by a deadline).
+  let stdinClosed = Task.detached { () -> Void in
+    _ = FileHandle.standardInput.readDataToEndOfFile()
+  }
+  let deadline = ContinuousClock.now + .seconds(options.seconds + 30)
+  while ContinuousClock.now < deadline {
+    if await withTaskGroup(
+      of: Bool.self,
+      body: { group in
+        group.addTask {
+          await stdinClosed.value; return true
+        }
+        group.addTask {
+          try? await Task.sleep(for: .milliseconds(200)); return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+      })
+    {
+      break
+    }
+  }
+  let cpu = cpuSeconds() - cpuStart
+  var received: UInt64 = 0
+  var echoed: UInt64 = 0
+  let all = streams.map { $0.statistics() }
+  for future in all {
+    let figures = try await future.get()
+    received += figures.packetsReceived
+    echoed += figures.packetsEchoed
+  }
+  emit("echo received=\(received) echoed=\(echoed) cpu=\(cpu)")
+  try await engine.shutdown().get()
+  try await group.shutdownGracefully()
+}
+
+func runGenerator(_ options: Options) async throws {
+  raiseFileLimit()
+  let child = Process()
+  child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+  child.arguments = [
+    "echo", "--streams", "\(options.streams)", "--seconds", "\(options.seconds)", "--base", "\(options.base)",
+    "--vector", "\(options.vector)",
+  ]
+  let input = Pipe()
+  let output = Pipe()
+  child.standardInput = input
+  child.standardOutput = output
+  try child.run()
+  let lines = output.fileHandleForReading
+  // Wait for "ready" (bounded by the read: the child exits on its own deadline).
+  var buffer = ""
+  while !buffer.contains("ready\n") {
+    let data = lines.availableData
+    if data.isEmpty { throw MediaError.streamClosed }
+    buffer += String(decoding: data, as: UTF8.self)
+  }
+
+  let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+  let engine = MediaEngine(eventLoop: group.next())
+  let tone = ToneGenerator(frequencies: [440], amplitude: 8000)
+  var generator = tone
+  let clip = MediaClip(samples: generator.nextFrame(count: 8000))
+  let cpuStart = cpuSeconds()
+  let streams = try await openStreams(engine, count: options.streams) { index in
+    MediaStreamOptions(
+      local: .bind(host: "127.0.0.1", port: options.generatorBase + 2 * index),
+      remote: try SocketAddress(ipAddress: "127.0.0.1", port: options.base + 2 * index),
+      source: .none)
+  }
+  // All sockets first, then every stream starts at once: opening 2000 sockets on a loop that
+  // is already pacing the first ones would measure the opening, not the media.
+  let started = ContinuousClock.now
+  let playing = streams.map { $0.play(.clips([clip], repeat: .forever)) }
+  _ = playing  // complete (failing with .stopped) when replaced at the end
+  // Warm-up second, then measure the schedule error for the rest of the run.
+  try await Task.sleep(for: .seconds(1))
+  try await engine.resetScheduleErrors().get()
+  try await Task.sleep(for: .milliseconds(Int((options.seconds - 1) * 1000)))
+  // Stop every stream in one burst of hops (awaiting each in turn would let the others keep
+  // sending for as long as the round trips take on a busy loop).
+  let stops = streams.map { $0.play(.none) }
+  for stop in stops { try await stop.get() }
+  let elapsed = ContinuousClock.now - started
+  let histogram = try await engine.scheduleErrors().get()
+  // Let the last echoes come back and be read: a loop that fell behind still has them in its
+  // socket buffers. Wait until the count stops moving (bounded: 10 s).
+  var previous: UInt64 = 0
+  for _ in 0..<40 {
+    try await Task.sleep(for: .milliseconds(250))
+    var total: UInt64 = 0
+    for future in streams.map({ $0.statistics() }) { total += try await future.get().packetsReceived }
+    if total == previous { break }
+    previous = total
+  }
+  let generatorCPU = cpuSeconds() - cpuStart
+  var sent: UInt64 = 0
+  var back: UInt64 = 0
+  var lost: UInt64 = 0
+  let all = streams.map { $0.statistics() }
+  for future in all {
+    let figures = try await future.get()
+    sent += figures.packetsSent
+    back += figures.packetsReceived
+    lost += figures.lost
+  }
+  let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+  let rate = Double(sent) / Double(options.streams) / seconds
+  try input.fileHandleForWriting.close()
+  var echoLine = ""
+  while true {
+    let data = lines.availableData
+    if data.isEmpty { break }
+    buffer += String(decoding: data, as: UTF8.self)
+  }
+  child.waitUntilExit()
+  echoLine = buffer.split(separator: "\n").first { $0.hasPrefix("echo ") }.map(String.init) ?? "echo missing"
+  var fields: [String: Double] = [:]
+  for pair in echoLine.split(separator: " ").dropFirst() {
+    let parts = pair.split(separator: "=")
+    if parts.count == 2 { fields[String(parts[0])] = Double(parts[1]) }
+  }
+  let echoed = fields["echoed"] ?? 0
+  let echoCPU = fields["cpu"] ?? 0
+  let p50 = histogram.percentileMicroseconds(0.5) ?? -1
+  let p99 = histogram.percentileMicroseconds(0.99) ?? -1
+  let perPacket = echoed > 0 ? echoCPU / echoed * 1e6 : 0
+  emit(
+    String(
+      format:
+        "streams=%d vector=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
+        + "echo_cpu_s=%.3f echo_cpu_us_per_pkt=%.2f gen_cpu_s=%.3f tick_p50_us=%d tick_p99_us=%d tick_max_us=%llu ticks=%llu",
+      options.streams, options.vector, options.seconds, seconds, rate, sent, fields["received"] ?? 0, echoed,
+      back,
+      Int64(sent) - Int64(back), lost,
+      echoCPU, perPacket, generatorCPU, p50, p99, histogram.maximumNanoseconds / 1000, histogram.count))
+  try await engine.shutdown().get()
+  try await group.shutdownGracefully()
+}
+
+let options = Options(CommandLine.arguments)
+raiseFileLimit()
+switch options.mode {
+case "echo": try await runEcho(options)
+case "run": try await runGenerator(options)
+default:
+  FileHandle.standardError.write(Data("usage: mediabench [run|echo] --streams N --seconds S\n".utf8))
+  exit(2)
+}
