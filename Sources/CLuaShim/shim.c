@@ -75,10 +75,15 @@ static double sipscript_monotonic(void) {
 // `while true do pcall(f) end` loop is stopped too); the scheduler sees `watchdog_fired` and ends
 // the task. Where yielding is impossible (a nested coroutine, a metamethod called from C) it raises.
 static void sipscript_watchdog_hook(lua_State *L, lua_Debug *ar) {
-  (void)ar;
   sipscript_host *h = sipscript_gethost(L);
   if (h->deadline == 0 || sipscript_monotonic() < h->deadline) return;
   if (L == h->current && lua_isyieldable(L)) {
+    // Where it was stopped, taken now: after a yield from a hook the saved pc is stepped back.
+    if (lua_getinfo(L, "Sl", ar)) {
+      snprintf(h->watchdog_where, sizeof h->watchdog_where, "%s:%d", ar->short_src, ar->currentline);
+    } else {
+      h->watchdog_where[0] = 0;
+    }
     h->watchdog_fired = 1;
     lua_yield(L, 0);
     return;

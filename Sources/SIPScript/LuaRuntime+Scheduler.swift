@@ -227,7 +227,11 @@ extension LuaRuntime {
       }
     case SIPSCRIPT_STATUS_WATCHDOG:
       let seconds = configuration.watchdogSeconds
-      pushString("watchdog: task ran for more than \(seconds) s without yielding", on: co)
+      let location = withUnsafeBytes(of: host.pointee.watchdog_where) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      let prefix = location.isEmpty ? "" : "\(location): "
+      pushString("\(prefix)watchdog: task ran for more than \(seconds) s without yielding", on: co)
       fail(task, message: describeError(of: co))
     default:
       if stopRequest != nil {

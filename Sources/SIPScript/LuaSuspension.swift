@@ -23,7 +23,9 @@ public final class LuaSuspension {
 
   /// Whether resuming would still wake the task.
   public var isPending: Bool {
-    runtime != nil && task.state == .suspended && task.suspensionGeneration == generation
+    guard let runtime, !runtime.isShuttingDown else { return false }
+    // Running counts too: a token may be resumed before its function has returned `.suspend`.
+    return task.state != .done && task.suspensionGeneration == generation
   }
 
   /// Resumes the task; `values` are the results of the suspended call.

@@ -36,6 +36,7 @@ typedef struct sipscript_host {
   int watchdog_interval;          // instructions between two clock checks
   double deadline;                // monotonic seconds; 0 while no resume runs
   int watchdog_fired;
+  char watchdog_where[200];        // "chunk:line" where the watchdog stopped the task
   lua_State *current;             // the task coroutine being resumed
   void **released;                // objects whose userdata was collected, released later by Swift
   size_t released_count;
