@@ -27,6 +27,7 @@ extension LuaRuntime {
     sipscript_lua_pop(state, 2)
 
     registerTaskClasses()
+    installMessageBinding()
     register("sleep", in: "sip") { try $0.runtime.sleep($0) }
     register("add_timer", in: "sip") { try $0.runtime.addTimer($0) }
     register("spawn", in: "sip") { try $0.runtime.spawn($0) }
