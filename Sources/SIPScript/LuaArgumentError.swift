@@ -1,4 +1,4 @@
-/// A bad argument to a native function, worded like Lua's own `luaL_argerror`:
+/// A bad argument to a native function, worded like Lua's own argument errors:
 /// `bad argument #1 to 'sleep' (number expected, got string)`.
 public struct LuaArgumentError: Error, CustomStringConvertible, Sendable {
   public let description: String

@@ -3,7 +3,7 @@ internal import CLuaShim
 /// The arguments of one call of a native function, and the means to suspend its caller.
 ///
 /// Every reader returns a value or throws a `LuaArgumentError` whose text is Lua's usual one;
-/// none of them raises a Lua error (no `luaL_check*`: those longjmp). Indices are 1-based, as in Lua.
+/// none of them raises a Lua error (the auxiliary library's check functions longjmp; these do not). Indices are 1-based, as in Lua.
 ///
 /// ```swift
 /// runtime.register("sleep", in: "sip") { call in

@@ -30,7 +30,10 @@ extension LuaRuntime {
     let promise = eventLoop.makePromise(of: RunOutcome.self)
     self.promise = promise
     scriptPath = path
-    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    var directory = "."
+    if let slash = path.lastIndex(of: "/") {
+      directory = slash == path.startIndex ? "" : String(path[..<slash])
+    }
     let prefix = "\(directory)/?.lua;\(directory)/?/init.lua;"
     _ = prefix.withCString { sipscript_prepend_package_path(state, $0) }
     setArguments(scriptPath: path, arguments)

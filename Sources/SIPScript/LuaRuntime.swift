@@ -92,6 +92,8 @@ public final class LuaRuntime {
   }
 
   deinit {
+    // A run still in progress ends here (NIO reports unfulfilled promises as leaks).
+    promise?.succeed(.failed("the runtime was released before the run ended"))
     if let state {
       lua_close(state)
     }

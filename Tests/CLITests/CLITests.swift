@@ -180,7 +180,34 @@ import Testing
     #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
   }
 
-  // MARK: - examples/
+  // MARK: - docs/lua-api.md and examples/
+
+  /// Every ```lua block of docs/lua-api.md runs with status 0 and prints its `--> ` lines.
+  @Test func docExamplesRun() throws {
+    let doc = try String(contentsOf: Self.repository.appendingPathComponent("docs/lua-api.md"), encoding: .utf8)
+    var blocks: [[String]] = []
+    var current: [String]?
+    for line in doc.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      if line == "```lua" {
+        current = []
+      } else if line == "```", let block = current {
+        blocks.append(block)
+        current = nil
+      } else {
+        current?.append(line)
+      }
+    }
+    #expect(blocks.count >= 12)
+    for (index, block) in blocks.enumerated() {
+      let (dir, path) = try script(block.joined(separator: "\n"), name: "example\(index).lua")
+      defer { try? FileManager.default.removeItem(at: dir) }
+      let expected = block.filter { $0.hasPrefix("--> ") }.map { $0.dropFirst(4) + "\n" }.joined()
+      let result = try run([path])
+      #expect(result.status == 0, "block \(index): \(result.stderr)")
+      #expect(result.stdout == expected, "block \(index)")
+    }
+  }
+
 
   @Test func helloExample() throws {
     let result = try run([Self.repository.appendingPathComponent("examples/hello.lua").path, "name=world"])
