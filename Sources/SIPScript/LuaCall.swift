@@ -148,7 +148,8 @@ public struct LuaCall {
   }
 
   /// The Swift object behind a userdata argument of a registered class.
-  public func object<Object: AnyObject>(_ index: Int, as type: Object.Type) throws(LuaArgumentError) -> Object {
+  public func object<Object: AnyObject>(_ index: Int, as type: Object.Type) throws(LuaArgumentError) -> Object
+  {
     guard let entry = runtime.classEntry(for: type) else {
       throw error(index, "\(Object.self) is not registered with the runtime")
     }

@@ -44,7 +44,9 @@ extension LuaRuntime {
 
   /// Runs Lua source text as the main task (tests, `-e`-style use); `chunkName` appears in
   /// messages as `chunkName:line:`.
-  public func run(code: String, chunkName: String = "script", arguments: [String] = []) -> EventLoopFuture<RunOutcome> {
+  public func run(code: String, chunkName: String = "script", arguments: [String] = []) -> EventLoopFuture<
+    RunOutcome
+  > {
     eventLoop.preconditionInEventLoop()
     guard promise == nil, !isShutDown, let state else {
       return eventLoop.makeSucceededFuture(.failed("the runtime has already run a script"))
@@ -97,7 +99,8 @@ extension LuaRuntime {
   private func startMain(loadStatus: Int32) {
     guard let state else { return }
     guard loadStatus == LUA_OK else {
-      let message = bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) } ?? "cannot load the script"
+      let message =
+        bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) } ?? "cannot load the script"
       sipscript_lua_pop(state, 1)
       shutdown(.failed(message))
       return
