@@ -70,7 +70,11 @@ public struct LuaCall {
     var isInteger: Int32 = 0
     let value = type(index) == .none ? 0 : sipscript_tointeger(state, Int32(index), &isInteger)
     guard isInteger != 0 else {
+      var isNumber: Int32 = 0
       if type(index) == .number || type(index) == .string {
+        _ = sipscript_tonumber(state, Int32(index), &isNumber)
+      }
+      if isNumber != 0 {
         throw error(index, "number has no integer representation")
       }
       throw typeError(index, expected: "number")
