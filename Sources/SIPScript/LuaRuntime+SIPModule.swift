@@ -114,9 +114,11 @@ extension LuaRuntime {
       return .suspend
     }
     let bound = NIOLoopBound(suspension, eventLoop: eventLoop)
-    eventLoop.scheduleTask(in: .seconds(lua: seconds)) {
+    let scheduled = eventLoop.scheduleTask(in: .seconds(lua: seconds)) {
       bound.value.resume(with: [])
     }
+    // A task abandoned while sleeping must not leave its timer armed on the loop.
+    suspension.onAbandon { scheduled.cancel() }
     return .suspend
   }
 

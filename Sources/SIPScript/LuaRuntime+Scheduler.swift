@@ -305,6 +305,10 @@ extension LuaRuntime {
   }
 
   func finish(_ task: LuaTask, _ outcome: LuaTask.Outcome) {
+    if let cleanup = task.onAbandon {
+      task.onAbandon = nil
+      cleanup()
+    }
     task.state = .done
     task.outcome = outcome
     task.suspensionGeneration += 1
@@ -332,6 +336,7 @@ extension LuaRuntime {
     guard canSuspend(L), let task = currentTask else { return nil }
     task.suspensionGeneration += 1
     task.earlyWake = nil
+    task.onAbandon = nil
     suspensionRequested = true
     return LuaSuspension(runtime: self, task: task, generation: task.suspensionGeneration)
   }
@@ -340,12 +345,17 @@ extension LuaRuntime {
     guard let task = currentTask, task.thread == L else { return }
     task.suspensionGeneration += 1
     task.earlyWake = nil
+    if let cleanup = task.onAbandon {
+      task.onAbandon = nil
+      cleanup()
+    }
   }
 
   /// Queues a suspended task (or remembers the wake if it has not yielded yet).
   func wake(_ task: LuaTask, with wake: Wake) {
     guard !isShuttingDown else { return }
     task.suspensionGeneration += 1
+    task.onAbandon = nil
     switch task.state {
     case .suspended:
       enqueue(task, wake)

@@ -28,6 +28,14 @@ public final class LuaSuspension {
     return task.state != .done && task.suspensionGeneration == generation
   }
 
+  /// Registers the cleanup of the awaited operation (cancel its timer, forget its request): it
+  /// runs if the task is abandoned instead of resumed (`sip.stop`, shutdown, the function
+  /// returning something other than `.suspend`). Resuming the token discards it.
+  public func onAbandon(_ cleanup: @escaping () -> Void) {
+    guard isPending else { return }
+    task.onAbandon = cleanup
+  }
+
   /// Resumes the task; `values` are the results of the suspended call.
   /// Returns false if the token was already used or the task is gone.
   @discardableResult
