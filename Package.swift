@@ -62,7 +62,8 @@ let package = Package(
     ),
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
-    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: swiftSettings),
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
     .testTarget(
