@@ -73,7 +73,8 @@ extension LuaRuntime {
       stopRequest = outcome
     }
     scheduleDrain()
-    if call.canSuspend, (try? call.suspension()) != nil {
+    if call.canSuspend, let token = try? call.suspension() {
+      token.isDetached = true
       return .suspend
     }
     return .errorValue(.string("sipscript: stopping (\(call.name) called where the task cannot yield)"))

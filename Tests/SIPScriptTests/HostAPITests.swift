@@ -102,3 +102,17 @@ import Testing
 final class CallbackBox {
   var callback: LuaReference?
 }
+
+@Suite struct DroppedTokenTests {
+  @Test func aDroppedTokenResumesTheTaskWithAnError() throws {
+    let h = try ScriptHarness()
+    h.runtime.register("wait_forever", in: "test") { call in
+      _ = try call.suspension()  // a buggy layer: takes a token and loses it
+      return .suspend
+    }
+    h.run("test.record(test.wait_forever())")
+    #expect(h.records == ["nil abandoned: the awaited operation was dropped"])
+    #expect(h.outcome == .finished)
+    #expect(h.logs.entries.contains { $0.0 == .warning && $0.1.contains("dropped without being resumed") })
+  }
+}
