@@ -39,7 +39,7 @@ extension InviteSession {
       case "application/dtmf-relay":
         var signal: Character?
         var duration: Int?
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for line in text.split(whereSeparator: \.isNewline) {
           guard let equals = line.firstIndex(of: "=") else { continue }
           let key = line[..<equals].trimmingCharacters(in: " \t").lowercased()
           let value = line[line.index(after: equals)...].trimmingCharacters(in: " \t")

@@ -168,6 +168,7 @@ extension InviteSession {
       glareDirection = nil
       out.append(.cancelTimer(.glareRetry))
     }
+    beforeReinvite = (offerAnswer, localDirection)
     localDirection = direction
     let offer = offerAnswer.makeOffer(currentStreams)
     let (request, peer) = current.makeRequest(
@@ -183,6 +184,12 @@ extension InviteSession {
     guard code >= 200 else { return }
     let cseq = pendingReinvite?.cseq ?? 0
     pendingReinvite = nil
+    let before = beforeReinvite
+    beforeReinvite = nil
+    if !(200..<300).contains(code), let before {
+      offerAnswer = before.offerAnswer
+      localDirection = before.direction
+    }
     switch code {
     case 200..<300:
       // RFC 3261 §12.2.1.2: the 2xx to a re-INVITE refreshes the remote target.
@@ -201,6 +208,10 @@ extension InviteSession {
         out.append(.final(.ok, code: code))
       case .failure(let reason):
         // The old session stays (RFC 3264 §8: a failed re-offer leaves the media as it was).
+        if let before {
+          offerAnswer = before.offerAnswer
+          localDirection = before.direction
+        }
         out.append(.mediaError(reason))
         out.append(.final(.fail, code: code))
       }

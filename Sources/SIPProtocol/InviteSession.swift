@@ -189,6 +189,9 @@ public struct InviteSession: Sendable {
   var lastAck: (cseq: UInt32, message: SIPMessage, peer: SIPEndpoint)?
   /// Our re-INVITE waiting for its final response: CSeq number and the direction offered.
   var pendingReinvite: (cseq: UInt32, direction: MediaDirection)?
+  /// The offer/answer state and direction before our re-INVITE, restored when it fails (RFC 3261
+  /// §14.1: a failed re-INVITE leaves the session as it was).
+  var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)?
   /// The direction to offer again when the glare retry timer fires.
   var glareDirection: MediaDirection?
   /// An INVITE of the peer we answered 2xx and whose ACK is due; `offeredInResponse` when our

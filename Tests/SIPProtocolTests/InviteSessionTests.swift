@@ -410,7 +410,7 @@ import Testing
     var (bob, tag) = try Self.establishedUAS()
     let info = bob.handle(.received(try Self.inDialog("INFO", cseq: 2, tag: tag, contentType: "text/plain", body: "hi")))
     #expect(info.responses.first?.statusCode == 415)
-    #expect(info.responses.first?.header("Accept") == "application/dtmf-relay, application/dtmf")
+    #expect(info.responses.first?.headerValues("Accept") == ["application/dtmf-relay", "application/dtmf"])
   }
 
   @Test func referSurfaced() throws {
