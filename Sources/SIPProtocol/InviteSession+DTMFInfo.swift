@@ -63,8 +63,12 @@ extension InviteSession {
     /// 12–15 `A`–`D`), which some phones send.
     static func digit(_ text: String) -> Character? {
       let events: [Character] = Array("0123456789*#ABCD")
-      if text.count == 1, let character = text.uppercased().first, events.contains(character) { return character }
-      if text.utf8.count <= 2, let number = Int(text), events.indices.contains(number) { return events[number] }
+      if text.count == 1, let character = text.uppercased().first, events.contains(character) {
+        return character
+      }
+      if text.utf8.count <= 2, let number = Int(text), events.indices.contains(number) {
+        return events[number]
+      }
       return nil
     }
   }

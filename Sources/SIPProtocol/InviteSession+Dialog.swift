@@ -103,7 +103,8 @@ extension InviteSession {
     awaitingAck = (request.cseq?.sequence ?? 0, offered)
     out.append(
       .sendResponse(
-        response(to: request, code: 200, body: body, contentType: SessionDescription.contentType, contact: true)))
+        response(
+          to: request, code: 200, body: body, contentType: SessionDescription.contentType, contact: true)))
     if let streams { mediaNegotiated(streams, &out) }
   }
 
@@ -125,7 +126,8 @@ extension InviteSession {
       out.append(
         .sendResponse(
           response(
-            to: request, code: 200, body: answer.description.bytes, contentType: SessionDescription.contentType,
+            to: request, code: 200, body: answer.description.bytes,
+            contentType: SessionDescription.contentType,
             contact: true)))
       mediaNegotiated(answer.streams, &out)
     }

@@ -74,7 +74,8 @@ extension InviteSession {
     }
   }
 
-  mutating func initialInvite2xx(_ response: SIPMessage, code: Int, invite: SIPMessage, _ out: inout [Action]) {
+  mutating func initialInvite2xx(_ response: SIPMessage, code: Int, invite: SIPMessage, _ out: inout [Action])
+  {
     let tag = response.to?.tag
     if let dialog, dialog.state == .confirmed {
       if let lastAck, dialog.id.remoteTag == tag {

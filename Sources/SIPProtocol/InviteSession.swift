@@ -215,7 +215,8 @@ public struct InviteSession: Sendable {
   public mutating func handle(_ event: Event) -> [Action] {
     var out: [Action] = []
     switch event {
-    case .invite(let to, let requestURI, let callID): startInvite(to: to, requestURI: requestURI, callID: callID, &out)
+    case .invite(let to, let requestURI, let callID):
+      startInvite(to: to, requestURI: requestURI, callID: callID, &out)
     case .received(let message):
       if message.isRequest { receiveRequest(message, &out) } else { receiveResponse(message, &out) }
     case .ring(let code): ring(code: code, &out)
@@ -293,7 +294,8 @@ public struct InviteSession: Sendable {
     let body = message.body
     guard !body.isEmpty else { return .success(nil) }
     if let type = message.mediaType, type != SessionDescription.contentType {
-      return .failure(SDPBodyError(description: "body of type \(type), not \(SessionDescription.contentType)"))
+      return .failure(
+        SDPBodyError(description: "body of type \(type), not \(SessionDescription.contentType)"))
     }
     do {
       return .success(try SessionDescription(parsing: body))
@@ -317,7 +319,8 @@ public struct InviteSession: Sendable {
     contact: Bool = false
   ) -> SIPMessage {
     var message = request.makeResponse(
-      statusCode: code, reasonPhrase: reason, toTag: localTag ?? dialog?.id.localTag, body: body, contentType: contentType)
+      statusCode: code, reasonPhrase: reason, toTag: localTag ?? dialog?.id.localTag, body: body,
+      contentType: contentType)
     if contact { message.addHeader("Contact", configuration.contact.description) }
     return message
   }

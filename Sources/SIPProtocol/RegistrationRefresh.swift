@@ -178,7 +178,8 @@ public struct RegistrationRefresh: Sendable {
   /// needs no new round trip when the nonce is still good.
   mutating func preAuthorization() -> [(String, String)] {
     guard var client = credentials,
-      let answers = try? client.authorize(method: "REGISTER", uri: configuration.registrar.description, using: &rng)
+      let answers = try? client.authorize(
+        method: "REGISTER", uri: configuration.registrar.description, using: &rng)
     else { return [] }
     credentials = client
     return answers.map { ("Authorization", $0.headerValue) }
@@ -193,7 +194,8 @@ public struct RegistrationRefresh: Sendable {
     var via = configuration.via
     via.branch = SIPIdentifiers.branch(using: &rng)
     var request = SIPMessage.request(
-      method: "REGISTER", uri: configuration.registrar, from: from, to: to, via: via, callID: callID, cseq: cseq,
+      method: "REGISTER", uri: configuration.registrar, from: from, to: to, via: via, callID: callID,
+      cseq: cseq,
       contact: configuration.contact, using: &rng)
     request.addHeader("Expires", String(expires))
     for (name, value) in authorization { request.addHeader(name, value) }
@@ -255,7 +257,8 @@ public struct RegistrationRefresh: Sendable {
       return
     }
     if let repeated = challenges.first(where: { answeredNonces.contains($0.nonce) }) {
-      failOrStop(code: code, reason: "credentials refused (nonce \(repeated.nonce.prefix(32)) challenged again)", &out)
+      failOrStop(
+        code: code, reason: "credentials refused (nonce \(repeated.nonce.prefix(32)) challenged again)", &out)
       return
     }
     if answeredNonces.isEmpty {
@@ -280,7 +283,9 @@ public struct RegistrationRefresh: Sendable {
   /// URI, and its `expires` wins over the Expires header.
   func grantedExpires(in response: SIPMessage) -> UInt32 {
     let ours = configuration.contact.uri
-    if let binding = response.contacts.first(where: { Self.sameBinding($0.uri, ours) }), let expires = binding.expires {
+    if let binding = response.contacts.first(where: { Self.sameBinding($0.uri, ours) }),
+      let expires = binding.expires
+    {
       return expires
     }
     if let contact = response.contacts.first, response.contacts.count == 1, let expires = contact.expires {
@@ -334,6 +339,8 @@ public struct RegistrationRefresh: Sendable {
 
 extension String {
   fileprivate func trimmingCharacters() -> String {
-    String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    String(
+      self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" })
+        .reversed())
   }
 }

@@ -4,10 +4,13 @@ import SIPProtocol
 
 /// A SIP message from a trace written with `\n` line ends; the Content-Length is computed.
 func inviteTrace(_ head: String, body: String = "") throws -> SIPMessage {
-  let crlf = { (text: String) in text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n") }
+  let crlf = { (text: String) in
+    text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+  }
   let bodyText = crlf(body)
   let headText = crlf(head.hasSuffix("\n") ? String(head.dropLast()) : head)
-  return try SIPMessage.parse(Array((headText + "\r\nContent-Length: \(bodyText.utf8.count)\r\n\r\n" + bodyText).utf8))
+  return try SIPMessage.parse(
+    Array((headText + "\r\nContent-Length: \(bodyText.utf8.count)\r\n\r\n" + bodyText).utf8))
 }
 
 /// The peer's SDP: PCMU and telephone-event on `port`.

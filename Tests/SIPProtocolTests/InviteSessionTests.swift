@@ -23,11 +23,14 @@ import Testing
 
   /// An in-dialog request from Carol to our UAS (after `answer`, our tag is `tag`).
   static func inDialog(
-    _ method: String, cseq: Int, tag: String, contentType: String? = nil, body: String = "", extra: [String] = []
+    _ method: String, cseq: Int, tag: String, contentType: String? = nil, body: String = "",
+    extra: [String] = []
   ) throws -> SIPMessage {
     var lines = [
-      "\(method) sip:bob@192.0.2.1:5062 SIP/2.0", "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKin\(cseq)\(method)",
-      "Max-Forwards: 70", "From: Carol <sip:carol@192.0.2.4>;tag=c4r01", "To: Bob <sip:bob@192.0.2.1>;tag=\(tag)",
+      "\(method) sip:bob@192.0.2.1:5062 SIP/2.0",
+      "Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bKin\(cseq)\(method)",
+      "Max-Forwards: 70", "From: Carol <sip:carol@192.0.2.4>;tag=c4r01",
+      "To: Bob <sip:bob@192.0.2.1>;tag=\(tag)",
       "Call-ID: call-1@192.0.2.4", "CSeq: \(cseq) \(method)", "Contact: <sip:carol@192.0.2.4:5060>",
     ]
     lines += extra
@@ -45,7 +48,8 @@ import Testing
 
   /// A UAS call up to established: the session and our To tag.
   static func establishedUAS() throws -> (InviteSession, String) {
-    var bob = InviteSession(role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
+    var bob = InviteSession(
+      role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
     _ = bob.handle(.received(try incomingInvite()))
     let ok = try #require(bob.handle(.answer).responses.first)
     let tag = try #require(ok.to?.tag)
@@ -84,7 +88,8 @@ import Testing
   }
 
   @Test func uasNormalCall() throws {
-    var bob = InviteSession(role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
+    var bob = InviteSession(
+      role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
     #expect(bob.handle(.received(try Self.incomingInvite())).events == ["state(incoming)"])
     let ringing = bob.handle(.ring(code: 180))
     let r180 = try #require(ringing.responses.first)
@@ -126,7 +131,8 @@ import Testing
   }
 
   @Test func uasLateOffer() throws {
-    var bob = InviteSession(role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
+    var bob = InviteSession(
+      role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
     _ = bob.handle(.received(try Self.incomingInvite(sdp: nil)))
     let answered = bob.handle(.answer)
     let ok = try #require(answered.responses.first)
@@ -140,7 +146,8 @@ import Testing
   }
 
   @Test func uasLateOfferAckWithoutAnswer() throws {
-    var bob = InviteSession(role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
+    var bob = InviteSession(
+      role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
     _ = bob.handle(.received(try Self.incomingInvite(sdp: nil)))
     let tag = try #require(bob.handle(.answer).responses.first?.to?.tag)
     let acked = bob.handle(.received(try Self.inDialog("ACK", cseq: 1, tag: tag)))
@@ -157,7 +164,8 @@ import Testing
     #expect(reinvite.method == "INVITE" && reinvite.cseqText == "2 INVITE")
     #expect(reinvite.bodyText.contains("a=sendonly"))
     #expect(reinvite.bodyText.contains("o=- 4711 1 IN IP4"))  // o= version 0 → 1 (RFC 3264 §8)
-    let ok = alice.handle(.received(try peerReply(to: reinvite, "200 OK", sdp: peerSDP(version: 2, direction: "recvonly"))))
+    let ok = alice.handle(
+      .received(try peerReply(to: reinvite, "200 OK", sdp: peerSDP(version: 2, direction: "recvonly"))))
     #expect(ok.requests.first?.cseqText == "2 ACK")
     #expect(ok.events == ["state(held)", "final(OK,200)"])
     #expect(ok.media.first?.first?.direction == .sendonly)
@@ -174,13 +182,16 @@ import Testing
     let hold = bob.handle(
       .received(
         try Self.inDialog(
-          "INVITE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2, direction: "sendonly"))))
+          "INVITE", cseq: 2, tag: tag, contentType: "application/sdp",
+          body: peerSDP(version: 2, direction: "sendonly"))))
     let ok = try #require(hold.responses.first)
     #expect(ok.statusCode == 200 && ok.bodyText.contains("a=recvonly"))
     #expect(hold.events == ["state(held)"])
     #expect(bob.handle(.received(try Self.inDialog("ACK", cseq: 2, tag: tag))).events.isEmpty)
     let resume = bob.handle(
-      .received(try Self.inDialog("INVITE", cseq: 3, tag: tag, contentType: "application/sdp", body: peerSDP(version: 3))))
+      .received(
+        try Self.inDialog(
+          "INVITE", cseq: 3, tag: tag, contentType: "application/sdp", body: peerSDP(version: 3))))
     #expect(resume.responses.first?.bodyText.contains("a=sendrecv") == true)
     #expect(resume.events == ["state(established)"])
   }
@@ -191,7 +202,9 @@ import Testing
     let ok = try #require(reinvite.responses.first)
     #expect(ok.bodyText.contains("m=audio 40000"))  // our offer in the 2xx
     let acked = bob.handle(
-      .received(try Self.inDialog("ACK", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
+      .received(
+        try Self.inDialog("ACK", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))
+      ))
     #expect(acked.media.count == 1)
   }
 
@@ -203,7 +216,9 @@ import Testing
     #expect(ours.method == "INVITE")
     // RFC 3261 §14.2: the peer's re-INVITE crosses ours.
     let theirs = bob.handle(
-      .received(try Self.inDialog("INVITE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
+      .received(
+        try Self.inDialog(
+          "INVITE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
     #expect(theirs.responses.first?.statusCode == 491)
   }
 
@@ -241,8 +256,10 @@ import Testing
     _ = alice.handle(.received(try peerReply(to: first, "491 Request Pending")))
     let retry = alice.handle(.timerFired(.glareRetry))
     let second = try #require(retry.requests.first)
-    #expect(second.method == "INVITE" && second.cseqText == "3 INVITE" && second.bodyText.contains("a=sendonly"))
-    let ok = alice.handle(.received(try peerReply(to: second, "200 OK", sdp: peerSDP(version: 2, direction: "recvonly"))))
+    #expect(
+      second.method == "INVITE" && second.cseqText == "3 INVITE" && second.bodyText.contains("a=sendonly"))
+    let ok = alice.handle(
+      .received(try peerReply(to: second, "200 OK", sdp: peerSDP(version: 2, direction: "recvonly"))))
     #expect(ok.events == ["state(held)", "final(OK,200)"])
   }
 
@@ -273,7 +290,9 @@ import Testing
     var (bob, tag) = try Self.establishedUAS()
     _ = bob.handle(.reinvite(direction: .sendonly))
     let update = bob.handle(
-      .received(try Self.inDialog("UPDATE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
+      .received(
+        try Self.inDialog(
+          "UPDATE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
     #expect(update.responses.first?.statusCode == 491)  // RFC 3311 §5.2
   }
 
@@ -306,7 +325,8 @@ import Testing
   }
 
   @Test func peerCancels() throws {
-    var bob = InviteSession(role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
+    var bob = InviteSession(
+      role: .uas, configuration: Party.config(local: Party.bob, contact: Party.bobContact))
     _ = bob.handle(.received(try Self.incomingInvite()))
     _ = bob.handle(.ring(code: 180))
     let cancel = try inviteTrace(
@@ -320,7 +340,8 @@ import Testing
       CSeq: 1 CANCEL
       """)
     let actions = bob.handle(.received(cancel))
-    #expect(actions.responses.map { "\($0.statusCode ?? 0) \($0.cseqText)" } == ["200 1 CANCEL", "487 1 INVITE"])
+    #expect(
+      actions.responses.map { "\($0.statusCode ?? 0) \($0.cseqText)" } == ["200 1 CANCEL", "487 1 INVITE"])
     #expect(actions.events.contains("remoteHangup(remoteCancel)"))
     #expect(bob.hangupCause == .remoteCancel)
   }
@@ -358,7 +379,9 @@ import Testing
     var (alice, _) = try Self.establishedUAC()
     let bye = alice.handle(.bye)
     let request = try #require(bye.requests.first)
-    #expect(request.method == "BYE" && request.cseqText == "2 BYE" && request.requestURI == "sip:bob@192.0.2.4:5060")
+    #expect(
+      request.method == "BYE" && request.cseqText == "2 BYE" && request.requestURI == "sip:bob@192.0.2.4:5060"
+    )
     #expect(alice.state == .terminated && alice.hangupCause == .localBye)
   }
 
@@ -366,7 +389,10 @@ import Testing
     var (bob, tag) = try Self.establishedUAS()
     let bye = bob.handle(.received(try Self.inDialog("BYE", cseq: 2, tag: tag)))
     #expect(bye.responses.first?.statusCode == 200)
-    #expect(bye.events == ["remoteHangup(remoteBye)", "cancel(ringTime)", "state(terminated)", "terminated(remoteBye)"])
+    #expect(
+      bye.events == [
+        "remoteHangup(remoteBye)", "cancel(ringTime)", "state(terminated)", "terminated(remoteBye)",
+      ])
     // After the BYE the dialog is gone (§12.2.2: 481).
     let late = bob.handle(.received(try Self.inDialog("INFO", cseq: 3, tag: tag)))
     #expect(late.responses.first?.statusCode == 481)
@@ -379,7 +405,8 @@ import Testing
     let info = bob.handle(
       .received(
         try Self.inDialog(
-          "INFO", cseq: 2, tag: tag, contentType: "application/dtmf-relay", body: "Signal=5\nDuration=160\n")))
+          "INFO", cseq: 2, tag: tag, contentType: "application/dtmf-relay", body: "Signal=5\nDuration=160\n"))
+    )
     #expect(info.responses.first?.statusCode == 200)
     guard case .dtmfInfo(let digit)? = info.last else {
       Issue.record("no digit")
@@ -397,18 +424,27 @@ import Testing
 
   @Test func dtmfBodies() throws {
     typealias Info = InviteSession.DTMFInfo
-    #expect(try Info.parse(body: Array("Signal= 11\r\nDuration= 250\r\n".utf8), contentType: "application/dtmf-relay").get() == Info(digit: "#", duration: 250))
-    #expect(try Info.parse(body: Array("signal=a".utf8), contentType: "application/dtmf-relay").get().digit == "A")
+    #expect(
+      try Info.parse(
+        body: Array("Signal= 11\r\nDuration= 250\r\n".utf8), contentType: "application/dtmf-relay"
+      ).get() == Info(digit: "#", duration: 250))
+    #expect(
+      try Info.parse(body: Array("signal=a".utf8), contentType: "application/dtmf-relay").get().digit == "A")
     #expect(try Info.parse(body: Array("10".utf8), contentType: "application/dtmf").get().digit == "*")
-    #expect((try? Info.parse(body: Array("Signal=X".utf8), contentType: "application/dtmf-relay").get()) == nil)
-    #expect((try? Info.parse(body: Array("Duration=100".utf8), contentType: "application/dtmf-relay").get()) == nil)
+    #expect(
+      (try? Info.parse(body: Array("Signal=X".utf8), contentType: "application/dtmf-relay").get()) == nil)
+    #expect(
+      (try? Info.parse(body: Array("Duration=100".utf8), contentType: "application/dtmf-relay").get()) == nil)
     #expect((try? Info.parse(body: Array("99".utf8), contentType: "application/dtmf").get()) == nil)
-    #expect((try? Info.parse(body: Array(repeating: 0x35, count: 5000), contentType: "application/dtmf").get()) == nil)
+    #expect(
+      (try? Info.parse(body: Array(repeating: 0x35, count: 5000), contentType: "application/dtmf").get())
+        == nil)
   }
 
   @Test func infoOtherType415() throws {
     var (bob, tag) = try Self.establishedUAS()
-    let info = bob.handle(.received(try Self.inDialog("INFO", cseq: 2, tag: tag, contentType: "text/plain", body: "hi")))
+    let info = bob.handle(
+      .received(try Self.inDialog("INFO", cseq: 2, tag: tag, contentType: "text/plain", body: "hi")))
     #expect(info.responses.first?.statusCode == 415)
     #expect(info.responses.first?.headerValues("Accept") == ["application/dtmf-relay", "application/dtmf"])
   }

@@ -5,7 +5,9 @@ import Testing
 
 /// REGISTER, digest, refresh, failure and un-register as traces on virtual time.
 @Suite struct RegistrationRefreshTests {
-  static func configuration(expires: UInt32 = 3600, password: String? = "secret") -> RegistrationRefresh.Configuration {
+  static func configuration(expires: UInt32 = 3600, password: String? = "secret")
+    -> RegistrationRefresh.Configuration
+  {
     RegistrationRefresh.Configuration(
       registrar: try! SIPURI.parse("sip:atlanta.example.com"),
       addressOfRecord: try! SIPNameAddress.parse("Alice <sip:alice@atlanta.example.com>"),
@@ -42,12 +44,15 @@ import Testing
     var verifier = DigestVerifier(realm: "atlanta.example.com", algorithms: [.md5])
     var rng = SeededGenerator(seed: 3)
     let offered = verifier.challenges(now: .zero, using: &rng)
-    let challenge = try Self.reply(to: first, "401 Unauthorized", offered.map { "WWW-Authenticate: " + $0.headerValue })
+    let challenge = try Self.reply(
+      to: first, "401 Unauthorized", offered.map { "WWW-Authenticate: " + $0.headerValue })
     let second = try #require(Self.sent(registration.handle(.received(challenge))))
-    #expect(second.cseq?.sequence == 2 && second.callID == first.callID && second.from?.tag == first.from?.tag)
+    #expect(
+      second.cseq?.sequence == 2 && second.callID == first.callID && second.from?.tag == first.from?.tag)
     let credentials = try DigestCredentials(parsing: try #require(second.authorization.first))
     let verdict = verifier.verify(
-      credentials, method: "REGISTER", requestURI: "sip:atlanta.example.com", secret: .password("secret"), now: .zero)
+      credentials, method: "REGISTER", requestURI: "sip:atlanta.example.com", secret: .password("secret"),
+      now: .zero)
     #expect(verdict == .ok)
 
     // The 200 grants 1800 s to our binding (its Contact expires wins over Expires).
@@ -55,8 +60,11 @@ import Testing
       .received(
         try Self.reply(
           to: second, "200 OK",
-          ["Contact: <sip:alice@192.0.2.9:5060>;expires=900", "Contact: <sip:alice@192.0.2.1:5060>;expires=1800",
-           "Expires: 3600"])))
+          [
+            "Contact: <sip:alice@192.0.2.9:5060>;expires=900",
+            "Contact: <sip:alice@192.0.2.1:5060>;expires=1800",
+            "Expires: 3600",
+          ])))
     #expect(registration.state == .registered)
     #expect(ok.contains { if case .registered(for: .seconds(1800)) = $0 { true } else { false } })
     #expect(Self.timers(ok) == ["refresh 1770.0 seconds"])  // max(1800/2, 1800 − 30)
@@ -92,7 +100,10 @@ import Testing
     #expect(Self.timers(failed) == ["retry 30.0 seconds"])
     // The retry fails again: the delay doubles, up to the cap.
     let retry = try #require(Self.sent(registration.handle(.timerFired(.retry))))
-    #expect(Self.timers(registration.handle(.received(try Self.reply(to: retry, "403 Forbidden")))) == ["retry 60.0 seconds"])
+    #expect(
+      Self.timers(registration.handle(.received(try Self.reply(to: retry, "403 Forbidden")))) == [
+        "retry 60.0 seconds"
+      ])
     #expect(registration.retryDelay(failures: 20) == .seconds(1800))
   }
 
@@ -100,9 +111,12 @@ import Testing
     var registration = RegistrationRefresh(configuration: Self.configuration(password: "wrong"))
     let first = try #require(Self.sent(registration.handle(.start)))
     let second = try #require(
-      Self.sent(registration.handle(.received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
+      Self.sent(
+        registration.handle(
+          .received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
     // The same nonce challenged again: the password is wrong; no third REGISTER (no loop).
-    let again = registration.handle(.received(try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n1")])))
+    let again = registration.handle(
+      .received(try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n1")])))
     #expect(Self.sent(again) == nil)
     #expect(again.contains { if case .failed(code: 401, _) = $0 { true } else { false } })
   }
@@ -111,8 +125,11 @@ import Testing
     var registration = RegistrationRefresh(configuration: Self.configuration(password: "wrong"))
     let first = try #require(Self.sent(registration.handle(.start)))
     let second = try #require(
-      Self.sent(registration.handle(.received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
-    let again = registration.handle(.received(try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n2")])))
+      Self.sent(
+        registration.handle(
+          .received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
+    let again = registration.handle(
+      .received(try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n2")])))
     #expect(Self.sent(again) == nil && registration.state == .failed)
   }
 
@@ -120,12 +137,15 @@ import Testing
     var registration = RegistrationRefresh(configuration: Self.configuration())
     let first = try #require(Self.sent(registration.handle(.start)))
     let second = try #require(
-      Self.sent(registration.handle(.received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
+      Self.sent(
+        registration.handle(
+          .received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))))
     // RFC 7616 §3.3: stale=true: same password, the new nonce.
     let third = try #require(
       Self.sent(
         registration.handle(
-          .received(try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n2", stale: true)])))))
+          .received(
+            try Self.reply(to: second, "401 Unauthorized", [Self.challenge(nonce: "n2", stale: true)])))))
     #expect(third.authorization.first?.contains("nonce=\"n2\"") == true)
     _ = registration.handle(.received(try Self.reply(to: third, "200 OK", ["Expires: 600"])))
     #expect(registration.state == .registered && registration.grantedExpires == 600)
@@ -134,7 +154,8 @@ import Testing
   @Test func noCredentialsFails() throws {
     var registration = RegistrationRefresh(configuration: Self.configuration(password: nil))
     let first = try #require(Self.sent(registration.handle(.start)))
-    let failed = registration.handle(.received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))
+    let failed = registration.handle(
+      .received(try Self.reply(to: first, "401 Unauthorized", [Self.challenge(nonce: "n1")])))
     #expect(Self.sent(failed) == nil && registration.state == .failed)
   }
 
@@ -142,7 +163,9 @@ import Testing
     var registration = RegistrationRefresh(configuration: Self.configuration(expires: 30))
     let first = try #require(Self.sent(registration.handle(.start)))
     let retry = try #require(
-      Self.sent(registration.handle(.received(try Self.reply(to: first, "423 Interval Too Brief", ["Min-Expires: 120"])))))
+      Self.sent(
+        registration.handle(
+          .received(try Self.reply(to: first, "423 Interval Too Brief", ["Min-Expires: 120"])))))
     #expect(retry.header("Expires") == "120")  // RFC 3261 §10.2.8
   }
 
@@ -158,8 +181,10 @@ import Testing
     var registration = RegistrationRefresh(configuration: Self.configuration())
     let first = try #require(Self.sent(registration.handle(.start)))
     let stray = try inviteTrace(
-      (try Self.reply(to: first, "200 OK")).text.replacingOccurrences(of: "CSeq: 1 REGISTER", with: "CSeq: 9 REGISTER")
-        .components(separatedBy: "\r\nContent-Length")[0])
+      (try Self.reply(to: first, "200 OK")).text.replacingOccurrences(
+        of: "CSeq: 1 REGISTER", with: "CSeq: 9 REGISTER"
+      )
+      .components(separatedBy: "\r\nContent-Length")[0])
     #expect(registration.handle(.received(stray)).isEmpty)
     #expect(registration.state == .registering)
   }
