@@ -64,12 +64,3 @@ extension RequestValidator {
     return response
   }
 }
-
-extension StringProtocol {
-  var trimmingSpaces: String {
-    var s = Substring(self)
-    while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
-    while let last = s.last, last == " " || last == "\t" { s.removeLast() }
-    return String(s)
-  }
-}

@@ -43,8 +43,8 @@ public struct TransactionLayer: Sendable {
   public enum Event: Sendable {
     /// A message arrived from the network.
     case received(SIPMessage, from: SIPEndpoint)
-    /// The TU sends a request (not an ACK for a 2xx: that goes straight to the transport);
-    /// a client transaction is created for it.
+    /// The TU sends a request; a client transaction is created for it (an ACK is sent without
+    /// one).
     case sendRequest(SIPMessage, to: SIPEndpoint)
     /// The TU answers the request of a server transaction.
     case sendResponse(SIPMessage, transaction: TransactionID)
@@ -219,6 +219,8 @@ public struct TransactionLayer: Sendable {
   }
 
   mutating func sendRequest(_ request: SIPMessage, to peer: SIPEndpoint) -> [Action] {
+    // RFC 3261 §17.1.1.3, §13.2.2.4: an ACK never has a client transaction of its own.
+    if request.method == "ACK" { return [.send(request, to: peer, transaction: nil)] }
     guard let key = TransactionKey.client(for: request) else {
       return [.discarded(request, reason: "a request needs a Via branch and a CSeq (RFC 3261 §8.1.1)")]
     }

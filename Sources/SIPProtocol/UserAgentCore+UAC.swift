@@ -97,12 +97,36 @@ extension UserAgentCore {
       dialogs[dialogID] = dialog
       sentInvites[id]?.dialogs.insert(dialogID)
     }
+    guard dialogs[dialogID] != nil else { return [] }
+    guard configuration.acksAutomatically else {
+      // The TU ACKs it; retransmissions before then are not repeated to it.
+      if awaitingACK[dialogID] == cseq { return [] }
+      awaitingACK[dialogID] = cseq
+      return [.response(response, transaction: id, dialog: dialogID)]
+    }
+    return [.response(response, transaction: id, dialog: dialogID)] + makeAndSendACK(dialogID, cseq: cseq)
+  }
+
+  /// Builds the ACK of a 2xx from the dialog (§13.2.2.4: CSeq number of the INVITE, a new
+  /// branch), keeps it for the 2xx retransmissions, and sends it.
+  mutating func makeAndSendACK(
+    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil
+  )
+    -> [Action]
+  {
     guard var dialog = dialogs[dialogID] else { return [] }
     let next = SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget)
-    let (ack, peer) = dialog.makeRequest(method: "ACK", via: makeVia(for: next), cseq: cseq)
+    let (ack, peer) = dialog.makeRequest(
+      method: "ACK", via: makeVia(for: next), cseq: cseq, body: body, contentType: contentType)
     dialogs[dialogID] = dialog
     sentAcks[dialogID] = (cseq, ack, peer)
-    return [.response(response, transaction: id, dialog: dialogID), .send(ack, to: peer, transaction: nil)]
+    return [.send(ack, to: peer, transaction: nil)]
+  }
+
+  /// The TU's ACK for a 2xx it was given (``Configuration/acksAutomatically`` off).
+  mutating func sendACK(dialog id: DialogID, body: [UInt8], contentType: String?) -> [Action] {
+    guard let cseq = awaitingACK.removeValue(forKey: id) else { return [] }
+    return makeAndSendACK(id, cseq: cseq, body: body, contentType: contentType)
   }
 
   /// A 2xx that outlived its transaction (after Timer M): ACK it again if we know it.

@@ -59,6 +59,10 @@ extension UserAgentCore {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
     var out = process(layer.handle(.sendResponse(response, transaction: id)))
+    // A response the transaction refused (a second final one) has no effect on dialogs either.
+    guard out.contains(where: { if case .send = $0 { true } else { false } }) else {
+      return out + [.discarded(response, reason: "\(id) does not send this response in its state")]
+    }
     guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
     let dialogID = dialogID(ofIncoming: response)
     if code < 300, let dialogID {

@@ -190,4 +190,16 @@ import Testing
     // Timer M is not a Calling-state timer: ignored.
     #expect(tx.handle(.timerFired(.M)).isEmpty)
   }
+
+  @Test("A transport error in a non-INVITE client transaction is reported (§17.1.4)")
+  func nonInviteTransportError() throws {
+    var clock = VirtualClock(TransactionLayer())
+    clock.handle(.sendRequest(try Trace.register(), to: udpPeer))
+    clock.advance(by: ms(600))
+    let actions = clock.handle(.transportError(TransactionID(rawValue: 1)))
+    #expect(actions.contains { if case .transportError = $0 { true } else { false } })
+    #expect(clock.pendingTimers == 0)
+    clock.advance(by: ms(60_000))
+    #expect(clock.sendTimes("REGISTER") == [0, 500].map(ms))
+  }
 }

@@ -154,4 +154,24 @@ import Testing
     }
     #expect(resent.statusCode == 100)
   }
+
+  @Test("A transport error while sending the final response is reported and ends the transaction (§17.2.4)")
+  func serverTransportError() throws {
+    var clock = VirtualClock(TransactionLayer())
+    let id = try receiveInvite(&clock)
+    clock.handle(.sendResponse(try Trace.response("486 Busy Here", to: try Trace.invite()), transaction: id))
+    let actions = clock.handle(.transportError(id))
+    #expect(actions.contains { if case .transportError(id) = $0 { true } else { false } })
+    #expect(clock.machine.count == 0)
+    #expect(clock.pendingTimers == 0)
+    // The TU answering a transaction that is gone is told so.
+    guard
+      case .discarded? = clock.handle(
+        .sendResponse(try Trace.response("200 OK", to: try Trace.invite()), transaction: id)
+      ).first
+    else {
+      Issue.record("expected discarded")
+      return
+    }
+  }
 }

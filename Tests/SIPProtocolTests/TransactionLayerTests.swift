@@ -196,4 +196,15 @@ import Testing
     }
     #expect(layer.count == 0)
   }
+
+  @Test("An ACK handed to the layer is sent without a client transaction")
+  func ackIsStateless() throws {
+    var layer = TransactionLayer()
+    let actions = layer.handle(.sendRequest(try Trace.ack(branch: "z9hG4bK2xxack"), to: udpPeer))
+    guard actions.count == 1, case .send(_, _, nil) = actions[0] else {
+      Issue.record("\(actions)")
+      return
+    }
+    #expect(layer.count == 0)
+  }
 }

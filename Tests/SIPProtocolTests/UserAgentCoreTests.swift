@@ -279,4 +279,40 @@ import Testing
       return
     }
   }
+
+  @Test("A 200 after a final 486 is not sent and starts no 2xx retransmission")
+  func secondFinalResponse() throws {
+    var clock = Self.makeCore()
+    let tx = try receiveInvite(&clock)
+    clock.handle(
+      .sendResponse(try Trace.invite().makeResponse(statusCode: 486, toTag: "bobtag"), transaction: tx))
+    let late = clock.handle(.sendResponse(try okFromBob(), transaction: tx))
+    #expect(late.sentMessages.isEmpty)
+    #expect(clock.machine.dialogs.isEmpty)
+    clock.advance(by: ms(5_000))
+    #expect(clock.sendTimes("SIP/2.0 200").isEmpty)
+  }
+
+  @Test("Late offer: with automatic ACK off, the TU's ACK carries the answer and is resent for each 2xx")
+  func tuSendsACK() throws {
+    let config = UserAgentCore.Configuration(
+      via: SIPVia(transport: "UDP", host: "192.0.2.4", port: 5060), seed: 7, acksAutomatically: false)
+    var clock = VirtualClock(UserAgentCore(configuration: config))
+    let invite = try Trace.invite()
+    clock.handle(.sendRequest(invite, to: udpPeer))
+    let ok = try Trace.response("200 OK", to: invite)
+    let first = clock.handle(.received(ok, from: udpPeer))
+    let dialog = try #require(first.responsesToTU.first?.2)
+    #expect(first.sentMessages.isEmpty)
+    #expect(clock.handle(.received(ok, from: udpPeer)).isEmpty)  // not repeated to the TU
+    let answer = Array("v=0\r\n".utf8)
+    let sent = clock.handle(.sendACK(dialog: dialog, body: answer, contentType: "application/sdp"))
+    let ack = try #require(sent.sentMessages.first)
+    #expect(ack.method == "ACK")
+    #expect(ack.body == answer)
+    #expect(ack.header("Content-Type") == "application/sdp")
+    #expect(ack.header("CSeq") == "314159 ACK")
+    let again = clock.handle(.received(ok, from: udpPeer))
+    #expect(again.sentMessages.map { $0.serialize() } == [ack.serialize()])
+  }
 }
