@@ -230,7 +230,7 @@ public struct RegistrationRefresh: Sendable {
       challenged(response, code: code, request: request, &out)
     case 423:
       // RFC 3261 §10.2.8: Interval Too Brief: ask again for at least Min-Expires.
-      if let text = response.header("Min-Expires"), let minimum = UInt32(text.trimmingCharacters()),
+      if let text = response.header("Min-Expires"), let minimum = UInt32(text.trimmingSpaces),
         minimum > requestedExpires, state != .unregistering
       {
         requestedExpires = minimum
@@ -334,13 +334,5 @@ public struct RegistrationRefresh: Sendable {
     grantedExpires = nil
     setState(.stopped, &out)
     out.append(.unregistered)
-  }
-}
-
-extension String {
-  fileprivate func trimmingCharacters() -> String {
-    String(
-      self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" })
-        .reversed())
   }
 }
