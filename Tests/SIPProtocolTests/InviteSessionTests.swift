@@ -463,4 +463,70 @@ import Testing
     let old = bob.handle(.received(try Self.inDialog("INFO", cseq: 4, tag: tag)))
     #expect(old.responses.first?.statusCode == 500)  // RFC 3261 §12.2.2
   }
+
+  @Test func secondForkAckedAndBYEd() throws {
+    var (alice, invite) = try Self.establishedUAC()
+    // RFC 3261 §13.2.2.4: a 2xx from another fork after the call is up: ACK it, then BYE it.
+    let fork = alice.handle(
+      .received(
+        try peerReply(to: invite, "200 OK", toTag: "f0rk", sdp: peerSDP(), contact: "<sip:bob@192.0.2.7>")))
+    #expect(fork.requests.map(\.method) == ["ACK", "BYE"])
+    #expect(fork.requests.allSatisfy { $0.to?.tag == "f0rk" && $0.requestURI == "sip:bob@192.0.2.7" })
+    #expect(alice.state == .established && alice.dialog?.id.remoteTag == "b0b")
+  }
+
+  @Test func reinviteTimeoutEndsCall() throws {
+    var (alice, _) = try Self.establishedUAC()
+    _ = alice.handle(.reinvite(direction: .inactive))
+    let failed = alice.handle(.requestFailed(method: "INVITE", failure: .timeout))
+    // RFC 3261 §14.1: a re-INVITE that times out ends the dialog with BYE.
+    #expect(failed.requests.map(\.method) == ["BYE"])
+    #expect(alice.hangupCause == .timeout)
+  }
+
+  @Test func reinviteRejectedKeepsSession() throws {
+    var (alice, _) = try Self.establishedUAC()
+    let reinvite = try #require(alice.handle(.reinvite(direction: .sendonly)).requests.first)
+    let refused = alice.handle(.received(try peerReply(to: reinvite, "488 Not Acceptable Here")))
+    #expect(refused.events == ["final(FAIL,488)"])
+    #expect(alice.state == .established && alice.localDirection == .sendrecv)
+    #expect(alice.offerAnswer.pendingOffer == nil)
+  }
+
+  @Test func secondPeerReinviteWhileOpen() throws {
+    var (bob, tag) = try Self.establishedUAS()
+    _ = bob.handle(
+      .received(
+        try Self.inDialog(
+          "INVITE", cseq: 2, tag: tag, contentType: "application/sdp", body: peerSDP(version: 2))))
+    // RFC 3261 §14.2: the first re-INVITE is still open (no ACK): 500 with Retry-After 0–10 s.
+    let second = bob.handle(
+      .received(
+        try Self.inDialog(
+          "INVITE", cseq: 3, tag: tag, contentType: "application/sdp", body: peerSDP(version: 3))))
+    let busy = try #require(second.responses.first)
+    #expect(busy.statusCode == 500)
+    #expect((0...10).contains(Int(busy.header("Retry-After") ?? "") ?? -1))
+    // An offerless re-INVITE put our offer in the 200: a crossing offer gets 491.
+    _ = bob.handle(.received(try Self.inDialog("ACK", cseq: 2, tag: tag)))
+    _ = bob.handle(.received(try Self.inDialog("INVITE", cseq: 4, tag: tag)))
+    let crossing = bob.handle(
+      .received(
+        try Self.inDialog(
+          "UPDATE", cseq: 5, tag: tag, contentType: "application/sdp", body: peerSDP(version: 4))))
+    #expect(crossing.responses.first?.statusCode == 491)
+  }
+
+  @Test func updateWithoutOffer() throws {
+    var (bob, tag) = try Self.establishedUAS()
+    let update = bob.handle(.received(try Self.inDialog("UPDATE", cseq: 2, tag: tag)))
+    #expect(update.responses.first?.statusCode == 200 && update.media.isEmpty)
+  }
+
+  @Test func commandsRefusedOutOfState() throws {
+    var alice = InviteSession(role: .uac, configuration: Party.config())
+    #expect(alice.handle(.reinvite(direction: .sendonly)).events.first?.hasPrefix("refused") == true)
+    #expect(alice.handle(.answer).events.first?.hasPrefix("refused") == true)
+    #expect(alice.handle(.bye).events.first?.hasPrefix("refused") == true)
+  }
 }
