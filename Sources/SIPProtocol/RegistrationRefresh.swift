@@ -267,8 +267,13 @@ public struct RegistrationRefresh: Sendable {
       client.reset()
     }
     do {
+      // The credentials the challenged REGISTER carried: a new challenge for one of their realms
+      // without stale=true refuses them (DigestClient decides; RFC 3261 §22.2).
+      let carried = (code == 401 ? request.authorization : request.proxyAuthorization)
+        .compactMap { try? DigestCredentials(parsing: $0) }
       let answers = try client.respond(
-        to: challenges, method: "REGISTER", uri: configuration.registrar.description, using: &rng)
+        to: challenges, method: "REGISTER", uri: configuration.registrar.description,
+        previous: carried, using: &rng)
       credentials = client
       for challenge in challenges { answeredNonces.insert(challenge.nonce) }
       let header = code == 401 ? "Authorization" : "Proxy-Authorization"
