@@ -86,7 +86,9 @@ let package = Package(
     ),
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
-    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPProtocolTests", dependencies: ["SIPProtocol"], swiftSettings: swiftSettings),
     .testTarget(

@@ -1,0 +1,158 @@
+// Character classes of RFC 3261 §25.1 and RFC 3986 §2, as one byte table, and small helpers that
+// the parsers share. Everything works on bytes: no String is made until a caller asks for one.
+
+/// Character classes of the SIP grammar (RFC 3261 §25.1), looked up in one 256-entry table.
+enum SIPGrammar {
+  static let token: UInt16 = 1 << 0
+  static let unreserved: UInt16 = 1 << 1
+  /// `user-unreserved` of RFC 3261 §25.1: & = + $ , ; ? /
+  static let userUnreserved: UInt16 = 1 << 2
+  /// `param-unreserved`: [ ] / : & + $
+  static let paramUnreserved: UInt16 = 1 << 3
+  /// `hnv-unreserved`: [ ] / ? : + $
+  static let headerUnreserved: UInt16 = 1 << 4
+  /// Password characters beyond `unreserved`: & = + $ ,
+  static let passwordExtra: UInt16 = 1 << 5
+  /// Scheme characters after the first letter (RFC 3986 §3.1): ALPHA DIGIT + - .
+  static let schemeChar: UInt16 = 1 << 6
+  /// `word` of RFC 3261 §25.1 (Call-ID).
+  static let word: UInt16 = 1 << 7
+  static let hexDigit: UInt16 = 1 << 8
+  static let alpha: UInt16 = 1 << 9
+  static let digit: UInt16 = 1 << 10
+  /// `reserved` of RFC 3261 §25.1: ; / ? : @ & = + $ ,
+  static let reserved: UInt16 = 1 << 11
+
+  static let table: [UInt16] = {
+    var t = [UInt16](repeating: 0, count: 256)
+    func mark(_ chars: String, _ flag: UInt16) {
+      for b in chars.utf8 { t[Int(b)] |= flag }
+    }
+    for b in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(b)] |= alpha | token | unreserved | schemeChar | word }
+    for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(b)] |= alpha | token | unreserved | schemeChar | word }
+    for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
+      t[Int(b)] |= digit | token | unreserved | schemeChar | word | hexDigit
+    }
+    mark("abcdefABCDEF", hexDigit)
+    mark("-.!%*_+`'~", token)
+    mark("-_.!~*'()", unreserved)
+    mark("&=+$,;?/", userUnreserved)
+    mark("[]/:&+$", paramUnreserved)
+    mark("[]/?:+$", headerUnreserved)
+    mark("&=+$,", passwordExtra)
+    mark("+-.", schemeChar)
+    mark("-.!%*_+`'~()<>:\\\"/[]?{}", word)
+    mark(";/?:@&=+$,", reserved)
+    return t
+  }()
+
+  @inline(__always) static func `is`(_ byte: UInt8, _ flag: UInt16) -> Bool {
+    table[Int(byte)] & flag != 0
+  }
+
+  /// `token` membership as a 128-bit mask test: no memory access, for the parser's hot loops.
+  @inline(__always) static func isTokenByte(_ b: UInt8) -> Bool {
+    if b < 64 { return (0x03ff_6ca2_0000_0000 as UInt64) >> UInt64(b) & 1 != 0 }
+    if b < 128 { return (0x47ff_ffff_87ff_fffe as UInt64) >> UInt64(b &- 64) & 1 != 0 }
+    return false
+  }
+
+  @inline(__always) static func isDigitByte(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+
+  @inline(__always) static func isAlphaByte(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+  @inline(__always) static func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+  /// SP, HTAB, CR or LF: what linear white space (LWS, RFC 3261 §25.1) is made of once a folded
+  /// header value is seen as one string.
+  @inline(__always) static func isLWS(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+  }
+
+  /// Whether every byte of `bytes` is a `token` character and there is at least one.
+  static func isToken(_ bytes: some Collection<UInt8>) -> Bool {
+    !bytes.isEmpty && bytes.allSatisfy { `is`($0, token) }
+  }
+
+  static func isToken(_ text: String) -> Bool { isToken(text.utf8) }
+
+  @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {
+    byte &- 0x41 < 26 ? byte | 0x20 : byte
+  }
+
+  static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+
+  /// Case-insensitive ASCII comparison of two byte sequences.
+  static func equalsIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    return zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
+  }
+
+  /// Decodes `%HH` escapes (RFC 3986 §2.1). Returns nil when a `%` is not followed by two hex
+  /// digits. The result may hold any byte, NUL included (RFC 4475 §3.1.1.4).
+  static func unescape(_ bytes: some Collection<UInt8>) -> [UInt8]? {
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count)
+    var iterator = bytes.makeIterator()
+    while let b = iterator.next() {
+      if b == UInt8(ascii: "%") {
+        guard let h = iterator.next(), let l = iterator.next(), let hv = hexValue(h), let lv = hexValue(l)
+        else { return nil }
+        out.append(hv << 4 | lv)
+      } else {
+        out.append(b)
+      }
+    }
+    return out
+  }
+
+  /// Escapes every byte of `text` that is not `unreserved` and not in `allowed`.
+  static func escape(_ text: String, allowing allowed: UInt16) -> String {
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
+    for b in text.utf8 {
+      if `is`(b, unreserved | allowed) {
+        out.append(b)
+      } else {
+        out.append(UInt8(ascii: "%"))
+        out.append(hex[Int(b >> 4)])
+        out.append(hex[Int(b & 0x0F)])
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// The text as a quoted-string (RFC 3261 §25.1), escaping `"` and `\`.
+  static func quote(_ text: String) -> String {
+    var out = "\""
+    for ch in text {
+      if ch == "\"" || ch == "\\" { out.append("\\") }
+      out.append(ch)
+    }
+    out.append("\"")
+    return out
+  }
+
+  /// Parses a non-negative decimal number of at most `limit`; nil on anything else.
+  static func decimal(_ bytes: some Collection<UInt8>, limit: UInt64) -> UInt64? {
+    guard !bytes.isEmpty else { return nil }
+    var value: UInt64 = 0
+    for b in bytes {
+      let d = b &- UInt8(ascii: "0")
+      guard d < 10 else { return nil }
+      let (m, o1) = value.multipliedReportingOverflow(by: 10)
+      let (s, o2) = m.addingReportingOverflow(UInt64(d))
+      guard !o1, !o2, s <= limit else { return nil }
+      value = s
+    }
+    return value
+  }
+}

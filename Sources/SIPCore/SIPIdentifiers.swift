@@ -1,0 +1,39 @@
+/// Random identifiers: branches, tags and Call-IDs (RFC 3261 §8.1.1.4, §8.1.1.7, §19.3).
+///
+/// Each takes the generator as an argument so tests can pass a seeded one and get fixed values;
+/// the builders default to `SystemRandomNumberGenerator`.
+///
+/// ```swift
+/// var rng = SystemRandomNumberGenerator()
+/// SIPIdentifiers.branch(using: &rng)   // "z9hG4bK" + 20 characters
+/// ```
+public enum SIPIdentifiers {
+  static let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+
+  /// `count` random characters from [0-9a-z].
+  public static func randomToken(count: Int, using rng: inout some RandomNumberGenerator) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(count)
+    for _ in 0..<max(0, count) {
+      out.append(alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// A branch with the magic cookie and 20 random characters (~103 bits, RFC 3261 §8.1.1.7).
+  public static func branch(using rng: inout some RandomNumberGenerator) -> String {
+    SIPVia.magicCookie + randomToken(count: 20, using: &rng)
+  }
+
+  /// A tag of 12 random characters (~62 bits; RFC 3261 §19.3 asks for at least 32).
+  public static func tag(using rng: inout some RandomNumberGenerator) -> String {
+    randomToken(count: 12, using: &rng)
+  }
+
+  /// A Call-ID of 24 random characters, `@host` appended when given (RFC 3261 §8.1.1.4).
+  public static func callID(host: String? = nil, using rng: inout some RandomNumberGenerator) -> String {
+    let id = randomToken(count: 24, using: &rng)
+    guard let host, !host.isEmpty else { return id }
+    return id + "@" + host
+  }
+}

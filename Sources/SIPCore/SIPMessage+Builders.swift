@@ -1,0 +1,202 @@
+// Builders for new requests (RFC 3261 §8.1.1), responses (§8.2.6), ACK for a non-2xx final
+// response (§17.1.1.3) and CANCEL (§9.1).
+
+extension SIPMessage {
+  /// An empty request: `METHOD uri SIP/2.0`, no headers, no body.
+  public init(method: String, requestURI: String) {
+    self.init(
+      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: 0, fields: [], bodyRange: 0..<0)
+    setStartLine(method, requestURI, "SIP/2.0")
+  }
+
+  /// An empty response: `SIP/2.0 code reason`, no headers, no body. The reason defaults to the
+  /// phrase RFC 3261 §21 gives the code. Codes outside 100–699 are clamped into that range.
+  public init(statusCode: Int, reasonPhrase: String? = nil) {
+    let code = min(max(statusCode, 100), 699)
+    self.init(
+      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
+      bodyRange: 0..<0)
+    setStartLine("SIP/2.0", String(code), reasonPhrase ?? Self.defaultReasonPhrase(code))
+  }
+
+  /// The reason phrase RFC 3261 §21 (and later RFCs) give a status code.
+  public static func defaultReasonPhrase(_ code: Int) -> String {
+    switch code {
+    case 100: "Trying"
+    case 180: "Ringing"
+    case 181: "Call Is Being Forwarded"
+    case 182: "Queued"
+    case 183: "Session Progress"
+    case 200: "OK"
+    case 202: "Accepted"
+    case 300: "Multiple Choices"
+    case 301: "Moved Permanently"
+    case 302: "Moved Temporarily"
+    case 305: "Use Proxy"
+    case 380: "Alternative Service"
+    case 400: "Bad Request"
+    case 401: "Unauthorized"
+    case 402: "Payment Required"
+    case 403: "Forbidden"
+    case 404: "Not Found"
+    case 405: "Method Not Allowed"
+    case 406: "Not Acceptable"
+    case 407: "Proxy Authentication Required"
+    case 408: "Request Timeout"
+    case 410: "Gone"
+    case 413: "Request Entity Too Large"
+    case 414: "Request-URI Too Long"
+    case 415: "Unsupported Media Type"
+    case 416: "Unsupported URI Scheme"
+    case 420: "Bad Extension"
+    case 421: "Extension Required"
+    case 423: "Interval Too Brief"
+    case 480: "Temporarily Unavailable"
+    case 481: "Call/Transaction Does Not Exist"
+    case 482: "Loop Detected"
+    case 483: "Too Many Hops"
+    case 484: "Address Incomplete"
+    case 485: "Ambiguous"
+    case 486: "Busy Here"
+    case 487: "Request Terminated"
+    case 488: "Not Acceptable Here"
+    case 491: "Request Pending"
+    case 493: "Undecipherable"
+    case 500: "Server Internal Error"
+    case 501: "Not Implemented"
+    case 502: "Bad Gateway"
+    case 503: "Service Unavailable"
+    case 504: "Server Time-out"
+    case 505: "Version Not Supported"
+    case 513: "Message Too Large"
+    case 600: "Busy Everywhere"
+    case 603: "Decline"
+    case 604: "Does Not Exist Anywhere"
+    case 606: "Not Acceptable"
+    default: "Unknown"
+    }
+  }
+
+  /// A new request outside a dialog, as RFC 3261 §8.1.1 builds it: Request-URI, To, From with a
+  /// new tag when it has none, a new Call-ID unless given, CSeq, Max-Forwards 70, a Via with a new
+  /// `z9hG4bK` branch unless it already has an RFC 3261 one, Contact, Route, body and
+  /// Content-Length.
+  ///
+  /// ```swift
+  /// var rng = SystemRandomNumberGenerator()
+  /// let invite = SIPMessage.request(
+  ///   method: "INVITE", uri: try SIPURI.parse("sip:bob@example.com"),
+  ///   from: SIPNameAddress(displayName: "Alice", uri: try SIPURI.parse("sip:alice@example.org")),
+  ///   to: SIPNameAddress(uri: try SIPURI.parse("sip:bob@example.com")),
+  ///   via: SIPVia(transport: "UDP", host: "192.0.2.1", port: 5060),
+  ///   contact: SIPNameAddress(uri: try SIPURI.parse("sip:alice@192.0.2.1:5060")),
+  ///   using: &rng)
+  /// ```
+  public static func request(
+    method: String, uri: SIPURI, from: SIPNameAddress, to: SIPNameAddress, via: SIPVia, callID: String? = nil,
+    cseq: UInt32 = 1, contact: SIPNameAddress? = nil, maxForwards: Int = 70, routes: [SIPNameAddress] = [],
+    body: [UInt8] = [], contentType: String? = nil, using rng: inout some RandomNumberGenerator
+  ) -> SIPMessage {
+    var message = SIPMessage(method: method, requestURI: uri.description)
+    var via = via
+    if !via.isRFC3261Branch { via.branch = SIPIdentifiers.branch(using: &rng) }
+    var from = from
+    if from.tag == nil { from.tag = SIPIdentifiers.tag(using: &rng) }
+    message.addHeader("Via", via.description)
+    message.addHeader("Max-Forwards", String(maxForwards))
+    for route in routes { message.addHeader("Route", route.description) }
+    message.addHeader("From", from.description)
+    message.addHeader("To", to.description)
+    message.addHeader("Call-ID", callID ?? SIPIdentifiers.callID(host: via.host, using: &rng))
+    message.addHeader("CSeq", SIPCSeq(cseq, method).description)
+    if let contact { message.addHeader("Contact", contact.description) }
+    if let contentType, !body.isEmpty { message.addHeader("Content-Type", contentType) }
+    message.setBody(body)
+    return message
+  }
+
+  /// ``request(method:uri:from:to:via:callID:cseq:contact:maxForwards:routes:body:contentType:using:)``
+  /// with the system's random generator.
+  public static func request(
+    method: String, uri: SIPURI, from: SIPNameAddress, to: SIPNameAddress, via: SIPVia, callID: String? = nil,
+    cseq: UInt32 = 1, contact: SIPNameAddress? = nil, maxForwards: Int = 70, routes: [SIPNameAddress] = [],
+    body: [UInt8] = [], contentType: String? = nil
+  ) -> SIPMessage {
+    var rng = SystemRandomNumberGenerator()
+    return request(
+      method: method, uri: uri, from: from, to: to, via: via, callID: callID, cseq: cseq, contact: contact,
+      maxForwards: maxForwards, routes: routes, body: body, contentType: contentType, using: &rng)
+  }
+
+  /// A response to this request, as RFC 3261 §8.2.6.2 builds it: every Via in order, From, To
+  /// (with `toTag` added when To has no tag and the code is above 100), Call-ID and CSeq copied as
+  /// written; Record-Route copied for 101–299 (RFC 3261 §12.1.1); Timestamp copied into 100
+  /// (§8.2.6.1); then the body with Content-Type and Content-Length.
+  public func makeResponse(
+    statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil, body: [UInt8] = [],
+    contentType: String? = nil
+  ) -> SIPMessage {
+    var response = SIPMessage(statusCode: statusCode, reasonPhrase: reasonPhrase)
+    for f in fields where f.id == .via { response.copyField(f, from: self) }
+    for f in fields where f.id == .from { response.copyField(f, from: self) }
+    for f in fields where f.id == .to {
+      var value = valueString(f.valueStart..<f.valueEnd, folded: f.folded)
+      if let toTag, statusCode > 100, (try? SIPNameAddress.parse(value))?.tag == nil {
+        value += ";tag=" + toTag
+      }
+      response.addHeader("To", value)
+    }
+    for f in fields where f.id == .callID || f.id == .cseq { response.copyField(f, from: self) }
+    if (101..<300).contains(statusCode) {
+      for f in fields where f.id == .recordRoute { response.copyField(f, from: self) }
+    }
+    if statusCode == 100 {
+      for f in fields where f.id == .timestamp { response.copyField(f, from: self) }
+    }
+    if let contentType, !body.isEmpty { response.addHeader("Content-Type", contentType) }
+    response.setBody(body)
+    return response
+  }
+
+  /// The ACK for a non-2xx final response to this INVITE, sent by the client transaction
+  /// (RFC 3261 §17.1.1.3): same Request-URI, Call-ID, From and CSeq number; To from the response
+  /// (with its tag); one Via, this request's top one; this request's Route headers.
+  public func makeACK(for response: SIPMessage) -> SIPMessage {
+    var ack = SIPMessage(method: "ACK", requestURI: requestURI ?? "")
+    copyTopVia(into: &ack)
+    ack.addHeader("Max-Forwards", maxForwards.map(String.init) ?? "70")
+    for f in fields where f.id == .route { ack.copyField(f, from: self) }
+    for f in fields where f.id == .from { ack.copyField(f, from: self) }
+    for f in response.fields where f.id == .to { ack.copyField(f, from: response) }
+    for f in fields where f.id == .callID { ack.copyField(f, from: self) }
+    ack.addHeader("CSeq", SIPCSeq(cseq?.sequence ?? 1, "ACK").description)
+    ack.setBody([])
+    return ack
+  }
+
+  /// A CANCEL for this request (RFC 3261 §9.1): same Request-URI, Call-ID, To, From and CSeq
+  /// number with method CANCEL; one Via, this request's top one (same branch); Route copied.
+  public func makeCANCEL() -> SIPMessage {
+    var cancel = SIPMessage(method: "CANCEL", requestURI: requestURI ?? "")
+    copyTopVia(into: &cancel)
+    cancel.addHeader("Max-Forwards", "70")
+    for f in fields where f.id == .route { cancel.copyField(f, from: self) }
+    for f in fields where f.id == .from || f.id == .to || f.id == .callID { cancel.copyField(f, from: self) }
+    cancel.addHeader("CSeq", SIPCSeq(cseq?.sequence ?? 1, "CANCEL").description)
+    cancel.setBody([])
+    return cancel
+  }
+
+  func copyTopVia(into message: inout SIPMessage) {
+    guard let f = fields.first(where: { $0.id == .via }), let top = valueRanges(f, split: true).first else { return }
+    message.addHeader("Via", valueString(top, folded: f.folded))
+  }
+
+  /// Appends a header line of `other` as written (name spelling and value).
+  mutating func copyField(_ f: Field, from other: SIPMessage) {
+    let name = other.string(f.lineStart..<f.nameEnd)
+    let value = other.valueString(f.valueStart..<f.valueEnd, folded: f.folded)
+    let field = makeField(name, value)
+    fields.append(field)
+  }
+}

@@ -1,0 +1,100 @@
+// Typed accessors. Each parses its header when called (nothing is cached, nothing is parsed at
+// message-parse time): a message whose Via nobody reads never pays for parsing Via. An accessor
+// answers nil (or leaves a value out of a list) when the header is absent or malformed;
+// validateAsRequest()/validateAsResponse() say why.
+
+extension SIPMessage {
+  /// Call-ID (RFC 3261 §20.8), as written.
+  public var callID: String? { firstValue(.callID) }
+
+  /// The From header parsed (RFC 3261 §20.20).
+  public var from: SIPNameAddress? { firstValue(.from).flatMap { try? SIPNameAddress.parse($0) } }
+
+  /// The To header parsed (RFC 3261 §20.39).
+  public var to: SIPNameAddress? { firstValue(.to).flatMap { try? SIPNameAddress.parse($0) } }
+
+  /// CSeq parsed (RFC 3261 §20.16).
+  public var cseq: SIPCSeq? { firstValue(.cseq).flatMap { try? SIPCSeq.parse($0) } }
+
+  /// Every Via value parsed, topmost first (RFC 3261 §20.42); malformed values are left out.
+  public var vias: [SIPVia] { headerValues("Via").compactMap { try? SIPVia.parse($0) } }
+
+  /// The topmost Via parsed.
+  public var topVia: SIPVia? { firstValue(.via).flatMap { try? SIPVia.parse($0) } }
+
+  /// Max-Forwards, 0–255 (RFC 3261 §20.22).
+  public var maxForwards: Int? {
+    firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
+  }
+
+  /// Contact values parsed (RFC 3261 §20.10); empty for `Contact: *` (see ``isWildcardContact``).
+  public var contacts: [SIPNameAddress] {
+    headerValues("Contact").compactMap { $0 == "*" ? nil : try? SIPNameAddress.parse($0) }
+  }
+
+  /// Whether the message has `Contact: *` (a REGISTER removing all bindings, RFC 3261 §10.2.2).
+  public var isWildcardContact: Bool { headerValues("Contact") == ["*"] }
+
+  /// Route values parsed, in order (RFC 3261 §20.34).
+  public var routes: [SIPNameAddress] { headerValues("Route").compactMap { try? SIPNameAddress.parse($0) } }
+
+  /// Record-Route values parsed, in order (RFC 3261 §20.30).
+  public var recordRoutes: [SIPNameAddress] {
+    headerValues("Record-Route").compactMap { try? SIPNameAddress.parse($0) }
+  }
+
+  /// Content-Type as written (RFC 3261 §20.15), e.g. `application/sdp`.
+  public var contentType: String? { firstValue(.contentType) }
+
+  /// The media type of Content-Type without parameters, lowercased (`application/sdp`).
+  public var mediaType: String? {
+    guard let value = contentType else { return nil }
+    let type = value.split(separator: ";", maxSplits: 1).first ?? ""
+    return String(type.filter { !$0.isWhitespace }).lowercased()
+  }
+
+  /// Content-Length (validated by the parser when present).
+  public var contentLength: Int? { firstValue(.contentLength).flatMap { Int($0.trimmingLWS) } }
+
+  /// Expires in seconds (RFC 3261 §20.19); values beyond 2³²−1 are clamped to 2³²−1.
+  public var expires: UInt32? {
+    guard let text = firstValue(.expires)?.trimmingLWS, !text.isEmpty,
+      text.utf8.allSatisfy({ SIPGrammar.is($0, SIPGrammar.digit) })
+    else { return nil }
+    return UInt32(clamping: SIPGrammar.decimal(text.utf8, limit: UInt64(UInt32.max)) ?? UInt64(UInt32.max))
+  }
+
+  /// Option tags of Require (RFC 3261 §20.32).
+  public var require: [String] { tokens("Require") }
+  /// Option tags of Proxy-Require (RFC 3261 §20.29).
+  public var proxyRequire: [String] { tokens("Proxy-Require") }
+  /// Option tags of Supported (RFC 3261 §20.37).
+  public var supported: [String] { tokens("Supported") }
+  /// Option tags of Unsupported (RFC 3261 §20.40).
+  public var unsupported: [String] { tokens("Unsupported") }
+  /// Methods of Allow (RFC 3261 §20.5).
+  public var allow: [String] { tokens("Allow") }
+
+  func tokens(_ name: String) -> [String] {
+    headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
+  }
+
+  /// The raw value of each WWW-Authenticate line (one challenge per line; the digest code parses
+  /// its parameters), RFC 3261 §20.44.
+  public var wwwAuthenticate: [String] { headerLines("WWW-Authenticate") }
+  /// The raw value of each Proxy-Authenticate line (RFC 3261 §20.27).
+  public var proxyAuthenticate: [String] { headerLines("Proxy-Authenticate") }
+  /// The raw value of each Authorization line (RFC 3261 §20.7).
+  public var authorization: [String] { headerLines("Authorization") }
+  /// The raw value of each Proxy-Authorization line (RFC 3261 §20.28).
+  public var proxyAuthorization: [String] { headerLines("Proxy-Authorization") }
+}
+
+extension String {
+  var trimmingLWS: String {
+    var s = Substring(self)
+    while let f = s.utf8.first, SIPGrammar.isLWS(f) { s = s.dropFirst() }
+    while let l = s.utf8.last, SIPGrammar.isLWS(l) { s = s.dropLast() }
+    return String(s)
+  }
+}

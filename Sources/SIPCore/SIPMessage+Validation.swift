@@ -1,0 +1,194 @@
+// The second half of the parse/validate split. SIPMessage.parse checks framing only, so that a
+// proxy or a load test pays ~1 µs per datagram; what a UAS must check before it acts on a request
+// (mandatory headers, their grammar, CSeq/method agreement, the Request-URI scheme, RFC 4475 §3.3)
+// lives here and runs only when called.
+
+extension SIPMessage {
+  /// Checks a request as a user agent server (or a proxy) must before processing it.
+  ///
+  /// In order: To, From, Call-ID, CSeq and Via present (RFC 3261 §8.1.1; Max-Forwards may be
+  /// absent for RFC 2543 peers, RFC 4475 §3.4.1); single-valued headers not repeated (RFC 4475
+  /// §3.3.8); the grammar of To, From, Call-ID, CSeq, Via, Max-Forwards, Contact, Route,
+  /// Record-Route and Expires (RFC 3261 §25.1); the CSeq method equal to the request method
+  /// (RFC 4475 §3.1.2.17); the Request-URI parsed, its scheme supported (416) and free of headers
+  /// (RFC 3261 §19.1.1 table 1); then what ``SIPValidationPolicy`` asks for (483, 420, 415).
+  ///
+  /// - Throws: ``SIPParseError`` whose `statusCode` is the response to send.
+  public func validateAsRequest(_ policy: SIPValidationPolicy = SIPValidationPolicy()) throws(SIPParseError) {
+    guard isRequest else { throw SIPParseError(line: 1, reason: "a response is not a request") }
+    try checkMandatory([.to, .from, .callID, .cseq, .via])
+    try checkCommonGrammar()
+    let cseq = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    if let cseq, cseq.method != method {
+      throw error(
+        at: .cseq,
+        "CSeq method '\(cseq.method)' differs from the request method (RFC 4475 §3.1.2.17)")
+    }
+    let uri: SIPURI
+    do {
+      uri = try SIPURI.parse(bytes: Array(bytes[part2]))
+    } catch {
+      throw SIPParseError(line: lineNumber(of: part2.lowerBound), reason: "Request-URI: " + error.reason)
+    }
+    let schemeName = uri.scheme.description
+    guard policy.supportedSchemes.contains(schemeName) else {
+      throw SIPParseError(
+        line: lineNumber(of: part2.lowerBound),
+        reason: "unsupported Request-URI scheme '\(schemeName)' (RFC 3261 §8.2.2.1)", statusCode: 416)
+    }
+    if uri.isSIP, !uri.headers.isEmpty || uri.parameters.contains("method") {
+      throw SIPParseError(
+        line: lineNumber(of: part2.lowerBound),
+        reason: "headers and the method parameter are not allowed in a Request-URI (RFC 3261 §19.1.1)")
+    }
+    if policy.role == .proxy, maxForwards == 0 {
+      throw error(at: .maxForwards, "Max-Forwards is 0 (RFC 3261 §16.3)", status: 483)
+    }
+    if let supported = policy.supportedExtensions {
+      let unsupported = unsupportedOptions(supported: supported, role: policy.role)
+      if !unsupported.isEmpty {
+        throw error(
+          at: policy.role == .proxy ? .proxyRequire : .require,
+          "unsupported option tags: \(unsupported.joined(separator: ", ")) (RFC 3261 §8.2.2.3)", status: 420)
+      }
+    }
+    if let accepted = policy.acceptedContentTypes, !bodyRange.isEmpty {
+      let type = mediaType ?? ""
+      if !accepted.contains(type) {
+        throw error(at: .contentType, "unsupported body type '\(type)' (RFC 3261 §8.2.3)", status: 415)
+      }
+    }
+  }
+
+  /// Checks a response before a UAC or proxy acts on it: Via, From, To, Call-ID and CSeq present,
+  /// single-valued ones not repeated, their grammar (RFC 4475 §3.1.2.5), Warning codes of three
+  /// digits; a proxy also refuses a response whose next Via is a broadcast address (RFC 4475
+  /// §3.3.10). A refused response is dropped, never answered.
+  public func validateAsResponse(_ policy: SIPValidationPolicy = SIPValidationPolicy()) throws(SIPParseError) {
+    guard !isRequest else { throw SIPParseError(line: 1, reason: "a request is not a response") }
+    try checkMandatory([.via, .from, .to, .callID, .cseq])
+    try checkCommonGrammar()
+    _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    for (range, folded, n) in valueRanges(.known(.warning)) {
+      // warning-value = warn-code SP warn-agent SP warn-text, warn-code = 3DIGIT (RFC 3261 §20.43)
+      let text = valueString(range, folded: folded)
+      let code = text.utf8.prefix { SIPGrammar.is($0, SIPGrammar.digit) }
+      if code.count != 3 || text.utf8.dropFirst(3).first != 0x20 {
+        throw error(field: n, "Warning code must be three digits (RFC 3261 §20.43)")
+      }
+    }
+    if policy.role == .proxy {
+      let all = valueRanges(.known(.via))
+      if all.count > 1 {
+        let next = valueString(all[1].range, folded: all[1].folded)
+        if let via = try? SIPVia.parse(next), via.host == "255.255.255.255" {
+          throw error(field: all[1].field, "next Via is the broadcast address (RFC 4475 §3.3.10)")
+        }
+      }
+    }
+  }
+
+  /// The option tags of Require (user agent) or Proxy-Require (proxy) not in `supported`; the
+  /// content of the Unsupported header of a 420 response (RFC 3261 §8.2.2.3).
+  public func unsupportedOptions(supported: Set<String>, role: SIPValidationPolicy.Role = .userAgent) -> [String] {
+    (role == .proxy ? proxyRequire : require).filter { !supported.contains($0) }
+  }
+
+  // MARK: - Helpers
+
+  func fieldIndex(_ id: SIPHeaderName) -> Int? { fields.firstIndex { $0.id == id } }
+
+  func error(field n: Int, _ reason: String, status: Int = 400) -> SIPParseError {
+    let f = fields[n]
+    return SIPParseError(
+      line: lineNumber(of: f.lineStart), header: string(f.lineStart..<f.nameEnd), reason: reason, statusCode: status)
+  }
+
+  func error(at id: SIPHeaderName, _ reason: String, status: Int = 400) -> SIPParseError {
+    guard let n = fieldIndex(id) else {
+      return SIPParseError(header: id.canonical, reason: reason, statusCode: status)
+    }
+    return error(field: n, reason, status: status)
+  }
+
+  func checkMandatory(_ ids: [SIPHeaderName]) throws(SIPParseError) {
+    let missing = ids.filter { id in !fields.contains { $0.id == id } }
+    if !missing.isEmpty {
+      throw SIPParseError(
+        reason: "missing mandatory header(s) \(missing.map(\.canonical).joined(separator: ", ")) (RFC 3261 §8.1.1)")
+    }
+    for id in [SIPHeaderName.to, .from, .callID, .cseq, .maxForwards, .contentType, .expires] {
+      let values = valueRanges(.known(id))
+      if values.count > 1 {
+        throw error(field: values[1].field, "\(id.canonical) must appear once (RFC 3261 §7.3.1, RFC 4475 §3.3.8)")
+      }
+    }
+  }
+
+  /// Parses the single value of a header with `parse`, attributing a failure to its line.
+  func parsed<T>(_ id: SIPHeaderName, _ parse: (String) throws(SIPParseError) -> T) throws(SIPParseError) -> T? {
+    guard let n = fieldIndex(id) else { return nil }
+    let f = fields[n]
+    do {
+      return try parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded))
+    } catch {
+      throw error.located(line: lineNumber(of: f.lineStart), header: string(f.lineStart..<f.nameEnd))
+    }
+  }
+
+  /// The grammar checks shared by requests and responses.
+  func checkCommonGrammar() throws(SIPParseError) {
+    _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
+    _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
+    _ = try parsed(.callID) { v throws(SIPParseError) in
+      // callid = word [ "@" word ] (RFC 3261 §25.1)
+      let parts = v.utf8.split(separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { SIPGrammar.is($0, SIPGrammar.word) } }) else {
+        throw SIPParseError(reason: "Call-ID must be word [\"@\" word] (RFC 3261 §25.1)")
+      }
+    }
+    _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    _ = try parsed(.maxForwards) { v throws(SIPParseError) in
+      guard SIPGrammar.decimal(v.trimmingLWS.utf8, limit: 255) != nil else {
+        throw SIPParseError(reason: "Max-Forwards must be 0-255 (RFC 3261 §20.22, RFC 4475 §3.1.2.4)")
+      }
+    }
+    _ = try parsed(.expires) { v throws(SIPParseError) in
+      let t = v.trimmingLWS
+      guard !t.isEmpty, t.utf8.allSatisfy({ SIPGrammar.is($0, SIPGrammar.digit) }) else {
+        throw SIPParseError(reason: "Expires must be delta-seconds (RFC 3261 §20.19)")
+      }
+    }
+    // Every value of the list headers whose values we interpret.
+    let viaValues = valueRanges(.known(.via))
+    if fields.contains(where: { $0.id == .via }) && viaValues.isEmpty {
+      throw error(at: .via, "empty Via (RFC 3261 §20.42)")
+    }
+    for (range, folded, n) in viaValues {
+      do { _ = try SIPVia.parse(valueString(range, folded: folded)) } catch {
+        throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+      }
+    }
+    // A Via line whose elements are empty (`a,,b`) hides nothing we need, but ";," is an error
+    // caught above; a bare separator list like ",,," leaves no value at all:
+    for (n, f) in fields.enumerated() where f.id == .via && valueRanges(f, split: true).isEmpty {
+      throw error(field: n, "empty Via value (RFC 3261 §20.42)")
+    }
+    let contactValues = valueRanges(.known(.contact))
+    let isStar = contactValues.count == 1 && valueString(contactValues[0].range, folded: false) == "*"
+    if !isStar {
+      for (range, folded, n) in contactValues {
+        do { _ = try SIPNameAddress.parse(valueString(range, folded: folded)) } catch {
+          throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+        }
+      }
+    }
+    for id in [SIPHeaderName.route, .recordRoute] {
+      for (range, folded, n) in valueRanges(.known(id)) {
+        do { _ = try SIPNameAddress.parse(valueString(range, folded: folded)) } catch {
+          throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// SIPCore — the SIP message (RFC 3261 §7, §20, §25) and nothing that touches a socket or a clock.
+// See docs/architecture-sipcore.md for what it owns, the parse/validate split and its laziness.
+
+/// A SIP request or response (RFC 3261 §7), parsed from bytes or built with the builders.
+///
+/// The message is one byte buffer plus a small array of offset ranges: the start line's parts,
+/// each header line's name and value, and the body. Parsing checks the framing (start line,
+/// header-name tokens, line structure, Content-Length) and nothing more; Strings, URIs and typed
+/// header values are made only when an accessor asks for them. Header order and raw text are kept,
+/// so an unmodified message serializes to the bytes it was parsed from (see ``serialize()``).
+///
+/// ```swift
+/// let message = try SIPMessage.parse(datagram)
+/// if message.isRequest {
+///   try message.validateAsRequest()         // UAS-level checks, status code in the error
+///   print(message.method!, message.callID!, message.from?.tag ?? "-")
+/// }
+/// ```
+///
+/// Header lookups are case-insensitive and know the compact forms (`i`, `m`, `v`, …); `index`
+/// counts values across header lines and, for headers whose grammar is a comma-separated list
+/// (Via, Contact, Route, Require, …), across the values of one line.
+public struct SIPMessage: Sendable {
+  /// Offsets of one header line (several physical lines when folded) in ``bytes``.
+  struct Field: Sendable {
+    var lineStart: Int
+    var nameEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+    var lineEnd: Int
+    var id: SIPHeaderName
+    var folded: Bool
+  }
+
+  /// Everything the offsets point into. Mutations append to it (old bytes stay as garbage).
+  var bytes: [UInt8]
+  /// The start line without its CRLF.
+  var startLine: Range<Int>
+  /// Method (request) or SIP-Version (response).
+  var part1: Range<Int>
+  /// Request-URI (request) or Status-Code (response).
+  var part2: Range<Int>
+  /// SIP-Version (request) or Reason-Phrase (response).
+  var part3: Range<Int>
+  /// 0 for requests.
+  var status: Int
+  var fields: [Field]
+  var bodyRange: Range<Int>
+
+  /// Whether this is a request (else a response).
+  public var isRequest: Bool { status == 0 }
+
+  /// The method of a request, as written (methods are case-sensitive, RFC 3261 §7.1); nil for responses.
+  public var method: String? { isRequest ? string(part1) : nil }
+
+  /// The Request-URI as written; nil for responses. ``requestURIValue`` parses it.
+  public var requestURI: String? { isRequest ? string(part2) : nil }
+
+  /// The Request-URI parsed, or nil for responses and URIs that do not parse
+  /// (``validateAsRequest(_:)`` reports why).
+  public var requestURIValue: SIPURI? {
+    guard isRequest else { return nil }
+    return try? SIPURI.parse(bytes: Array(bytes[part2]))
+  }
+
+  /// The SIP-Version of the start line as written (`SIP/2.0`).
+  public var sipVersion: String { string(isRequest ? part3 : part1) }
+
+  /// The status code of a response; nil for requests.
+  public var statusCode: Int? { isRequest ? nil : status }
+
+  /// The reason phrase of a response (possibly empty, RFC 4475 §3.1.1.13); nil for requests.
+  public var reasonPhrase: String? { isRequest ? nil : string(part3) }
+
+  /// The body bytes (exactly Content-Length bytes when the header is present).
+  public var body: [UInt8] { Array(bytes[bodyRange]) }
+
+  /// The start line as written, without CRLF.
+  public var startLineText: String { string(startLine) }
+
+  @inline(__always) func string(_ range: Range<Int>) -> String {
+    String(decoding: bytes[range], as: UTF8.self)
+  }
+
+  /// The 1-based line number of byte `offset`, for error reports.
+  func lineNumber(of offset: Int) -> Int {
+    var line = 1
+    var i = 0
+    let limit = min(offset, bytes.count)
+    while i < limit {
+      if bytes[i] == 0x0A { line += 1 }
+      i += 1
+    }
+    return line
+  }
+}

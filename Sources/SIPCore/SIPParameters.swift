@@ -1,0 +1,115 @@
+/// An ordered list of `;name=value` parameters: URI parameters, or the header parameters of
+/// name-addr, Via and Contact values (RFC 3261 §19.1.1, §20.42, §25.1).
+///
+/// Names compare case-insensitively; order and the spelling of names are kept. In a ``SIPURI``
+/// values are held unescaped (the URI escapes them again when written); in header values they are
+/// held as written, so a quoted value keeps its quotes (``value(_:)`` removes them).
+///
+/// ```swift
+/// var params = SIPParameters()
+/// params["tag"] = "1928301774"
+/// params["lr"] = .some(nil)          // a flag without value
+/// params.description                 // ";tag=1928301774;lr"
+/// ```
+public struct SIPParameters: Sendable, Hashable, CustomStringConvertible, RandomAccessCollection {
+  /// One parameter; `value` is nil for a flag such as `;lr`.
+  public struct Parameter: Sendable, Hashable {
+    public var name: String
+    public var value: String?
+    public init(name: String, value: String? = nil) {
+      self.name = name
+      self.value = value
+    }
+  }
+
+  public private(set) var elements: [Parameter] = []
+
+  public init() {}
+
+  public init(_ elements: [Parameter]) { self.elements = elements }
+
+  public var startIndex: Int { elements.startIndex }
+  public var endIndex: Int { elements.endIndex }
+  public subscript(position: Int) -> Parameter { elements[position] }
+
+  /// The index of the first parameter named `name` (ASCII case-insensitive).
+  public func firstIndex(of name: String) -> Int? {
+    elements.firstIndex { SIPGrammar.equalsIgnoringCase($0.name.utf8, name.utf8) }
+  }
+
+  /// Whether a parameter named `name` is present, with or without a value.
+  public func contains(_ name: String) -> Bool { firstIndex(of: name) != nil }
+
+  /// Gets or sets a parameter. Reading gives `nil` when absent and `.some(nil)` for a flag;
+  /// setting `nil` removes it, setting `.some(nil)` makes it a flag.
+  public subscript(name: String) -> String?? {
+    get { firstIndex(of: name).map { elements[$0].value } }
+    set {
+      if let newValue {
+        if let i = firstIndex(of: name) {
+          elements[i].value = newValue
+        } else {
+          elements.append(Parameter(name: name, value: newValue))
+        }
+      } else {
+        elements.removeAll { SIPGrammar.equalsIgnoringCase($0.name.utf8, name.utf8) }
+      }
+    }
+  }
+
+  /// The value of `name` with surrounding quotes and quoted-pair escapes removed; nil when the
+  /// parameter is absent or has no value.
+  public func value(_ name: String) -> String? {
+    guard let raw = self[name] ?? nil else { return nil }
+    guard raw.utf8.first == UInt8(ascii: "\""), raw.utf8.count >= 2 else { return raw }
+    var scanner = SIPScanner(raw)
+    return (try? scanner.quotedString()) ?? raw
+  }
+
+  public mutating func append(name: String, value: String?) {
+    elements.append(Parameter(name: name, value: value))
+  }
+
+  public mutating func remove(_ name: String) { self[name] = nil }
+
+  /// `;name=value` for each parameter, values as held.
+  public var description: String {
+    var out = ""
+    for p in elements {
+      out += ";" + p.name
+      if let v = p.value { out += "=" + v }
+    }
+    return out
+  }
+}
+
+extension SIPParameters {
+  /// Parses `*( SEMI generic-param )` of a header value (RFC 3261 §25.1), stopping before the
+  /// first byte that is not part of one (a comma, or the end). LWS is allowed around `;` and `=`.
+  static func parseHeaderParameters(_ scanner: inout SIPScanner) throws(SIPParseError) -> SIPParameters {
+    var params = SIPParameters()
+    while scanner.consume(UInt8(ascii: ";"), lws: true) {
+      guard let name = scanner.token() else {
+        throw SIPParseError(reason: "empty or invalid parameter name after ';' (RFC 3261 §25.1 generic-param)")
+      }
+      var value: String?
+      if scanner.consume(UInt8(ascii: "="), lws: true) {
+        if scanner.peek == UInt8(ascii: "\"") {
+          value = try scanner.rawQuotedString()
+        } else {
+          let run = scanner.take {
+            SIPGrammar.is($0, SIPGrammar.token) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "[")
+              || $0 == UInt8(ascii: "]")
+          }
+          guard !run.isEmpty else {
+            throw SIPParseError(reason: "parameter '\(name)' has '=' but no value (RFC 3261 §25.1 gen-value)")
+          }
+          value = String(decoding: run, as: UTF8.self)
+        }
+      }
+      params.append(name: name, value: value)
+      scanner.skipLWS()
+    }
+    return params
+  }
+}

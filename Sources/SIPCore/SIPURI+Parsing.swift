@@ -1,0 +1,216 @@
+// Parsing of SIP, SIPS and tel URIs (RFC 3261 §19.1.1 and §25.1, RFC 3966, RFC 5118 for IPv6).
+
+extension SIPURI {
+  /// The longest URI accepted, a guard against unbounded work on hostile input.
+  static let maximumLength = 8192
+
+  /// Parses a URI. SIP and SIPS URIs are parsed fully and checked against the grammar of RFC 3261
+  /// §25.1; `tel:` URIs per RFC 3966 (number and parameters); other schemes are kept opaque.
+  ///
+  /// - Throws: ``SIPParseError`` with status 400 naming the rule broken.
+  public static func parse(_ text: String) throws(SIPParseError) -> SIPURI {
+    try parse(bytes: Array(text.utf8))
+  }
+
+  static func parse(bytes: [UInt8]) throws(SIPParseError) -> SIPURI {
+    guard bytes.count <= maximumLength else { throw SIPParseError(reason: "URI longer than \(maximumLength) bytes") }
+    var scanner = SIPScanner(bytes)
+    // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )   (RFC 3986 §3.1)
+    guard let first = scanner.peek, SIPGrammar.is(first, SIPGrammar.alpha) else {
+      throw SIPParseError(reason: "URI must start with a scheme (RFC 3261 §25.1 absoluteURI)")
+    }
+    let schemeBytes = scanner.take(SIPGrammar.schemeChar)
+    guard scanner.consume(UInt8(ascii: ":")) else {
+      throw SIPParseError(reason: "URI scheme must be followed by ':' (RFC 3261 §25.1)")
+    }
+    let scheme = Scheme(String(decoding: schemeBytes, as: UTF8.self))
+    switch scheme {
+    case .sip, .sips: return try parseSIP(scheme: scheme, scanner: &scanner)
+    case .tel: return try parseTel(scanner: &scanner)
+    case .other:
+      let rest = scanner.rest
+      // absoluteURI = scheme ":" ( hier-part / opaque-part ): non-empty, no white space or controls.
+      guard !rest.isEmpty, rest.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\"") })
+      else { throw SIPParseError(reason: "invalid absoluteURI after '\(scheme):' (RFC 3261 §25.1)") }
+      var uri = SIPURI(scheme: scheme, host: "")
+      uri.opaque = String(decoding: rest, as: UTF8.self)
+      return uri
+    }
+  }
+
+  private static func unescaped(_ run: ArraySlice<UInt8>, what: String) throws(SIPParseError) -> String {
+    guard let bytes = SIPGrammar.unescape(run) else {
+      throw SIPParseError(reason: "invalid %-escape in URI \(what) (RFC 3986 §2.1)")
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  private static func parseSIP(scheme: Scheme, scanner: inout SIPScanner) throws(SIPParseError) -> SIPURI {
+    let bytes = scanner.bytes
+    var uri = SIPURI(scheme: scheme, host: "")
+    // userinfo: '@' cannot appear unescaped anywhere else in a SIP URI, so the first one ends it.
+    if let at = bytes[scanner.index...].firstIndex(of: UInt8(ascii: "@")) {
+      let userinfo = bytes[scanner.index..<at]
+      let colon = userinfo.firstIndex(of: UInt8(ascii: ":"))
+      let userBytes = userinfo[..<(colon ?? at)]
+      let userChars = SIPGrammar.unreserved | SIPGrammar.userUnreserved
+      guard !userBytes.isEmpty, userBytes.allSatisfy({ SIPGrammar.is($0, userChars) || $0 == UInt8(ascii: "%") }) else {
+        throw SIPParseError(reason: "invalid user part in SIP URI (RFC 3261 §25.1 user)")
+      }
+      uri.user = try unescaped(userBytes, what: "user")
+      if let colon {
+        let passwordBytes = userinfo[(colon + 1)...]
+        let passwordChars = SIPGrammar.unreserved | SIPGrammar.passwordExtra
+        guard passwordBytes.allSatisfy({ SIPGrammar.is($0, passwordChars) || $0 == UInt8(ascii: "%") }) else {
+          throw SIPParseError(reason: "invalid password in SIP URI (RFC 3261 §25.1 password)")
+        }
+        uri.password = try unescaped(passwordBytes, what: "password")
+      }
+      scanner.index = at + 1
+    }
+    uri.host = try parseHost(&scanner)
+    if scanner.consume(UInt8(ascii: ":")) {
+      let digits = scanner.take(SIPGrammar.digit)
+      guard let port = SIPGrammar.decimal(digits, limit: 65535) else {
+        throw SIPParseError(reason: "invalid port in SIP URI (RFC 3261 §25.1 port)")
+      }
+      uri.port = Int(port)
+    }
+    let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
+    while scanner.consume(UInt8(ascii: ";")) {
+      let name = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+      guard !name.isEmpty else { throw SIPParseError(reason: "empty URI parameter name (RFC 3261 §25.1 pname)") }
+      var value: String?
+      if scanner.consume(UInt8(ascii: "=")) {
+        let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+        guard !run.isEmpty else { throw SIPParseError(reason: "empty URI parameter value (RFC 3261 §25.1 pvalue)") }
+        value = try unescaped(run, what: "parameter")
+      }
+      uri.parameters.append(name: try unescaped(name, what: "parameter"), value: value)
+    }
+    if scanner.consume(UInt8(ascii: "?")) {
+      let headerChars = SIPGrammar.unreserved | SIPGrammar.headerUnreserved
+      repeat {
+        let name = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
+        guard !name.isEmpty, scanner.consume(UInt8(ascii: "=")) else {
+          throw SIPParseError(reason: "URI header must be hname=hvalue (RFC 3261 §25.1 header)")
+        }
+        let value = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
+        uri.headers.append(Header(name: try unescaped(name, what: "header"), value: try unescaped(value, what: "header")))
+      } while scanner.consume(UInt8(ascii: "&"))
+    }
+    guard scanner.isAtEnd else {
+      throw SIPParseError(reason: "unexpected character '\(Character(Unicode.Scalar(scanner.peek ?? 0)))' in SIP URI (RFC 3261 §25.1)")
+    }
+    return uri
+  }
+
+  /// host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1, RFC 5118 §4.3).
+  static func parseHost(_ scanner: inout SIPScanner) throws(SIPParseError) -> String {
+    if scanner.peek == UInt8(ascii: "[") {
+      let start = scanner.index
+      guard let close = scanner.bytes[start..<scanner.end].firstIndex(of: UInt8(ascii: "]")) else {
+        throw SIPParseError(reason: "unterminated IPv6 reference (RFC 3261 §25.1 IPv6reference)")
+      }
+      guard isIPv6Address(scanner.bytes[(start + 1)..<close]) else {
+        throw SIPParseError(reason: "invalid IPv6 address in IPv6 reference (RFC 5118 §4.3)")
+      }
+      scanner.index = close + 1
+      return String(decoding: scanner.bytes[start...close], as: UTF8.self)
+    }
+    let run = scanner.take {
+      SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        || $0 == UInt8(ascii: "_")
+    }
+    guard !run.isEmpty, run.first != UInt8(ascii: "."), run.first != UInt8(ascii: "-") else {
+      throw SIPParseError(reason: "missing or invalid host (RFC 3261 §25.1 hostport)")
+    }
+    return String(decoding: run, as: UTF8.self)
+  }
+
+  private static func parseTel(scanner: inout SIPScanner) throws(SIPParseError) -> SIPURI {
+    // telephone-subscriber: global-number ("+" digits, visual separators) or local-number
+    // (hex digits, "*", "#", separators) (RFC 3966 §3).
+    let number = scanner.take {
+      SIPGrammar.is($0, SIPGrammar.hexDigit)
+        || [UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"),
+          UInt8(ascii: "*"), UInt8(ascii: "#")].contains($0)
+    }
+    guard number.contains(where: { SIPGrammar.is($0, SIPGrammar.hexDigit) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#") }),
+      !number.dropFirst().contains(UInt8(ascii: "+"))
+    else { throw SIPParseError(reason: "invalid telephone-subscriber in tel URI (RFC 3966 §3)") }
+    var uri = SIPURI(scheme: .tel, host: "")
+    uri.user = String(decoding: number, as: UTF8.self)
+    let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
+    while scanner.consume(UInt8(ascii: ";")) {
+      let name = scanner.take { SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-") }
+      guard !name.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter name (RFC 3966 §3)") }
+      var value: String?
+      if scanner.consume(UInt8(ascii: "=")) {
+        let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+        guard !run.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter value (RFC 3966 §3)") }
+        value = try unescaped(run, what: "parameter")
+      }
+      uri.parameters.append(name: String(decoding: name, as: UTF8.self), value: value)
+    }
+    guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected character in tel URI (RFC 3966 §3)") }
+    return uri
+  }
+
+  /// Whether `bytes` is an IPv6 address in text form (RFC 4291 §2.2): eight groups of one to four
+  /// hex digits, one `::` standing for one or more zero groups, an IPv4 address as the last 32 bits.
+  /// `2001:db8:::192.0.2.1` (three colons) is refused (RFC 5118 §4.3).
+  static func isIPv6Address(_ bytes: ArraySlice<UInt8>) -> Bool {
+    guard bytes.count >= 2, bytes.count <= 45 else { return false }
+    let colon = UInt8(ascii: ":")
+    let text = Array(bytes)
+    // Locate a single "::".
+    var doubleAt: Int?
+    var i = 0
+    while i + 1 < text.count {
+      if text[i] == colon, text[i + 1] == colon {
+        if doubleAt != nil { return false }
+        if i + 2 < text.count, text[i + 2] == colon { return false }
+        doubleAt = i
+        i += 2
+      } else {
+        i += 1
+      }
+    }
+    func groups(_ part: ArraySlice<UInt8>) -> [ArraySlice<UInt8>]? {
+      if part.isEmpty { return [] }
+      let pieces = part.split(separator: colon, omittingEmptySubsequences: false)
+      return pieces.contains(where: \.isEmpty) ? nil : pieces
+    }
+    let head: [ArraySlice<UInt8>]
+    let tail: [ArraySlice<UInt8>]
+    if let d = doubleAt {
+      guard let h = groups(text[..<d]), let t = groups(text[(d + 2)...]) else { return false }
+      head = h
+      tail = t
+    } else {
+      guard let h = groups(text[...]) else { return false }
+      head = h
+      tail = []
+    }
+    var all = head + tail
+    var count = 0
+    if let last = all.last, last.contains(UInt8(ascii: ".")) {
+      guard isIPv4Address(last) else { return false }
+      all.removeLast()
+      count += 2
+    }
+    for g in all {
+      guard g.count >= 1, g.count <= 4, g.allSatisfy({ SIPGrammar.is($0, SIPGrammar.hexDigit) }) else { return false }
+      count += 1
+    }
+    return doubleAt != nil ? count <= 7 : count == 8
+  }
+
+  /// Whether `bytes` is a dotted-quad IPv4 address (RFC 3261 §25.1 IPv4address).
+  static func isIPv4Address(_ bytes: ArraySlice<UInt8>) -> Bool {
+    let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard parts.count == 4 else { return false }
+    return parts.allSatisfy { $0.count <= 3 && SIPGrammar.decimal($0, limit: 255) != nil }
+  }
+}

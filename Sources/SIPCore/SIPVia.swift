@@ -1,0 +1,140 @@
+/// One Via value: `SIP/2.0/UDP host:port;branch=…;received=…;rport` (RFC 3261 §20.42, RFC 3581).
+///
+/// ```swift
+/// var via = SIPVia(transport: "UDP", host: "192.0.2.4", port: 5060, branch: "z9hG4bK776asdhds")
+/// via.rport = .requested
+/// via.description    // "SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK776asdhds;rport"
+/// ```
+public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
+  /// The prefix of branches made by RFC 3261 elements (RFC 3261 §8.1.1.7).
+  public static let magicCookie = "z9hG4bK"
+
+  /// The `rport` parameter of RFC 3581: asked for (no value, in a request) or filled in.
+  public enum RPort: Sendable, Hashable {
+    case requested
+    case port(Int)
+  }
+
+  public var protocolName: String
+  public var protocolVersion: String
+  /// The transport as written (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, or an unknown token).
+  public var transport: String
+  /// sent-by host: domain name, IPv4 address or IPv6 reference with brackets.
+  public var host: String
+  /// sent-by port, nil when absent.
+  public var port: Int?
+  /// Via parameters, values as written.
+  public var parameters: SIPParameters
+
+  public init(
+    transport: String, host: String, port: Int? = nil, branch: String? = nil,
+    parameters: SIPParameters = SIPParameters()
+  ) {
+    self.protocolName = "SIP"
+    self.protocolVersion = "2.0"
+    self.transport = transport
+    self.host = host
+    self.port = port
+    self.parameters = parameters
+    if let branch { self.branch = branch }
+  }
+
+  /// The `branch` parameter (RFC 3261 §8.1.1.7).
+  public var branch: String? {
+    get { parameters.value("branch") }
+    set { parameters["branch"] = newValue.map { .some($0) } }
+  }
+
+  /// Whether the branch starts with the magic cookie and has something after it; when false, an
+  /// element falls back to RFC 2543 transaction matching (RFC 3261 §17.2.3, RFC 4475 §3.2.1).
+  public var isRFC3261Branch: Bool {
+    guard let branch else { return false }
+    return branch.hasPrefix(Self.magicCookie) && branch.utf8.count > Self.magicCookie.utf8.count
+  }
+
+  /// The `received` parameter (RFC 3261 §18.2.1) as written; an IPv6 address may come with or
+  /// without brackets (RFC 5118 §4.5 accepts both).
+  public var received: String? {
+    get { parameters.value("received") }
+    set { parameters["received"] = newValue.map { .some($0) } }
+  }
+
+  /// The `rport` parameter (RFC 3581 §3, §4).
+  public var rport: RPort? {
+    get {
+      guard let value = parameters["rport"] else { return nil }
+      guard let value else { return .requested }
+      return SIPGrammar.decimal(value.utf8, limit: 65535).map { .port(Int($0)) }
+    }
+    set {
+      switch newValue {
+      case nil: parameters["rport"] = nil
+      case .requested: parameters["rport"] = .some(nil)
+      case .port(let p): parameters["rport"] = .some(String(p))
+      }
+    }
+  }
+
+  /// The `maddr` parameter (RFC 3261 §18.2.2).
+  public var maddr: String? { parameters.value("maddr") }
+
+  /// The `ttl` parameter (RFC 3261 §18.2.2), 0–255.
+  public var ttl: Int? {
+    parameters.value("ttl").flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
+  }
+
+  /// The sent-by as `host` or `host:port`.
+  public var sentBy: String { port.map { "\(host):\($0)" } ?? host }
+
+  public var description: String {
+    "\(protocolName)/\(protocolVersion)/\(transport) \(sentBy)\(parameters.description)"
+  }
+
+  /// Parses one via-parm (one element of the Via list). LWS is allowed around `/`, `:`, `;` and
+  /// `=` (RFC 4475 §3.1.1.1).
+  public static func parse(_ text: String) throws(SIPParseError) -> SIPVia {
+    var scanner = SIPScanner(text)
+    scanner.skipLWS()
+    guard let name = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
+      let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true), let transport = scanner.token()
+    else {
+      throw SIPParseError(reason: "Via must start with protocol-name/version/transport (RFC 3261 §20.42)")
+    }
+    let beforeLWS = scanner.index
+    scanner.skipLWS()
+    guard scanner.index > beforeLWS else {
+      throw SIPParseError(reason: "Via needs white space between sent-protocol and sent-by (RFC 3261 §25.1)")
+    }
+    let host = try SIPURI.parseHost(&scanner)
+    var via = SIPVia(transport: transport, host: host)
+    via.protocolName = name
+    via.protocolVersion = version
+    if scanner.consume(UInt8(ascii: ":"), lws: true) {
+      guard let port = SIPGrammar.decimal(scanner.take(SIPGrammar.digit), limit: 65535) else {
+        throw SIPParseError(reason: "invalid sent-by port in Via (RFC 3261 §25.1)")
+      }
+      via.port = Int(port)
+    }
+    via.parameters = try SIPParameters.parseHeaderParameters(&scanner)
+    scanner.skipLWS()
+    guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected text in Via (RFC 3261 §20.42)") }
+    if let received = via.parameters["received"] {
+      guard let received else { throw SIPParseError(reason: "Via received needs an address (RFC 3261 §20.42)") }
+      var bytes = Array(received.utf8)[...]
+      if bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") { bytes = bytes.dropFirst().dropLast() }
+      guard SIPURI.isIPv4Address(bytes) || SIPURI.isIPv6Address(bytes) else {
+        throw SIPParseError(reason: "Via received must be an IPv4 or IPv6 address (RFC 3261 §20.42, RFC 5118 §4.5)")
+      }
+    }
+    if let rport = via.parameters["rport"], let value = rport, SIPGrammar.decimal(value.utf8, limit: 65535) == nil {
+      throw SIPParseError(reason: "Via rport must be empty or a port number (RFC 3581 §3)")
+    }
+    if let ttl = via.parameters["ttl"], ttl.flatMap({ SIPGrammar.decimal($0.utf8, limit: 255) }) == nil {
+      throw SIPParseError(reason: "Via ttl must be 0-255 (RFC 3261 §25.1)")
+    }
+    if let branch = via.parameters["branch"], branch.map({ SIPGrammar.isToken($0) }) != true {
+      throw SIPParseError(reason: "Via branch must be a token (RFC 3261 §20.42)")
+    }
+    return via
+  }
+}
