@@ -1,0 +1,117 @@
+public import SIPCore
+
+/// The checks a UAS makes on a new request before its core acts on it (RFC 3261 §8.2), as a pure
+/// function: a request and what the UAS knows about it in, "accept" or the response to send out.
+///
+/// ```swift
+/// let validator = RequestValidator(allowedMethods: ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS"])
+/// switch validator.validate(request, context: .init(toTag: "8f2c1")) {
+/// case .accept: deliver(request)
+/// case .respond(let response): send(response)   // 405, 416, 420, 415, 400, 505, 483, 481, 482, OPTIONS 200
+/// }
+/// ```
+public struct RequestValidator: Sendable, Hashable {
+  /// Methods we handle; others get 405 with Allow (§8.2.1).
+  public var allowedMethods: [String]
+  /// Option tags we support; a Require naming another gets 420 with Unsupported (§8.2.2.3).
+  public var supportedExtensions: [String]
+  /// Media types we accept in bodies; another gets 415 with Accept (§8.2.3).
+  public var acceptedBodyTypes: [String]
+  /// Request-URI schemes we serve; others get 416 (§8.2.2.1).
+  public var supportedSchemes: Set<String>
+  /// Our hosts (`host` or `host:port`, lowercase). A request whose Request-URI names another with
+  /// Max-Forwards 0 gets 483; empty means every request is for us.
+  public var localAddresses: Set<String>
+
+  public init(
+    allowedMethods: [String] = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "PRACK"],
+    supportedExtensions: [String] = [], acceptedBodyTypes: [String] = ["application/sdp"],
+    supportedSchemes: Set<String> = ["sip", "sips"], localAddresses: Set<String> = []
+  ) {
+    self.allowedMethods = allowedMethods
+    self.supportedExtensions = supportedExtensions
+    self.acceptedBodyTypes = acceptedBodyTypes
+    self.supportedSchemes = supportedSchemes
+    self.localAddresses = localAddresses
+  }
+
+  /// What the UAS knows about the request beyond its bytes.
+  public struct Context: Sendable, Hashable {
+    /// The tag to put in the To of a response we generate (§8.2.6.2).
+    public var toTag: String
+    /// The request has a To tag and matches a dialog of ours.
+    public var hasMatchingDialog: Bool
+    /// Another live server transaction has this From tag, Call-ID and CSeq (§8.2.2.2).
+    public var isMerged: Bool
+
+    public init(toTag: String, hasMatchingDialog: Bool = false, isMerged: Bool = false) {
+      self.toTag = toTag
+      self.hasMatchingDialog = hasMatchingDialog
+      self.isMerged = isMerged
+    }
+  }
+
+  public enum Verdict: Sendable {
+    case accept
+    case respond(SIPMessage)
+  }
+
+  /// Runs the §8.2 checks in the RFC's order and returns the first failure's response.
+  public func validate(_ request: SIPMessage, context: Context) -> Verdict {
+    let method = request.method ?? ""
+    func respond(_ code: Int, _ reason: String? = nil, _ headers: [(String, String)] = []) -> Verdict {
+      var response = request.makeResponse(statusCode: code, reasonPhrase: reason, toTag: context.toTag)
+      for (name, value) in headers { response.addHeader(name, value) }
+      return .respond(response)
+    }
+    // RFC 3261 §8.2 (and §7.1 for the version): a message from another version gets 505.
+    if request.sipVersion.uppercased() != "SIP/2.0" { return respond(505) }
+    // The grammar of the headers a UAS relies on; the parser's reason goes back in the phrase.
+    do {
+      try request.validateAsRequest(SIPValidationPolicy(supportedSchemes: supportedSchemes))
+    } catch where error.statusCode == 416 {
+      // §8.2.1 comes first, so 405 beats 416; see below.
+    } catch {
+      return respond(error.statusCode, "Bad Request (\(error.reason))")
+    }
+    // §8.2.1: unknown or unsupported method.
+    if !allowedMethods.contains(method) {
+      return respond(405, nil, [("Allow", allowedMethods.joined(separator: ", "))])
+    }
+    // §8.2.2.1: the Request-URI's scheme.
+    guard let uri = request.requestURIValue, supportedSchemes.contains(uri.scheme.description) else {
+      return respond(416)
+    }
+    // §16.3 step 3 / §8.2: Max-Forwards 0 for someone else; OPTIONS to us is answered (§11).
+    if request.maxForwards == 0, !isForUs(uri) { return respond(483) }
+    if method != "ACK", method != "CANCEL" {
+      // §12.2.2: a To tag names a dialog; one we do not know gets 481.
+      if request.to?.tag != nil, !context.hasMatchingDialog { return respond(481) }
+      // §8.2.2.2: the same request reached us twice through forking proxies.
+      if request.to?.tag == nil, context.isMerged { return respond(482) }
+      // §8.2.2.3: Require options we do not know (not checked for ACK and CANCEL).
+      let unknown = request.require.filter { tag in !supportedExtensions.contains { $0.lowercased() == tag.lowercased() } }
+      if !unknown.isEmpty { return respond(420, nil, [("Unsupported", unknown.joined(separator: ", "))]) }
+    }
+    // §8.2.3: a body we cannot read.
+    if !request.body.isEmpty, let type = request.mediaType, !acceptedBodyTypes.contains(type) {
+      return respond(415, nil, [("Accept", acceptedBodyTypes.joined(separator: ", "))])
+    }
+    // §11.2: OPTIONS outside a dialog is answered by the core with what we can do.
+    if method == "OPTIONS", request.to?.tag == nil {
+      var headers = [("Allow", allowedMethods.joined(separator: ", "))]
+      headers.append(("Accept", acceptedBodyTypes.joined(separator: ", ")))
+      headers.append(("Supported", supportedExtensions.joined(separator: ", ")))
+      return respond(200, nil, headers)
+    }
+    return .accept
+  }
+
+  func isForUs(_ uri: SIPURI) -> Bool {
+    guard !localAddresses.isEmpty else { return true }
+    let host = uri.host.lowercased()
+    if localAddresses.contains(host) { return true }
+    if let port = uri.port { return localAddresses.contains("\(host):\(port)") }
+    return false
+  }
+}

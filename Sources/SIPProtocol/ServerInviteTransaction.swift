@@ -1,0 +1,119 @@
+public import SIPCore
+
+/// The INVITE server transaction of RFC 3261 §17.2.1 with the Accepted state of RFC 6026 §7.1.
+///
+/// ```swift
+/// var tx = ServerInviteTransaction(request: invite, reliable: false)
+/// tx.handle(.start)                      // [.send(100 Trying), .passToTU(invite)]
+/// tx.handle(.sendResponse(busy))         // [.send(486), .arm(.G, 500 ms), .arm(.H, 32 s)]
+/// tx.handle(.received(ack))              // [.cancel(.G), .cancel(.H), .arm(.I, 5 s)]
+/// ```
+///
+/// Not thread-safe: owned by one event loop.
+public struct ServerInviteTransaction: Sendable {
+  public private(set) var state: TransactionState = .proceeding
+  public let request: SIPMessage
+  public let reliable: Bool
+  public let timers: TimerSettings
+  /// The last response sent, resent when the INVITE is retransmitted.
+  public private(set) var lastResponse: SIPMessage?
+  var intervalG: Duration
+
+  public init(request: SIPMessage, reliable: Bool, timers: TimerSettings = TimerSettings()) {
+    self.request = request
+    self.reliable = reliable
+    self.timers = timers
+    self.intervalG = timers.t1
+  }
+
+  /// Whether a final response has been sent (a CANCEL then no longer produces a 487, §9.2).
+  public var hasSentFinalResponse: Bool { state != .proceeding }
+
+  public mutating func handle(_ event: TransactionEvent) -> [TransactionAction] {
+    switch (state, event) {
+    case (.proceeding, .start):
+      // RFC 3261 §17.2.1: 100 Trying at once, so the client stops retransmitting (the TU's
+      // answer time is unknown here), then the INVITE goes up.
+      let trying = request.makeResponse(statusCode: 100)
+      lastResponse = trying
+      return [.send(trying), .passToTU(request)]
+
+    case (.proceeding, .received(let message)), (.completed, .received(let message)):
+      if message.method == "ACK" { return receiveACK() }
+      // RFC 3261 §17.2.1: a retransmitted INVITE gets the last response again.
+      if let lastResponse { return [.send(lastResponse)] }
+      return []
+
+    case (.accepted, .received), (.confirmed, .received):
+      // RFC 6026 §7.1: INVITE retransmissions are absorbed in Accepted; ACKs in Confirmed.
+      return []
+
+    case (.proceeding, .sendResponse(let response)):
+      return sendResponse(response)
+
+    case (.accepted, .sendResponse(let response)):
+      // RFC 6026 §8.5: the TU's 2xx retransmissions pass through Accepted to the transport.
+      if let code = response.statusCode, (200..<300).contains(code) {
+        lastResponse = response
+        return [.send(response)]
+      }
+      return []
+
+    case (.completed, .timerFired(.G)):
+      // RFC 3261 §17.2.1: retransmit, doubling up to T2.
+      intervalG = timers.doubledCapped(intervalG)
+      guard let lastResponse else { return [] }
+      return [.send(lastResponse), .arm(.G, intervalG)]
+
+    case (.completed, .timerFired(.H)):
+      // RFC 3261 §17.2.1: the ACK never came.
+      state = .terminated
+      return [.cancel(.G), .timeout, .terminate]
+
+    case (.confirmed, .timerFired(.I)), (.accepted, .timerFired(.L)):
+      state = .terminated
+      return [.terminate]
+
+    case (.proceeding, .transportError), (.completed, .transportError), (.accepted, .transportError):
+      // RFC 3261 §17.2.4 (RFC 6026 §8.8 for Accepted).
+      state = .terminated
+      return [.cancel(.G), .cancel(.H), .cancel(.L), .transportError, .terminate]
+
+    default:
+      return []
+    }
+  }
+
+  mutating func sendResponse(_ response: SIPMessage) -> [TransactionAction] {
+    guard let code = response.statusCode else { return [] }
+    lastResponse = response
+    switch code {
+    case 100..<200:
+      return [.send(response)]
+    case 200..<300:
+      // RFC 6026 §7.1: Accepted for 64*T1; the UAS core retransmits the 2xx (§13.3.1.4).
+      state = .accepted
+      return [.send(response), .arm(.L, timers.timeout)]
+    default:
+      state = .completed
+      var actions: [TransactionAction] = [.send(response)]
+      if !reliable { actions.append(.arm(.G, intervalG)) }
+      actions.append(.arm(.H, timers.timeout))
+      return actions
+    }
+  }
+
+  mutating func receiveACK() -> [TransactionAction] {
+    guard state == .completed else { return [] }
+    // RFC 3261 §17.2.1: Confirmed; Timer I absorbs ACK retransmissions (zero on reliable).
+    state = .confirmed
+    var actions: [TransactionAction] = [.cancel(.G), .cancel(.H)]
+    if reliable {
+      state = .terminated
+      actions.append(.terminate)
+    } else {
+      actions.append(.arm(.I, timers.t4))
+    }
+    return actions
+  }
+}

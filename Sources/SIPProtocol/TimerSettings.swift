@@ -1,0 +1,31 @@
+/// The base timer values of RFC 3261 §17.1.1.1 and Table 4, from which every transaction timer
+/// is derived. T1 is the RTT estimate, T2 the cap for non-INVITE and response retransmissions,
+/// T4 how long a message may stay in the network.
+///
+/// ```swift
+/// var timers = TimerSettings()        // 500 ms, 4 s, 5 s
+/// timers.t1 = .milliseconds(100)      // a LAN where RTT is known to be small
+/// timers.timeout                      // 64*T1: Timers B, F, H, J, L, M
+/// ```
+public struct TimerSettings: Sendable, Hashable {
+  public var t1: Duration
+  public var t2: Duration
+  public var t4: Duration
+
+  public init(t1: Duration = .milliseconds(500), t2: Duration = .seconds(4), t4: Duration = .seconds(5)) {
+    self.t1 = t1
+    self.t2 = t2
+    self.t4 = t4
+  }
+
+  /// 64*T1: Timers B, F, H, J (unreliable), L, M and the UAS's wait for an ACK (§13.3.1.4).
+  public var timeout: Duration { t1 * 64 }
+
+  /// Timer D: at least 32 s on unreliable transports, zero on reliable ones (§17.1.1.2).
+  public func timerD(reliable: Bool) -> Duration {
+    reliable ? .zero : max(.seconds(32), timeout)
+  }
+
+  /// The next retransmission interval: doubled, capped at T2 (§17.1.2.2, §17.2.1, §13.3.1.4).
+  func doubledCapped(_ interval: Duration) -> Duration { min(interval * 2, t2) }
+}

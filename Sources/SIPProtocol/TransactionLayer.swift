@@ -1,0 +1,299 @@
+public import SIPCore
+
+/// The transaction layer of RFC 3261 §17: holds every live transaction, matches incoming
+/// messages to them, absorbs retransmissions, and turns the machines' timer names into
+/// ``TimerID``s the driver arms.
+///
+/// Feed it ``Event``s, perform the ``Action``s it returns, in order:
+///
+/// ```swift
+/// var layer = TransactionLayer()
+/// for action in layer.handle(.received(message, from: source)) {
+///   switch action {
+///   case .send(let message, let peer, _): transport.send(message.serialize(), to: peer)
+///   case .armTimer(let id, let after): timers.schedule(id, after)  // later: layer.handle(.timerFired(id))
+///   case .cancelTimer(let id): timers.cancel(id)
+///   default: core.handle(action)
+///   }
+/// }
+/// ```
+///
+/// Requests that match no transaction create a server transaction (ACK excepted: an ACK that
+/// matches none is for a 2xx and goes to the core as ``Action/ack(_:from:)``). When
+/// ``Configuration/maxTransactions`` are alive, a new request is answered statelessly with 503
+/// and Retry-After and nothing is kept, so a flood costs no memory (DESIGN §8).
+///
+/// Not thread-safe: owned by one event loop.
+public struct TransactionLayer: Sendable {
+  public struct Configuration: Sendable, Hashable {
+    public var timers: TimerSettings
+    /// Most live transactions; past it new requests get 503 (see the type's discussion).
+    public var maxTransactions: Int
+    /// Seconds put in the Retry-After of the overload 503 (RFC 3261 §20.33).
+    public var retryAfter: Int
+
+    public init(timers: TimerSettings = TimerSettings(), maxTransactions: Int = 20_000, retryAfter: Int = 5) {
+      self.timers = timers
+      self.maxTransactions = maxTransactions
+      self.retryAfter = retryAfter
+    }
+  }
+
+  /// An input.
+  public enum Event: Sendable {
+    /// A message arrived from the network.
+    case received(SIPMessage, from: SIPEndpoint)
+    /// The TU sends a request (not an ACK for a 2xx: that goes straight to the transport);
+    /// a client transaction is created for it.
+    case sendRequest(SIPMessage, to: SIPEndpoint)
+    /// The TU answers the request of a server transaction.
+    case sendResponse(SIPMessage, transaction: TransactionID)
+    case timerFired(TimerID)
+    /// The transport failed to send a message of this transaction.
+    case transportError(TransactionID)
+  }
+
+  /// An output, performed by the driver (send, timers) or the core (the rest).
+  public enum Action: Sendable {
+    /// Send a message. `transaction` is nil for stateless sends (the overload 503).
+    case send(SIPMessage, to: SIPEndpoint, transaction: TransactionID?)
+    case armTimer(TimerID, after: Duration)
+    case cancelTimer(TimerID)
+    /// A new request, with the server transaction made for it.
+    case request(SIPMessage, transaction: TransactionID, from: SIPEndpoint)
+    /// A response of a client transaction (2xx retransmissions included, RFC 6026), with the
+    /// transaction's request (the transaction may be gone by the time the action is performed).
+    case response(SIPMessage, transaction: TransactionID, request: SIPMessage)
+    /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026 §8.9).
+    case ack(SIPMessage, from: SIPEndpoint)
+    /// A response that matched no transaction (RFC 3261 §18.1.2; the core may ACK a late 2xx).
+    case strayResponse(SIPMessage, from: SIPEndpoint)
+    /// Timer B, F or H fired.
+    case timeout(TransactionID)
+    case transportError(TransactionID)
+    case terminated(TransactionID)
+    /// A message dropped, and why (for traces).
+    case discarded(SIPMessage, reason: String)
+  }
+
+  struct Record: Sendable {
+    var machine: Transaction
+    var peer: SIPEndpoint
+    var key: TransactionKey
+    var mergeKey: MergeKey?
+    var timers: [TransactionTimer: TimerID] = [:]
+  }
+
+  public var configuration: Configuration
+  var records: [TransactionID: Record] = [:]
+  var index: [TransactionKey: TransactionID] = [:]
+  var merges: [MergeKey: TransactionID] = [:]
+  var timerOwners: [TimerID: (TransactionID, TransactionTimer)] = [:]
+  var nextTransaction: UInt64 = 1
+  var nextTimer: UInt64 = 1
+
+  public init(configuration: Configuration = Configuration()) {
+    self.configuration = configuration
+  }
+
+  /// How many transactions are alive.
+  public var count: Int { records.count }
+
+  /// The state of a live transaction, nil once it is gone.
+  public func state(of id: TransactionID) -> TransactionState? { records[id]?.machine.state }
+
+  /// The request that created a live transaction.
+  public func request(of id: TransactionID) -> SIPMessage? { records[id]?.machine.request }
+
+  /// The last response a live server transaction sent.
+  public func lastResponse(of id: TransactionID) -> SIPMessage? { records[id]?.machine.lastResponse }
+
+  /// The peer a live transaction talks to.
+  public func peer(of id: TransactionID) -> SIPEndpoint? { records[id]?.peer }
+
+  /// A fresh timer id, for timers the core arms itself (2xx retransmission, §13.3.1.4).
+  mutating func makeTimerID() -> TimerID {
+    defer { nextTimer += 1 }
+    return TimerID(rawValue: nextTimer)
+  }
+
+  public mutating func handle(_ event: Event) -> [Action] {
+    switch event {
+    case .received(let message, let source):
+      return message.isRequest ? receiveRequest(message, from: source) : receiveResponse(message, from: source)
+    case .sendRequest(let request, let peer):
+      return sendRequest(request, to: peer)
+    case .sendResponse(let response, let id):
+      guard records[id]?.machine.isServer == true else {
+        return [.discarded(response, reason: "no server transaction \(id)")]
+      }
+      return run(id, .sendResponse(response))
+    case .timerFired(let timer):
+      // A timer cancelled after the driver already fired it is no longer owned: ignore it.
+      guard let (id, name) = timerOwners.removeValue(forKey: timer) else { return [] }
+      if records[id]?.timers[name] == timer { records[id]?.timers[name] = nil }
+      return run(id, .timerFired(name))
+    case .transportError(let id):
+      guard records[id] != nil else { return [] }
+      return run(id, .transportError)
+    }
+  }
+
+  // MARK: - Requests in
+
+  mutating func receiveRequest(_ request: SIPMessage, from source: SIPEndpoint) -> [Action] {
+    guard let method = request.method,
+      let key = TransactionKey.server(for: request, method: TransactionKey.serverMethod(method))
+    else {
+      return [.discarded(request, reason: "no Via: cannot answer (RFC 3261 §8.1.1.7)")]
+    }
+    if let id = match(request, key: key) {
+      // A retransmission, or the ACK of a non-2xx final response (RFC 3261 §17.2.3).
+      return run(id, .received(request))
+    }
+    if method == "ACK" { return [.ack(request, from: source)] }
+    guard records.count < configuration.maxTransactions else {
+      // Overload: answer without keeping state, and ask the peer to come back later.
+      var busy = request.makeResponse(statusCode: 503)
+      busy.addHeader("Retry-After", String(configuration.retryAfter))
+      return [.send(busy, to: source, transaction: nil)]
+    }
+    let reliable = source.isReliable
+    let machine: Transaction =
+      method == "INVITE"
+      ? .serverInvite(ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      : .serverNonInvite(
+        ServerNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+    let id = insert(Record(machine: machine, peer: source, key: key, mergeKey: MergeKey(request)))
+    return run(id, .start)
+  }
+
+  /// The server transaction a request belongs to, with the To-tag check of RFC 2543 matching.
+  func match(_ request: SIPMessage, key: TransactionKey) -> TransactionID? {
+    guard let id = index[key], let record = records[id], record.machine.isServer else { return nil }
+    guard key.isLegacy else { return id }
+    // RFC 3261 §17.2.3: an ACK carries the To tag of our response; anything else the same To
+    // tag as the request that made the transaction.
+    let tag = request.to?.tag
+    if request.method == "ACK", record.machine.request.method == "INVITE" {
+      return tag == record.machine.lastResponse?.to?.tag ? id : nil
+    }
+    return tag == record.machine.request.to?.tag ? id : nil
+  }
+
+  /// The INVITE server transaction a CANCEL is for (RFC 3261 §9.2: the §17.2.3 rules, method
+  /// aside), nil when there is none.
+  public func inviteTransaction(cancelledBy cancel: SIPMessage) -> TransactionID? {
+    guard let key = TransactionKey.server(for: cancel, method: "INVITE"), let id = index[key],
+      let record = records[id], case .serverInvite = record.machine
+    else { return nil }
+    if key.isLegacy, cancel.to?.tag != record.machine.request.to?.tag { return nil }
+    return id
+  }
+
+  /// Whether a live server transaction holds a request with this request's From tag, Call-ID and
+  /// CSeq but is another transaction: a request merged by forking (RFC 3261 §8.2.2.2).
+  public func isMerged(_ request: SIPMessage, transaction: TransactionID) -> Bool {
+    guard let key = MergeKey(request), let other = merges[key] else { return false }
+    return other != transaction
+  }
+
+  /// Whether the INVITE server transaction has sent its final response.
+  public func hasFinalResponse(_ id: TransactionID) -> Bool {
+    guard case .serverInvite(let tx)? = records[id]?.machine else { return true }
+    return tx.hasSentFinalResponse
+  }
+
+  // MARK: - Responses in, requests out
+
+  mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint) -> [Action] {
+    // RFC 3261 §17.1.3: top Via branch and CSeq method.
+    guard let key = TransactionKey.client(for: response), let id = index[key], records[id]?.machine.isServer == false
+    else {
+      return [.strayResponse(response, from: source)]
+    }
+    return run(id, .received(response))
+  }
+
+  mutating func sendRequest(_ request: SIPMessage, to peer: SIPEndpoint) -> [Action] {
+    guard let key = TransactionKey.client(for: request) else {
+      return [.discarded(request, reason: "a request needs a Via branch and a CSeq (RFC 3261 §8.1.1)")]
+    }
+    guard index[key] == nil else {
+      return [.discarded(request, reason: "a transaction with this branch and method exists (RFC 3261 §17.1.3)")]
+    }
+    let reliable = peer.isReliable
+    let machine: Transaction =
+      request.method == "INVITE"
+      ? .clientInvite(ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      : .clientNonInvite(
+        ClientNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+    let id = insert(Record(machine: machine, peer: peer, key: key))
+    return run(id, .start)
+  }
+
+  // MARK: - Running a machine
+
+  mutating func insert(_ record: Record) -> TransactionID {
+    let id = TransactionID(rawValue: nextTransaction)
+    nextTransaction += 1
+    records[id] = record
+    index[record.key] = id
+    if let merge = record.mergeKey, merges[merge] == nil { merges[merge] = id }
+    return id
+  }
+
+  /// Feeds one event to a machine and turns its actions into layer actions.
+  mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
+    guard var record = records[id] else { return [] }
+    let actions = record.machine.handle(event)
+    records[id] = record
+    var out: [Action] = []
+    for action in actions {
+      switch action {
+      case .send(let message):
+        out.append(.send(message, to: record.peer, transaction: id))
+      case .arm(let name, let duration):
+        if let old = records[id]?.timers[name] {
+          timerOwners[old] = nil
+          out.append(.cancelTimer(old))
+        }
+        let timer = makeTimerID()
+        timerOwners[timer] = (id, name)
+        records[id]?.timers[name] = timer
+        out.append(.armTimer(timer, after: duration))
+      case .cancel(let name):
+        if let old = records[id]?.timers.removeValue(forKey: name) {
+          timerOwners[old] = nil
+          out.append(.cancelTimer(old))
+        }
+      case .passToTU(let message):
+        if record.machine.isServer {
+          out.append(.request(message, transaction: id, from: record.peer))
+        } else {
+          out.append(.response(message, transaction: id, request: record.machine.request))
+        }
+      case .timeout:
+        out.append(.timeout(id))
+      case .transportError:
+        out.append(.transportError(id))
+      case .terminate:
+        out += remove(id)
+      }
+    }
+    return out
+  }
+
+  mutating func remove(_ id: TransactionID) -> [Action] {
+    guard let record = records.removeValue(forKey: id) else { return [] }
+    var out: [Action] = []
+    for timer in record.timers.values.sorted() {
+      timerOwners[timer] = nil
+      out.append(.cancelTimer(timer))
+    }
+    if index[record.key] == id { index[record.key] = nil }
+    if let merge = record.mergeKey, merges[merge] == id { merges[merge] = nil }
+    out.append(.terminated(id))
+    return out
+  }
+}

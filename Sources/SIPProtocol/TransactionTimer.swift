@@ -1,0 +1,29 @@
+/// The transaction timers of RFC 3261 §17 (Table 4) and RFC 6026 §8.
+public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+  /// Client INVITE request retransmission, T1 doubling (unreliable only).
+  case A
+  /// Client INVITE transaction timeout, 64*T1.
+  case B
+  /// Client INVITE wait for response retransmissions in Completed: 32 s unreliable, 0 reliable.
+  case D
+  /// Client non-INVITE request retransmission, T1 doubling up to T2 (unreliable only).
+  case E
+  /// Client non-INVITE transaction timeout, 64*T1.
+  case F
+  /// Server INVITE final response retransmission, T1 doubling up to T2 (unreliable only).
+  case G
+  /// Server INVITE wait for ACK, 64*T1.
+  case H
+  /// Server INVITE wait for ACK retransmissions in Confirmed: T4 unreliable, 0 reliable.
+  case I
+  /// Server non-INVITE wait for request retransmissions: 64*T1 unreliable, 0 reliable.
+  case J
+  /// Client non-INVITE wait for response retransmissions: T4 unreliable, 0 reliable.
+  case K
+  /// Server INVITE in Accepted: wait for INVITE retransmissions after a 2xx, 64*T1 (RFC 6026 §8.4).
+  case L
+  /// Client INVITE in Accepted: wait for 2xx retransmissions, 64*T1 (RFC 6026 §8.4).
+  case M
+
+  public var description: String { "Timer " + rawValue }
+}

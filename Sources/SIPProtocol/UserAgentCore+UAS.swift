@@ -1,0 +1,103 @@
+import SIPCore
+
+// The server side of the core: validation, CANCEL, dialogs made by our responses, the 2xx
+// retransmission until the ACK (RFC 3261 §8.2, §9.2, §12.1.1, §12.2.2, §13.3.1.4).
+extension UserAgentCore {
+  mutating func receiveRequest(_ request: SIPMessage, transaction id: TransactionID) -> [Action] {
+    let method = request.method ?? ""
+    if method == "CANCEL" { return receiveCANCEL(request, transaction: id) }
+    let dialogID = request.to?.tag == nil ? nil : dialogID(ofIncoming: request)
+    let context = RequestValidator.Context(
+      toTag: makeTag(), hasMatchingDialog: dialogID.flatMap { dialogs[$0] } != nil,
+      isMerged: layer.isMerged(request, transaction: id))
+    if case .respond(let response) = configuration.validator.validate(request, context: context) {
+      return process(layer.handle(.sendResponse(response, transaction: id)))
+    }
+    if let dialogID, var dialog = dialogs[dialogID] {
+      guard dialog.receive(request) == .accept else {
+        // RFC 3261 §12.2.2: a CSeq lower than the last one is out of order.
+        let response = request.makeResponse(statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
+        return process(layer.handle(.sendResponse(response, transaction: id)))
+      }
+      dialogs[dialogID] = dialog
+      var out: [Action] = [.request(request, transaction: id, dialog: dialogID)]
+      // RFC 3261 §15.1.2: BYE ends the dialog (the TU still answers it).
+      if method == "BYE" { out += terminateDialog(dialogID) }
+      return out
+    }
+    if method == "INVITE", dialogs.count >= configuration.maxDialogs {
+      var busy = request.makeResponse(statusCode: 503, toTag: context.toTag)
+      busy.addHeader("Retry-After", String(configuration.transactions.retryAfter))
+      return process(layer.handle(.sendResponse(busy, transaction: id)))
+    }
+    return [.request(request, transaction: id, dialog: nil)]
+  }
+
+  /// RFC 3261 §9.2: 200 for a CANCEL that matches an INVITE server transaction, and 487 for that
+  /// INVITE unless it has its final response; 481 for a CANCEL that matches nothing.
+  mutating func receiveCANCEL(_ cancel: SIPMessage, transaction id: TransactionID) -> [Action] {
+    guard let invite = layer.inviteTransaction(cancelledBy: cancel), let inviteRequest = layer.request(of: invite)
+    else {
+      let response = cancel.makeResponse(statusCode: 481, toTag: makeTag())
+      return process(layer.handle(.sendResponse(response, transaction: id)))
+    }
+    // §9.2: the same To tag in the responses to the CANCEL and to the INVITE.
+    let tag = layer.lastResponse(of: invite)?.to?.tag ?? makeTag()
+    var out = process(layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
+    if !layer.hasFinalResponse(invite) {
+      out += sendResponse(inviteRequest.makeResponse(statusCode: 487, toTag: tag), transaction: invite)
+      out.append(.cancelled(invite))
+    }
+    return out
+  }
+
+  mutating func sendResponse(_ response: SIPMessage, transaction id: TransactionID) -> [Action] {
+    guard let request = layer.request(of: id), let peer = layer.peer(of: id) else {
+      return [.discarded(response, reason: "no server transaction \(id)")]
+    }
+    var out = process(layer.handle(.sendResponse(response, transaction: id)))
+    guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
+    let dialogID = dialogID(ofIncoming: response)
+    if code < 300, let dialogID {
+      if var dialog = dialogs[dialogID] {
+        if code >= 200, dialog.state == .early { dialog.state = .confirmed }
+        if let contact = response.contacts.first { dialog.localContact = contact }
+        dialogs[dialogID] = dialog
+      } else if let dialog = Dialog(uasRequest: request, response: response) {
+        // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
+        dialogs[dialogID] = dialog
+      }
+    }
+    if (200..<300).contains(code), let dialogID, dialogs[dialogID] != nil {
+      // RFC 3261 §13.3.1.4: the core retransmits the 2xx (T1 doubling to T2) until the ACK, and
+      // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one.
+      if let old = pendingAcks.removeValue(forKey: dialogID) {
+        out += [disarm(old.retransmitTimer), disarm(old.giveUpTimer)].compactMap { $0 }
+      }
+      let (retransmit, armRetransmit) = arm(.retransmit2xx(dialogID), after: timers.t1)
+      let (giveUp, armGiveUp) = arm(.giveUp2xx(dialogID), after: timers.timeout)
+      pendingAcks[dialogID] = PendingAck(
+        response: response, peer: peer, cseq: request.cseq?.sequence ?? 0, interval: timers.t1,
+        retransmitTimer: retransmit, giveUpTimer: giveUp)
+      out += [armRetransmit, armGiveUp]
+    } else if code >= 300, let dialogID, dialogs[dialogID]?.state == .early {
+      // §12.3: a non-2xx final response ends the early dialog.
+      out += terminateDialog(dialogID)
+    }
+    return out
+  }
+
+  /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026 §8.9).
+  mutating func receiveACK(_ ack: SIPMessage) -> [Action] {
+    guard let id = dialogID(ofIncoming: ack), dialogs[id] != nil else {
+      return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026 §8.9)")]
+    }
+    guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {
+      return [.discarded(ack, reason: "ACK retransmission")]
+    }
+    pendingAcks[id] = nil
+    var out = [disarm(pending.retransmitTimer), disarm(pending.giveUpTimer)].compactMap { $0 }
+    out.append(.ackReceived(ack, dialog: id))
+    return out
+  }
+}
