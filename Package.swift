@@ -115,7 +115,12 @@ let package = Package(
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPScriptTests",
-      dependencies: ["SIPScript", .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "SIPScript",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "CLITests", dependencies: ["sipscript"], swiftSettings: swiftSettings),

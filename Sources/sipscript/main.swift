@@ -1,3 +1,97 @@
+// sipscript — the executable: command line, logging, signals, exit status (DESIGN §5).
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
 import SIPScript
 
-print("sipscript")
+func fail(_ message: String, status: Int32) -> Never {
+  FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+  exit(status)
+}
+
+let command: SIPScriptCommand
+do {
+  command = try SIPScriptCommand.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+  // --help prints to stdout with status 0; every other parse error is a usage error: status 2.
+  let message = SIPScriptCommand.fullMessage(for: error)
+  if SIPScriptCommand.exitCode(for: error) == .success {
+    print(message)
+    exit(0)
+  }
+  fail(message, status: 2)
+}
+
+var isDirectory: ObjCBool = false
+guard FileManager.default.fileExists(atPath: command.script, isDirectory: &isDirectory), !isDirectory.boolValue else {
+  fail("sipscript: cannot open script '\(command.script)': no such file", status: 2)
+}
+
+if command.check {
+  if let error = LuaRuntime.checkSyntax(scriptAt: command.script) {
+    fail("sipscript: \(error)", status: 1)
+  }
+  exit(0)
+}
+
+let level = command.level
+LoggingSystem.bootstrap { label in
+  var handler = StreamLogHandler.standardError(label: label)
+  handler.logLevel = level
+  return handler
+}
+let logger = {
+  var logger = Logger(label: "sipscript")
+  logger.logLevel = level
+  return logger
+}()
+
+let configuration = LuaRuntime.Configuration(
+  watchdogSeconds: command.watchdog,
+  listenAddresses: command.listen,
+  trace: command.trace
+)
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let loop = group.next()
+
+// SIGINT and SIGTERM end the run cleanly on the loop (tasks abandoned, <close> run, state closed)
+// with the shell's conventional statuses 128+2 and 128+15.
+signal(SIGINT, SIG_IGN)
+signal(SIGTERM, SIG_IGN)
+let signalQueue = DispatchQueue(label: "sipscript.signals")
+
+let outcome: RunOutcome
+do {
+  outcome = try loop.submit { () throws -> EventLoopFuture<RunOutcome> in
+    let runtime = try LuaRuntime(eventLoop: loop, configuration: configuration, logger: logger)
+    let bound = NIOLoopBound(runtime, eventLoop: loop)
+    let sources = [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { signalNumber, status in
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
+      source.setEventHandler {
+        loop.execute { bound.value.stop(.exited(status)) }
+      }
+      source.resume()
+      return source
+    }
+    let result = runtime.run(scriptAt: command.script, arguments: command.arguments)
+    // The runtime and the signal sources live until the run has ended.
+    result.assumeIsolated().whenComplete { _ in
+      withExtendedLifetime(runtime) {}
+      for source in sources {
+        source.cancel()
+      }
+    }
+    return result
+  }.flatMap { $0 }.wait()
+} catch {
+  fail("sipscript: \(error)", status: 1)
+}
+try? group.syncShutdownGracefully()
+fflush(nil)  // Lua's print writes through C stdio
+if case .failed(let message) = outcome {
+  FileHandle.standardError.write(Data("sipscript: \(message)\n".utf8))
+}
+exit(outcome.exitStatus)

@@ -1,1 +1,219 @@
-// Tests for CLI.
+import Foundation
+import Testing
+
+/// Runs the built `sipscript` binary (it sits beside the test bundle in the build folder).
+@Suite struct CLITests {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  static let binary: URL = {
+    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [
+      bundleDirectory.appendingPathComponent("sipscript"),
+      Bundle.main.bundleURL.appendingPathComponent("sipscript"),
+      // macOS: .build/debug/X.xctest/Contents/MacOS/X
+      bundleDirectory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("sipscript"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+  }()
+
+  /// The repository root (for examples/), found from this file's path.
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
+    let errBox = DataBox()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) {
+      errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errBytes = errBox.data
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus,
+      stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errBytes, as: UTF8.self))
+  }
+
+  func script(_ contents: String, name: String = "script.lua") throws -> (URL, String) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sipscript-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let file = dir.appendingPathComponent(name)
+    try contents.write(to: file, atomically: true, encoding: .utf8)
+    return (dir, file.path)
+  }
+
+  @Test func normalEndIsStatusZero() throws {
+    let (dir, path) = try script("sip.add_timer(0.05, function() print('timer fired') end) print('main done')")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try run([path])
+    #expect(result.status == 0)
+    #expect(result.stdout == "main done\ntimer fired\n")
+    #expect(result.stderr == "")
+  }
+
+  @Test func osExitCodeIsTheStatus() throws {
+    let (dir, path) = try script("print('before') os.exit(3) print('after')")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try run([path])
+    #expect(result.status == 3)
+    #expect(result.stdout == "before\n")
+  }
+
+  @Test func uncaughtErrorIsStatusOneWithTraceback() throws {
+    let (dir, path) = try script("local x = 1\nlocal function f() error('it broke') end\nf()\n")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    _ = path
+    // A relative path: Lua shortens long chunk names in messages (LUA_IDSIZE).
+    let result = try run(["script.lua"], in: dir)
+    #expect(result.status == 1)
+    #expect(result.stderr.hasPrefix("sipscript: script.lua:2: it broke\n"))
+    #expect(result.stderr.contains("stack traceback:"))
+    #expect(result.stderr.contains("script.lua:2: in local 'f'"))
+    #expect(result.stderr.contains("script.lua:3: in main chunk"))
+  }
+
+  @Test func checkCompilesOnly() throws {
+    let (dir, good) = try script("print('must not run')")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let ok = try run(["--check", good])
+    #expect(ok.status == 0)
+    #expect(ok.stdout == "")
+    let bad = dir.appendingPathComponent("bad.lua")
+    try "local a = 1\nlocal = 2\n".write(to: bad, atomically: true, encoding: .utf8)
+    let failed = try run(["--check", bad.path])
+    #expect(failed.status == 1)
+    #expect(failed.stderr.contains("bad.lua:2:"))
+  }
+
+  @Test func wordsAfterTheScriptBecomeArg() throws {
+    let (dir, path) = try script("print(arg[0] ~= nil, #arg, arg[1], arg.to, arg.n, arg[3])")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let result = try run([path, "to=sip:bob@example.com", "n=3", "--plain"])
+    #expect(result.status == 0)
+    #expect(result.stdout == "true\t3\tto=sip:bob@example.com\tsip:bob@example.com\t3\t--plain\n")
+  }
+
+  @Test func listenIsValidatedAndReachesTheScript() throws {
+    let (dir, path) = try script(
+      "for _, a in ipairs(sip.listen_addresses()) do print(a.transport, a.host, a.port) end")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let good = try run(["--listen", "udp:127.0.0.1:5060", "--listen", "tcp:[::1]:0", path])
+    #expect(good.status == 0)
+    #expect(good.stdout == "udp\t127.0.0.1\t5060\ntcp\t::1\t0\n")
+    for (bad, reason) in [
+      ("sctp:127.0.0.1:5060", "unknown transport 'sctp'"), ("udp:127.0.0.1:70000", "bad port '70000'"),
+      ("tcp:[::1:5061", "without closing ']'"), ("tcp:::1:5061", "must be written in brackets"),
+    ] {
+      let result = try run(["--listen", bad, path])
+      #expect(result.status == 2, "\(bad)")
+      #expect(result.stderr.contains(reason), "\(bad): \(result.stderr)")
+      #expect(result.stdout == "")
+    }
+  }
+
+  @Test func usageErrors() throws {
+    let none = try run([])
+    #expect(none.status == 2)
+    #expect(none.stderr.lowercased().contains("usage: sipscript"))
+    let level = try run(["--log-level", "loud", "x.lua"])
+    #expect(level.status == 2)
+    #expect(level.stderr.contains("unknown log level 'loud'"))
+    let missing = try run(["/nonexistent/script.lua"])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("cannot open script '/nonexistent/script.lua'"))
+  }
+
+  @Test func helpDescribesOptionsAndExitStatus() throws {
+    let result = try run(["--help"])
+    #expect(result.status == 0)
+    for word in ["--check", "--log-level", "--listen", "--trace", "--watchdog", "Exit status", "key=value"] {
+      #expect(result.stdout.contains(word), "\(word)")
+    }
+  }
+
+  @Test func logLevelFiltersScriptLogs() throws {
+    let (dir, path) = try script("sip.log('debug', 'quiet') sip.log('warning', 'loud')")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let info = try run([path])
+    #expect(!info.stderr.contains("quiet"))
+    #expect(info.stderr.contains("loud"))
+    let debug = try run(["--log-level", "debug", path])
+    #expect(debug.stderr.contains("quiet"))
+    #expect(debug.stderr.contains("task=main"))
+  }
+
+  @Test func sigtermEndsCleanlyWithStatus143() throws {
+    let (dir, path) = try script(
+      "local g <close> = setmetatable({}, {__close = function() print('closed') end}) print('ready') io.stdout:flush() sip.sleep(60)"
+    )
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [path]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    // Wait for the script to be running (its first line), then signal.
+    let ready = out.fileHandleForReading.availableDataUntilNewline()
+    #expect(ready == "ready\n")
+    kill(process.processIdentifier, SIGTERM)
+    let rest = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 143)
+    #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
+  }
+
+  // MARK: - examples/
+
+  @Test func helloExample() throws {
+    let result = try run([Self.repository.appendingPathComponent("examples/hello.lua").path, "name=world"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stdout == """
+        hello, world
+        tick 1
+        tick 2
+        tick 3
+        tasks finished: slow, fast
+        INVITE to sip:bob@example.com
+        Call-ID: a84b4c76e66710@pc33.example.com
+
+        """)
+  }
+}
+
+extension FileHandle {
+  /// Reads byte by byte up to and including the first newline (or end of file).
+  func availableDataUntilNewline() -> String {
+    var bytes: [UInt8] = []
+    while true {
+      let chunk = readData(ofLength: 1)
+      guard let byte = chunk.first else { break }
+      bytes.append(byte)
+      if byte == UInt8(ascii: "\n") { break }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
+/// The stderr bytes read on another thread; the DispatchGroup wait orders the accesses.
+final class DataBox: @unchecked Sendable {
+  var data = Data()
+}

@@ -1,0 +1,20 @@
+/// A bad argument to a native function, worded like Lua's own `luaL_argerror`:
+/// `bad argument #1 to 'sleep' (number expected, got string)`.
+public struct LuaArgumentError: Error, CustomStringConvertible, Sendable {
+  public let description: String
+
+  public init(_ description: String) {
+    self.description = description
+  }
+
+  /// `bad argument #index to 'function' (detail)`, or `calling 'm' on bad self (detail)` for the
+  /// receiver of a method.
+  public init(argument index: Int, function: String, isMethod: Bool, _ detail: String) {
+    if isMethod && index == 1 {
+      self.description = "calling '\(function)' on bad self (\(detail))"
+    } else {
+      let shown = isMethod ? index - 1 : index
+      self.description = "bad argument #\(shown) to '\(function)' (\(detail))"
+    }
+  }
+}

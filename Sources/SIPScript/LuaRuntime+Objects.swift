@@ -1,0 +1,104 @@
+internal import CLua
+internal import CLuaShim
+
+extension LuaRuntime {
+  /// Makes instances of `Object` usable as `LuaValue.object` and `LuaCall.object(_:as:)`.
+  /// Registering a class again replaces it for new objects. Call on the event loop.
+  public func register<Object: AnyObject>(_ luaClass: LuaClass<Object>) {
+    eventLoop.preconditionInEventLoop()
+    guard let state else { return }
+    lua_checkstack(state, 6)
+    var methodRefs: [String: LuaReference] = [:]
+    for (name, method) in luaClass.methods {
+      pushNative(name: name, isMethod: true, { call in try method(try call.object(1, as: Object.self), call) }, on: state)
+      methodRefs[name] = LuaReference(runtime: self, ref: sipscript_ref(state))
+    }
+    let fields = luaClass.fields
+    lua_createtable(state, 0, 6)
+    setField("__name", .string(luaClass.name), in: state)
+    // A locked metatable: scripts cannot reach __gc with a foreign userdata (the shim's __gc
+    // trusts the layout) nor replace the methods.
+    setField("__metatable", .string(luaClass.name), in: state)
+    pushString("__index", on: state)
+    pushNative(
+      name: "__index", isMethod: true,
+      { call in
+        guard call.type(2) == .string, let key = try? call.string(2) else { return .value(.nil) }
+        if let getter = fields[key] {
+          return .value(getter(try call.object(1, as: Object.self)))
+        }
+        if let method = methodRefs[key] {
+          return .value(.reference(method))
+        }
+        return .value(.nil)
+      }, on: state)
+    lua_rawset(state, -3)
+    if let description = luaClass.description {
+      pushString("__tostring", on: state)
+      pushNative(
+        name: "__tostring", isMethod: true,
+        { call in .value(.string(description(try call.object(1, as: Object.self)))) }, on: state)
+      lua_rawset(state, -3)
+    }
+    pushString("__gc", on: state)
+    lua_pushcclosure(state, sipscript_object_gc, 0)
+    lua_rawset(state, -3)
+    let metatableRef = sipscript_ref(state)
+    if let close = luaClass.close {
+      // __close is set after the ref exists so the closure can detach by metatable identity.
+      sipscript_getref(state, metatableRef)
+      pushString("__close", on: state)
+      pushNative(
+        name: "__close", isMethod: true,
+        { call in
+          var isInstance: Int32 = 0
+          if let pointer = sipscript_toobject(call.state, 1, metatableRef, &isInstance),
+            let object = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue() as? Object
+          {
+            close(object)
+            sipscript_detachobject(call.state, 1, metatableRef)
+            call.runtime.scheduleDrain()
+          }
+          return .none
+        }, on: state)
+      lua_rawset(state, -3)
+      sipscript_lua_pop(state, 1)
+    }
+    classes[ObjectIdentifier(Object.self)] = ClassEntry(name: luaClass.name, metatableRef: metatableRef)
+  }
+
+  func classEntry(for type: AnyObject.Type) -> ClassEntry? {
+    classes[ObjectIdentifier(type)]
+  }
+
+  /// Pushes a userdata holding a retained reference to `object` (released by `__gc`).
+  func pushObject(_ object: AnyObject, on L: OpaquePointer) {
+    guard let entry = classes[ObjectIdentifier(type(of: object))] else {
+      logger.error("object of unregistered class \(type(of: object)) handed to Lua; passing nil")
+      lua_pushnil(L)
+      return
+    }
+    sipscript_pushobject(L, Unmanaged.passRetained(object).toOpaque(), entry.metatableRef)
+  }
+
+  /// t[key] = value on the table on top of the stack (raw set).
+  func setField(_ key: String, _ value: LuaValue, in L: OpaquePointer) {
+    pushString(key, on: L)
+    push(value, on: L)
+    lua_rawset(L, -3)
+  }
+
+  /// Releases the Swift objects whose userdata Lua has collected (the shim's __gc only queues
+  /// them, so no Swift code runs inside the garbage collector).
+  func releaseCollectedObjects() {
+    let count = host.pointee.released_count
+    guard count > 0, let list = host.pointee.released else { return }
+    let pointers = (0..<count).map { list[$0] }
+    host.pointee.released_count = 0
+    for pointer in pointers {
+      if let pointer {
+        Unmanaged<AnyObject>.fromOpaque(pointer).release()
+      }
+    }
+  }
+}

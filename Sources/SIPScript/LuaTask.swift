@@ -1,0 +1,61 @@
+/// One unit of script work — the main chunk, a `sip.spawn`ed function, a timer callback, later a
+/// call handler — running in its own coroutine, anchored in the registry until it is done.
+///
+/// Lua sees a task as the userdata `sip.task` (returned by `sip.spawn`, accepted by
+/// `sip.wait_all`). State changes happen on the runtime's event loop only.
+public final class LuaTask {
+  /// The life of a task. `ready` tasks wait in the scheduler's queue; `suspended` ones wait for an
+  /// event (a `LuaSuspension`).
+  public enum State: Sendable {
+    case ready
+    case running
+    case suspended
+    case done
+  }
+
+  /// How a task ended.
+  public enum Outcome {
+    /// Returned normally; the results are kept as a packed table (`table.pack` layout).
+    case returned(LuaReference)
+    /// Raised an error (or was stopped by the watchdog); the message carries the traceback.
+    case failed(String)
+    /// Abandoned by `sip.stop`, `os.exit` or shutdown; `<close>` variables have run.
+    case abandoned
+  }
+
+  /// Where the task came from, for logs (`task=main`, `task=spawn#3`, `task=timer#4`).
+  public let name: String
+  let id: Int
+  let thread: OpaquePointer
+  let threadRef: Int32
+  public internal(set) var state: State = .ready
+  public internal(set) var outcome: Outcome?
+  /// Bumped by every suspension token taken and every wake: a token resumes only while its
+  /// generation is current, so it acts at most once.
+  var suspensionGeneration = 0
+  /// The running task returned `.suspend` from a native function and is about to yield.
+  var awaitingWake = false
+  /// A wake that arrived before the yield took effect (a token resumed synchronously).
+  var earlyWake: LuaRuntime.Wake?
+  /// Called once when the task is done (wait_all, later: call cleanup).
+  var whenDone: [(LuaTask) -> Void] = []
+
+  init(id: Int, name: String, thread: OpaquePointer, threadRef: Int32) {
+    self.id = id
+    self.name = name
+    self.thread = thread
+    self.threadRef = threadRef
+  }
+
+  /// Registers `body` to run when the task ends (at once if it already has).
+  public func onDone(_ body: @escaping (LuaTask) -> Void) {
+    if state == .done {
+      body(self)
+    } else {
+      whenDone.append(body)
+    }
+  }
+}
+
+@available(*, unavailable)
+extension LuaTask: Sendable {}
