@@ -68,6 +68,8 @@ let package = Package(
       name: "SIPScript",
       dependencies: [
         "SIPCore",
+        "SIPProtocol",
+        "SIPTransport",
         "CLuaShim",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -117,7 +119,9 @@ let package = Package(
       name: "SIPScriptTests",
       dependencies: [
         "SIPScript",
+        "SIPTransport",
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ],
