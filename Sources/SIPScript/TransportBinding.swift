@@ -2,8 +2,8 @@ public import NIOCore
 #if canImport(Glibc)
   import Glibc
 #endif
-public import SIPCore
-public import SIPProtocol
+import SIPCore
+import SIPProtocol
 public import SIPTransport
 
 /// The SIP transport of a Lua runtime and its Lua functions (docs/lua-api-transport.md):

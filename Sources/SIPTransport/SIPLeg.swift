@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// One local socket the transport listens and sends on: a UDP socket or a TCP listener, bound to
 /// one address (IPv4 or IPv6). Requests leave through a leg of their transport and address

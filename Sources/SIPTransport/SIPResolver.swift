@@ -54,3 +54,11 @@ enum SIPResolver {
     return out
   }
 }
+
+extension SocketAddress {
+  /// Whether this is an IPv6 address.
+  var isIPv6: Bool {
+    if case .v6 = self { return true }
+    return false
+  }
+}

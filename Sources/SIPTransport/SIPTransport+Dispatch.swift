@@ -1,6 +1,6 @@
 import NIOCore
-import SIPCore
-import SIPProtocol
+public import SIPCore
+public import SIPProtocol
 
 // The dispatcher: messages in from the legs, the core's actions out (RFC 3261 §17, §18).
 extension SIPTransport {
@@ -219,9 +219,9 @@ extension SIPTransport {
       switch result {
       case .success(let addresses):
         let transportObject = bound.value
-        let reachable = addresses.first { address in
+        let reachable = addresses.first(where: { address in
           transportObject.legs.contains { $0.isIPv6 == address.isIPv6 && (transport == nil || $0.transport == transport) }
-        }
+        })
         if let address = reachable ?? addresses.first {
           completion(.success(address))
         } else {

@@ -14,17 +14,20 @@ final class TransportPeer: @unchecked Sendable {
   // @unchecked: `transport` and the handler state are only touched on `loop` (through `on`);
   // the recorded lists are guarded by the lock.
   let loop: any EventLoop
-  let transport: SIPTransport
+  let bound: NIOLoopBound<SIPTransport>
+  /// Only on `loop`.
+  var transport: SIPTransport { bound.value }
   private let lock = NSLock()
   private var _requests: [SIPMessage] = []
   var answer: ((SIPMessage) -> SIPMessage?)?
 
   init(loop: any EventLoop, configuration: SIPTransportConfiguration = .init()) throws {
     self.loop = loop
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
-    transport = try loop.submit { SIPTransport(eventLoop: loop, configuration: configuration, logger: logger) }
-      .wait()
+    bound = try loop.submit {
+      var logger = Logger(label: "test")
+      logger.logLevel = .critical
+      return NIOLoopBound(SIPTransport(eventLoop: loop, configuration: configuration, logger: logger), eventLoop: loop)
+    }.wait()
     try on {
       self.transport.requestHandler = { [unowned self] request in
         self.lock.withLock { self._requests.append(request.message) }
@@ -79,9 +82,8 @@ final class TransportPeer: @unchecked Sendable {
 
 /// A bare socket that sends bytes and collects what comes back: the far side of tests that need
 /// exact bytes (retransmissions, split TCP writes).
-final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
-  // @unchecked: `received` is guarded by the lock; the channel is used on its loop by NIO.
-  typealias InboundIn = NIOAny
+final class RawSocket: @unchecked Sendable {
+  // @unchecked: the buffers are guarded by the lock; the channel is used through NIO's API.
   private let lock = NSLock()
   private var _received: [UInt8] = []
   private var _datagrams: [[UInt8]] = []
@@ -90,12 +92,24 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
   var receivedText: String { lock.withLock { String(decoding: _received, as: UTF8.self) } }
   var datagrams: [String] { lock.withLock { _datagrams.map { String(decoding: $0, as: UTF8.self) } } }
 
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    let inner = unwrapInboundIn(data)
-    if let envelope = try? inner.tryAs(type: AddressedEnvelope<ByteBuffer>.self) {
-      lock.withLock { _datagrams.append(Array(envelope.data.readableBytesView)) }
-    } else if let buffer = try? inner.tryAs(type: ByteBuffer.self) {
-      lock.withLock { _received += Array(buffer.readableBytesView) }
+  func append(datagram: ByteBuffer) { lock.withLock { _datagrams.append(Array(datagram.readableBytesView)) } }
+  func append(stream: ByteBuffer) { lock.withLock { _received += Array(stream.readableBytesView) } }
+
+  final class UDPHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let socket: RawSocket
+    init(_ socket: RawSocket) { self.socket = socket }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      socket.append(datagram: unwrapInboundIn(data).data)
+    }
+  }
+
+  final class TCPHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let socket: RawSocket
+    init(_ socket: RawSocket) { self.socket = socket }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      socket.append(stream: unwrapInboundIn(data))
     }
   }
 
@@ -103,7 +117,7 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
     let socket = RawSocket()
     socket.channel = try DatagramBootstrap(group: group)
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) }
+        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UDPHandler(socket)) }
       }
       .bind(host: host, port: 0).wait()
     return socket
@@ -113,7 +127,7 @@ final class RawSocket: ChannelInboundHandler, @unchecked Sendable {
     let socket = RawSocket()
     socket.channel = try ClientBootstrap(group: group)
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) }
+        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TCPHandler(socket)) }
       }
       .connect(host: host, port: port).wait()
     return socket
