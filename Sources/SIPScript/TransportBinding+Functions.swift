@@ -11,6 +11,7 @@ extension TransportBinding {
     guard let runtime, let state = runtime.state else { return }
     runtime.register("config", in: "sip") { [unowned self] call in try config(call) }
     runtime.register("legs", in: "sip") { [unowned self] call in try legs(call) }
+    runtime.register("stats", in: "sip") { [unowned self] _ in .value(statsValue()) }
     // The prelude gets sip and the two natives as arguments and defines sip.request/sip.listen.
     lua_checkstack(state, 6)
     var source = TransportLuaPrelude.source
@@ -25,8 +26,10 @@ extension TransportBinding {
       return
     }
     sipscript_getref(state, runtime.sipTableRef)
-    runtime.pushNative(name: "request", isMethod: false, { [unowned self] call in try request(call) }, on: state)
-    runtime.pushNative(name: "listen", isMethod: false, { [unowned self] call in try listen(call) }, on: state)
+    runtime.pushNative(
+      name: "request", isMethod: false, { [unowned self] call in try request(call) }, on: state)
+    runtime.pushNative(
+      name: "listen", isMethod: false, { [unowned self] call in try listen(call) }, on: state)
     if lua_pcallk(state, 3, 0, 0, 0, nil) != LUA_OK {
       runtime.logger.critical("transport prelude failed: \(runtime.describe(at: -1, in: state))")
       sipscript_lua_pop(state, 1)
@@ -40,10 +43,16 @@ extension TransportBinding {
       throw LuaArgumentError(argument: 1, function: call.name, isMethod: false, "table expected")
     }
     if let from = try table.string("from") {
-      guard (try? SIPNameAddress.parse(from)) != nil else { throw table.error("from", "is not a SIP address") }
+      guard (try? SIPNameAddress.parse(from)) != nil else {
+        throw table.error("from", "is not a SIP address")
+      }
       self.from = from
     }
     if let domain = try table.string("domain") { self.domain = domain }
+    if let loss = try table.number("simulated_loss") {
+      guard loss >= 0, loss <= 1 else { throw table.error("simulated_loss", "must be between 0 and 1") }
+      transport.simulatedLoss = loss
+    }
     var addresses: [ListenAddress] = []
     for text in try table.strings("legs") ?? table.strings("leg") ?? [] {
       do throws(ListenAddressError) {
@@ -80,16 +89,32 @@ extension TransportBinding {
     return .suspend
   }
 
+  // MARK: - sip.stats()
+
+  /// The transport's counters: what a load test or a loss test checks.
+  func statsValue() -> LuaValue {
+    let s = transport.statistics
+    let fields: [String: Int] = [
+      "messages_received": s.messagesReceived, "messages_sent": s.messagesSent, "malformed": s.malformed,
+      "simulated_drops": s.simulatedDrops, "overload_rejections": s.overloadRejections,
+      "requests_delivered": s.requestsDelivered, "connections_refused": s.connectionsRefused,
+      "transactions": transport.transactionCount, "connections": transport.connectionCount,
+    ]
+    return .table(LuaTable(fields: fields.mapValues { .integer(Int64($0)) }))
+  }
+
   // MARK: - sip.request(method, uri, opts)
 
   func request(_ call: LuaCall) throws -> LuaResult {
     let method = try call.string(1)
-    guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
+    guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") })
+    else {
       throw LuaArgumentError(argument: 1, function: "request", isMethod: false, "not a SIP method")
     }
     guard method != "INVITE", method != "ACK", method != "CANCEL" else {
       throw LuaArgumentError(
-        argument: 1, function: "request", isMethod: false, "\(method) is not sent with sip.request (see sip.invite)")
+        argument: 1, function: "request", isMethod: false,
+        "\(method) is not sent with sip.request (see sip.invite)")
     }
     let uriText = try call.string(2)
     let uri: SIPURI
@@ -103,7 +128,8 @@ extension TransportBinding {
     }
     var headers: [(String, String)] = []
     if call.type(4) == .table {
-      guard let flat = TransportTableReader.stringArray(runtime: call.runtime, state: call.state, at: 4) else {
+      guard let flat = TransportTableReader.stringArray(runtime: call.runtime, state: call.state, at: 4)
+      else {
         throw LuaArgumentError(argument: 3, function: "request", isMethod: false, "bad headers")
       }
       var i = 0
@@ -191,7 +217,9 @@ extension TransportBinding {
     let methods = try options.strings("methods") ?? Self.scriptMethods
     let accept = try options.strings("accept") ?? Self.scriptBodyTypes
     var validator = SIPTransportConfiguration.defaultValidator
-    for method in methods where !validator.allowedMethods.contains(method) { validator.allowedMethods.append(method) }
+    for method in methods where !validator.allowedMethods.contains(method) {
+      validator.allowedMethods.append(method)
+    }
     for type in accept where !validator.acceptedBodyTypes.contains(type.lowercased()) {
       validator.acceptedBodyTypes.append(type.lowercased())
     }

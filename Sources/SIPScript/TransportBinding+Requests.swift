@@ -73,7 +73,9 @@ extension TransportBinding {
     }
     sipscript_lua_pop(state, 1)
     var reason: String?
-    if slot(2) != LUA_TNIL { reason = runtime.bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) } }
+    if slot(2) != LUA_TNIL {
+      reason = runtime.bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) }
+    }
     sipscript_lua_pop(state, 1)
     var headers: [(String, String)] = []
     if slot(3) == LUA_TTABLE,
@@ -93,7 +95,8 @@ extension TransportBinding {
   }
 
   func respond(
-    _ incoming: SIPIncomingRequest, code: Int, reason: String?, headers: [(String, String)] = [], body: [UInt8] = []
+    _ incoming: SIPIncomingRequest, code: Int, reason: String?, headers: [(String, String)] = [],
+    body: [UInt8] = []
   ) {
     var contentType = headers.first { ["content-type", "c"].contains($0.0.lowercased()) }?.1
     if contentType == nil, !body.isEmpty { contentType = "text/plain" }
@@ -102,7 +105,8 @@ extension TransportBinding {
       contentType: contentType)
     for (name, value) in headers {
       switch name.lowercased() {
-      case "content-type", "c", "content-length", "l", "via", "v", "call-id", "i", "cseq", "from", "f", "to", "t":
+      case "content-type", "c", "content-length", "l", "via", "v", "call-id", "i", "cseq", "from", "f", "to",
+        "t":
         continue  // fixed by the request (RFC 3261 §8.2.6.2) and the body
       default:
         response.addHeader(name, value)

@@ -1,10 +1,11 @@
 public import NIOCore
-#if canImport(Glibc)
-  import Glibc
-#endif
 import SIPCore
 import SIPProtocol
 public import SIPTransport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The SIP transport of a Lua runtime and its Lua functions (docs/lua-api-transport.md):
 /// `sip.config{legs = ...}`, `sip.legs()`, `sip.request(method, uri, opts)`,
@@ -134,7 +135,8 @@ extension LuaRuntime {
         text.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
       }
     }
-    let binding = TransportBinding(runtime: self, transport: SIPTransport(eventLoop: eventLoop, configuration: settings, logger: logger))
+    let binding = TransportBinding(
+      runtime: self, transport: SIPTransport(eventLoop: eventLoop, configuration: settings, logger: logger))
     binding.installFunctions()
     binding.open(configuration.listenAddresses, hold: true) { [weak self] errors in
       guard let self, let first = errors.first else { return }

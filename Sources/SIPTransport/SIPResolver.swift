@@ -1,10 +1,11 @@
+import NIOCore
+import NIOPosix
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import NIOCore
-import NIOPosix
 
 /// Host names to addresses through the system resolver (getaddrinfo: /etc/hosts, A and AAAA).
 /// RFC 3263's NAPTR and SRV steps are not done: getaddrinfo offers no SRV. The lookup blocks, so
@@ -15,7 +16,9 @@ enum SIPResolver {
   }
 
   /// Every address of `host` (IPv4 and IPv6, in the resolver's order), each with `port`.
-  static func resolve(host: String, port: Int, on eventLoop: any EventLoop) -> EventLoopFuture<[SocketAddress]> {
+  static func resolve(host: String, port: Int, on eventLoop: any EventLoop) -> EventLoopFuture<
+    [SocketAddress]
+  > {
     NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try lookup(host: host, port: port) }
   }
 

@@ -8,7 +8,7 @@ extension SIPTransport {
 
   func receiveDatagram(_ buffer: ByteBuffer, from remote: SocketAddress, on leg: SIPLeg) {
     guard !isClosed else { return }
-    if configuration.simulatedLoss > 0, Double.random(in: 0..<1) < configuration.simulatedLoss {
+    if simulatedLoss > 0, Double.random(in: 0..<1) < simulatedLoss {
       statistics.simulatedDrops += 1
       return
     }
@@ -95,7 +95,8 @@ extension SIPTransport {
           clients[id]?.provisional?(message)
         }
       case .timeout(let id):
-        clients.removeValue(forKey: id)?.completion(.failure(SIPTransportError(.timeout, "no final response")))
+        clients.removeValue(forKey: id)?.completion(
+          .failure(SIPTransportError(.timeout, "no final response")))
       case .transportError(let id):
         clients.removeValue(forKey: id)?.completion(
           .failure(SIPTransportError(.transport, "the request could not be sent")))
@@ -144,8 +145,10 @@ extension SIPTransport {
   /// to the resolved peer; over TCP on an open connection when there is one.
   func send(_ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
-    let leg = id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
+    let leg =
+      id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     let bytes = message.serialize()
+    if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
       if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
       write(bytes, on: connection, transaction: id)
@@ -186,7 +189,9 @@ extension SIPTransport {
     var host = peer.host
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     // The same text as SocketAddress.ipAddress gives, so that "::1" and "[::1]" match.
-    if let address = try? SocketAddress(ipAddress: host, port: peer.port) { return SIPConnection.key(address) }
+    if let address = try? SocketAddress(ipAddress: host, port: peer.port) {
+      return SIPConnection.key(address)
+    }
     return "\(host)|\(peer.port)"
   }
 
@@ -220,7 +225,9 @@ extension SIPTransport {
       case .success(let addresses):
         let transportObject = bound.value
         let reachable = addresses.first(where: { address in
-          transportObject.legs.contains { $0.isIPv6 == address.isIPv6 && (transport == nil || $0.transport == transport) }
+          transportObject.legs.contains {
+            $0.isIPv6 == address.isIPv6 && (transport == nil || $0.transport == transport)
+          }
         })
         if let address = reachable ?? addresses.first {
           completion(.success(address))

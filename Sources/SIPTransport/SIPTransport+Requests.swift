@@ -36,7 +36,8 @@ extension SIPTransport {
       let address: SocketAddress
       switch result {
       case .success(let a): address = a
-      case .failure(let error): return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
+      case .failure(let error):
+        return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
       }
       guard let leg = chooseLeg(transport, ipv6: address.isIPv6) else {
         return completion(
@@ -49,7 +50,8 @@ extension SIPTransport {
       }
       let ip = address.ipAddress ?? host
       endpoint = SIPEndpoint(
-        transport: transport.viaName, host: address.isIPv6 ? "[\(ip)]" : ip, port: address.port ?? endpoint.port)
+        transport: transport.viaName, host: address.isIPv6 ? "[\(ip)]" : ip,
+        port: address.port ?? endpoint.port)
       var message = request
       var via = SIPVia(
         transport: transport.viaName, host: viaHost(of: leg, towards: address), port: leg.port,

@@ -71,7 +71,9 @@ extension SIPTransport {
           if transport.isClosed { channel.close(promise: nil) }
         case .failure(let error):
           transport.logger.debug("TCP connect to \(address) failed: \(error)")
-          if transport.connections[connection.key] === connection { transport.connections[connection.key] = nil }
+          if transport.connections[connection.key] === connection {
+            transport.connections[connection.key] = nil
+          }
           connection.failQueued()
         }
       }
@@ -122,7 +124,9 @@ extension SIPTransport {
       }
       guard let message else { return }
       if configuration.trace != nil {
-        trace("recv", .tcp, local: connection.leg.description, remote: "\(connection.remote)", message.serialize())
+        trace(
+          "recv", .tcp, local: connection.leg.description, remote: "\(connection.remote)", message.serialize()
+        )
       }
       receive(message, from: connection.remote, on: connection.leg)
       if isClosed { return }

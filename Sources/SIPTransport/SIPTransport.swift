@@ -11,7 +11,7 @@ public import SIPProtocol
 ///
 /// ```swift
 /// let transport = SIPTransport(eventLoop: loop, logger: logger)          // on `loop`
-/// transport.bind(.udp, host: "127.0.0.1", port: 0).whenSuccess { leg in print(leg) }
+/// transport.bind(.udp, host: "127.0.0.1", port: 0) { result in print(result) }
 /// transport.requestHandler = { request in
 ///   transport.respond(request.message.makeResponse(statusCode: 200, toTag: "x1"), to: request.transaction)
 /// }
@@ -54,6 +54,9 @@ public final class SIPTransport {
   public var requestHandler: ((SIPIncomingRequest) -> Void)?
   public internal(set) var statistics = Statistics()
   public internal(set) var legs: [SIPLeg] = []
+  /// The fraction of received datagrams dropped on purpose (loss tests without netem); starts
+  /// as ``SIPTransportConfiguration/simulatedLoss``.
+  public var simulatedLoss: Double
 
   var core: UserAgentCore
   /// A validator waiting for the core to be idle (see ``setValidator(_:)``).
@@ -76,6 +79,7 @@ public final class SIPTransport {
     self.eventLoop = eventLoop
     self.configuration = configuration
     self.logger = logger
+    self.simulatedLoss = configuration.simulatedLoss
     self.core = Self.makeCore(configuration: configuration, validator: configuration.validator, via: nil)
   }
 
@@ -134,8 +138,12 @@ public final class SIPTransport {
     case .udp:
       let capacity = configuration.maxMessageSize + 1
       channelFuture = DatagramBootstrap(group: eventLoop)
-        .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize))
-        .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize))
+        .channelOption(
+          .socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
+        )
+        .channelOption(
+          .socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
+        )
         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: capacity))
         .channelOption(.maxMessagesPerRead, value: 32)
         .channelInitializer { channel in
@@ -214,11 +222,14 @@ public final class SIPTransport {
 
   // MARK: - Trace
 
-  func trace(_ direction: String, _ transport: SIPLeg.Transport, local: String, remote: String, _ bytes: [UInt8]) {
+  func trace(
+    _ direction: String, _ transport: SIPLeg.Transport, local: String, remote: String, _ bytes: [UInt8]
+  ) {
     guard let trace = configuration.trace else { return }
     let arrow = direction == "recv" ? "<-" : "->"
     let text = String(decoding: bytes, as: UTF8.self)
-    trace("--- \(direction) \(transport.viaName) \(local) \(arrow) \(remote) (\(bytes.count) bytes)\n\(text)\n")
+    trace(
+      "--- \(direction) \(transport.viaName) \(local) \(arrow) \(remote) (\(bytes.count) bytes)\n\(text)\n")
   }
 }
 

@@ -38,8 +38,10 @@ public struct SIPTransportConfiguration: Sendable {
   public var simulatedLoss: Double
 
   public init(
-    timers: TimerSettings = TimerSettings(), validator: RequestValidator = SIPTransportConfiguration.defaultValidator,
-    maxTransactions: Int = 50_000, retryAfter: Int = 5, maxMessageSize: Int = 65_535, maxConnections: Int = 1_024,
+    timers: TimerSettings = TimerSettings(),
+    validator: RequestValidator = SIPTransportConfiguration.defaultValidator,
+    maxTransactions: Int = 50_000, retryAfter: Int = 5, maxMessageSize: Int = 65_535,
+    maxConnections: Int = 1_024,
     connectionIdleTimeout: Duration = .seconds(64), socketBufferSize: Int = 4 << 20,
     trace: (@Sendable (String) -> Void)? = nil, simulatedLoss: Double = 0
   ) {

@@ -26,7 +26,8 @@ final class TransportPeer: @unchecked Sendable {
     bound = try loop.submit {
       var logger = Logger(label: "test")
       logger.logLevel = .critical
-      return NIOLoopBound(SIPTransport(eventLoop: loop, configuration: configuration, logger: logger), eventLoop: loop)
+      return NIOLoopBound(
+        SIPTransport(eventLoop: loop, configuration: configuration, logger: logger), eventLoop: loop)
     }.wait()
     try on {
       self.transport.requestHandler = { [unowned self] request in
@@ -117,7 +118,9 @@ final class RawSocket: @unchecked Sendable {
     let socket = RawSocket()
     socket.channel = try DatagramBootstrap(group: group)
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UDPHandler(socket)) }
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(UDPHandler(socket))
+        }
       }
       .bind(host: host, port: 0).wait()
     return socket
@@ -127,7 +130,9 @@ final class RawSocket: @unchecked Sendable {
     let socket = RawSocket()
     socket.channel = try ClientBootstrap(group: group)
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TCPHandler(socket)) }
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(TCPHandler(socket))
+        }
       }
       .connect(host: host, port: port).wait()
     return socket
@@ -136,7 +141,8 @@ final class RawSocket: @unchecked Sendable {
   func sendDatagram(_ text: String, host: String, port: Int) throws {
     guard let channel else { return }
     let address = try SocketAddress(ipAddress: host, port: port)
-    try channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(string: text))).wait()
+    try channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(string: text)))
+      .wait()
   }
 
   func write(_ text: String) throws {
@@ -185,7 +191,8 @@ let messageValidator = RequestValidator(
 
 func makeRequest(_ method: String, to uri: String, body: String = "") throws -> SIPMessage {
   SIPMessage.request(
-    method: method, uri: try SIPURI.parse(uri), from: SIPNameAddress(uri: try SIPURI.parse("sip:test@example.com")),
+    method: method, uri: try SIPURI.parse(uri),
+    from: SIPNameAddress(uri: try SIPURI.parse("sip:test@example.com")),
     to: SIPNameAddress(uri: try SIPURI.parse(uri)), via: SIPVia(transport: "UDP", host: "0.0.0.0"),
     body: Array(body.utf8), contentType: body.isEmpty ? nil : "text/plain")
 }

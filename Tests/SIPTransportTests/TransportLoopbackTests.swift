@@ -13,7 +13,9 @@ import Testing
   static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
   var loop: any EventLoop { Self.group.next() }
 
-  static let cases: [(SIPLeg.Transport, String)] = [(.udp, "127.0.0.1"), (.udp, "::1"), (.tcp, "127.0.0.1"), (.tcp, "::1")]
+  static let cases: [(SIPLeg.Transport, String)] = [
+    (.udp, "127.0.0.1"), (.udp, "::1"), (.tcp, "127.0.0.1"), (.tcp, "::1"),
+  ]
 
   @Test(arguments: cases)
   func requestAndResponse(transport: SIPLeg.Transport, host: String) throws {
@@ -66,7 +68,8 @@ import Testing
     #expect(b.requests.isEmpty)  // answered below the TU (RFC 3261 §11.2)
     // A method nobody handles: 405 with Allow (§8.2.1).
     let refused = try a.send(
-      try makeRequest("MESSAGE", to: "sip:b@\(h):\(portB)" + (transport == .tcp ? ";transport=tcp" : ""), body: "x")
+      try makeRequest(
+        "MESSAGE", to: "sip:b@\(h):\(portB)" + (transport == .tcp ? ";transport=tcp" : ""), body: "x")
     ).get()
     #expect(refused.statusCode == 405)
     #expect(refused.hasHeader("Allow"))
@@ -98,7 +101,8 @@ import Testing
     let raw = try RawSocket.tcp(group: Self.group, host: "127.0.0.1", port: portB)
     defer { _ = raw.channel?.close() }
     let local = raw.channel?.localAddress?.port ?? 0
-    let first = rawMessage(to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt1", callID: "c1")
+    let first = rawMessage(
+      to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt1", callID: "c1")
     let bytes = Array(first.utf8)
     // One message in three writes, cut inside the start line and inside the body.
     for range in [0..<10, 10..<(bytes.count - 2), (bytes.count - 2)..<bytes.count] {
@@ -107,8 +111,10 @@ import Testing
     }
     #expect(eventually { b.requests.count == 1 })
     // Two messages and a CRLF keep-alive in one write.
-    let second = rawMessage(to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt2", callID: "c2")
-    let third = rawMessage(to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt3", callID: "c3")
+    let second = rawMessage(
+      to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt2", callID: "c2")
+    let third = rawMessage(
+      to: "127.0.0.1", port: portB, transport: "TCP", from: local, branch: "z9hG4bKt3", callID: "c3")
     try raw.write(second + "\r\n\r\n" + third)
     #expect(eventually { b.requests.count == 3 })
     #expect(b.requests.map { $0.callID ?? "" } == ["c1", "c2", "c3"])
@@ -129,7 +135,8 @@ import Testing
     a.answer = TransportPeer.okAnswer()
     b.answer = TransportPeer.okAnswer()
     for _ in 0..<3 {
-      let response = try a.send(try makeRequest("MESSAGE", to: "sip:b@127.0.0.1:\(portB);transport=tcp", body: "x"))
+      let response = try a.send(
+        try makeRequest("MESSAGE", to: "sip:b@127.0.0.1:\(portB);transport=tcp", body: "x"))
       #expect(try response.get().statusCode == 200)
     }
     #expect(try a.on { a.transport.connectionCount } == 1)
@@ -138,7 +145,8 @@ import Testing
     let aEphemeral = try #require(b.requests.first?.topVia?.rport).self
     _ = aEphemeral
     let remotePort = try b.on { b.transport.connections.values.first?.remote.port ?? 0 }
-    let back = try b.send(try makeRequest("MESSAGE", to: "sip:a@127.0.0.1:\(remotePort);transport=tcp", body: "y"))
+    let back = try b.send(
+      try makeRequest("MESSAGE", to: "sip:a@127.0.0.1:\(remotePort);transport=tcp", body: "y"))
     #expect(try back.get().statusCode == 200)
     #expect(a.requests.count == 1)
     #expect(try a.on { a.transport.connectionCount } == 1)
@@ -166,6 +174,7 @@ import Testing
     #expect(busy.contains("Call-ID: lim2"))
     #expect(b.requests.count == 2)
     #expect(try b.on { b.transport.statistics.requestsDelivered } == 2)
+    #expect(try b.on { b.transport.statistics.overloadRejections } == 1)
   }
 
   @Test func connectionsPastTheLimitAreClosed() throws {
@@ -182,7 +191,8 @@ import Testing
   }
 
   @Test func oversizedDatagramsAndGarbageAreDropped() throws {
-    let b = try TransportPeer(loop: loop, configuration: .init(validator: messageValidator, maxMessageSize: 600))
+    let b = try TransportPeer(
+      loop: loop, configuration: .init(validator: messageValidator, maxMessageSize: 600))
     defer { try? b.close() }
     let (_, portB) = try b.bind(.udp, "127.0.0.1")
     b.answer = TransportPeer.okAnswer()
@@ -193,7 +203,9 @@ import Testing
       rawMessage(to: "127.0.0.1", port: portB, from: local, body: String(repeating: "x", count: 700)),
       host: "127.0.0.1", port: portB)
     try raw.sendDatagram("not sip at all\r\n\r\n", host: "127.0.0.1", port: portB)
-    try raw.sendDatagram(rawMessage(to: "127.0.0.1", port: portB, from: local, branch: "z9hG4bKok"), host: "127.0.0.1", port: portB)
+    try raw.sendDatagram(
+      rawMessage(to: "127.0.0.1", port: portB, from: local, branch: "z9hG4bKok"), host: "127.0.0.1",
+      port: portB)
     #expect(eventually { raw.datagrams.count == 1 })
     #expect(b.requests.count == 1)
     #expect(try b.on { b.transport.statistics.malformed } == 2)
@@ -250,5 +262,45 @@ import Testing
     let (_, portB) = try b.bind(.udp, "127.0.0.1")
     let response = try a.send(try makeRequest("OPTIONS", to: "sip:b@localhost:\(portB)"))
     #expect(try response.get().statusCode == 200)
+  }
+
+  @Test func lossIsRecoveredByRetransmissionWithoutDuplicates() throws {
+    // 20 % of the datagrams each side receives are dropped; T1/T2 are short so that the 200
+    // transactions finish in a few seconds. (With T1 = 20 ms, 200 concurrent transactions of a
+    // debug build on one loop collapse into a retransmission storm: timers outpace the reads.)
+    let timers = TimerSettings(t1: .milliseconds(100), t2: .milliseconds(200), t4: .milliseconds(200))
+    let a = try TransportPeer(loop: loop, configuration: .init(timers: timers, simulatedLoss: 0.2))
+    let b = try TransportPeer(
+      loop: loop, configuration: .init(timers: timers, validator: messageValidator, simulatedLoss: 0.2))
+    defer {
+      try? a.close()
+      try? b.close()
+    }
+    _ = try a.bind(.udp, "127.0.0.1")
+    let (_, portB) = try b.bind(.udp, "127.0.0.1")
+    b.answer = TransportPeer.okAnswer()
+    let results = try loop.submit { NIOLoopBoundBox([Int](), eventLoop: self.loop) }.wait()
+    let count = Int(ProcessInfo.processInfo.environment["LOSS_COUNT"] ?? "200") ?? 200
+    let request = try makeRequest("MESSAGE", to: "sip:b@127.0.0.1:\(portB)", body: "x")
+    try a.on {
+      for _ in 0..<count {
+        var message = request
+        message.setHeader("Call-ID", UUID().uuidString)
+        a.transport.sendRequest(message) { result in
+          switch result {
+          case .success(let response): results.value.append(response.statusCode ?? 0)
+          case .failure: results.value.append(-1)
+          }
+        }
+      }
+    }
+    #expect(eventually(30) { (try? a.on { results.value.count }) == count })
+    let codes = try a.on { results.value }
+    #expect(codes.filter { $0 == 200 }.count == count)
+    // Every transaction reached the UAS's transaction user exactly once.
+    #expect(b.requests.count == count)
+    #expect(Set(b.requests.compactMap(\.callID)).count == count)
+    #expect(try b.on { b.transport.statistics.simulatedDrops } > 0)
+    #expect(try a.on { a.transport.statistics.simulatedDrops } > 0)
   }
 }
