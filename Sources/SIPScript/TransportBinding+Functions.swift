@@ -9,10 +9,11 @@ import SIPTransport
 extension TransportBinding {
   func installFunctions() {
     guard let runtime, let state = runtime.state else { return }
-    runtime.register("config", in: "sip") { [unowned self] call in try config(call) }
-    runtime.register("legs", in: "sip") { [unowned self] call in try legs(call) }
-    runtime.register("stats", in: "sip") { [unowned self] _ in .value(statsValue()) }
-    // The prelude gets sip and the two natives as arguments and defines sip.request/sip.listen.
+    runtime.register("config", in: "sip") { call in try self.config(call) }
+    runtime.register("legs", in: "sip") { call in try self.legs(call) }
+    runtime.register("stats", in: "sip") { _ in .value(self.statsValue()) }
+    // The natives hold the binding strongly (the runtime keeps them; the binding holds the
+    // runtime weakly). The prelude gets sip and the two natives as arguments and defines sip.request/sip.listen.
     lua_checkstack(state, 6)
     var source = TransportLuaPrelude.source
     let status = source.withUTF8 { buffer in
@@ -27,9 +28,9 @@ extension TransportBinding {
     }
     sipscript_getref(state, runtime.sipTableRef)
     runtime.pushNative(
-      name: "request", isMethod: false, { [unowned self] call in try request(call) }, on: state)
+      name: "request", isMethod: false, { call in try self.request(call) }, on: state)
     runtime.pushNative(
-      name: "listen", isMethod: false, { [unowned self] call in try listen(call) }, on: state)
+      name: "listen", isMethod: false, { call in try self.listen(call) }, on: state)
     if lua_pcallk(state, 3, 0, 0, 0, nil) != LUA_OK {
       runtime.logger.critical("transport prelude failed: \(runtime.describe(at: -1, in: state))")
       sipscript_lua_pop(state, 1)
