@@ -88,6 +88,8 @@ let package = Package(
     ),
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    // The load generator of scripts/bench-transactions (plain sockets, no dependencies).
+    .executableTarget(name: "sipload", swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),

@@ -48,7 +48,7 @@ public final class SIPTransport {
   }
 
   public let eventLoop: any EventLoop
-  public let configuration: SIPTransportConfiguration
+  public internal(set) var configuration: SIPTransportConfiguration
   public var logger: Logger
   /// New requests (after validation) go here; without a handler they are answered 501.
   public var requestHandler: ((SIPIncomingRequest) -> Void)?
@@ -110,6 +110,15 @@ public final class SIPTransport {
   @discardableResult
   public func setValidator(_ validator: RequestValidator) -> Bool {
     pendingValidator = validator
+    return applyPendingValidator()
+  }
+
+  /// Changes the transaction limit (recreating the core like ``setValidator(_:)``: at once when
+  /// idle, else as soon as it is).
+  @discardableResult
+  public func setMaxTransactions(_ limit: Int) -> Bool {
+    configuration.maxTransactions = max(1, limit)
+    pendingValidator = pendingValidator ?? core.configuration.validator
     return applyPendingValidator()
   }
 
