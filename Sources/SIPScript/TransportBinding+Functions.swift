@@ -51,7 +51,9 @@ extension TransportBinding {
     }
     if let domain = try table.string("domain") { self.domain = domain }
     if let limit = try table.number("max_transactions") {
-      guard limit >= 1, limit <= 10_000_000 else { throw table.error("max_transactions", "must be 1 to 10000000") }
+      guard limit >= 1, limit <= 10_000_000 else {
+        throw table.error("max_transactions", "must be 1 to 10000000")
+      }
       transport.setMaxTransactions(Int(limit))
     }
     if let loss = try table.number("simulated_loss") {
