@@ -18,7 +18,8 @@ public struct SIPCSeq: Sendable, Hashable, CustomStringConvertible {
     scanner.skipLWS()
     let digits = scanner.take(SIPGrammar.digit)
     guard let number = SIPGrammar.decimal(digits, limit: UInt64(UInt32.max)) else {
-      throw SIPParseError(reason: "CSeq number must be 1*DIGIT below 2**32 (RFC 3261 §20.16, RFC 4475 §3.1.2.4)")
+      throw SIPParseError(
+        reason: "CSeq number must be 1*DIGIT below 2**32 (RFC 3261 §20.16, RFC 4475 §3.1.2.4)")
     }
     let afterDigits = scanner.index
     scanner.skipLWS()
@@ -26,7 +27,9 @@ public struct SIPCSeq: Sendable, Hashable, CustomStringConvertible {
       throw SIPParseError(reason: "CSeq must be a number, LWS and a method token (RFC 3261 §20.16)")
     }
     scanner.skipLWS()
-    guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected text after CSeq method (RFC 3261 §20.16)") }
+    guard scanner.isAtEnd else {
+      throw SIPParseError(reason: "unexpected text after CSeq method (RFC 3261 §20.16)")
+    }
     return SIPCSeq(UInt32(number), method)
   }
 }

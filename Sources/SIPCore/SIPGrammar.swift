@@ -28,8 +28,12 @@ enum SIPGrammar {
     func mark(_ chars: String, _ flag: UInt16) {
       for b in chars.utf8 { t[Int(b)] |= flag }
     }
-    for b in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(b)] |= alpha | token | unreserved | schemeChar | word }
-    for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(b)] |= alpha | token | unreserved | schemeChar | word }
+    for b in UInt8(ascii: "a")...UInt8(ascii: "z") {
+      t[Int(b)] |= alpha | token | unreserved | schemeChar | word
+    }
+    for b in UInt8(ascii: "A")...UInt8(ascii: "Z") {
+      t[Int(b)] |= alpha | token | unreserved | schemeChar | word
+    }
     for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
       t[Int(b)] |= digit | token | unreserved | schemeChar | word | hexDigit
     }

@@ -315,7 +315,9 @@ enum SIPHeaderName: UInt8, CaseIterable, Sendable {
   }
 
   /// Whether `name`, lowercased, equals `lower` (same length already checked by the caller).
-  @inline(__always) static func equalsLowercase(_ name: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+  @inline(__always) static func equalsLowercase(_ name: UnsafeBufferPointer<UInt8>, _ lower: StaticString)
+    -> Bool
+  {
     let p = lower.utf8Start
     for i in 1..<name.count where SIPGrammar.lowercased(name[i]) != p[i] { return false }
     return true

@@ -5,7 +5,8 @@ extension SIPMessage {
   /// An empty request: `METHOD uri SIP/2.0`, no headers, no body.
   public init(method: String, requestURI: String) {
     self.init(
-      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: 0, fields: [], bodyRange: 0..<0)
+      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: 0, fields: [],
+      bodyRange: 0..<0)
     setStartLine(method, requestURI, "SIP/2.0")
   }
 
@@ -188,7 +189,9 @@ extension SIPMessage {
   }
 
   func copyTopVia(into message: inout SIPMessage) {
-    guard let f = fields.first(where: { $0.id == .via }), let top = valueRanges(f, split: true).first else { return }
+    guard let f = fields.first(where: { $0.id == .via }), let top = valueRanges(f, split: true).first else {
+      return
+    }
     message.addHeader("Via", valueString(top, folded: f.folded))
   }
 

@@ -62,6 +62,10 @@ extension SIPMessage {
     var start = whole.lowerBound
     var inQuotes = false
     var angle = false
+    // Via may end with a comment (RFC 2543 §6.40; RFC 3261 peers still send them), whose commas
+    // do not separate values. Elsewhere '(' may be a plain URI character, so it is not special.
+    let commentsAllowed = field.id == .via
+    var commentDepth = 0
     var i = whole.lowerBound
     func add(_ s: Int, _ e: Int) {
       var s = s
@@ -83,8 +87,11 @@ extension SIPMessage {
         case UInt8(ascii: "\""): inQuotes = true
         case UInt8(ascii: "<"): angle = true
         case UInt8(ascii: ">"): angle = false
+        case UInt8(ascii: "(") where commentsAllowed: commentDepth += 1
+        case UInt8(ascii: ")") where commentsAllowed: commentDepth = max(0, commentDepth - 1)
+        case UInt8(ascii: "\\") where commentDepth > 0: i += 1
         case UInt8(ascii: ","):
-          if !angle {
+          if !angle && commentDepth == 0 {
             add(start, i)
             start = i + 1
           }
@@ -145,7 +152,9 @@ extension SIPMessage {
   /// The whole value of each line of a header, commas not split, in order.
   public func headerLines(_ name: String) -> [String] {
     let key = HeaderKey(name)
-    return fields.filter { matches($0, key) }.map { valueString($0.valueStart..<$0.valueEnd, folded: $0.folded) }
+    return fields.filter { matches($0, key) }.map {
+      valueString($0.valueStart..<$0.valueEnd, folded: $0.folded)
+    }
   }
 
   /// Whether at least one line of the header is present.
@@ -156,7 +165,9 @@ extension SIPMessage {
 
   /// Every header line in order: the name as written and the whole value (folding as one SP).
   public var headers: [(name: String, value: String)] {
-    fields.map { (string($0.lineStart..<$0.nameEnd), valueString($0.valueStart..<$0.valueEnd, folded: $0.folded)) }
+    fields.map {
+      (string($0.lineStart..<$0.nameEnd), valueString($0.valueStart..<$0.valueEnd, folded: $0.folded))
+    }
   }
 
   // MARK: - Mutation
@@ -165,7 +176,9 @@ extension SIPMessage {
   mutating func makeField(_ name: String, _ value: String) -> Field {
     var nameBytes = Array(name.utf8)
     if nameBytes.isEmpty { nameBytes = Array("X".utf8) }
-    for i in nameBytes.indices where !SIPGrammar.is(nameBytes[i], SIPGrammar.token) { nameBytes[i] = UInt8(ascii: "-") }
+    for i in nameBytes.indices where !SIPGrammar.is(nameBytes[i], SIPGrammar.token) {
+      nameBytes[i] = UInt8(ascii: "-")
+    }
     // A value never carries CR or LF: that would inject header lines.
     let valueBytes = value.utf8.map { $0 == 0x0D || $0 == 0x0A ? UInt8(0x20) : $0 }
     let start = bytes.count
@@ -178,7 +191,8 @@ extension SIPMessage {
     while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }
     let id = nameBytes.withUnsafeBufferPointer { SIPHeaderName.identify($0) }
     return Field(
-      lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count, id: id,
+      lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
+      id: id,
       folded: false)
   }
 

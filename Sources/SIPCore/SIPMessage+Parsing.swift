@@ -58,7 +58,9 @@ extension SIPMessage {
   }
 
   /// ``parse(_:)`` with explicit limits.
-  public static func parse(_ bytes: some Collection<UInt8>, limits: Limits) throws(SIPParseError) -> SIPMessage {
+  public static func parse(_ bytes: some Collection<UInt8>, limits: Limits) throws(SIPParseError)
+    -> SIPMessage
+  {
     let array = Array(bytes)
     let result = array.withUnsafeBufferPointer { buffer in
       Result { () throws(SIPParseError) -> Head in try parseHead(buffer, limits: limits) }
@@ -104,7 +106,8 @@ extension SIPMessage {
       }
       guard j < limit else {
         if j >= n {
-          throw SIPParseError(line: line, reason: "header section is not ended by an empty line (RFC 3261 §7)")
+          throw SIPParseError(
+            line: line, reason: "header section is not ended by an empty line (RFC 3261 §7)")
         }
         throw SIPParseError(line: line, reason: "line longer than \(limits.maxLineLength) bytes")
       }
@@ -128,7 +131,7 @@ extension SIPMessage {
         throw SIPParseError(line: line, reason: "header section is not ended by an empty line (RFC 3261 §7)")
       }
       let (end, next) = try nextLine(i)
-      if end == i { // the empty line
+      if end == i {  // the empty line
         i = next
         break
       }
@@ -136,7 +139,8 @@ extension SIPMessage {
       if b0 == 0x20 || b0 == 0x09 {
         // Continuation of the previous header line (LWS folding, RFC 3261 §7.3.1).
         guard !fields.isEmpty else {
-          throw SIPParseError(line: line, reason: "a header line cannot start with white space (RFC 3261 §7.3.1)")
+          throw SIPParseError(
+            line: line, reason: "a header line cannot start with white space (RFC 3261 §7.3.1)")
         }
         var k = i
         while k < end, buffer[k] == 0x20 || buffer[k] == 0x09 { k += 1 }
@@ -176,7 +180,8 @@ extension SIPMessage {
           contentLengthLine = line
         }
         fields.append(
-          Field(lineStart: i, nameEnd: nameEnd, valueStart: j, valueEnd: e, lineEnd: end, id: id, folded: false))
+          Field(
+            lineStart: i, nameEnd: nameEnd, valueStart: j, valueEnd: e, lineEnd: end, id: id, folded: false))
       }
       i = next
       line += 1
@@ -190,15 +195,21 @@ extension SIPMessage {
         while digitsEnd < f.valueEnd, SIPGrammar.isDigitByte(buffer[digitsEnd]) { digitsEnd += 1 }
         var rest = digitsEnd
         while rest < f.valueEnd, SIPGrammar.isLWS(buffer[rest]) { rest += 1 }
-        guard rest == f.valueEnd,
-          let value = SIPGrammar.decimal(
-            UnsafeBufferPointer(rebasing: buffer[digits..<digitsEnd]), limit: UInt64(limits.maxBodyBytes))
+        var significant = digits  // leading zeros do not count towards the 10-digit bound
+        while significant + 1 < digitsEnd, buffer[significant] == UInt8(ascii: "0") { significant += 1 }
+        // At most 10 digits keeps the sum far from overflow; the limit check follows.
+        var value = 0
+        for k in significant..<min(digitsEnd, significant + 10) {
+          value = value &* 10 &+ Int(buffer[k] &- 0x30)
+        }
+        guard rest == f.valueEnd, digitsEnd > digits, digitsEnd - significant <= 10,
+          value <= limits.maxBodyBytes
         else {
           throw SIPParseError(
             line: contentLengthLine, header: "Content-Length",
             reason: "Content-Length must be 1*DIGIT no larger than \(limits.maxBodyBytes) (RFC 3261 §20.14)")
         }
-        contentLength = Int(value)
+        contentLength = value
       }
     }
     head.fields = fields
@@ -222,6 +233,13 @@ extension SIPMessage {
     // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; returns nil when malformed, else whether 2.0.
     func checkVersion(_ r: Range<Int>) -> Bool? {
       guard isSIPPrefix(r.lowerBound) else { return nil }
+      // Fast path for the one version in use.
+      if r.count == 7, buffer[r.lowerBound + 4] == UInt8(ascii: "2"),
+        buffer[r.lowerBound + 5] == UInt8(ascii: "."),
+        buffer[r.lowerBound + 6] == UInt8(ascii: "0")
+      {
+        return true
+      }
       var k = r.lowerBound + 4
       let major = k
       while k < r.upperBound, SIPGrammar.isDigitByte(buffer[k]) { k += 1 }
@@ -246,17 +264,20 @@ extension SIPMessage {
         throw SIPParseError(line: line, reason: "Status-Line must start with SIP-Version (RFC 3261 §25.1)")
       }
       guard supported else {
-        throw SIPParseError(line: line, reason: "unsupported SIP version in Status-Line (RFC 3261 §8.1.3.5)", statusCode: 505)
+        throw SIPParseError(
+          line: line, reason: "unsupported SIP version in Status-Line (RFC 3261 §8.1.3.5)", statusCode: 505)
       }
       let codeStart = sp1 + 1
       guard sp1 < e, codeStart + 3 <= e,
         (codeStart..<(codeStart + 3)).allSatisfy({ SIPGrammar.isDigitByte(buffer[$0]) }),
         codeStart + 3 == e || buffer[codeStart + 3] == 0x20
       else {
-        throw SIPParseError(line: line, reason: "Status-Code must be three digits (RFC 3261 §25.1, RFC 4475 §3.1.2.19)")
+        throw SIPParseError(
+          line: line, reason: "Status-Code must be three digits (RFC 3261 §25.1, RFC 4475 §3.1.2.19)")
       }
       let code =
-        Int(buffer[codeStart] - 48) * 100 + Int(buffer[codeStart + 1] - 48) * 10 + Int(buffer[codeStart + 2] - 48)
+        Int(buffer[codeStart] - 48) * 100 + Int(buffer[codeStart + 1] - 48) * 10
+        + Int(buffer[codeStart + 2] - 48)
       guard code >= 100 && code <= 699 else {
         throw SIPParseError(line: line, reason: "Status-Code \(code) is outside 100-699 (RFC 3261 §7.2)")
       }
@@ -265,7 +286,8 @@ extension SIPMessage {
         throw SIPParseError(line: line, reason: "control character in Reason-Phrase (RFC 3261 §25.1)")
       }
       return Head(
-        startLine: range, part1: s..<sp1, part2: codeStart..<(codeStart + 3), part3: reasonStart..<e, status: code,
+        startLine: range, part1: s..<sp1, part2: codeStart..<(codeStart + 3), part3: reasonStart..<e,
+        status: code,
         fields: [], bodyStart: 0, contentLength: nil)
     }
     let sp1 = firstSP(s)
@@ -281,20 +303,29 @@ extension SIPMessage {
     // never appear in it (RFC 4475 §3.1.2.7, §3.1.2.8).
     var k = sp1 + 1
     guard SIPGrammar.isAlphaByte(buffer[k]) else {
-      throw SIPParseError(line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
+      throw SIPParseError(
+        line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
     }
-    while k < sp2, (SIPGrammar.isAlphaByte(buffer[k]) || SIPGrammar.isDigitByte(buffer[k]) || buffer[k] == 0x2B || buffer[k] == 0x2D || buffer[k] == 0x2E) { k += 1 }
+    while k < sp2,
+      (SIPGrammar.isAlphaByte(buffer[k]) || SIPGrammar.isDigitByte(buffer[k]) || buffer[k] == 0x2B
+        || buffer[k] == 0x2D || buffer[k] == 0x2E)
+    { k += 1 }
     guard k < sp2, buffer[k] == UInt8(ascii: ":") else {
-      throw SIPParseError(line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
+      throw SIPParseError(
+        line: line, reason: "Request-URI must be an absolute URI starting with a scheme (RFC 3261 §25.1)")
     }
-    for k in (sp1 + 1)..<sp2 where buffer[k] <= 0x20 || buffer[k] >= 0x7F || buffer[k] == UInt8(ascii: "<") || buffer[k] == UInt8(ascii: ">") {
+    for k in (sp1 + 1)..<sp2
+    where buffer[k] <= 0x20 || buffer[k] >= 0x7F || buffer[k] == UInt8(ascii: "<")
+      || buffer[k] == UInt8(ascii: ">")
+    {
       throw SIPParseError(line: line, reason: "invalid character in Request-URI (RFC 3261 §25.1)")
     }
     guard let supported = checkVersion((sp2 + 1)..<e) else {
       throw SIPParseError(line: line, reason: "Request-Line must end with SIP-Version (RFC 3261 §25.1)")
     }
     guard supported else {
-      throw SIPParseError(line: line, reason: "unsupported SIP version in Request-Line (RFC 3261 §21.5.6)", statusCode: 505)
+      throw SIPParseError(
+        line: line, reason: "unsupported SIP version in Request-Line (RFC 3261 §21.5.6)", statusCode: 505)
     }
     return Head(
       startLine: range, part1: s..<sp1, part2: (sp1 + 1)..<sp2, part3: (sp2 + 1)..<e, status: 0, fields: [],

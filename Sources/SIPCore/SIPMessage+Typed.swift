@@ -79,6 +79,11 @@ extension SIPMessage {
     headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
   }
 
+  /// User-Agent as written: product tokens and comments (RFC 3261 §20.41).
+  public var userAgent: String? { firstValue(.userAgent) }
+  /// Server as written: product tokens and comments (RFC 3261 §20.35).
+  public var server: String? { firstValue(.server) }
+
   /// The raw value of each WWW-Authenticate line (one challenge per line; the digest code parses
   /// its parameters), RFC 3261 §20.44.
   public var wwwAuthenticate: [String] { headerLines("WWW-Authenticate") }

@@ -64,7 +64,8 @@ extension SIPMessage {
   /// single-valued ones not repeated, their grammar (RFC 4475 §3.1.2.5), Warning codes of three
   /// digits; a proxy also refuses a response whose next Via is a broadcast address (RFC 4475
   /// §3.3.10). A refused response is dropped, never answered.
-  public func validateAsResponse(_ policy: SIPValidationPolicy = SIPValidationPolicy()) throws(SIPParseError) {
+  public func validateAsResponse(_ policy: SIPValidationPolicy = SIPValidationPolicy()) throws(SIPParseError)
+  {
     guard !isRequest else { throw SIPParseError(line: 1, reason: "a request is not a response") }
     try checkMandatory([.via, .from, .to, .callID, .cseq])
     try checkCommonGrammar()
@@ -90,7 +91,9 @@ extension SIPMessage {
 
   /// The option tags of Require (user agent) or Proxy-Require (proxy) not in `supported`; the
   /// content of the Unsupported header of a 420 response (RFC 3261 §8.2.2.3).
-  public func unsupportedOptions(supported: Set<String>, role: SIPValidationPolicy.Role = .userAgent) -> [String] {
+  public func unsupportedOptions(supported: Set<String>, role: SIPValidationPolicy.Role = .userAgent)
+    -> [String]
+  {
     (role == .proxy ? proxyRequire : require).filter { !supported.contains($0) }
   }
 
@@ -101,7 +104,8 @@ extension SIPMessage {
   func error(field n: Int, _ reason: String, status: Int = 400) -> SIPParseError {
     let f = fields[n]
     return SIPParseError(
-      line: lineNumber(of: f.lineStart), header: string(f.lineStart..<f.nameEnd), reason: reason, statusCode: status)
+      line: lineNumber(of: f.lineStart), header: string(f.lineStart..<f.nameEnd), reason: reason,
+      statusCode: status)
   }
 
   func error(at id: SIPHeaderName, _ reason: String, status: Int = 400) -> SIPParseError {
@@ -115,18 +119,22 @@ extension SIPMessage {
     let missing = ids.filter { id in !fields.contains { $0.id == id } }
     if !missing.isEmpty {
       throw SIPParseError(
-        reason: "missing mandatory header(s) \(missing.map(\.canonical).joined(separator: ", ")) (RFC 3261 §8.1.1)")
+        reason:
+          "missing mandatory header(s) \(missing.map(\.canonical).joined(separator: ", ")) (RFC 3261 §8.1.1)")
     }
     for id in [SIPHeaderName.to, .from, .callID, .cseq, .maxForwards, .contentType, .expires] {
       let values = valueRanges(.known(id))
       if values.count > 1 {
-        throw error(field: values[1].field, "\(id.canonical) must appear once (RFC 3261 §7.3.1, RFC 4475 §3.3.8)")
+        throw error(
+          field: values[1].field, "\(id.canonical) must appear once (RFC 3261 §7.3.1, RFC 4475 §3.3.8)")
       }
     }
   }
 
   /// Parses the single value of a header with `parse`, attributing a failure to its line.
-  func parsed<T>(_ id: SIPHeaderName, _ parse: (String) throws(SIPParseError) -> T) throws(SIPParseError) -> T? {
+  func parsed<T>(_ id: SIPHeaderName, _ parse: (String) throws(SIPParseError) -> T) throws(SIPParseError)
+    -> T?
+  {
     guard let n = fieldIndex(id) else { return nil }
     let f = fields[n]
     do {
@@ -166,7 +174,8 @@ extension SIPMessage {
     }
     for (range, folded, n) in viaValues {
       do { _ = try SIPVia.parse(valueString(range, folded: folded)) } catch {
-        throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+        throw error.located(
+          line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
       }
     }
     // A Via line whose elements are empty (`a,,b`) hides nothing we need, but ";," is an error
@@ -179,14 +188,18 @@ extension SIPMessage {
     if !isStar {
       for (range, folded, n) in contactValues {
         do { _ = try SIPNameAddress.parse(valueString(range, folded: folded)) } catch {
-          throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+          throw error.located(
+            line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd)
+          )
         }
       }
     }
     for id in [SIPHeaderName.route, .recordRoute] {
       for (range, folded, n) in valueRanges(.known(id)) {
         do { _ = try SIPNameAddress.parse(valueString(range, folded: folded)) } catch {
-          throw error.located(line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+          throw error.located(
+            line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd)
+          )
         }
       }
     }

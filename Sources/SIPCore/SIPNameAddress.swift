@@ -41,7 +41,9 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
 
   /// The `q` parameter of a Contact (RFC 3261 §20.10): 0 to 1 with up to three decimals.
   public var q: Double? {
-    guard let text = parameters.value("q"), let value = Double(text), value >= 0, value <= 1 else { return nil }
+    guard let text = parameters.value("q"), let value = Double(text), value >= 0, value <= 1 else {
+      return nil
+    }
     return value
   }
 
@@ -68,7 +70,8 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
       displayName = try scanner.quotedString()
       scanner.skipLWS()
       guard scanner.peek == UInt8(ascii: "<") else {
-        throw SIPParseError(reason: "quoted display name must be followed by <URI> (RFC 3261 §25.1 name-addr)")
+        throw SIPParseError(
+          reason: "quoted display name must be followed by <URI> (RFC 3261 §25.1 name-addr)")
       }
       bracketed = true
     } else if scanner.peek == UInt8(ascii: "<") {

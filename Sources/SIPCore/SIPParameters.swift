@@ -90,7 +90,8 @@ extension SIPParameters {
     var params = SIPParameters()
     while scanner.consume(UInt8(ascii: ";"), lws: true) {
       guard let name = scanner.token() else {
-        throw SIPParseError(reason: "empty or invalid parameter name after ';' (RFC 3261 §25.1 generic-param)")
+        throw SIPParseError(
+          reason: "empty or invalid parameter name after ';' (RFC 3261 §25.1 generic-param)")
       }
       var value: String?
       if scanner.consume(UInt8(ascii: "="), lws: true) {

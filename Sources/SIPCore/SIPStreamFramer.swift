@@ -15,8 +15,8 @@
 /// stream's framing is lost; every later `next()` throws the same error and the connection
 /// should be closed (after a 400 where one can still be sent, RFC 3261 §18.3).
 ///
-/// Not thread-safe: use it from the connection's event loop only.
-public struct SIPStreamFramer {
+/// A value type: one framer per connection, owned by whoever reads that connection.
+public struct SIPStreamFramer: Sendable {
   public let maxHeaderBytes: Int
   public let maxBodyBytes: Int
   var buffer: [UInt8] = []
@@ -35,17 +35,14 @@ public struct SIPStreamFramer {
   /// Bytes received and not yet returned as messages.
   public var bufferedByteCount: Int { buffer.count - readIndex }
 
-  /// Adds bytes read from the stream. Input beyond what one message may hold is not kept: the
-  /// framer fails instead (reported by the next ``next()``).
+  /// Adds bytes read from the stream. Call ``next()`` until it answers nil after each append:
+  /// the framer keeps at most `2 × (maxHeaderBytes + maxBodyBytes)` bytes, and input beyond that
+  /// is not kept — the framer fails instead (reported by the next ``next()``).
   public mutating func append(_ bytes: some Collection<UInt8>) {
     guard failure == nil else { return }
-    if buffer.count - readIndex + bytes.count > maxHeaderBytes + maxBodyBytes + 4 {
-      // More than a whole message of the largest allowed size and its keep-alives: whatever
-      // `next()` would decide, the input cannot be kept.
-      if pending == nil || buffer.count - readIndex + bytes.count > 2 * (maxHeaderBytes + maxBodyBytes) + 8 {
-        fail(SIPParseError(reason: "more than \(maxHeaderBytes + maxBodyBytes) bytes buffered without a complete message"))
-        return
-      }
+    guard buffer.count - readIndex + bytes.count <= 2 * (maxHeaderBytes + maxBodyBytes) else {
+      fail(SIPParseError(reason: "more than \(2 * (maxHeaderBytes + maxBodyBytes)) bytes buffered"))
+      return
     }
     buffer.append(contentsOf: bytes)
   }
@@ -66,7 +63,9 @@ public struct SIPStreamFramer {
     if let failure { throw failure }
     if pending == nil {
       // Keep-alives (CRLF, or CRLFCRLF pings) between messages, RFC 5626 §3.5.1, RFC 3261 §7.5.
-      while readIndex < buffer.count, buffer[readIndex] == 0x0D || buffer[readIndex] == 0x0A { readIndex += 1 }
+      while readIndex < buffer.count, buffer[readIndex] == 0x0D || buffer[readIndex] == 0x0A {
+        readIndex += 1
+      }
       if readIndex == buffer.count {
         compact()
         return nil
@@ -105,7 +104,8 @@ public struct SIPStreamFramer {
     guard let (end, _) = pending, end <= buffer.count else { return nil }
     let message: SIPMessage
     do {
-      message = try SIPMessage.parse(buffer[readIndex..<end], limits: SIPMessage.Limits(maxBodyBytes: maxBodyBytes))
+      message = try SIPMessage.parse(
+        buffer[readIndex..<end], limits: SIPMessage.Limits(maxBodyBytes: maxBodyBytes))
     } catch {
       fail(error)
       throw error

@@ -13,7 +13,9 @@ extension SIPURI {
   }
 
   static func parse(bytes: [UInt8]) throws(SIPParseError) -> SIPURI {
-    guard bytes.count <= maximumLength else { throw SIPParseError(reason: "URI longer than \(maximumLength) bytes") }
+    guard bytes.count <= maximumLength else {
+      throw SIPParseError(reason: "URI longer than \(maximumLength) bytes")
+    }
     var scanner = SIPScanner(bytes)
     // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )   (RFC 3986 §3.1)
     guard let first = scanner.peek, SIPGrammar.is(first, SIPGrammar.alpha) else {
@@ -30,7 +32,11 @@ extension SIPURI {
     case .other:
       let rest = scanner.rest
       // absoluteURI = scheme ":" ( hier-part / opaque-part ): non-empty, no white space or controls.
-      guard !rest.isEmpty, rest.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\"") })
+      guard !rest.isEmpty,
+        rest.allSatisfy({
+          $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">")
+            && $0 != UInt8(ascii: "\"")
+        })
       else { throw SIPParseError(reason: "invalid absoluteURI after '\(scheme):' (RFC 3261 §25.1)") }
       var uri = SIPURI(scheme: scheme, host: "")
       uri.opaque = String(decoding: rest, as: UTF8.self)
@@ -54,7 +60,9 @@ extension SIPURI {
       let colon = userinfo.firstIndex(of: UInt8(ascii: ":"))
       let userBytes = userinfo[..<(colon ?? at)]
       let userChars = SIPGrammar.unreserved | SIPGrammar.userUnreserved
-      guard !userBytes.isEmpty, userBytes.allSatisfy({ SIPGrammar.is($0, userChars) || $0 == UInt8(ascii: "%") }) else {
+      guard !userBytes.isEmpty,
+        userBytes.allSatisfy({ SIPGrammar.is($0, userChars) || $0 == UInt8(ascii: "%") })
+      else {
         throw SIPParseError(reason: "invalid user part in SIP URI (RFC 3261 §25.1 user)")
       }
       uri.user = try unescaped(userBytes, what: "user")
@@ -79,11 +87,15 @@ extension SIPURI {
     let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
     while scanner.consume(UInt8(ascii: ";")) {
       let name = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
-      guard !name.isEmpty else { throw SIPParseError(reason: "empty URI parameter name (RFC 3261 §25.1 pname)") }
+      guard !name.isEmpty else {
+        throw SIPParseError(reason: "empty URI parameter name (RFC 3261 §25.1 pname)")
+      }
       var value: String?
       if scanner.consume(UInt8(ascii: "=")) {
         let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
-        guard !run.isEmpty else { throw SIPParseError(reason: "empty URI parameter value (RFC 3261 §25.1 pvalue)") }
+        guard !run.isEmpty else {
+          throw SIPParseError(reason: "empty URI parameter value (RFC 3261 §25.1 pvalue)")
+        }
         value = try unescaped(run, what: "parameter")
       }
       uri.parameters.append(name: try unescaped(name, what: "parameter"), value: value)
@@ -96,11 +108,15 @@ extension SIPURI {
           throw SIPParseError(reason: "URI header must be hname=hvalue (RFC 3261 §25.1 header)")
         }
         let value = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
-        uri.headers.append(Header(name: try unescaped(name, what: "header"), value: try unescaped(value, what: "header")))
+        uri.headers.append(
+          Header(name: try unescaped(name, what: "header"), value: try unescaped(value, what: "header")))
       } while scanner.consume(UInt8(ascii: "&"))
     }
     guard scanner.isAtEnd else {
-      throw SIPParseError(reason: "unexpected character '\(Character(Unicode.Scalar(scanner.peek ?? 0)))' in SIP URI (RFC 3261 §25.1)")
+      throw SIPParseError(
+        reason:
+          "unexpected character '\(Character(Unicode.Scalar(scanner.peek ?? 0)))' in SIP URI (RFC 3261 §25.1)"
+      )
     }
     return uri
   }
@@ -119,7 +135,8 @@ extension SIPURI {
       return String(decoding: scanner.bytes[start...close], as: UTF8.self)
     }
     let run = scanner.take {
-      SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+      SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-")
+        || $0 == UInt8(ascii: ".")
         || $0 == UInt8(ascii: "_")
     }
     guard !run.isEmpty, run.first != UInt8(ascii: "."), run.first != UInt8(ascii: "-") else {
@@ -133,17 +150,24 @@ extension SIPURI {
     // (hex digits, "*", "#", separators) (RFC 3966 §3).
     let number = scanner.take {
       SIPGrammar.is($0, SIPGrammar.hexDigit)
-        || [UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"),
-          UInt8(ascii: "*"), UInt8(ascii: "#")].contains($0)
+        || [
+          UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"),
+          UInt8(ascii: "*"), UInt8(ascii: "#"),
+        ].contains($0)
     }
-    guard number.contains(where: { SIPGrammar.is($0, SIPGrammar.hexDigit) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#") }),
+    guard
+      number.contains(where: {
+        SIPGrammar.is($0, SIPGrammar.hexDigit) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#")
+      }),
       !number.dropFirst().contains(UInt8(ascii: "+"))
     else { throw SIPParseError(reason: "invalid telephone-subscriber in tel URI (RFC 3966 §3)") }
     var uri = SIPURI(scheme: .tel, host: "")
     uri.user = String(decoding: number, as: UTF8.self)
     let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
     while scanner.consume(UInt8(ascii: ";")) {
-      let name = scanner.take { SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-") }
+      let name = scanner.take {
+        SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-")
+      }
       guard !name.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter name (RFC 3966 §3)") }
       var value: String?
       if scanner.consume(UInt8(ascii: "=")) {
@@ -153,7 +177,9 @@ extension SIPURI {
       }
       uri.parameters.append(name: String(decoding: name, as: UTF8.self), value: value)
     }
-    guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected character in tel URI (RFC 3966 §3)") }
+    guard scanner.isAtEnd else {
+      throw SIPParseError(reason: "unexpected character in tel URI (RFC 3966 §3)")
+    }
     return uri
   }
 
@@ -201,7 +227,9 @@ extension SIPURI {
       count += 2
     }
     for g in all {
-      guard g.count >= 1, g.count <= 4, g.allSatisfy({ SIPGrammar.is($0, SIPGrammar.hexDigit) }) else { return false }
+      guard g.count >= 1, g.count <= 4, g.allSatisfy({ SIPGrammar.is($0, SIPGrammar.hexDigit) }) else {
+        return false
+      }
       count += 1
     }
     return doubleAt != nil ? count <= 7 : count == 8

@@ -4,9 +4,8 @@
 /// Components are held *unescaped*: `sip:%75ser@example.com` has `user == "user"`, and a user
 /// part may hold any byte, NUL included (RFC 4475 §3.1.1.4). ``description`` writes the URI back
 /// with the escapes its grammar needs. IPv6 hosts keep their brackets (`[2001:db8::1]`, RFC 5118).
-/// Equality and hashing compare the components as held (scheme and host case-insensitively
-/// folded at parse time is *not* done: `Hashable` is structural); use ``isEquivalent(to:)`` for
-/// the comparison rules of RFC 3261 §19.1.4.
+/// Equality and hashing are structural: components as held (the scheme lowercased, the host as
+/// written). Use ``isEquivalent(to:)`` for the comparison rules of RFC 3261 §19.1.4.
 ///
 /// ```swift
 /// let uri = try SIPURI.parse("sip:alice:secret@[2001:db8::1]:5070;transport=tcp?Subject=hi")

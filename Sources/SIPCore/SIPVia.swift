@@ -91,12 +91,13 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Parses one via-parm (one element of the Via list). LWS is allowed around `/`, `:`, `;` and
-  /// `=` (RFC 4475 §3.1.1.1).
+  /// `=` (RFC 4475 §3.1.1.1); a trailing comment (RFC 2543) is accepted and ignored.
   public static func parse(_ text: String) throws(SIPParseError) -> SIPVia {
     var scanner = SIPScanner(text)
     scanner.skipLWS()
     guard let name = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
-      let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true), let transport = scanner.token()
+      let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
+      let transport = scanner.token()
     else {
       throw SIPParseError(reason: "Via must start with protocol-name/version/transport (RFC 3261 §20.42)")
     }
@@ -117,16 +118,28 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
     }
     via.parameters = try SIPParameters.parseHeaderParameters(&scanner)
     scanner.skipLWS()
+    if scanner.peek == UInt8(ascii: "(") {
+      // A trailing comment (RFC 2543 §6.40) carries no protocol meaning: skipped.
+      try scanner.skipComment()
+      scanner.skipLWS()
+    }
     guard scanner.isAtEnd else { throw SIPParseError(reason: "unexpected text in Via (RFC 3261 §20.42)") }
     if let received = via.parameters["received"] {
-      guard let received else { throw SIPParseError(reason: "Via received needs an address (RFC 3261 §20.42)") }
+      guard let received else {
+        throw SIPParseError(reason: "Via received needs an address (RFC 3261 §20.42)")
+      }
       var bytes = Array(received.utf8)[...]
-      if bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") { bytes = bytes.dropFirst().dropLast() }
+      if bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") {
+        bytes = bytes.dropFirst().dropLast()
+      }
       guard SIPURI.isIPv4Address(bytes) || SIPURI.isIPv6Address(bytes) else {
-        throw SIPParseError(reason: "Via received must be an IPv4 or IPv6 address (RFC 3261 §20.42, RFC 5118 §4.5)")
+        throw SIPParseError(
+          reason: "Via received must be an IPv4 or IPv6 address (RFC 3261 §20.42, RFC 5118 §4.5)")
       }
     }
-    if let rport = via.parameters["rport"], let value = rport, SIPGrammar.decimal(value.utf8, limit: 65535) == nil {
+    if let rport = via.parameters["rport"], let value = rport,
+      SIPGrammar.decimal(value.utf8, limit: 65535) == nil
+    {
       throw SIPParseError(reason: "Via rport must be empty or a port number (RFC 3581 §3)")
     }
     if let ttl = via.parameters["ttl"], ttl.flatMap({ SIPGrammar.decimal($0.utf8, limit: 255) }) == nil {

@@ -14,7 +14,9 @@ enum Fixture {
   }
 
   /// The error `body` throws, failing the test when it throws none.
-  static func error(_ body: () throws(SIPParseError) -> Void, sourceLocation: SourceLocation = #_sourceLocation)
+  static func error(
+    _ body: () throws(SIPParseError) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+  )
     -> SIPParseError?
   {
     do {
@@ -28,10 +30,26 @@ enum Fixture {
     }
   }
 
+  /// The error of parsing `bytes` as a datagram, nil (and a recorded issue) when it parses.
+  static func parseError(
+    bytes: [UInt8], limits: SIPMessage.Limits = .default, sourceLocation: SourceLocation = #_sourceLocation
+  ) -> SIPParseError? {
+    do {
+      _ = try SIPMessage.parse(bytes, limits: limits)
+      Issue.record("expected a SIPParseError", sourceLocation: sourceLocation)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
   /// The error of parsing a fixture as a datagram.
-  static func parseError(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> SIPParseError? {
+  static func parseError(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> SIPParseError?
+  {
     let bytes = try bytes(name)
-    return error({ () throws(SIPParseError) in _ = try SIPMessage.parse(bytes) }, sourceLocation: sourceLocation)
+    return error(
+      { () throws(SIPParseError) in _ = try SIPMessage.parse(bytes) }, sourceLocation: sourceLocation)
   }
 }
 

@@ -229,7 +229,9 @@ struct TortureSemanticsTests {
     #expect(proxy.statusCode == 420)
     #expect(proxy.header == "Proxy-Require")
     #expect(
-      m.unsupportedOptions(supported: [], role: .proxy) == ["noProxiesSupportThis", "norDoAnyProxiesSupportThis"])
+      m.unsupportedOptions(supported: [], role: .proxy) == [
+        "noProxiesSupportThis", "norDoAnyProxiesSupportThis",
+      ])
   }
 
   @Test("3.3.6 invut: unknown Content-Type gets 415")

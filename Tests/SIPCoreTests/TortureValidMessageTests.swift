@@ -130,7 +130,10 @@ struct TortureValidMessageTests {
     let to = try #require(m.to)
     #expect(to.displayName?.hasPrefix("I have a user name of extremeextreme") == true)
     #expect(to.uri.port == 6000)
-    #expect(to.uri.parameters.value("longparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename") == "shortvalue")
+    #expect(
+      to.uri.parameters.value(
+        "longparamnamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamenamename"
+      ) == "shortvalue")
     #expect(m.from?.uri.user?.hasPrefix("amazinglylongcallername") == true)
     #expect(m.callID?.hasSuffix("reallylongcallid") == true)
     let vias = m.vias

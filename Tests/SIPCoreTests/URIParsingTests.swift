@@ -4,7 +4,8 @@ import Testing
 @Suite("SIP, SIPS and tel URIs")
 struct URIParsingTests {
   @Test func fullSIPURI() throws {
-    let uri = try SIPURI.parse("sip:alice:secret@atlanta.example.com:5070;transport=TCP;lr?Subject=hi%20there&Priority=urgent")
+    let uri = try SIPURI.parse(
+      "sip:alice:secret@atlanta.example.com:5070;transport=TCP;lr?Subject=hi%20there&Priority=urgent")
     #expect(uri.scheme == .sip)
     #expect(uri.user == "alice")
     #expect(uri.password == "secret")
@@ -12,9 +13,11 @@ struct URIParsingTests {
     #expect(uri.port == 5070)
     #expect(uri.transport == "tcp")
     #expect(uri.isLooseRouting)
-    #expect(uri.headers == [.init(name: "Subject", value: "hi there"), .init(name: "Priority", value: "urgent")])
     #expect(
-      uri.description == "sip:alice:secret@atlanta.example.com:5070;transport=TCP;lr?Subject=hi%20there&Priority=urgent")
+      uri.headers == [.init(name: "Subject", value: "hi there"), .init(name: "Priority", value: "urgent")])
+    #expect(
+      uri.description
+        == "sip:alice:secret@atlanta.example.com:5070;transport=TCP;lr?Subject=hi%20there&Priority=urgent")
   }
 
   @Test func sipsAndSchemeCase() throws {
@@ -61,8 +64,10 @@ struct URIParsingTests {
   @Test func malformedSIPURIs() {
     for bad in [
       "", "sip", "sip:", ":foo", "1sip:foo", "sip:@example.com", "sip:alice@", "sip:alice@example.com:",
-      "sip:alice@example.com:99999", "sip:alice@example.com:50a", "sip:alice@exa mple.com", "sip:a<b@example.com",
-      "sip:alice@example.com;", "sip:alice@example.com;a=", "sip:alice@example.com?", "sip:alice@example.com?x",
+      "sip:alice@example.com:99999", "sip:alice@example.com:50a", "sip:alice@exa mple.com",
+      "sip:a<b@example.com",
+      "sip:alice@example.com;", "sip:alice@example.com;a=", "sip:alice@example.com?",
+      "sip:alice@example.com?x",
       "sip:alice@-example.com", "sip:alice@example.com>",
     ] {
       #expect(throws: SIPParseError.self, "\(bad)") { try SIPURI.parse(bad) }
