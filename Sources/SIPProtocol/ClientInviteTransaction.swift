@@ -56,7 +56,7 @@ public struct ClientInviteTransaction: Sendable {
       return []
 
     case (.accepted, .received(let response)):
-      // RFC 6026 §8.4: 2xx retransmissions go to the TU, which ACKs each; others are dropped.
+      // RFC 6026 §7.2: 2xx retransmissions go to the TU, which ACKs each; others are dropped.
       if let code = response.statusCode, (200..<300).contains(code) { return [.passToTU(response)] }
       return []
 

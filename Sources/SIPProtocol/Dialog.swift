@@ -117,9 +117,9 @@ public struct Dialog: Sendable {
     guard let method = request.method, method != "ACK", method != "CANCEL", let cseq = request.cseq else {
       return .accept
     }
-    if let remote = remoteSequence, cseq.sequence <= remote {
-      // §12.2.2 says "lower"; an equal number in a new transaction is also out of order (a
-      // retransmission matches its transaction and never gets here).
+    if let remote = remoteSequence, cseq.sequence < remote {
+      // §12.2.2: lower than the last one is out of order (a retransmission matches its
+      // transaction and never gets here).
       return .outOfOrder
     }
     remoteSequence = cseq.sequence
@@ -162,7 +162,9 @@ public struct Dialog: Sendable {
     request.addHeader("To", to.description)
     request.addHeader("Call-ID", id.callID)
     request.addHeader("CSeq", SIPCSeq(number, method).description)
-    if Self.isTargetRefresh(method), let localContact { request.addHeader("Contact", localContact.description) }
+    if Self.isTargetRefresh(method), let localContact {
+      request.addHeader("Contact", localContact.description)
+    }
     if let contentType, !body.isEmpty { request.addHeader("Content-Type", contentType) }
     request.setBody(body)
     let next = routeSet.first?.uri ?? remoteTarget

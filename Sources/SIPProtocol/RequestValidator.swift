@@ -69,7 +69,7 @@ public struct RequestValidator: Sendable, Hashable {
     // The grammar of the headers a UAS relies on; the parser's reason goes back in the phrase.
     do {
       try request.validateAsRequest(SIPValidationPolicy(supportedSchemes: supportedSchemes))
-    } catch where error.statusCode == 416 {
+    } catch  where error.statusCode == 416 {
       // §8.2.1 comes first, so 405 beats 416; see below.
     } catch {
       return respond(error.statusCode, "Bad Request (\(error.reason))")
@@ -90,7 +90,9 @@ public struct RequestValidator: Sendable, Hashable {
       // §8.2.2.2: the same request reached us twice through forking proxies.
       if request.to?.tag == nil, context.isMerged { return respond(482) }
       // §8.2.2.3: Require options we do not know (not checked for ACK and CANCEL).
-      let unknown = request.require.filter { tag in !supportedExtensions.contains { $0.lowercased() == tag.lowercased() } }
+      let unknown = request.require.filter { tag in
+        !supportedExtensions.contains { $0.lowercased() == tag.lowercased() }
+      }
       if !unknown.isEmpty { return respond(420, nil, [("Unsupported", unknown.joined(separator: ", "))]) }
     }
     // §8.2.3: a body we cannot read.

@@ -2,4 +2,3 @@
 // messages, timer firings and transport errors in; actions (send, arm timer, deliver, report) out.
 // Nothing here opens a socket or reads a clock: time exists only as durations in actions and as
 // timer-fired events. See docs/architecture-protocol.md for the events, actions and timers.
-

@@ -52,7 +52,7 @@ public struct ServerInviteTransaction: Sendable {
       return sendResponse(response)
 
     case (.accepted, .sendResponse(let response)):
-      // RFC 6026 §8.5: the TU's 2xx retransmissions pass through Accepted to the transport.
+      // RFC 6026 §7.1: the TU's 2xx retransmissions pass through Accepted to the transport.
       if let code = response.statusCode, (200..<300).contains(code) {
         lastResponse = response
         return [.send(response)]
@@ -75,7 +75,7 @@ public struct ServerInviteTransaction: Sendable {
       return [.terminate]
 
     case (.proceeding, .transportError), (.completed, .transportError), (.accepted, .transportError):
-      // RFC 3261 §17.2.4 (RFC 6026 §8.8 for Accepted).
+      // RFC 3261 §17.2.4 (RFC 6026 for Accepted).
       state = .terminated
       return [.cancel(.G), .cancel(.H), .cancel(.L), .transportError, .terminate]
 

@@ -5,13 +5,3 @@ public struct TransactionID: Sendable, Hashable, Comparable, CustomStringConvert
   public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
   public var description: String { "tx#\(rawValue)" }
 }
-
-/// Names one armed timer. The driver arms a real timer for each ``TimerID`` it is given and feeds
-/// it back with `timerFired`; ids are never reused, so a timer fired after it was cancelled is
-/// recognised as stale and ignored.
-public struct TimerID: Sendable, Hashable, Comparable, CustomStringConvertible {
-  public let rawValue: UInt64
-  public init(rawValue: UInt64) { self.rawValue = rawValue }
-  public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
-  public var description: String { "timer#\(rawValue)" }
-}

@@ -11,7 +11,8 @@ enum TransactionKey: Hashable, Sendable {
   /// A server transaction of an RFC 2543 peer, whose branch lacks the magic cookie (§17.2.3):
   /// Request-URI, From tag, Call-ID, CSeq number, top Via and the method (ACK as INVITE). The To
   /// tag is checked apart, because an ACK carries the tag of our response and the INVITE none.
-  case legacy(requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
+  case legacy(
+    requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
 
   /// The method a server transaction is keyed by: ACK and CANCEL find the INVITE's (§17.2.3, §9.2).
   static func serverMethod(_ method: String) -> String { method == "ACK" ? "INVITE" : method }
@@ -39,23 +40,5 @@ enum TransactionKey: Hashable, Sendable {
   var isLegacy: Bool {
     if case .legacy = self { return true }
     return false
-  }
-}
-
-/// Identifies a request for the merged-request check of RFC 3261 §8.2.2.2.
-struct MergeKey: Hashable, Sendable {
-  var fromTag: String
-  var callID: String
-  var cseq: UInt32
-  var method: String
-
-  init?(_ request: SIPMessage) {
-    guard request.to?.tag == nil, let fromTag = request.from?.tag, let callID = request.callID,
-      let cseq = request.cseq, let method = request.method
-    else { return nil }
-    self.fromTag = fromTag
-    self.callID = callID
-    self.cseq = cseq.sequence
-    self.method = method
   }
 }

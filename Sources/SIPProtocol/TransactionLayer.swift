@@ -43,8 +43,8 @@ public struct TransactionLayer: Sendable {
   public enum Event: Sendable {
     /// A message arrived from the network.
     case received(SIPMessage, from: SIPEndpoint)
-    /// The TU sends a request (not an ACK for a 2xx: that goes straight to the transport);
-    /// a client transaction is created for it.
+    /// The TU sends a request; a client transaction is created for it (an ACK is sent without
+    /// one).
     case sendRequest(SIPMessage, to: SIPEndpoint)
     /// The TU answers the request of a server transaction.
     case sendResponse(SIPMessage, transaction: TransactionID)
@@ -64,7 +64,7 @@ public struct TransactionLayer: Sendable {
     /// A response of a client transaction (2xx retransmissions included, RFC 6026), with the
     /// transaction's request (the transaction may be gone by the time the action is performed).
     case response(SIPMessage, transaction: TransactionID, request: SIPMessage)
-    /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026 §8.9).
+    /// An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, RFC 6026).
     case ack(SIPMessage, from: SIPEndpoint)
     /// A response that matched no transaction (RFC 3261 §18.1.2; the core may ACK a late 2xx).
     case strayResponse(SIPMessage, from: SIPEndpoint)
@@ -120,7 +120,8 @@ public struct TransactionLayer: Sendable {
   public mutating func handle(_ event: Event) -> [Action] {
     switch event {
     case .received(let message, let source):
-      return message.isRequest ? receiveRequest(message, from: source) : receiveResponse(message, from: source)
+      return message.isRequest
+        ? receiveRequest(message, from: source) : receiveResponse(message, from: source)
     case .sendRequest(let request, let peer):
       return sendRequest(request, to: peer)
     case .sendResponse(let response, let id):
@@ -161,7 +162,8 @@ public struct TransactionLayer: Sendable {
     let reliable = source.isReliable
     let machine: Transaction =
       method == "INVITE"
-      ? .serverInvite(ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      ? .serverInvite(
+        ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .serverNonInvite(
         ServerNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
     let id = insert(Record(machine: machine, peer: source, key: key, mergeKey: MergeKey(request)))
@@ -208,7 +210,8 @@ public struct TransactionLayer: Sendable {
 
   mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint) -> [Action] {
     // RFC 3261 §17.1.3: top Via branch and CSeq method.
-    guard let key = TransactionKey.client(for: response), let id = index[key], records[id]?.machine.isServer == false
+    guard let key = TransactionKey.client(for: response), let id = index[key],
+      records[id]?.machine.isServer == false
     else {
       return [.strayResponse(response, from: source)]
     }
@@ -216,16 +219,21 @@ public struct TransactionLayer: Sendable {
   }
 
   mutating func sendRequest(_ request: SIPMessage, to peer: SIPEndpoint) -> [Action] {
+    // RFC 3261 §17.1.1.3, §13.2.2.4: an ACK never has a client transaction of its own.
+    if request.method == "ACK" { return [.send(request, to: peer, transaction: nil)] }
     guard let key = TransactionKey.client(for: request) else {
       return [.discarded(request, reason: "a request needs a Via branch and a CSeq (RFC 3261 §8.1.1)")]
     }
     guard index[key] == nil else {
-      return [.discarded(request, reason: "a transaction with this branch and method exists (RFC 3261 §17.1.3)")]
+      return [
+        .discarded(request, reason: "a transaction with this branch and method exists (RFC 3261 §17.1.3)")
+      ]
     }
     let reliable = peer.isReliable
     let machine: Transaction =
       request.method == "INVITE"
-      ? .clientInvite(ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
+      ? .clientInvite(
+        ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .clientNonInvite(
         ClientNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
     let id = insert(Record(machine: machine, peer: peer, key: key))

@@ -1,4 +1,4 @@
-/// The transaction timers of RFC 3261 §17 (Table 4) and RFC 6026 §8.
+/// The transaction timers of RFC 3261 §17 (Table 4) and RFC 6026.
 public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
   /// Client INVITE request retransmission, T1 doubling (unreliable only).
   case A
@@ -20,9 +20,9 @@ public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomSt
   case J
   /// Client non-INVITE wait for response retransmissions: T4 unreliable, 0 reliable.
   case K
-  /// Server INVITE in Accepted: wait for INVITE retransmissions after a 2xx, 64*T1 (RFC 6026 §8.4).
+  /// Server INVITE in Accepted: wait for INVITE retransmissions after a 2xx, 64*T1 (RFC 6026).
   case L
-  /// Client INVITE in Accepted: wait for 2xx retransmissions, 64*T1 (RFC 6026 §8.4).
+  /// Client INVITE in Accepted: wait for 2xx retransmissions, 64*T1 (RFC 6026).
   case M
 
   public var description: String { "Timer " + rawValue }

@@ -14,7 +14,9 @@ extension UserAgentCore {
     return process(actions)
   }
 
-  mutating func sendInDialog(method: String, dialog id: DialogID, body: [UInt8], contentType: String?) -> [Action] {
+  mutating func sendInDialog(method: String, dialog id: DialogID, body: [UInt8], contentType: String?)
+    -> [Action]
+  {
     guard var dialog = dialogs[id] else { return [] }
     let next = SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget)
     let (request, peer) = dialog.makeRequest(
@@ -35,7 +37,9 @@ extension UserAgentCore {
       if (200..<300).contains(code), Dialog.isTargetRefresh(request.method), let dialogID {
         dialogs[dialogID]?.refreshTarget(from: response)
       }
-      return [.response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 })]
+      return [
+        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 })
+      ]
     }
     switch code {
     case 101..<200:
@@ -47,7 +51,8 @@ extension UserAgentCore {
         dialogs[dialogID] = dialog
         sentInvites[id]?.dialogs.insert(dialogID)
       }
-      out.append(.response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 }))
+      out.append(
+        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 }))
       if sentInvites[id]?.cancelRequested == true {
         // §9.1: the CANCEL waited for this provisional response.
         sentInvites[id]?.cancelRequested = false
@@ -71,7 +76,9 @@ extension UserAgentCore {
 
   /// RFC 3261 §13.2.2.4: each 2xx makes or confirms a dialog and is ACKed by the core; a
   /// retransmission gets the same ACK again and does not reach the TU a second time.
-  mutating func receive2xx(_ response: SIPMessage, to request: SIPMessage, transaction id: TransactionID) -> [Action] {
+  mutating func receive2xx(_ response: SIPMessage, to request: SIPMessage, transaction id: TransactionID)
+    -> [Action]
+  {
     guard let dialogID = dialogID(ofResponse: response), let cseq = request.cseq?.sequence else {
       return [.discarded(response, reason: "2xx without To tag or CSeq cannot be ACKed")]
     }
@@ -79,19 +86,47 @@ extension UserAgentCore {
       return [.send(sent.ack, to: sent.peer, transaction: nil)]
     }
     if var dialog = dialogs[dialogID] {
-      if dialog.state == .early { dialog.confirm(with: response) } else { dialog.refreshTarget(from: response) }
+      if dialog.state == .early {
+        dialog.confirm(with: response)
+      } else {
+        dialog.refreshTarget(from: response)
+      }
       dialogs[dialogID] = dialog
     } else if let dialog = Dialog(uacRequest: request, response: response) {
       // A 2xx must be ACKed even past maxDialogs; the TU may then BYE it.
       dialogs[dialogID] = dialog
       sentInvites[id]?.dialogs.insert(dialogID)
     }
+    guard dialogs[dialogID] != nil else { return [] }
+    guard configuration.acksAutomatically else {
+      // The TU ACKs it; retransmissions before then are not repeated to it.
+      if awaitingACK[dialogID] == cseq { return [] }
+      awaitingACK[dialogID] = cseq
+      return [.response(response, transaction: id, dialog: dialogID)]
+    }
+    return [.response(response, transaction: id, dialog: dialogID)] + makeAndSendACK(dialogID, cseq: cseq)
+  }
+
+  /// Builds the ACK of a 2xx from the dialog (§13.2.2.4: CSeq number of the INVITE, a new
+  /// branch), keeps it for the 2xx retransmissions, and sends it.
+  mutating func makeAndSendACK(
+    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil
+  )
+    -> [Action]
+  {
     guard var dialog = dialogs[dialogID] else { return [] }
     let next = SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget)
-    let (ack, peer) = dialog.makeRequest(method: "ACK", via: makeVia(for: next), cseq: cseq)
+    let (ack, peer) = dialog.makeRequest(
+      method: "ACK", via: makeVia(for: next), cseq: cseq, body: body, contentType: contentType)
     dialogs[dialogID] = dialog
     sentAcks[dialogID] = (cseq, ack, peer)
-    return [.response(response, transaction: id, dialog: dialogID), .send(ack, to: peer, transaction: nil)]
+    return [.send(ack, to: peer, transaction: nil)]
+  }
+
+  /// The TU's ACK for a 2xx it was given (``Configuration/acksAutomatically`` off).
+  mutating func sendACK(dialog id: DialogID, body: [UInt8], contentType: String?) -> [Action] {
+    guard let cseq = awaitingACK.removeValue(forKey: id) else { return [] }
+    return makeAndSendACK(id, cseq: cseq, body: body, contentType: contentType)
   }
 
   /// A 2xx that outlived its transaction (after Timer M): ACK it again if we know it.

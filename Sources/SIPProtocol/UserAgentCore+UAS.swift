@@ -16,7 +16,8 @@ extension UserAgentCore {
     if let dialogID, var dialog = dialogs[dialogID] {
       guard dialog.receive(request) == .accept else {
         // RFC 3261 §12.2.2: a CSeq lower than the last one is out of order.
-        let response = request.makeResponse(statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
+        let response = request.makeResponse(
+          statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
         return process(layer.handle(.sendResponse(response, transaction: id)))
       }
       dialogs[dialogID] = dialog
@@ -36,14 +37,16 @@ extension UserAgentCore {
   /// RFC 3261 §9.2: 200 for a CANCEL that matches an INVITE server transaction, and 487 for that
   /// INVITE unless it has its final response; 481 for a CANCEL that matches nothing.
   mutating func receiveCANCEL(_ cancel: SIPMessage, transaction id: TransactionID) -> [Action] {
-    guard let invite = layer.inviteTransaction(cancelledBy: cancel), let inviteRequest = layer.request(of: invite)
+    guard let invite = layer.inviteTransaction(cancelledBy: cancel),
+      let inviteRequest = layer.request(of: invite)
     else {
       let response = cancel.makeResponse(statusCode: 481, toTag: makeTag())
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
     // §9.2: the same To tag in the responses to the CANCEL and to the INVITE.
     let tag = layer.lastResponse(of: invite)?.to?.tag ?? makeTag()
-    var out = process(layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
+    var out = process(
+      layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
     if !layer.hasFinalResponse(invite) {
       out += sendResponse(inviteRequest.makeResponse(statusCode: 487, toTag: tag), transaction: invite)
       out.append(.cancelled(invite))
@@ -56,6 +59,10 @@ extension UserAgentCore {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
     var out = process(layer.handle(.sendResponse(response, transaction: id)))
+    // A response the transaction refused (a second final one) has no effect on dialogs either.
+    guard out.contains(where: { if case .send = $0 { true } else { false } }) else {
+      return out + [.discarded(response, reason: "\(id) does not send this response in its state")]
+    }
     guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
     let dialogID = dialogID(ofIncoming: response)
     if code < 300, let dialogID {
@@ -87,10 +94,10 @@ extension UserAgentCore {
     return out
   }
 
-  /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026 §8.9).
+  /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026).
   mutating func receiveACK(_ ack: SIPMessage) -> [Action] {
     guard let id = dialogID(ofIncoming: ack), dialogs[id] != nil else {
-      return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026 §8.9)")]
+      return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026)")]
     }
     guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {
       return [.discarded(ack, reason: "ACK retransmission")]

@@ -32,16 +32,23 @@ public struct UserAgentCore: Sendable {
     public var maxDialogs: Int
     /// Seed of the generator for branches and tags.
     public var seed: UInt64
+    /// Whether the core ACKs a 2xx by itself (an ACK without body). When false, the TU sends
+    /// the ACK with ``Event/sendACK(dialog:body:contentType:)`` — for a late offer, whose answer
+    /// travels in the ACK (RFC 3264 §5, RFC 3261 §13.2.2.4) — and the core resends that ACK for
+    /// every retransmission of the 2xx.
+    public var acksAutomatically: Bool
 
     public init(
-      transactions: TransactionLayer.Configuration = .init(), validator: RequestValidator = RequestValidator(),
-      via: SIPVia, maxDialogs: Int = 10_000, seed: UInt64 = 0
+      transactions: TransactionLayer.Configuration = .init(),
+      validator: RequestValidator = RequestValidator(),
+      via: SIPVia, maxDialogs: Int = 10_000, seed: UInt64 = 0, acksAutomatically: Bool = true
     ) {
       self.transactions = transactions
       self.validator = validator
       self.via = via
       self.maxDialogs = maxDialogs
       self.seed = seed
+      self.acksAutomatically = acksAutomatically
     }
   }
 
@@ -58,6 +65,8 @@ public struct UserAgentCore: Sendable {
     case sendResponse(SIPMessage, transaction: TransactionID)
     /// The TU cancels its INVITE (§9.1): sent once a provisional response has arrived.
     case cancel(TransactionID)
+    /// The TU ACKs the 2xx of this dialog (only with ``Configuration/acksAutomatically`` off).
+    case sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil)
   }
 
   public enum Action: Sendable {
@@ -114,6 +123,8 @@ public struct UserAgentCore: Sendable {
   /// The ACK sent for the 2xx of each dialog, resent for each retransmission (§13.2.2.4).
   var sentAcks: [DialogID: (cseq: UInt32, ack: SIPMessage, peer: SIPEndpoint)] = [:]
   var sentInvites: [TransactionID: SentInvite] = [:]
+  /// 2xx waiting for the TU's ACK: the CSeq number of their INVITE, per dialog.
+  var awaitingACK: [DialogID: UInt32] = [:]
   var coreTimers: [TimerID: CoreTimer] = [:]
   var rng: SeededGenerator
 
@@ -142,6 +153,8 @@ public struct UserAgentCore: Sendable {
       return sendResponse(response, transaction: id)
     case .cancel(let id):
       return cancel(id)
+    case .sendACK(let id, let body, let contentType):
+      return sendACK(dialog: id, body: body, contentType: contentType)
     }
   }
 
@@ -189,6 +202,7 @@ public struct UserAgentCore: Sendable {
       out += [disarm(pending.retransmitTimer), disarm(pending.giveUpTimer)].compactMap { $0 }
     }
     sentAcks[id] = nil
+    awaitingACK[id] = nil
     out.append(.dialogTerminated(id))
     return out
   }
@@ -202,7 +216,8 @@ public struct UserAgentCore: Sendable {
       case .armTimer(let id, let after): out.append(.armTimer(id, after: after))
       case .cancelTimer(let id): out.append(.cancelTimer(id))
       case .request(let request, let id, _): out += receiveRequest(request, transaction: id)
-      case .response(let response, let id, let request): out += receiveResponse(response, to: request, transaction: id)
+      case .response(let response, let id, let request):
+        out += receiveResponse(response, to: request, transaction: id)
       case .ack(let ack, _): out += receiveACK(ack)
       case .strayResponse(let response, _): out += receiveStrayResponse(response)
       case .timeout(let id): out.append(.timeout(id))
