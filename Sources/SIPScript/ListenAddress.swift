@@ -47,7 +47,8 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     let transportText = text[..<firstColon].lowercased()
     guard let transport = Transport(rawValue: transportText) else {
       throw ListenAddressError(
-        text, "unknown transport '\(text[..<firstColon])' (expected "
+        text,
+        "unknown transport '\(text[..<firstColon])' (expected "
           + Transport.allCases.map(\.rawValue).joined(separator: " or ") + ")")
     }
     let rest = text[text.index(after: firstColon)...]

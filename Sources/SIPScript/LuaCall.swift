@@ -3,7 +3,7 @@ internal import CLuaShim
 /// The arguments of one call of a native function, and the means to suspend its caller.
 ///
 /// Every reader returns a value or throws a `LuaArgumentError` whose text is Lua's usual one;
-/// none of them raises a Lua error (no `luaL_check*`: those longjmp). Indices are 1-based, as in Lua.
+/// none of them raises a Lua error (the auxiliary library's check functions longjmp; these do not). Indices are 1-based, as in Lua.
 ///
 /// ```swift
 /// runtime.register("sleep", in: "sip") { call in
@@ -70,7 +70,11 @@ public struct LuaCall {
     var isInteger: Int32 = 0
     let value = type(index) == .none ? 0 : sipscript_tointeger(state, Int32(index), &isInteger)
     guard isInteger != 0 else {
+      var isNumber: Int32 = 0
       if type(index) == .number || type(index) == .string {
+        _ = sipscript_tonumber(state, Int32(index), &isNumber)
+      }
+      if isNumber != 0 {
         throw error(index, "number has no integer representation")
       }
       throw typeError(index, expected: "number")
@@ -148,7 +152,8 @@ public struct LuaCall {
   }
 
   /// The Swift object behind a userdata argument of a registered class.
-  public func object<Object: AnyObject>(_ index: Int, as type: Object.Type) throws(LuaArgumentError) -> Object {
+  public func object<Object: AnyObject>(_ index: Int, as type: Object.Type) throws(LuaArgumentError) -> Object
+  {
     guard let entry = runtime.classEntry(for: type) else {
       throw error(index, "\(Object.self) is not registered with the runtime")
     }

@@ -4,7 +4,7 @@ public enum LuaResult {
   /// Return these values to the Lua caller.
   case values([LuaValue])
   /// Raise a Lua error with this message, prefixed with the caller's `chunk:line:` like
-  /// `luaL_error`. A `pcall` around the call returns `false, message`.
+  /// Lua's own errors. A `pcall` around the call returns `false, message`.
   case error(String)
   /// Raise this value as the error object, as it is.
   case errorValue(LuaValue)

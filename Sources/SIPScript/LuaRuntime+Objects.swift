@@ -10,7 +10,9 @@ extension LuaRuntime {
     lua_checkstack(state, 6)
     var methodRefs: [String: LuaReference] = [:]
     for (name, method) in luaClass.methods {
-      pushNative(name: name, isMethod: true, { call in try method(try call.object(1, as: Object.self), call) }, on: state)
+      pushNative(
+        name: name, isMethod: true, { call in try method(try call.object(1, as: Object.self), call) },
+        on: state)
       methodRefs[name] = LuaReference(runtime: self, ref: sipscript_ref(state))
     }
     let fields = luaClass.fields

@@ -73,7 +73,8 @@ extension LuaRuntime {
       stopRequest = outcome
     }
     scheduleDrain()
-    if call.canSuspend, (try? call.suspension()) != nil {
+    if call.canSuspend, let token = try? call.suspension() {
+      token.isDetached = true
       return .suspend
     }
     return .errorValue(.string("sipscript: stopping (\(call.name) called where the task cannot yield)"))
@@ -104,7 +105,8 @@ extension LuaRuntime {
   private func sleep(_ call: LuaCall) throws -> LuaResult {
     let seconds = try call.number(1)
     guard seconds.isFinite, seconds >= 0 else {
-      throw LuaArgumentError(argument: 1, function: call.name, isMethod: false, "non-negative number expected")
+      throw LuaArgumentError(
+        argument: 1, function: call.name, isMethod: false, "non-negative number expected")
     }
     let suspension = try call.suspension()
     if seconds == 0 {
@@ -113,9 +115,11 @@ extension LuaRuntime {
       return .suspend
     }
     let bound = NIOLoopBound(suspension, eventLoop: eventLoop)
-    eventLoop.scheduleTask(in: .seconds(lua: seconds)) {
+    let scheduled = eventLoop.scheduleTask(in: .seconds(lua: seconds)) {
       bound.value.resume(with: [])
     }
+    // A task abandoned while sleeping must not leave its timer armed on the loop.
+    suspension.onAbandon { scheduled.cancel() }
     return .suspend
   }
 
@@ -124,7 +128,8 @@ extension LuaRuntime {
   private func addTimer(_ call: LuaCall) throws -> LuaResult {
     let when = try call.number(1)
     guard when.isFinite, when >= 0 else {
-      throw LuaArgumentError(argument: 1, function: call.name, isMethod: false, "non-negative number expected")
+      throw LuaArgumentError(
+        argument: 1, function: call.name, isMethod: false, "non-negative number expected")
     }
     let callback = try call.function(2)
     let interval = try call.optionalNumber(3)
@@ -171,7 +176,8 @@ extension LuaRuntime {
 
   private func spawn(_ call: LuaCall) throws -> LuaResult {
     guard call.type(1) == .function else {
-      throw LuaArgumentError(argument: 1, function: call.name, isMethod: false,
+      throw LuaArgumentError(
+        argument: 1, function: call.name, isMethod: false,
         "function expected, got \(call.type(1) == .none ? "no value" : call.type(1).name)")
     }
     guard !isShuttingDown else { return .failure("the runtime is stopping") }
@@ -193,7 +199,8 @@ extension LuaRuntime {
 
   private func waitAll(_ call: LuaCall) throws -> LuaResult {
     guard call.type(1) == .table else {
-      throw LuaArgumentError(argument: 1, function: call.name, isMethod: false,
+      throw LuaArgumentError(
+        argument: 1, function: call.name, isMethod: false,
         "table of tasks expected, got \(call.type(1) == .none ? "no value" : call.type(1).name)")
     }
     let L = call.state
@@ -204,11 +211,13 @@ extension LuaRuntime {
       defer { sipscript_lua_pop(L, 1) }
       let element = LuaCall(runtime: self, state: L, name: call.name, isMethod: false)
       guard let task = try? element.object(element.count, as: LuaTask.self) else {
-        throw LuaArgumentError(argument: 1, function: call.name, isMethod: false,
+        throw LuaArgumentError(
+          argument: 1, function: call.name, isMethod: false,
           "element \(i + 1) is not a task (\(LuaType(rawValue: lua_type(L, -1))?.name ?? "?"))")
       }
       if task === currentTask {
-        throw LuaArgumentError(argument: 1, function: call.name, isMethod: false, "a task cannot wait for itself")
+        throw LuaArgumentError(
+          argument: 1, function: call.name, isMethod: false, "a task cannot wait for itself")
       }
       awaited.append(task)
     }
@@ -236,8 +245,10 @@ extension LuaRuntime {
         array: tasks.map { task in
           switch task.outcome {
           case .returned(let values): .reference(values)
-          case .failed(let message): .table(LuaTable(array: [.nil, .string(message)], fields: ["n": .integer(2)]))
-          case .abandoned, nil: .table(LuaTable(array: [.nil, .string("abandoned")], fields: ["n": .integer(2)]))
+          case .failed(let message):
+            .table(LuaTable(array: [.nil, .string(message)], fields: ["n": .integer(2)]))
+          case .abandoned, nil:
+            .table(LuaTable(array: [.nil, .string("abandoned")], fields: ["n": .integer(2)]))
           }
         }))
   }
@@ -247,7 +258,9 @@ extension LuaRuntime {
   func log(_ call: LuaCall) {
     var first = 1
     var level = Logger.Level.info
-    if call.count >= 2, call.type(1) == .string, let text = try? call.string(1), let named = Logger.Level(rawValue: text) {
+    if call.count >= 2, call.type(1) == .string, let text = try? call.string(1),
+      let named = Logger.Level(rawValue: text)
+    {
       level = named
       first = 2
     }

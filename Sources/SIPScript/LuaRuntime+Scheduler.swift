@@ -30,7 +30,10 @@ extension LuaRuntime {
     let promise = eventLoop.makePromise(of: RunOutcome.self)
     self.promise = promise
     scriptPath = path
-    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    var directory = "."
+    if let slash = path.lastIndex(of: "/") {
+      directory = slash == path.startIndex ? "" : String(path[..<slash])
+    }
     let prefix = "\(directory)/?.lua;\(directory)/?/init.lua;"
     _ = prefix.withCString { sipscript_prepend_package_path(state, $0) }
     setArguments(scriptPath: path, arguments)
@@ -41,7 +44,9 @@ extension LuaRuntime {
 
   /// Runs Lua source text as the main task (tests, `-e`-style use); `chunkName` appears in
   /// messages as `chunkName:line:`.
-  public func run(code: String, chunkName: String = "script", arguments: [String] = []) -> EventLoopFuture<RunOutcome> {
+  public func run(code: String, chunkName: String = "script", arguments: [String] = []) -> EventLoopFuture<
+    RunOutcome
+  > {
     eventLoop.preconditionInEventLoop()
     guard promise == nil, !isShutDown, let state else {
       return eventLoop.makeSucceededFuture(.failed("the runtime has already run a script"))
@@ -94,7 +99,8 @@ extension LuaRuntime {
   private func startMain(loadStatus: Int32) {
     guard let state else { return }
     guard loadStatus == LUA_OK else {
-      let message = bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) } ?? "cannot load the script"
+      let message =
+        bytes(at: -1, in: state).map { String(decoding: $0, as: UTF8.self) } ?? "cannot load the script"
       sipscript_lua_pop(state, 1)
       shutdown(.failed(message))
       return
@@ -299,6 +305,10 @@ extension LuaRuntime {
   }
 
   func finish(_ task: LuaTask, _ outcome: LuaTask.Outcome) {
+    if let cleanup = task.onAbandon {
+      task.onAbandon = nil
+      cleanup()
+    }
     task.state = .done
     task.outcome = outcome
     task.suspensionGeneration += 1
@@ -326,6 +336,7 @@ extension LuaRuntime {
     guard canSuspend(L), let task = currentTask else { return nil }
     task.suspensionGeneration += 1
     task.earlyWake = nil
+    task.onAbandon = nil
     suspensionRequested = true
     return LuaSuspension(runtime: self, task: task, generation: task.suspensionGeneration)
   }
@@ -334,12 +345,17 @@ extension LuaRuntime {
     guard let task = currentTask, task.thread == L else { return }
     task.suspensionGeneration += 1
     task.earlyWake = nil
+    if let cleanup = task.onAbandon {
+      task.onAbandon = nil
+      cleanup()
+    }
   }
 
   /// Queues a suspended task (or remembers the wake if it has not yielded yet).
   func wake(_ task: LuaTask, with wake: Wake) {
     guard !isShuttingDown else { return }
     task.suspensionGeneration += 1
+    task.onAbandon = nil
     switch task.state {
     case .suspended:
       enqueue(task, wake)

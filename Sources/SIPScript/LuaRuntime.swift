@@ -65,7 +65,9 @@ public final class LuaRuntime {
 
   /// Creates the Lua state with the standard libraries, the `sip` module (also the global `sip`)
   /// and a safe `os.exit`. Call on `eventLoop`.
-  public init(eventLoop: any EventLoop, configuration: Configuration = .init(), logger: Logger) throws(LuaRuntimeError) {
+  public init(eventLoop: any EventLoop, configuration: Configuration = .init(), logger: Logger)
+    throws(LuaRuntimeError)
+  {
     eventLoop.preconditionInEventLoop()
     self.eventLoop = eventLoop
     self.configuration = configuration
@@ -92,6 +94,8 @@ public final class LuaRuntime {
   }
 
   deinit {
+    // A run still in progress ends here (NIO reports unfulfilled promises as leaks).
+    promise?.succeed(.failed("the runtime was released before the run ended"))
     if let state {
       lua_close(state)
     }
@@ -148,7 +152,8 @@ public final class LuaRuntime {
   }
 
   /// Pushes a Swift function as a C closure of the trampoline.
-  func pushNative(name: String, isMethod: Bool, _ function: @escaping LuaNativeFunction, on L: OpaquePointer) {
+  func pushNative(name: String, isMethod: Bool, _ function: @escaping LuaNativeFunction, on L: OpaquePointer)
+  {
     let index = natives.count
     natives.append(NativeEntry(name: name, isMethod: isMethod, function: function))
     sipscript_pushnative(L, lua_Integer(index))

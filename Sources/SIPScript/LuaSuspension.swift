@@ -15,10 +15,23 @@ public final class LuaSuspension {
   let task: LuaTask
   let generation: Int
 
+  /// Set for stop/exit tokens, which are never meant to be resumed.
+  var isDetached = false
+
   init(runtime: LuaRuntime, task: LuaTask, generation: Int) {
     self.runtime = runtime
     self.task = task
     self.generation = generation
+  }
+
+  deinit {
+    // The last reference to a pending token is gone: nobody can wake the task any more. Rather
+    // than let it (and the process) wait forever, resume it with the sip API's failure values.
+    guard !isDetached, isPending, let runtime else { return }
+    runtime.logger.warning(
+      "a suspended task's token was dropped without being resumed",
+      metadata: ["task": .string(task.name)])
+    runtime.wake(task, with: .values([.nil, .string("abandoned: the awaited operation was dropped")]))
   }
 
   /// Whether resuming would still wake the task.
@@ -26,6 +39,14 @@ public final class LuaSuspension {
     guard let runtime, !runtime.isShuttingDown else { return false }
     // Running counts too: a token may be resumed before its function has returned `.suspend`.
     return task.state != .done && task.suspensionGeneration == generation
+  }
+
+  /// Registers the cleanup of the awaited operation (cancel its timer, forget its request): it
+  /// runs if the task is abandoned instead of resumed (`sip.stop`, shutdown, the function
+  /// returning something other than `.suspend`). Resuming the token discards it.
+  public func onAbandon(_ cleanup: @escaping () -> Void) {
+    guard isPending else { return }
+    task.onAbandon = cleanup
   }
 
   /// Resumes the task; `values` are the results of the suspended call.

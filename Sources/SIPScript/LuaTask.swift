@@ -37,6 +37,9 @@ public final class LuaTask {
   var awaitingWake = false
   /// A wake that arrived before the yield took effect (a token resumed synchronously).
   var earlyWake: LuaRuntime.Wake?
+  /// Cleanup of the operation the task waits on (cancel a timer, drop a pending request), run
+  /// if the task ends without being woken (abandoned at shutdown, closed after an error).
+  var onAbandon: (() -> Void)?
   /// Called once when the task is done (wait_all, later: call cleanup).
   var whenDone: [(LuaTask) -> Void] = []
 

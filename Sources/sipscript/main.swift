@@ -26,7 +26,9 @@ do {
 }
 
 var isDirectory: ObjCBool = false
-guard FileManager.default.fileExists(atPath: command.script, isDirectory: &isDirectory), !isDirectory.boolValue else {
+guard FileManager.default.fileExists(atPath: command.script, isDirectory: &isDirectory),
+  !isDirectory.boolValue
+else {
   fail("sipscript: cannot open script '\(command.script)': no such file", status: 2)
 }
 

@@ -22,7 +22,8 @@ import Testing
   }()
 
   /// The repository root (for examples/), found from this file's path.
-  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .deletingLastPathComponent()
 
   func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
@@ -52,7 +53,8 @@ import Testing
   }
 
   func script(_ contents: String, name: String = "script.lua") throws -> (URL, String) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sipscript-cli-\(UUID().uuidString)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "sipscript-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let file = dir.appendingPathComponent(name)
     try contents.write(to: file, atomically: true, encoding: .utf8)
@@ -60,7 +62,8 @@ import Testing
   }
 
   @Test func normalEndIsStatusZero() throws {
-    let (dir, path) = try script("sip.add_timer(0.05, function() print('timer fired') end) print('main done')")
+    let (dir, path) = try script(
+      "sip.add_timer(0.05, function() print('timer fired') end) print('main done')")
     defer { try? FileManager.default.removeItem(at: dir) }
     let result = try run([path])
     #expect(result.status == 0)
@@ -180,7 +183,34 @@ import Testing
     #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
   }
 
-  // MARK: - examples/
+  // MARK: - docs/lua-api.md and examples/
+
+  /// Every ```lua block of docs/lua-api.md runs with status 0 and prints its `--> ` lines.
+  @Test func docExamplesRun() throws {
+    let doc = try String(
+      contentsOf: Self.repository.appendingPathComponent("docs/lua-api.md"), encoding: .utf8)
+    var blocks: [[String]] = []
+    var current: [String]?
+    for line in doc.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+      if line == "```lua" {
+        current = []
+      } else if line == "```", let block = current {
+        blocks.append(block)
+        current = nil
+      } else {
+        current?.append(line)
+      }
+    }
+    #expect(blocks.count >= 12)
+    for (index, block) in blocks.enumerated() {
+      let (dir, path) = try script(block.joined(separator: "\n"), name: "example\(index).lua")
+      defer { try? FileManager.default.removeItem(at: dir) }
+      let expected = block.filter { $0.hasPrefix("--> ") }.map { $0.dropFirst(4) + "\n" }.joined()
+      let result = try run([path])
+      #expect(result.status == 0, "block \(index): \(result.stderr)")
+      #expect(result.stdout == expected, "block \(index)")
+    }
+  }
 
   @Test func helloExample() throws {
     let result = try run([Self.repository.appendingPathComponent("examples/hello.lua").path, "name=world"])

@@ -43,7 +43,9 @@ import Testing
       """)
     let message = try #require(h.failureMessage)
     #expect(message.hasPrefix("test.lua:1: boom"))
-    #expect(message.contains("in local 'inner'") || message.contains("in function 'inner'") || message.contains("inner"))
+    #expect(
+      message.contains("in local 'inner'") || message.contains("in function 'inner'")
+        || message.contains("inner"))
     #expect(message.contains("test.lua:3: in main chunk"))
   }
 
@@ -200,7 +202,8 @@ import Testing
     let dir = try TemporaryDirectory()
     try dir.write("greeting.lua", "return { text = 'hello from module' }")
     try dir.write("pkg/init.lua", "return { name = 'pkg init' }")
-    let main = try dir.write("main.lua", "test.record(require('greeting').text, require('pkg').name, require('sip') == sip)")
+    let main = try dir.write(
+      "main.lua", "test.record(require('greeting').text, require('pkg').name, require('sip') == sip)")
     let h = try ScriptHarness()
     h.run(file: main)
     #expect(h.records == ["hello from module pkg init true"])
@@ -222,12 +225,16 @@ import Testing
 
   @Test func argumentsReachTheScriptAsArg() throws {
     let h = try ScriptHarness()
-    h.run("test.record(arg[0], #arg, arg[1], arg[2], arg.to, arg.count)", arguments: ["to=alice", "plain", "count=3"])
+    h.run(
+      "test.record(arg[0], #arg, arg[1], arg[2], arg.to, arg.count)",
+      arguments: ["to=alice", "plain", "count=3"])
     #expect(h.records == ["test.lua 3 to=alice plain alice 3"])
   }
 
   @Test func listenAddressesAreReadableFromLua() throws {
-    let h = try ScriptHarness(listen: [try ListenAddress(parsing: "udp:127.0.0.1:5060"), try ListenAddress(parsing: "tcp:[::1]:0")])
+    let h = try ScriptHarness(listen: [
+      try ListenAddress(parsing: "udp:127.0.0.1:5060"), try ListenAddress(parsing: "tcp:[::1]:0"),
+    ])
     h.run(
       """
       for _, a in ipairs(sip.listen_addresses()) do test.record(a.transport, a.host, a.port) end

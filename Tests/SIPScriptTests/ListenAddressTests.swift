@@ -9,7 +9,9 @@ import Testing
     ("UDP:localhost:0", .udp, "localhost", 0, "udp:localhost:0"),
     ("tcp:[2001:db8::1]:65535", .tcp, "2001:db8::1", 65535, "tcp:[2001:db8::1]:65535"),
   ])
-  func parsesValidAddresses(text: String, transport: ListenAddress.Transport, host: String, port: UInt16, shown: String)
+  func parsesValidAddresses(
+    text: String, transport: ListenAddress.Transport, host: String, port: UInt16, shown: String
+  )
     throws
   {
     let address = try ListenAddress(parsing: text)

@@ -45,11 +45,14 @@ final class Greeter {
       test.record(select(2, pcall(function() return g.greet({}, "x") end)))
       """)
     #expect(
-      h.records == [
-        "hello ann from bob",
-        "test.lua:3: bad argument #1 to 'greet' (string expected, got no value)",
-        "test.lua:4: calling 'greet' on bad self (test.greeter expected, got table)",
-      ].enumerated().map { $0.offset == 0 ? "bob " + $0.element + " greeter bob nil test.greeter" : $0.element })
+      h.records
+        == [
+          "hello ann from bob",
+          "test.lua:3: bad argument #1 to 'greet' (string expected, got no value)",
+          "test.lua:4: calling 'greet' on bad self (test.greeter expected, got table)",
+        ].enumerated().map {
+          $0.offset == 0 ? "bob " + $0.element + " greeter bob nil test.greeter" : $0.element
+        })
   }
 
   @Test func garbageCollectionReleasesTheSwiftObject() throws {

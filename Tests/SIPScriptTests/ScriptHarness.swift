@@ -45,7 +45,9 @@ final class ScriptHarness {
 
   /// Runs `code` as chunk `test.lua` and lets the loop process everything due now.
   func run(_ code: String, arguments: [String] = []) {
-    runtime.run(code: code, chunkName: "test.lua", arguments: arguments).assumeIsolated().whenSuccess { self.outcome = $0 }
+    runtime.run(code: code, chunkName: "test.lua", arguments: arguments).assumeIsolated().whenSuccess {
+      self.outcome = $0
+    }
     loop.run()
   }
 
@@ -104,7 +106,8 @@ final class TemporaryDirectory {
   @discardableResult
   func write(_ name: String, _ contents: String) throws -> String {
     let file = url.appendingPathComponent(name)
-    try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
     try contents.write(to: file, atomically: true, encoding: .utf8)
     return file.path
   }
