@@ -68,6 +68,8 @@ let package = Package(
       name: "SIPScript",
       dependencies: [
         "SIPCore",
+        "SIPProtocol",
+        "SIPTransport",
         "CLuaShim",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,6 +88,8 @@ let package = Package(
     ),
     // The Swift side of scripts/bench (figures in docs/benchmarks.md).
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
+    // The load generator of scripts/bench transactions (plain sockets, no dependencies).
+    .executableTarget(name: "sipload", swiftSettings: swiftSettings),
     // scripts/bench media: N echo streams vs an N-stream generator (docs/benchmarks.md).
     .executableTarget(
       name: "mediabench",
@@ -128,6 +132,8 @@ let package = Package(
       name: "SIPScriptTests",
       dependencies: [
         "SIPScript",
+        "SIPTransport",
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),

@@ -1,2 +1,254 @@
-// SIPTransport — UDP and TCP legs on SwiftNIO and the dispatcher that drives SIPProtocol's state
-// machines with real timers on one event loop.
+public import Logging
+public import NIOCore
+import NIOPosix
+import SIPCore
+public import SIPProtocol
+
+/// The SIP transport of one process: UDP and TCP legs on SwiftNIO, and the dispatcher that runs
+/// SIPProtocol's ``UserAgentCore`` on the same event loop, performing its actions — sending,
+/// arming real timers (`scheduleTask`) and feeding their firing back, delivering requests and
+/// responses to the transaction user.
+///
+/// ```swift
+/// let transport = SIPTransport(eventLoop: loop, logger: logger)          // on `loop`
+/// transport.bind(.udp, host: "127.0.0.1", port: 0) { result in print(result) }
+/// transport.requestHandler = { request in
+///   transport.respond(request.message.makeResponse(statusCode: 200, toTag: "x1"), to: request.transaction)
+/// }
+/// transport.sendRequest(options) { result in print(result) }              // final response or error
+/// ```
+///
+/// Incoming requests get `received` and `rport` in their top Via (RFC 3261 §18.2.1, RFC 3581
+/// §4), so responses go where the request came from (§18.2.2). Over TCP a response goes back on
+/// the request's connection and requests reuse an open connection to the same address.
+///
+/// Threading: not thread-safe. Create it and call every method on `eventLoop`; legs and
+/// connections are bound to that loop too, so the whole SIP path runs without locks (DESIGN §2).
+public final class SIPTransport {
+  /// Counters for traces, tests and benchmarks.
+  public struct Statistics: Sendable, Hashable {
+    public var messagesReceived = 0
+    public var messagesSent = 0
+    /// Datagrams and stream messages that did not parse, or were too large.
+    public var malformed = 0
+    /// Datagrams dropped by ``SIPTransportConfiguration/simulatedLoss``.
+    public var simulatedDrops = 0
+    /// Requests answered 503 because of ``SIPTransportConfiguration/maxTransactions``.
+    public var overloadRejections = 0
+    /// Requests handed to the transaction user (retransmissions excluded).
+    public var requestsDelivered = 0
+    /// TCP connections refused because of ``SIPTransportConfiguration/maxConnections``.
+    public var connectionsRefused = 0
+  }
+
+  /// A request of ours waiting for its final response.
+  struct ClientRequest {
+    var completion: (Result<SIPMessage, SIPTransportError>) -> Void
+    var provisional: ((SIPMessage) -> Void)?
+  }
+
+  public let eventLoop: any EventLoop
+  public internal(set) var configuration: SIPTransportConfiguration
+  public var logger: Logger
+  /// New requests (after validation) go here; without a handler they are answered 501.
+  public var requestHandler: ((SIPIncomingRequest) -> Void)?
+  public internal(set) var statistics = Statistics()
+  public internal(set) var legs: [SIPLeg] = []
+  /// The fraction of received datagrams dropped on purpose (loss tests without netem); starts
+  /// as ``SIPTransportConfiguration/simulatedLoss``.
+  public var simulatedLoss: Double
+
+  var core: UserAgentCore
+  /// A validator waiting for the core to be idle (see ``setValidator(_:)``).
+  var pendingValidator: RequestValidator?
+  var timers: [TimerID: Scheduled<Void>] = [:]
+  var clients: [TransactionID: ClientRequest] = [:]
+  /// The leg (and TCP connection) of each live transaction: responses and retransmissions leave
+  /// where the request arrived, requests through the leg chosen at first send.
+  var transactionLegs: [TransactionID: SIPLeg] = [:]
+  var connections: [String: SIPConnection] = [:]
+  /// The leg a message being processed arrived on, so that what the core answers at once
+  /// (validator responses, the overload 503) leaves from it.
+  var receivingLeg: SIPLeg?
+  var idleSweep: Scheduled<Void>?
+  var isClosed = false
+  var rng = SystemRandomNumberGenerator()
+
+  /// Creates the transport with no legs. Call on `eventLoop`.
+  public init(eventLoop: any EventLoop, configuration: SIPTransportConfiguration = .init(), logger: Logger) {
+    self.eventLoop = eventLoop
+    self.configuration = configuration
+    self.logger = logger
+    self.simulatedLoss = configuration.simulatedLoss
+    self.core = Self.makeCore(configuration: configuration, validator: configuration.validator, via: nil)
+  }
+
+  static func makeCore(configuration: SIPTransportConfiguration, validator: RequestValidator, via: SIPVia?)
+    -> UserAgentCore
+  {
+    UserAgentCore(
+      configuration: .init(
+        transactions: .init(
+          timers: configuration.timers, maxTransactions: configuration.maxTransactions,
+          retryAfter: configuration.retryAfter),
+        validator: validator, via: via ?? SIPVia(transport: "UDP", host: "127.0.0.1", port: 5060),
+        seed: UInt64.random(in: 1...UInt64.max)))
+  }
+
+  /// How many transactions are alive.
+  public var transactionCount: Int { core.layer.count }
+
+  /// How many TCP connections are open or opening.
+  public var connectionCount: Int { connections.count }
+
+  /// The validator in force (a pending one once it has been applied).
+  public var validator: RequestValidator { core.configuration.validator }
+
+  /// Replaces the §8.2 validator (what methods and bodies reach the transaction user). The
+  /// protocol core fixes its validator at creation, so the core is recreated: at once when no
+  /// transaction or dialog is alive, else as soon as none is. Returns whether it applied at once.
+  @discardableResult
+  public func setValidator(_ validator: RequestValidator) -> Bool {
+    pendingValidator = validator
+    return applyPendingValidator()
+  }
+
+  /// Changes the transaction limit (recreating the core like ``setValidator(_:)``: at once when
+  /// idle, else as soon as it is).
+  @discardableResult
+  public func setMaxTransactions(_ limit: Int) -> Bool {
+    configuration.maxTransactions = max(1, limit)
+    pendingValidator = pendingValidator ?? core.configuration.validator
+    return applyPendingValidator()
+  }
+
+  func applyPendingValidator() -> Bool {
+    guard let validator = pendingValidator, core.layer.count == 0, core.dialogs.isEmpty, timers.isEmpty else {
+      return pendingValidator == nil
+    }
+    pendingValidator = nil
+    core = Self.makeCore(configuration: configuration, validator: validator, via: core.configuration.via)
+    return true
+  }
+
+  // MARK: - Legs
+
+  /// Opens a leg. `port` 0 asks for any free port; the leg reports the bound one. `completion`
+  /// runs on the event loop.
+  public func bind(
+    _ transport: SIPLeg.Transport, host: String, port: Int,
+    completion: @escaping (Result<SIPLeg, any Error>) -> Void
+  ) {
+    eventLoop.preconditionInEventLoop()
+    guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    let channelFuture: EventLoopFuture<any Channel>
+    switch transport {
+    case .udp:
+      let capacity = configuration.maxMessageSize + 1
+      channelFuture = DatagramBootstrap(group: eventLoop)
+        .channelOption(
+          .socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
+        )
+        .channelOption(
+          .socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
+        )
+        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: capacity))
+        .channelOption(.maxMessagesPerRead, value: 32)
+        .channelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(transport: bound.value))
+          }
+        }
+        .bind(host: host, port: port)
+    case .tcp:
+      channelFuture = ServerBootstrap(group: eventLoop)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .serverChannelOption(.backlog, value: 256)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try bound.value.accept(channel)
+          }
+        }
+        .bind(host: host, port: port)
+    }
+    channelFuture.assumeIsolated().whenComplete { result in
+      switch result {
+      case .failure(let error):
+        completion(.failure(error))
+      case .success(let channel):
+        let transportObject = bound.value
+        guard !transportObject.isClosed, let local = channel.localAddress, let ip = local.ipAddress,
+          let localPort = local.port
+        else {
+          channel.close(promise: nil)
+          return completion(.failure(SIPTransportError(.closed, "transport closed while binding")))
+        }
+        let leg = SIPLeg(transport: transport, host: ip, port: localPort, channel: channel)
+        if let handler = try? channel.pipeline.syncOperations.handler(type: SIPDatagramHandler.self) {
+          handler.leg = leg
+        }
+        transportObject.legs.append(leg)
+        transportObject.legBound(leg)
+        completion(.success(leg))
+      }
+    }
+  }
+
+  /// Gives the core a Via for requests it makes itself (ACK, BYE) once the first leg exists.
+  func legBound(_ leg: SIPLeg) {
+    guard legs.count == 1 else { return }
+    let via = SIPVia(transport: leg.transport.viaName, host: viaHost(of: leg, towards: nil), port: leg.port)
+    if core.layer.count == 0, core.dialogs.isEmpty, timers.isEmpty {
+      core = Self.makeCore(configuration: configuration, validator: core.configuration.validator, via: via)
+    }
+  }
+
+  /// Closes every leg and connection, cancels every timer and fails every pending request.
+  public func close() -> EventLoopFuture<Void> {
+    eventLoop.preconditionInEventLoop()
+    isClosed = true
+    idleSweep?.cancel()
+    idleSweep = nil
+    for timer in timers.values { timer.cancel() }
+    timers.removeAll()
+    let pending = clients
+    clients.removeAll()
+    for (_, client) in pending.sorted(by: { $0.key < $1.key }) {
+      client.completion(.failure(SIPTransportError(.closed, "")))
+    }
+    var futures: [EventLoopFuture<Void>] = []
+    for connection in connections.values {
+      connection.failQueued()
+      if let channel = connection.channel { futures.append(channel.close().recover { _ in }) }
+    }
+    connections.removeAll()
+    for leg in legs { futures.append(leg.channel.close().recover { _ in }) }
+    legs.removeAll()
+    return EventLoopFuture.andAllComplete(futures, on: eventLoop)
+  }
+
+  // MARK: - Trace
+
+  func trace(
+    _ direction: String, _ transport: SIPLeg.Transport, local: String, remote: String, _ bytes: [UInt8]
+  ) {
+    guard let trace = configuration.trace else { return }
+    let arrow = direction == "recv" ? "<-" : "->"
+    let text = String(decoding: bytes, as: UTF8.self)
+    trace(
+      "--- \(direction) \(transport.viaName) \(local) \(arrow) \(remote) (\(bytes.count) bytes)\n\(text)\n")
+  }
+}
+
+@available(*, unavailable)
+extension SIPTransport: Sendable {}
+
+extension Duration {
+  /// The same span as a NIO `TimeAmount`.
+  var timeAmount: TimeAmount {
+    let (seconds, attoseconds) = components
+    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+  }
+}

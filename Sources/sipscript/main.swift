@@ -69,6 +69,7 @@ let outcome: RunOutcome
 do {
   outcome = try loop.submit { () throws -> EventLoopFuture<RunOutcome> in
     let runtime = try LuaRuntime(eventLoop: loop, configuration: configuration, logger: logger)
+    runtime.installTransport()  // SIP legs (--listen) and sip.config/request/listen (transport branch)
     let bound = NIOLoopBound(runtime, eventLoop: loop)
     let sources = [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { signalNumber, status in
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)

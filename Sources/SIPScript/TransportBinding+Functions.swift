@@ -1,0 +1,248 @@
+internal import CLua
+internal import CLuaShim
+import NIOCore
+import SIPCore
+import SIPProtocol
+import SIPTransport
+
+// sip.config, sip.legs, sip.request and sip.listen (docs/lua-api-transport.md).
+extension TransportBinding {
+  func installFunctions() {
+    guard let runtime, let state = runtime.state else { return }
+    runtime.register("config", in: "sip") { call in try self.config(call) }
+    runtime.register("legs", in: "sip") { call in try self.legs(call) }
+    runtime.register("stats", in: "sip") { _ in .value(self.statsValue()) }
+    // The natives hold the binding strongly (the runtime keeps them; the binding holds the
+    // runtime weakly). The prelude gets sip and the two natives as arguments and defines sip.request/sip.listen.
+    lua_checkstack(state, 6)
+    var source = TransportLuaPrelude.source
+    let status = source.withUTF8 { buffer in
+      buffer.withMemoryRebound(to: CChar.self) { chars in
+        "=sip.transport".withCString { sipscript_loadbuffer(state, chars.baseAddress, chars.count, $0) }
+      }
+    }
+    guard status == LUA_OK else {
+      runtime.logger.critical("transport prelude does not compile: \(runtime.describe(at: -1, in: state))")
+      sipscript_lua_pop(state, 1)
+      return
+    }
+    sipscript_getref(state, runtime.sipTableRef)
+    runtime.pushNative(
+      name: "request", isMethod: false, { call in try self.request(call) }, on: state)
+    runtime.pushNative(
+      name: "listen", isMethod: false, { call in try self.listen(call) }, on: state)
+    if lua_pcallk(state, 3, 0, 0, 0, nil) != LUA_OK {
+      runtime.logger.critical("transport prelude failed: \(runtime.describe(at: -1, in: state))")
+      sipscript_lua_pop(state, 1)
+    }
+  }
+
+  // MARK: - sip.config{ legs = {...}, from = ..., domain = ... }
+
+  func config(_ call: LuaCall) throws -> LuaResult {
+    guard let table = TransportTableReader(call, argument: 1) else {
+      throw LuaArgumentError(argument: 1, function: call.name, isMethod: false, "table expected")
+    }
+    if let from = try table.string("from") {
+      guard (try? SIPNameAddress.parse(from)) != nil else {
+        throw table.error("from", "is not a SIP address")
+      }
+      self.from = from
+    }
+    if let domain = try table.string("domain") { self.domain = domain }
+    if let limit = try table.number("max_transactions") {
+      guard limit >= 1, limit <= 10_000_000 else {
+        throw table.error("max_transactions", "must be 1 to 10000000")
+      }
+      transport.setMaxTransactions(Int(limit))
+    }
+    if let loss = try table.number("simulated_loss") {
+      guard loss >= 0, loss <= 1 else { throw table.error("simulated_loss", "must be between 0 and 1") }
+      transport.simulatedLoss = loss
+    }
+    var addresses: [ListenAddress] = []
+    for text in try table.strings("legs") ?? table.strings("leg") ?? [] {
+      do throws(ListenAddressError) {
+        addresses.append(try ListenAddress(parsing: text))
+      } catch {
+        return .failure(error.description)
+      }
+    }
+    guard !addresses.isEmpty else { return .value(legsValue()) }
+    guard call.canSuspend else {
+      open(addresses, hold: true)
+      return .none
+    }
+    let suspension = try call.suspension()
+    open(addresses, hold: true) { [weak self] errors in
+      guard let self else { return }
+      if let first = errors.first {
+        suspension.resume(with: [.nil, .string(first)])
+      } else {
+        suspension.resume(with: [legsValue()])
+      }
+    }
+    return .suspend
+  }
+
+  // MARK: - sip.legs()
+
+  func legs(_ call: LuaCall) throws -> LuaResult {
+    guard pendingBinds > 0, call.canSuspend else { return .value(legsValue()) }
+    let suspension = try call.suspension()
+    whenLegsReady { [weak self] in
+      suspension.resume(with: [self?.legsValue() ?? .nil])
+    }
+    return .suspend
+  }
+
+  // MARK: - sip.stats()
+
+  /// The transport's counters: what a load test or a loss test checks.
+  func statsValue() -> LuaValue {
+    let s = transport.statistics
+    let fields: [String: Int] = [
+      "messages_received": s.messagesReceived, "messages_sent": s.messagesSent, "malformed": s.malformed,
+      "simulated_drops": s.simulatedDrops, "overload_rejections": s.overloadRejections,
+      "requests_delivered": s.requestsDelivered, "connections_refused": s.connectionsRefused,
+      "transactions": transport.transactionCount, "connections": transport.connectionCount,
+    ]
+    return .table(LuaTable(fields: fields.mapValues { .integer(Int64($0)) }))
+  }
+
+  // MARK: - sip.request(method, uri, opts)
+
+  func request(_ call: LuaCall) throws -> LuaResult {
+    let method = try call.string(1)
+    guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") })
+    else {
+      throw LuaArgumentError(argument: 1, function: "request", isMethod: false, "not a SIP method")
+    }
+    guard method != "INVITE", method != "ACK", method != "CANCEL" else {
+      throw LuaArgumentError(
+        argument: 1, function: "request", isMethod: false,
+        "\(method) is not sent with sip.request (see sip.invite)")
+    }
+    let uriText = try call.string(2)
+    let uri: SIPURI
+    do throws(SIPParseError) {
+      uri = try SIPURI.parse(uriText)
+    } catch {
+      return .failure("bad URI '\(uriText)': \(error)")
+    }
+    guard let options = TransportTableReader(call, argument: 3) else {
+      throw LuaArgumentError(argument: 3, function: "request", isMethod: false, "table expected")
+    }
+    var headers: [(String, String)] = []
+    if call.type(4) == .table {
+      guard let flat = TransportTableReader.stringArray(runtime: call.runtime, state: call.state, at: 4)
+      else {
+        throw LuaArgumentError(argument: 3, function: "request", isMethod: false, "bad headers")
+      }
+      var i = 0
+      while i + 1 < flat.count {
+        headers.append((flat[i], flat[i + 1]))
+        i += 2
+      }
+    }
+    let body = try options.bytes("body") ?? []
+    let callback = try options.function("cb_final")
+    let fromText = try options.string("from") ?? from ?? "sip:sipscript@\(domain ?? uri.host)"
+    let toText = try options.string("to") ?? "<\(uri.description)>"
+    let fromAddress: SIPNameAddress
+    let toAddress: SIPNameAddress
+    do throws(SIPParseError) {
+      fromAddress = try SIPNameAddress.parse(fromText)
+      toAddress = try SIPNameAddress.parse(toText)
+    } catch {
+      return .failure("bad From or To: \(error)")
+    }
+    var contentType = headers.first { $0.0.lowercased() == "content-type" || $0.0.lowercased() == "c" }?.1
+    if contentType == nil, !body.isEmpty { contentType = "text/plain" }
+    var message = SIPMessage.request(
+      method: method, uri: uri, from: fromAddress, to: toAddress,
+      via: SIPVia(transport: "UDP", host: "0.0.0.0"), body: body, contentType: contentType, using: &rng)
+    for (name, value) in headers {
+      switch name.lowercased() {
+      case "content-type", "c", "content-length", "l", "via", "v":
+        continue  // set by the body and the transport
+      case "call-id", "i", "cseq", "from", "f", "to", "t", "max-forwards":
+        message.setHeader(name, value)
+      default:
+        message.addHeader(name, value)
+      }
+    }
+    let suspension = callback == nil ? try call.suspension() : nil
+    if callback != nil { call.runtime.retainPendingWork() }
+    let finish: (Result<SIPMessage, SIPTransportError>) -> Void = { [weak self] result in
+      let values: [LuaValue]
+      switch result {
+      case .success(let response): values = [.object(LuaSIPMessage(response)), .nil]
+      case .failure(let error): values = [.nil, .string(error.description)]
+      }
+      if let suspension {
+        suspension.resume(with: values)
+      } else if let callback, let runtime = self?.runtime {
+        runtime.spawn(callback, arguments: values, name: "cb_final")
+        runtime.releasePendingWork()
+      }
+    }
+    whenLegsReady { [weak self] in
+      guard let self else { return finish(.failure(SIPTransportError(.closed, ""))) }
+      ensureLeg(for: uri) { [weak self] in
+        guard let self else { return finish(.failure(SIPTransportError(.closed, ""))) }
+        transport.sendRequest(message, completion: finish)
+      }
+    }
+    return callback == nil ? .suspend : .none
+  }
+
+  /// Opens an implicit leg (any address, any port, not holding the run) when no leg of the
+  /// URI's transport exists for a literal address's family, or for IPv4 with a name.
+  func ensureLeg(for uri: SIPURI, _ body: @escaping () -> Void) {
+    let endpoint = SIPEndpoint(uri: uri)
+    let kind: ListenAddress.Transport = endpoint.transport == "TCP" ? .tcp : .udp
+    let ipv6 = endpoint.host.hasPrefix("[")
+    let exists = transport.legs.contains { $0.transport.rawValue == kind.rawValue && $0.isIPv6 == ipv6 }
+    guard !exists, endpoint.transport == "UDP" || endpoint.transport == "TCP" else { return body() }
+    let address = ListenAddress(transport: kind, host: ipv6 ? "::" : "0.0.0.0", port: 0)
+    open([address], hold: false) { _ in body() }
+  }
+
+  // MARK: - sip.listen{ cb_request = fn, methods = {...}, accept = {...} }
+
+  func listen(_ call: LuaCall) throws -> LuaResult {
+    guard let options = TransportTableReader(call, argument: 1) else {
+      throw LuaArgumentError(argument: 1, function: "listen", isMethod: false, "table expected")
+    }
+    let runner = try call.function(2)
+    guard let callback = try options.function("cb_request") else {
+      // Calls (cb_create, handler, ...) are a later layer; without cb_request the UA's default
+      // answers stay in force.
+      return .value(.boolean(true))
+    }
+    let methods = try options.strings("methods") ?? Self.scriptMethods
+    let accept = try options.strings("accept") ?? Self.scriptBodyTypes
+    var validator = SIPTransportConfiguration.defaultValidator
+    for method in methods where !validator.allowedMethods.contains(method) {
+      validator.allowedMethods.append(method)
+    }
+    for type in accept where !validator.acceptedBodyTypes.contains(type.lowercased()) {
+      validator.acceptedBodyTypes.append(type.lowercased())
+    }
+    requestCallback = callback
+    requestRunner = runner
+    transport.setValidator(validator)
+    transport.requestHandler = { [weak self] request in self?.handle(request) }
+    return .value(.boolean(true))
+  }
+
+  /// Methods a `cb_request` gets by default besides INVITE/BYE/CANCEL/ACK/OPTIONS.
+  static let scriptMethods = ["MESSAGE", "INFO", "NOTIFY", "SUBSCRIBE", "PUBLISH", "REFER", "UPDATE"]
+  /// Body types a `cb_request` accepts by default; others get 415 (RFC 3261 §8.2.3).
+  static let scriptBodyTypes = [
+    "application/sdp", "text/plain", "text/html", "application/json", "application/xml", "text/xml",
+    "application/dtmf-relay", "application/dtmf", "message/sipfrag", "message/cpim", "application/pidf+xml",
+    "application/simple-message-summary", "application/octet-stream",
+  ]
+}

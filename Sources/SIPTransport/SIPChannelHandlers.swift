@@ -1,0 +1,58 @@
+import NIOCore
+
+/// Hands the datagrams of a UDP leg to the transport (on the leg's event loop, which is the
+/// transport's).
+final class SIPDatagramHandler: ChannelInboundHandler {
+  typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+  let transport: SIPTransport
+  /// Set once the bind completed; datagrams before that are dropped (none can be for us yet).
+  var leg: SIPLeg?
+
+  init(transport: SIPTransport) {
+    self.transport = transport
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let envelope = unwrapInboundIn(data)
+    guard let leg else { return }
+    transport.receiveDatagram(envelope.data, from: envelope.remoteAddress, on: leg)
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // ICMP port unreachable and the like surface here on UDP; the transaction's timer decides.
+    transport.logger.debug("UDP leg error: \(error)")
+  }
+}
+
+/// Hands the bytes of a TCP connection to its ``SIPConnection`` (framing happens there).
+final class SIPStreamHandler: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+
+  let transport: SIPTransport
+  let connection: SIPConnection
+
+  init(transport: SIPTransport, connection: SIPConnection) {
+    self.transport = transport
+    self.connection = connection
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    transport.connectionActive(connection, channel: context.channel)
+    context.fireChannelActive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    transport.receiveStream(unwrapInboundIn(data), on: connection)
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    transport.connectionClosed(connection)
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    transport.logger.debug("TCP connection \(connection.key) error: \(error)")
+    context.close(promise: nil)
+  }
+}

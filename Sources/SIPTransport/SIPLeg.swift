@@ -1,0 +1,45 @@
+import NIOCore
+
+/// One local socket the transport listens and sends on: a UDP socket or a TCP listener, bound to
+/// one address (IPv4 or IPv6). Requests leave through a leg of their transport and address
+/// family, and its address is what they carry in Via (RFC 3261 §18.1.1).
+///
+/// Not thread-safe: owned by the transport's event loop.
+public final class SIPLeg: CustomStringConvertible {
+  /// The transports a leg can be (RFC 3261 §18).
+  public enum Transport: String, Sendable, Hashable, CaseIterable {
+    case udp
+    case tcp
+
+    /// The name in Via and in ``SIPProtocol/SIPEndpoint`` (`UDP`, `TCP`).
+    public var viaName: String { rawValue.uppercased() }
+  }
+
+  public let transport: Transport
+  /// The bound IP address as text (no brackets).
+  public let host: String
+  /// The bound port (the one the kernel chose when port 0 was asked for).
+  public let port: Int
+  /// The address written in Via when the bound one is a wildcard (0.0.0.0, ::).
+  public var advertisedHost: String?
+  let channel: any Channel
+
+  init(transport: Transport, host: String, port: Int, channel: any Channel) {
+    self.transport = transport
+    self.host = host
+    self.port = port
+    self.channel = channel
+  }
+
+  /// Whether the leg is bound to an IPv6 address.
+  public var isIPv6: Bool { host.contains(":") }
+
+  /// Whether the leg is bound to every address of its family.
+  public var isWildcard: Bool { host == "0.0.0.0" || host == "::" }
+
+  /// `udp:127.0.0.1:5060`, `tcp:[::1]:5061`.
+  public var description: String { "\(transport.rawValue):\(isIPv6 ? "[\(host)]" : host):\(port)" }
+}
+
+@available(*, unavailable)
+extension SIPLeg: Sendable {}

@@ -1,0 +1,67 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Host names to addresses through the system resolver (getaddrinfo: /etc/hosts, A and AAAA).
+/// RFC 3263's NAPTR and SRV steps are not done: getaddrinfo offers no SRV. The lookup blocks, so
+/// it runs on NIO's blocking thread pool and the result comes back on the caller's loop.
+enum SIPResolver {
+  struct Failure: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  /// Every address of `host` (IPv4 and IPv6, in the resolver's order), each with `port`.
+  static func resolve(host: String, port: Int, on eventLoop: any EventLoop) -> EventLoopFuture<
+    [SocketAddress]
+  > {
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try lookup(host: host, port: port) }
+  }
+
+  static func lookup(host: String, port: Int) throws -> [SocketAddress] {
+    var hints = addrinfo()
+    hints.ai_family = AF_UNSPEC
+    #if canImport(Glibc)
+      hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    #else
+      hints.ai_socktype = SOCK_DGRAM
+    #endif
+    var list: UnsafeMutablePointer<addrinfo>?
+    let status = getaddrinfo(host, String(port), &hints, &list)
+    guard status == 0, let first = list else {
+      throw Failure(description: String(cString: gai_strerror(status)))
+    }
+    defer { freeaddrinfo(first) }
+    var out: [SocketAddress] = []
+    var next: UnsafeMutablePointer<addrinfo>? = first
+    while let info = next {
+      if let raw = info.pointee.ai_addr {
+        switch info.pointee.ai_family {
+        case AF_INET:
+          let v4 = raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+          out.append(SocketAddress(v4, host: host))
+        case AF_INET6:
+          let v6 = raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+          out.append(SocketAddress(v6, host: host))
+        default:
+          break
+        }
+      }
+      next = info.pointee.ai_next
+    }
+    guard !out.isEmpty else { throw Failure(description: "no address for \(host)") }
+    return out
+  }
+}
+
+extension SocketAddress {
+  /// Whether this is an IPv6 address.
+  var isIPv6: Bool {
+    if case .v6 = self { return true }
+    return false
+  }
+}

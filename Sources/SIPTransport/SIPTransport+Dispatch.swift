@@ -1,0 +1,242 @@
+import NIOCore
+public import SIPCore
+public import SIPProtocol
+
+// The dispatcher: messages in from the legs, the core's actions out (RFC 3261 §17, §18).
+extension SIPTransport {
+  // MARK: - Messages in
+
+  func receiveDatagram(_ buffer: ByteBuffer, from remote: SocketAddress, on leg: SIPLeg) {
+    guard !isClosed else { return }
+    if simulatedLoss > 0, Double.random(in: 0..<1) < simulatedLoss {
+      statistics.simulatedDrops += 1
+      return
+    }
+    guard buffer.readableBytes <= configuration.maxMessageSize else {
+      // The receive buffer is one byte larger than the limit: a full buffer means a datagram
+      // at least that large (the kernel truncated it). Drop it.
+      statistics.malformed += 1
+      logger.debug("dropped a datagram over \(configuration.maxMessageSize) bytes from \(remote)")
+      return
+    }
+    let bytes = buffer.readableBytesView
+    // CRLF keep-alives (RFC 5626 §4.4.1) and empty datagrams are not messages.
+    if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) { return }
+    if configuration.trace != nil {
+      trace("recv", .udp, local: leg.description, remote: "\(remote)", Array(bytes))
+    }
+    let message: SIPMessage
+    do {
+      message = try SIPMessage.parse(bytes)
+    } catch {
+      // RFC 3261 §18.3/§16.3: a datagram we cannot frame is dropped (no reliable place to answer).
+      statistics.malformed += 1
+      logger.debug("dropped an unparsable datagram from \(remote): \(error)")
+      return
+    }
+    receive(message, from: remote, on: leg)
+  }
+
+  func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
+    statistics.messagesReceived += 1
+    var message = message
+    let sourceIP = remote.ipAddress ?? "0.0.0.0"
+    let sourcePort = remote.port ?? 0
+    if message.isRequest { Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) }
+    let source = SIPEndpoint(
+      transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
+    receivingLeg = leg
+    let actions = core.handle(.received(message, from: source))
+    perform(actions)
+    receivingLeg = nil
+  }
+
+  /// RFC 3261 §18.2.1: `received` when the sent-by host is not the packet's source; RFC 3581 §4:
+  /// with `rport` asked for, `rport=<source port>` and always `received`.
+  static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) {
+    guard var via = message.topVia else { return }
+    var host = via.host
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    var changed = false
+    if via.rport == .requested {
+      via.rport = .port(sourcePort)
+      via.received = sourceIP
+      changed = true
+    } else if host.lowercased() != sourceIP.lowercased() {
+      via.received = sourceIP
+      changed = true
+    }
+    guard changed else { return }
+    message.removeFirstValue("Via")
+    message.prependHeader("Via", via.description)
+  }
+
+  // MARK: - Actions out
+
+  /// Performs the core's actions in order.
+  func perform(_ actions: [UserAgentCore.Action]) {
+    guard !isClosed else { return }
+    for action in actions {
+      switch action {
+      case .send(let message, let peer, let id):
+        send(message, to: peer, transaction: id)
+      case .armTimer(let id, let after):
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        timers[id] = eventLoop.scheduleTask(in: after.timeAmount) { bound.value.timerFired(id) }
+      case .cancelTimer(let id):
+        timers.removeValue(forKey: id)?.cancel()
+      case .request(let message, let id, let dialog):
+        deliver(message, transaction: id, dialog: dialog)
+      case .response(let message, let id, _):
+        guard let code = message.statusCode else { continue }
+        if code >= 200 {
+          clients.removeValue(forKey: id)?.completion(.success(message))
+        } else {
+          clients[id]?.provisional?(message)
+        }
+      case .timeout(let id):
+        clients.removeValue(forKey: id)?.completion(
+          .failure(SIPTransportError(.timeout, "no final response")))
+      case .transportError(let id):
+        clients.removeValue(forKey: id)?.completion(
+          .failure(SIPTransportError(.transport, "the request could not be sent")))
+      case .transactionTerminated(let id):
+        transactionLegs[id] = nil
+        clients.removeValue(forKey: id)?.completion(
+          .failure(SIPTransportError(.transport, "transaction ended without a final response")))
+      case .discarded(let message, let reason):
+        logger.trace("discarded \(message.method ?? String(message.statusCode ?? 0)): \(reason)")
+      case .ackReceived, .cancelled, .ackTimeout, .dialogTerminated:
+        // Dialog events belong to the call layer (a later issue); nothing here keeps dialogs.
+        break
+      }
+    }
+    if pendingValidator != nil { _ = applyPendingValidator() }
+  }
+
+  func timerFired(_ id: TimerID) {
+    guard timers.removeValue(forKey: id) != nil else { return }
+    perform(core.handle(.timerFired(id)))
+  }
+
+  func deliver(_ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?) {
+    let leg = receivingLeg ?? transactionLegs[id]
+    if let leg { transactionLegs[id] = leg }
+    statistics.requestsDelivered += 1
+    let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
+    let request = SIPIncomingRequest(
+      message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "")
+    if let requestHandler {
+      requestHandler(request)
+    } else {
+      respond(message.makeResponse(statusCode: 501, toTag: SIPIdentifiers.tag(using: &rng)), to: id)
+    }
+  }
+
+  /// Sends the transaction user's response to a request it was given.
+  public func respond(_ response: SIPMessage, to transaction: TransactionID) {
+    eventLoop.preconditionInEventLoop()
+    perform(core.handle(.sendResponse(response, transaction: transaction)))
+  }
+
+  // MARK: - Sending
+
+  /// Sends a message to an endpoint: a response to where its top Via says (§18.2.2), a request
+  /// to the resolved peer; over TCP on an open connection when there is one.
+  func send(_ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?) {
+    let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
+    let leg =
+      id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
+    let bytes = message.serialize()
+    if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
+    if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
+      if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
+      write(bytes, on: connection, transaction: id)
+      return
+    }
+    var host = peer.host
+    var port = peer.port
+    if !message.isRequest, let via = message.topVia {
+      // RFC 3261 §18.2.2 and RFC 3581 §4: received (else sent-by) and rport (else sent-by port).
+      host = via.received ?? via.host
+      switch via.rport {
+      case .port(let p)?: port = p
+      default: port = via.port ?? (transport == .tcp ? 5060 : 5060)
+      }
+    }
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    resolve(host: host, port: port, transport: transport) { [self] result in
+      switch result {
+      case .success(let address):
+        guard let leg = leg ?? chooseLeg(transport, ipv6: address.isIPv6) else {
+          logger.debug("no \(transport.rawValue) leg for \(address): message not sent")
+          if let id { perform(core.handle(.transportError(id))) }
+          return
+        }
+        if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+        switch transport {
+        case .udp: sendDatagram(bytes, to: address, on: leg)
+        case .tcp: sendStream(bytes, to: address, leg: leg, transaction: id)
+        }
+      case .failure(let error):
+        logger.debug("cannot resolve \(host): \(error)")
+        if let id { perform(core.handle(.transportError(id))) }
+      }
+    }
+  }
+
+  static func connectionKey(_ peer: SIPEndpoint) -> String {
+    var host = peer.host
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    // The same text as SocketAddress.ipAddress gives, so that "::1" and "[::1]" match.
+    if let address = try? SocketAddress(ipAddress: host, port: peer.port) {
+      return SIPConnection.key(address)
+    }
+    return "\(host)|\(peer.port)"
+  }
+
+  /// A leg of `transport` and family; one bound to a specific address first.
+  func chooseLeg(_ transport: SIPLeg.Transport, ipv6: Bool) -> SIPLeg? {
+    legs.first { $0.transport == transport && $0.isIPv6 == ipv6 }
+  }
+
+  func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, on leg: SIPLeg) {
+    guard !isClosed else { return }
+    statistics.messagesSent += 1
+    if configuration.trace != nil { trace("send", .udp, local: leg.description, remote: "\(address)", bytes) }
+    let buffer = leg.channel.allocator.buffer(bytes: bytes)
+    leg.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+  }
+
+  /// Resolves a host to one address: literals at once, names through the system resolver
+  /// (getaddrinfo: A/AAAA, no SRV) on NIO's blocking thread pool, never on the loop. Of several
+  /// addresses the first one a leg of `transport` can reach wins.
+  func resolve(
+    host: String, port: Int, transport: SIPLeg.Transport? = nil,
+    _ completion: @escaping (Result<SocketAddress, any Error>) -> Void
+  ) {
+    if let address = try? SocketAddress(ipAddress: host, port: port) {
+      completion(.success(address))
+      return
+    }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    SIPResolver.resolve(host: host, port: port, on: eventLoop).assumeIsolated().whenComplete { result in
+      switch result {
+      case .success(let addresses):
+        let transportObject = bound.value
+        let reachable = addresses.first(where: { address in
+          transportObject.legs.contains {
+            $0.isIPv6 == address.isIPv6 && (transport == nil || $0.transport == transport)
+          }
+        })
+        if let address = reachable ?? addresses.first {
+          completion(.success(address))
+        } else {
+          completion(.failure(SIPResolver.Failure(description: "no address for \(host)")))
+        }
+      case .failure(let error):
+        completion(.failure(error))
+      }
+    }
+  }
+}

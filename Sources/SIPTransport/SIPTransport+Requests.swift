@@ -1,0 +1,97 @@
+import NIOCore
+public import SIPCore
+import SIPProtocol
+
+// Requests of our own: target selection (Route, Request-URI), resolution, the leg and its Via
+// (RFC 3261 §8.1.2, §18.1.1, RFC 3581 §3), then a client transaction.
+extension SIPTransport {
+  /// Sends a request outside a dialog and reports its final response (or why there is none).
+  ///
+  /// The destination is `target` when given, else the first Route (a loose router) or the
+  /// Request-URI (RFC 3261 §8.1.2): its host (numeric, or a name for the system resolver), its
+  /// port (default 5060) and its `transport` parameter (default UDP). The request leaves through
+  /// a leg of that transport and address family; its top Via is replaced by one naming that leg,
+  /// with a new branch and `rport` (RFC 3581 §3). Provisional responses go to `provisional`.
+  /// `completion` runs once, on the event loop.
+  public func sendRequest(
+    _ request: SIPMessage, target: SIPURI? = nil, provisional: ((SIPMessage) -> Void)? = nil,
+    completion: @escaping (Result<SIPMessage, SIPTransportError>) -> Void
+  ) {
+    eventLoop.preconditionInEventLoop()
+    guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
+    guard let uri = target ?? request.routes.first?.uri ?? request.requestURIValue else {
+      return completion(.failure(SIPTransportError(.invalid, "the request has no usable Request-URI")))
+    }
+    guard request.method != "ACK" else {
+      return completion(.failure(SIPTransportError(.invalid, "ACK is sent by the transaction layer")))
+    }
+    var endpoint = SIPEndpoint(uri: uri)
+    guard let transport = SIPLeg.Transport(rawValue: endpoint.transport.lowercased()) else {
+      return completion(.failure(SIPTransportError(.invalid, "unsupported transport \(endpoint.transport)")))
+    }
+    var host = endpoint.host
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    resolve(host: host, port: endpoint.port, transport: transport) { [self] result in
+      guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
+      let address: SocketAddress
+      switch result {
+      case .success(let a): address = a
+      case .failure(let error):
+        return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
+      }
+      guard let leg = chooseLeg(transport, ipv6: address.isIPv6) else {
+        return completion(
+          .failure(
+            SIPTransportError(
+              .invalid, "no \(transport.rawValue) leg for IPv\(address.isIPv6 ? 6 : 4) to reach \(address)")))
+      }
+      guard core.layer.count < configuration.maxTransactions else {
+        return completion(.failure(SIPTransportError(.overload, "\(core.layer.count) transactions alive")))
+      }
+      let ip = address.ipAddress ?? host
+      endpoint = SIPEndpoint(
+        transport: transport.viaName, host: address.isIPv6 ? "[\(ip)]" : ip,
+        port: address.port ?? endpoint.port)
+      var message = request
+      var via = SIPVia(
+        transport: transport.viaName, host: viaHost(of: leg, towards: address), port: leg.port,
+        branch: SIPIdentifiers.branch(using: &rng))
+      via.rport = .requested
+      if message.hasHeader("Via") { message.removeFirstValue("Via") }
+      message.prependHeader("Via", via.description)
+      let actions = core.handle(.sendRequest(message, to: endpoint))
+      var id: TransactionID?
+      for case .send(_, _, let tx?) in actions {
+        id = tx
+        break
+      }
+      guard let id else {
+        let reason = actions.compactMap { action -> String? in
+          if case .discarded(_, let reason) = action { return reason }
+          return nil
+        }.first
+        return completion(.failure(SIPTransportError(.invalid, reason ?? "no transaction was made")))
+      }
+      transactionLegs[id] = leg
+      clients[id] = ClientRequest(completion: completion, provisional: provisional)
+      perform(actions)
+    }
+  }
+
+  /// The host written in Via for a leg: its address, or for a wildcard leg its advertised host,
+  /// else the loopback address when the peer is on loopback.
+  func viaHost(of leg: SIPLeg, towards address: SocketAddress?) -> String {
+    var host = leg.host
+    if leg.isWildcard {
+      if let advertised = leg.advertisedHost {
+        host = advertised
+      } else if let ip = address?.ipAddress, !(ip.hasPrefix("127.") || ip == "::1") {
+        host = ip.contains(":") ? "::1" : "127.0.0.1"
+        logger.warning("leg \(leg) is a wildcard without an advertised host: Via says \(host)")
+      } else {
+        host = leg.isIPv6 ? "::1" : "127.0.0.1"
+      }
+    }
+    return host.contains(":") ? "[\(host)]" : host
+  }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import SIPTransport
+import Testing
+
+@testable import SIPScript
+
+/// A Lua runtime with its transport on a real event loop, for tests over loopback. Everything
+/// touching the runtime runs on `loop`.
+final class NetworkScript: @unchecked Sendable {
+  // @unchecked: runtime and binding are touched only on `loop`; `lines` is guarded by the lock.
+  let loop: any EventLoop
+  private var runtime: LuaRuntime?
+  var binding: TransportBinding?
+  private let lock = NSLock()
+  private var _lines: [String] = []
+  private var _outcome: RunOutcome?
+
+  init(loop: any EventLoop, listen: [String] = []) throws {
+    self.loop = loop
+    let addresses = try listen.map { try ListenAddress(parsing: $0) }
+    try loop.submit {
+      var logger = Logger(label: "test")
+      logger.logLevel = .critical
+      let runtime = try LuaRuntime(
+        eventLoop: loop, configuration: .init(listenAddresses: addresses), logger: logger)
+      runtime.register("record", in: "test") { [unowned self] call in
+        var parts: [String] = []
+        for i in stride(from: 1, through: call.count, by: 1) {
+          switch call.type(i) {
+          case .string, .number: parts.append(try call.string(i))
+          case .nil: parts.append("nil")
+          case .boolean: parts.append(call.boolean(i) ? "true" : "false")
+          default: parts.append(call.type(i).name)
+          }
+        }
+        self.lock.withLock { self._lines.append(parts.joined(separator: " ")) }
+        return .none
+      }
+      self.binding = runtime.installTransport()
+      self.runtime = runtime
+    }.wait()
+  }
+
+  var lines: [String] { lock.withLock { _lines } }
+  var outcome: RunOutcome? { lock.withLock { _outcome } }
+
+  func start(_ code: String, _ arguments: [String] = []) throws {
+    try loop.submit {
+      self.runtime?.run(code: code, chunkName: "test.lua", arguments: arguments).assumeIsolated().whenComplete
+      {
+        result in
+        let outcome: RunOutcome
+        switch result {
+        case .success(let value): outcome = value
+        case .failure(let error): outcome = .failed("\(error)")
+        }
+        self.lock.withLock { self._outcome = outcome }
+      }
+    }.wait()
+  }
+
+  func close() {
+    _ = try? loop.flatSubmit { () -> EventLoopFuture<Void> in
+      self.runtime?.stop(.stopped)
+      return self.binding?.close() ?? self.loop.makeSucceededVoidFuture()
+    }.wait()
+  }
+
+  func waitForOutcome(_ seconds: Double = 10) -> RunOutcome? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline, outcome == nil { Thread.sleep(forTimeInterval: 0.01) }
+    return outcome
+  }
+
+  func waitForLines(_ count: Int, _ seconds: Double = 10) -> [String] {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline, lines.count < count { Thread.sleep(forTimeInterval: 0.01) }
+    return lines
+  }
+}
+
+/// sip.config, sip.legs, sip.request and sip.listen{cb_request} between two runtimes in one
+/// process over loopback.
+@Suite(.serialized) struct TransportLuaTests {
+  static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+  var loop: any EventLoop { Self.group.next() }
+
+  /// A UAS script: answers MESSAGE with the body reversed, sleeps first when asked (the
+  /// callback runs in its own task), refuses INFO with 488 and a header.
+  static let server = """
+    sip.listen{ cb_request = function(req, info)
+      test.record("got", req.method, req.body, info.transport, info.host)
+      if req.method == "INFO" then return 488, "Not Here", {["X-Why"] = "test"} end
+      if req.body == "slow" then sip.sleep(0.2) end
+      if req.body == "boom" then error("script failed") end
+      return 200, "Fine", {"X-Echo: " .. req.body, ["Content-Type"] = "text/plain"}, req.body:reverse()
+    end }
+    local legs = sip.legs()
+    test.record("legs", #legs, legs[1].transport, legs[1].port > 0)
+    """
+
+  @Test(arguments: ["udp:127.0.0.1:0", "tcp:127.0.0.1:0", "udp:[::1]:0", "tcp:[::1]:0"])
+  func requestAndListenBetweenTwoRuntimes(leg: String) throws {
+    let uas = try NetworkScript(loop: loop, listen: [leg])
+    defer { uas.close() }
+    try uas.start(Self.server)
+    let legLine = uas.waitForLines(1).first ?? ""
+    #expect(legLine.hasPrefix("legs 1 \(leg.prefix(3)) true"))
+    let uasPort = try #require(try uasPort(uas))
+    let address = try ListenAddress(parsing: leg)
+    let host = address.isIPv6 ? "[\(address.host)]" : address.host
+    let uri = "sip:bob@\(host):\(uasPort)" + (address.transport == .tcp ? ";transport=tcp" : "")
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      local legs = assert(sip.config{ legs = {"\(address.transport.rawValue):\(host):0"}, from = "<sip:alice@example.com>" })
+      test.record("uac legs", #legs)
+      local r, err = sip.request("MESSAGE", "\(uri)", { body = "hello", headers = { Subject = "t" } })
+      test.record("final", r and r.code, r and r.reason, r and r.body, r and r:header("X-Echo"), err)
+      r = sip.request("OPTIONS", "\(uri)")
+      test.record("options", r.code, r:header("Allow") ~= nil)
+      r = sip.request("INFO", "\(uri)", { body = "x", headers = { ["Content-Type"] = "application/dtmf-relay" } })
+      test.record("info", r.code, r.reason, r:header("X-Why"))
+      r = sip.request("MESSAGE", "\(uri)", { body = "boom" })
+      test.record("boom", r.code)
+      local done = false
+      sip.request("MESSAGE", "\(uri)", { body = "slow", cb_final = function(resp, e)
+        test.record("cb_final", resp and resp.code, resp and resp.body, e)
+        done = true
+      end })
+      test.record("returned at once")
+      while not done do sip.sleep(0.01) end
+      sip.stop()
+      """)
+    let outcome = uac.waitForOutcome()
+    #expect(outcome == .stopped)
+    #expect(
+      uac.lines == [
+        "uac legs 1",
+        "final 200 Fine olleh hello nil",
+        "options 200 true",
+        "info 488 Not Here test",
+        "boom 500",
+        "returned at once",
+        "cb_final 200 wols nil",
+      ])
+    let got = uas.lines.filter { $0.hasPrefix("got") }
+    #expect(got.count == 4)  // OPTIONS is answered by the UA core, below the script
+    #expect(got.first == "got MESSAGE hello \(address.transport.rawValue) \(address.host)")
+  }
+
+  func uasPort(_ script: NetworkScript) throws -> Int? {
+    // The UAS recorded its legs; ask the transport for the bound port.
+    try loop.submit { () -> Int? in script.boundPort }.wait()
+  }
+
+  @Test func withoutAListenerOptionsIsAnsweredAndTheRestRefused() throws {
+    let uas = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
+    defer { uas.close() }
+    try uas.start("test.record('up')")
+    _ = uas.waitForLines(1)
+    let uasPort = try #require(try uasPort(uas))
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      local uri = "sip:x@127.0.0.1:\(uasPort)"
+      local r = sip.request("OPTIONS", uri)
+      test.record("options", r.code, table.concat(r:headers("Allow"), ", "))
+      r = sip.request("MESSAGE", uri, { body = "hi" })
+      test.record("message", r.code, table.concat(r:headers("Allow"), ", "))
+      test.record("legs", #sip.legs())
+      """)
+    #expect(uac.waitForOutcome() == .finished)  // the implicit leg does not hold the run
+    #expect(
+      uac.lines == [
+        "options 200 INVITE, ACK, BYE, CANCEL, OPTIONS", "message 405 INVITE, ACK, BYE, CANCEL, OPTIONS",
+        "legs 1",
+      ])
+  }
+
+  @Test func unreachableAndBadArguments() throws {
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      assert(sip.config{ legs = {"tcp:127.0.0.1:0"} })
+      local r, err = sip.request("OPTIONS", "sip:x@127.0.0.1:9;transport=tcp")
+      test.record(r, err)
+      test.record(pcall(sip.request, "OPTIONS", "sip:x@127.0.0.1", 5))
+      test.record(sip.request("OPTIONS", "not a uri") == nil)
+      local ok, e = pcall(sip.request, "OPTIONS", "sip:x@127.0.0.1", { headers = { 42 } })
+      test.record(ok, e)
+      local l, lerr = sip.config{ legs = {"sctp:1.2.3.4:5"} }
+      test.record(l, lerr)
+      sip.stop()
+      """)
+    #expect(uac.waitForOutcome() == .stopped)
+    let lines = uac.lines
+    #expect(lines.count == 5)
+    #expect(lines.first?.hasPrefix("nil transport error") == true)
+    #expect(
+      lines.dropFirst().first?.contains("bad argument #3 to 'request' (table expected, got number)") == true)
+    #expect(lines.dropFirst(2).first == "true")
+    #expect(lines.dropFirst(3).first?.contains("bad header '42'") == true)
+    #expect(lines.last?.contains("unknown transport 'sctp'") == true)
+  }
+}
+
+extension NetworkScript {
+  /// The first leg's port (call on the loop).
+  var boundPort: Int? { binding?.transport.legs.first?.port }
+}
