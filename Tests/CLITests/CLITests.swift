@@ -232,6 +232,25 @@ import Testing
 
         """)
   }
+
+  /// The README's demo: OPTIONS and MESSAGE round trips to itself over UDP and TCP on loopback.
+  @Test func loopbackExample() throws {
+    let result = try run([Self.repository.appendingPathComponent("examples/loopback.lua").path, "count=2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.count == 9, "\(result.stdout)")
+    #expect(lines.first?.hasPrefix("listening on udp:127.0.0.1:") == true)
+    #expect(lines.dropFirst().first?.hasPrefix("listening on tcp:127.0.0.1:") == true)
+    for transport in ["udp", "tcp"] {
+      #expect(
+        lines.contains {
+          $0.hasPrefix("\(transport)\tOPTIONS\t200\tOK\tAllow: INVITE,ACK,BYE,CANCEL,OPTIONS")
+        })
+      #expect(lines.contains("\(transport)\tMESSAGE\t200\tping 1\tgot ping 1"))
+      #expect(lines.contains("\(transport)\tMESSAGE\t200\tping 2\tgot ping 2"))
+    }
+    #expect(lines.last == "the UAS answered 4 MESSAGE requests")
+  }
 }
 
 extension FileHandle {
