@@ -320,3 +320,19 @@ int sipscript_isyieldable(lua_State *L) { return lua_isyieldable(L); }
 int sipscript_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
 void sipscript_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
 void sipscript_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void sipscript_tune_malloc(void) {
+#ifdef __GLIBC__
+  // glibc gives the event-loop thread its own arena and shrinks that arena's heap whenever more
+  // than 128 KiB at its top is free, only to grow it again on the next burst: one mprotect system
+  // call every few SIP messages (measured: 189,000 for 400,000 sip.parse calls, about half of the
+  // run's time in the kernel). Keep up to 64 MiB of freed memory for reuse, and grow the heap in
+  // 64 MiB steps (address space; pages are touched only when used): 48 mprotect calls remain.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}

@@ -7,6 +7,9 @@ import NIOCore
 import NIOPosix
 import SIPScript
 
+// Keep freed memory in the event loop's malloc arena (the reason is at tuneProcessMemory()).
+LuaRuntime.tuneProcessMemory()
+
 func fail(_ message: String, status: Int32) -> Never {
   FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
   exit(status)

@@ -111,4 +111,7 @@ int sipscript_ref(lua_State *L);
 void sipscript_unref(lua_State *L, int ref);
 void sipscript_getref(lua_State *L, int ref);
 
+/// Process tuning that sipscript applies at start-up (glibc's malloc; nothing elsewhere).
+void sipscript_tune_malloc(void);
+
 #endif
