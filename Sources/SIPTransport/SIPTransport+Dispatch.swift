@@ -87,12 +87,14 @@ extension SIPTransport {
         timers.removeValue(forKey: id)?.cancel()
       case .request(let message, let id, let dialog):
         deliver(message, transaction: id, dialog: dialog)
-      case .response(let message, let id, _):
+      case .response(let message, let id, let dialog):
         guard let code = message.statusCode else { continue }
-        if code >= 200 {
-          clients.removeValue(forKey: id)?.completion(.success(message))
+        if code >= 200, let client = clients.removeValue(forKey: id) {
+          client.completion(.success(message))
+        } else if code < 200, let client = clients[id] {
+          client.provisional?(message)
         } else {
-          clients[id]?.provisional?(message)
+          dialogHandler?(.response(message, transaction: id, dialog: dialog))
         }
       case .timeout(let id):
         clients.removeValue(forKey: id)?.completion(
@@ -106,9 +108,14 @@ extension SIPTransport {
           .failure(SIPTransportError(.transport, "transaction ended without a final response")))
       case .discarded(let message, let reason):
         logger.trace("discarded \(message.method ?? String(message.statusCode ?? 0)): \(reason)")
-      case .ackReceived, .cancelled, .ackTimeout, .dialogTerminated:
-        // Dialog events belong to the call layer (a later issue); nothing here keeps dialogs.
-        break
+      case .ackReceived(let ack, let dialog):
+        dialogHandler?(.ackReceived(ack, dialog: dialog))
+      case .cancelled(let id):
+        dialogHandler?(.cancelled(id))
+      case .ackTimeout(let dialog):
+        dialogHandler?(.ackTimeout(dialog))
+      case .dialogTerminated(let dialog):
+        dialogHandler?(.dialogTerminated(dialog))
       }
     }
     if pendingValidator != nil { _ = applyPendingValidator() }

@@ -13,8 +13,10 @@ extension SIPTransport {
   /// a leg of that transport and address family; its top Via is replaced by one naming that leg,
   /// with a new branch and `rport` (RFC 3581 §3). Provisional responses go to `provisional`.
   /// `completion` runs once, on the event loop.
+  /// `started` gets the client transaction once it exists (for ``cancel(transaction:)``).
   public func sendRequest(
     _ request: SIPMessage, target: SIPURI? = nil, provisional: ((SIPMessage) -> Void)? = nil,
+    started: ((TransactionID) -> Void)? = nil,
     completion: @escaping (Result<SIPMessage, SIPTransportError>) -> Void
   ) {
     eventLoop.preconditionInEventLoop()
@@ -74,8 +76,25 @@ extension SIPTransport {
       }
       transactionLegs[id] = leg
       clients[id] = ClientRequest(completion: completion, provisional: provisional)
+      started?(id)
       perform(actions)
     }
+  }
+
+  /// ACKs the 2xx of this dialog, with the answer of a late offer in `body` (RFC 3261
+  /// §13.2.2.4, RFC 3264 §5). Only with ``SIPTransportConfiguration/acksAutomatically`` off; the
+  /// core resends this ACK for every retransmission of the 2xx.
+  public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil) {
+    eventLoop.preconditionInEventLoop()
+    guard !isClosed else { return }
+    perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType)))
+  }
+
+  /// Cancels our INVITE (RFC 3261 §9.1): the CANCEL leaves once a provisional response has come.
+  public func cancel(transaction: TransactionID) {
+    eventLoop.preconditionInEventLoop()
+    guard !isClosed else { return }
+    perform(core.handle(.cancel(transaction)))
   }
 
   /// The host written in Via for a leg: its address, or for a wildcard leg its advertised host,

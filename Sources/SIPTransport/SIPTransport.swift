@@ -52,6 +52,10 @@ public final class SIPTransport {
   public var logger: Logger
   /// New requests (after validation) go here; without a handler they are answered 501.
   public var requestHandler: ((SIPIncomingRequest) -> Void)?
+  /// Dialog events of the core for the call layer: ACKs of our 2xx, CANCELs the core answered,
+  /// ACK timeouts, ended dialogs, and responses no pending request waits for (a 2xx from a second
+  /// fork after the first final response).
+  public var dialogHandler: ((SIPDialogEvent) -> Void)?
   public internal(set) var statistics = Statistics()
   public internal(set) var legs: [SIPLeg] = []
   /// The fraction of received datagrams dropped on purpose (loss tests without netem); starts
@@ -92,7 +96,7 @@ public final class SIPTransport {
           timers: configuration.timers, maxTransactions: configuration.maxTransactions,
           retryAfter: configuration.retryAfter),
         validator: validator, via: via ?? SIPVia(transport: "UDP", host: "127.0.0.1", port: 5060),
-        seed: UInt64.random(in: 1...UInt64.max)))
+        seed: UInt64.random(in: 1...UInt64.max), acksAutomatically: configuration.acksAutomatically))
   }
 
   /// How many transactions are alive.

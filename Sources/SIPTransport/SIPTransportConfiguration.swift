@@ -36,6 +36,10 @@ public struct SIPTransportConfiguration: Sendable {
   /// Drops this fraction (0–1) of received datagrams before parsing: simulated loss for tests
   /// when netem is not available. 0 in production.
   public var simulatedLoss: Double
+  /// Whether the core ACKs each 2xx to an INVITE by itself (an ACK without body). A call layer
+  /// that sends its answer in the ACK (late offer, RFC 3264 §5) turns it off and ACKs with
+  /// ``SIPTransport/sendACK(dialog:body:contentType:)``.
+  public var acksAutomatically: Bool
 
   public init(
     timers: TimerSettings = TimerSettings(),
@@ -43,7 +47,7 @@ public struct SIPTransportConfiguration: Sendable {
     maxTransactions: Int = 50_000, retryAfter: Int = 5, maxMessageSize: Int = 65_535,
     maxConnections: Int = 1_024,
     connectionIdleTimeout: Duration = .seconds(64), socketBufferSize: Int = 4 << 20,
-    trace: (@Sendable (String) -> Void)? = nil, simulatedLoss: Double = 0
+    trace: (@Sendable (String) -> Void)? = nil, simulatedLoss: Double = 0, acksAutomatically: Bool = true
   ) {
     self.timers = timers
     self.validator = validator
@@ -55,6 +59,7 @@ public struct SIPTransportConfiguration: Sendable {
     self.socketBufferSize = socketBufferSize
     self.trace = trace
     self.simulatedLoss = simulatedLoss
+    self.acksAutomatically = acksAutomatically
   }
 
   /// What a UA without script handlers accepts: OPTIONS is answered by the core (RFC 3261
