@@ -1,6 +1,6 @@
 import NIOCore
 public import SIPCore
-import SIPProtocol
+public import SIPProtocol
 
 // Requests of our own: target selection (Route, Request-URI), resolution, the leg and its Via
 // (RFC 3261 §8.1.2, §18.1.1, RFC 3581 §3), then a client transaction.
