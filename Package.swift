@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "SIPProtocol", targets: ["SIPProtocol"]),
     .library(name: "RTPMedia", targets: ["RTPMedia"]),
     .library(name: "SIPTransport", targets: ["SIPTransport"]),
+    .library(name: "SIPCall", targets: ["SIPCall"]),
     .library(name: "SIPScript", targets: ["SIPScript"]),
   ],
   dependencies: [
@@ -65,8 +66,19 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "SIPCall",
+      dependencies: [
+        "SIPCore", "SDP", "SIPProtocol", "SIPTransport", "RTPCore", "RTPMedia",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "SIPScript",
       dependencies: [
+        "SIPCall",
         "SIPCore",
         "SIPProtocol",
         "SIPTransport",
@@ -136,6 +148,16 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SIPCallTests",
+      dependencies: [
+        "SIPCall", "SIPTransport", "RTPMedia", "RTPCore", "SDP",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings

@@ -32,6 +32,10 @@ public struct OfferAnswer: Sendable {
   public internal(set) var pendingOffer: SessionDescription?
   /// What the last completed exchange negotiated, one entry per `m=` line.
   public internal(set) var streams: [NegotiatedStream] = []
+  /// Net::SIP's `sdp` parameter: a description of the caller's, sent as it is as every offer and
+  /// answer. What is negotiated is still worked out from our capabilities and the ports of the
+  /// `LocalStream`s, which must be the ones it describes.
+  public var fixedDescription: SessionDescription?
 
   /// The result of ``answer(to:streams:)``: the description to send and what it agrees to.
   public struct Answer: Sendable, Hashable {
@@ -119,6 +123,10 @@ public struct OfferAnswer: Sendable {
   /// Gives a new description our `o=` version: the previous one if nothing else changed, else the
   /// next (RFC 3264 §8: "the version ... MUST be incremented" for a changed description, and only then).
   mutating func stamp(_ description: SessionDescription) -> SessionDescription {
+    if let fixedDescription {
+      localDescription = fixedDescription
+      return fixedDescription
+    }
     if let previous = localDescription {
       if previous.withVersion("0") == description.withVersion("0") { return previous }
       sessionVersion = Origin.increment(sessionVersion)

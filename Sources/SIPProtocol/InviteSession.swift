@@ -93,6 +93,9 @@ public struct InviteSession: Sendable {
     public var ringTime: Duration?
     /// Seed of the generator for tags, branches and the 491 retry delay.
     public var seed: UInt64
+    /// The direction of our first offer or answer: `.sendonly` starts the call on hold
+    /// (Net::SIP `call_on_hold`).
+    public var initialDirection: MediaDirection = .sendrecv
 
     public init(
       localAddress: SIPNameAddress, contact: SIPNameAddress, via: SIPVia, offerAnswer: OfferAnswer,
@@ -126,6 +129,11 @@ public struct InviteSession: Sendable {
     case bye
     /// `call:cancel()`: CANCEL our INVITE (sent once a provisional response has come, §9.1).
     case cancel
+    /// `call:request(method, body)`: any other request inside the dialog (INFO, MESSAGE, NOTIFY,
+    /// OPTIONS, REFER), built by the dialog with the next CSeq. Its response is the caller's: the
+    /// session does not look at it.
+    case request(
+      method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [])
     case timerFired(Timer)
     /// A request we sent got no response (the transaction's Timer B/F, or the transport failed).
     case requestFailed(method: String, failure: RequestFailure)
@@ -167,7 +175,7 @@ public struct InviteSession: Sendable {
   }
 
   public let role: Role
-  public let configuration: Configuration
+  public internal(set) var configuration: Configuration
   public internal(set) var state: State = .idle
   public internal(set) var offerAnswer: OfferAnswer
   public internal(set) var dialog: Dialog?
@@ -205,6 +213,13 @@ public struct InviteSession: Sendable {
     self.configuration = configuration
     self.offerAnswer = configuration.offerAnswer
     self.rng = SeededGenerator(seed: configuration.seed)
+    self.localDirection = configuration.initialDirection
+  }
+
+  /// Replaces our RTP ports (Net::SIP `clear_sdp`: fresh sockets for each new INVITE); the next
+  /// offer or answer describes them.
+  public mutating func replaceLocalStreams(_ streams: [LocalStream]) {
+    configuration.streams = streams
   }
 
   /// Whether this side is the owner of the Call-ID (made it: the UAC of the initial INVITE), which
@@ -225,6 +240,8 @@ public struct InviteSession: Sendable {
     case .reinvite(let direction): reinvite(direction: direction, &out)
     case .bye: bye(&out)
     case .cancel: cancel(cause: .localCancel, &out)
+    case .request(let method, let body, let contentType, let headers):
+      sendInDialog(method: method, body: body, contentType: contentType, headers: headers, &out)
     case .timerFired(let timer): timerFired(timer, &out)
     case .requestFailed(let method, let failure): requestFailed(method: method, failure: failure, &out)
     case .ackTimeout:

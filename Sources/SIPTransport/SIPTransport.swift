@@ -126,6 +126,21 @@ public final class SIPTransport {
     return applyPendingValidator()
   }
 
+  /// Whether the core ACKs 2xx responses itself (see
+  /// ``SIPTransportConfiguration/acksAutomatically``); applied like ``setValidator(_:)``.
+  @discardableResult
+  public func setAcksAutomatically(_ value: Bool) -> Bool {
+    configuration.acksAutomatically = value
+    pendingValidator = pendingValidator ?? core.configuration.validator
+    return applyPendingValidator()
+  }
+
+  /// The host our messages name for a leg (Via, Contact): its address, or for a wildcard leg its
+  /// advertised host, else loopback. IPv6 in brackets.
+  public func advertisedHost(of leg: SIPLeg) -> String {
+    viaHost(of: leg, towards: nil)
+  }
+
   func applyPendingValidator() -> Bool {
     guard let validator = pendingValidator, core.layer.count == 0, core.dialogs.isEmpty, timers.isEmpty else {
       return pendingValidator == nil

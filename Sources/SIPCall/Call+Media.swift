@@ -1,0 +1,296 @@
+import Logging
+public import NIOCore
+import RTPCore
+public import RTPMedia
+import SDP
+import SIPProtocol
+
+/// A socket of the call (Net::SIP's `media_lsocks` entry): bound before the SDP is written.
+struct CallSocket {
+  var channel: any Channel
+  var port: Int
+  /// Opened by the call (closed by `rtp_cleanup`), or given by the script (left open).
+  var owned: Bool
+}
+
+/// The stream of one `m=` line.
+struct CallStreamSlot {
+  var index: Int
+  var socket: CallSocket
+  var negotiated: NegotiatedStream
+  var stream: MediaStream?
+  var opening: EventLoopFuture<MediaStream>?
+}
+
+extension Call {
+  // MARK: - Sockets
+
+  func openSockets(count: Int, completion: @escaping (Result<Void, any Error>) -> Void) {
+    let host = agent.mediaHost(on: leg)
+    let media = agent.media
+    var futures: [EventLoopFuture<CallSocket>] = []
+    for index in 0..<max(count, 0) {
+      let given = parameters.mediaLocalSockets.flatMap { index < $0.count ? $0[index] : nil }
+      switch given {
+      case .channel(let channel)?:
+        futures.append(
+          eventLoop.makeSucceededFuture(
+            CallSocket(channel: channel, port: channel.localAddress?.port ?? 0, owned: false)))
+      case .bind(let bindHost, let port)?:
+        futures.append(
+          media.openSocket(host: bindHost, port: port).map {
+            CallSocket(channel: $0, port: port, owned: true)
+          })
+      case .allocate(let allocateHost)?:
+        futures.append(
+          media.openSocket(host: allocateHost).map {
+            CallSocket(channel: $0, port: $0.localAddress?.port ?? 0, owned: true)
+          })
+      case nil:
+        futures.append(
+          media.openSocket(host: host).map {
+            CallSocket(channel: $0, port: $0.localAddress?.port ?? 0, owned: true)
+          })
+      }
+    }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    EventLoopFuture.whenAllComplete(futures, on: eventLoop).assumeIsolated().whenSuccess { results in
+      let call = bound.value
+      var opened: [CallSocket] = []
+      var failure: (any Error)?
+      for result in results {
+        switch result {
+        case .success(let socket): opened.append(socket)
+        case .failure(let error): failure = failure ?? error
+        }
+      }
+      if let failure {
+        for socket in opened where socket.owned { _ = call.agent.media.closeSocket(socket.channel) }
+        completion(.failure(failure))
+        return
+      }
+      call.sockets = opened
+      completion(.success(()))
+    }
+  }
+
+  /// Net::SIP `clear_sdp`: new sockets (the old streams and sockets closed), then `next`.
+  func renewSockets(then next: @escaping () -> Void) {
+    let count = max(sockets.count, 1)
+    rtpCleanup()
+    openSockets(count: count) { [self] result in
+      if case .failure(let error) = result {
+        agent.logger.error("call: no RTP socket: \(error)", metadata: ["call-id": "\(id)"])
+        return
+      }
+      if var current = session {
+        current.replaceLocalStreams(sockets.map { LocalStream(port: $0.port) })
+        session = current
+      }
+      next()
+    }
+  }
+
+  // MARK: - Streams
+
+  /// After an offer/answer exchange: remembers what each `m=` line came to; when media is wanted,
+  /// opens or updates the streams, then runs `init_media` the first time.
+  func applyMedia(_ negotiated: [NegotiatedStream]) {
+    for stream in negotiated {
+      guard let socket = sockets.first(where: { $0.port == stream.localPort }) ?? sockets.first,
+        stream.isActive
+      else {
+        if let slot = streams.removeValue(forKey: stream.index) { _ = slot.stream?.close() }
+        continue
+      }
+      if var slot = streams[stream.index] {
+        let codecChanged = slot.negotiated.codec?.codec.name != stream.codec?.codec.name
+        slot.negotiated = stream
+        if codecChanged, let old = slot.stream {
+          slot.stream = nil
+          slot.opening = nil
+          _ = old.close()
+        }
+        streams[stream.index] = slot
+      } else {
+        streams[stream.index] = CallStreamSlot(index: stream.index, socket: socket, negotiated: stream)
+      }
+    }
+    if parameters.initMedia != nil { mediaWanted = true }
+    guard mediaWanted else { return }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    openAllStreams().assumeIsolated().whenComplete { _ in
+      let call = bound.value
+      guard !call.finished else { return }
+      if !call.mediaStarted {
+        call.mediaStarted = true
+        call.parameters.initMedia?(call)
+      }
+      call.agent.observer?(call, .mediaReady)
+    }
+  }
+
+  /// Opens (or re-points) the stream of every negotiated `m=` line.
+  func openAllStreams() -> EventLoopFuture<[MediaStream]> {
+    let indexes = streams.keys.sorted()
+    let futures = indexes.map { stream(at: $0) }
+    return EventLoopFuture.whenAllSucceed(futures, on: eventLoop)
+  }
+
+  /// The indexes of the call's active `m=` lines, in order.
+  public var streamIndexes: [Int] { streams.keys.sorted() }
+
+  /// The stream of `m=` line `index` (the first active one when nil), opened on first use with
+  /// the negotiated codec and peer address. Fails when the line has no negotiated media yet.
+  public func stream(at index: Int? = nil) -> EventLoopFuture<MediaStream> {
+    mediaWanted = true
+    guard !finished else { return eventLoop.makeFailedFuture(CallError("the call has ended")) }
+    guard let index = index ?? streams.keys.min(), var slot = streams[index] else {
+      return eventLoop.makeFailedFuture(CallError("no media negotiated yet"))
+    }
+    let remote = Self.remoteAddress(of: slot.negotiated)
+    if let stream = slot.stream {
+      return stream.setRemote(remote).hop(to: eventLoop).map { stream }
+    }
+    if let opening = slot.opening { return opening }
+    guard let codec = slot.negotiated.codec else {
+      return eventLoop.makeFailedFuture(CallError("no common codec on m= line \(index)"))
+    }
+    let law: G711LawName = codec.codec.name.uppercased() == "PCMA" ? .aLaw : .muLaw
+    var mediaParameters = MediaStreamParameters(
+      codec: MediaCodec(law: law.law, payloadType: UInt8(clamping: codec.sendPayloadType)),
+      telephoneEventPayloadType: slot.negotiated.telephoneEvent.map { UInt8(clamping: $0.sendPayloadType) },
+      peerTelephoneEventPayloadType: slot.negotiated.telephoneEvent.map {
+        UInt8(clamping: $0.receivePayloadType)
+      })
+    if let timeout = parameters.rtpTimeout {
+      mediaParameters.rtpTimeout = UInt64(max(timeout.timeAmount.nanoseconds, 0))
+    }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    var send: MediaSocket?
+    if let given = parameters.mediaSendSockets, index < given.count { send = given[index] }
+    let options = MediaStreamOptions(
+      parameters: mediaParameters, local: .channel(slot.socket.channel), send: send,
+      asymmetric: parameters.asymmetricRTP, remote: remote, source: .none,
+      events: MediaEventHandler(eventLoop: eventLoop) { streamID, event in
+        bound.value.mediaEvent(index: index, streamID: streamID, event)
+      })
+    let opening = agent.media.openStream(options).hop(to: eventLoop)
+    slot.opening = opening
+    streams[index] = slot
+    opening.assumeIsolated().whenComplete { result in
+      let call = bound.value
+      guard var slot = call.streams[index], slot.opening === opening else {
+        if case .success(let stream) = result { _ = stream.close() }
+        return
+      }
+      slot.opening = nil
+      if case .success(let stream) = result {
+        if call.finished {
+          _ = stream.close()
+        } else {
+          slot.stream = stream
+        }
+      }
+      call.streams[index] = slot
+    }
+    return opening
+  }
+
+  /// Where to send for a negotiated stream; nil while it does not send (hold, RFC 3264 §8.4).
+  static func remoteAddress(of stream: NegotiatedStream) -> SocketAddress? {
+    guard stream.direction == .sendrecv || stream.direction == .sendonly,
+      var host = stream.remoteAddress, stream.remotePort > 0
+    else { return nil }
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard host != "0.0.0.0", host != "::" else { return nil }
+    return try? SocketAddress(ipAddress: host, port: stream.remotePort)
+  }
+
+  /// Every open stream's statistics (`call.rtp_stats`), by `m=` line.
+  public func mediaStatistics() -> EventLoopFuture<[Int: MediaStreamStatistics]> {
+    let open = streams.values.compactMap { slot in slot.stream.map { (slot.index, $0) } }
+    let futures = open.map { index, stream in stream.statistics().map { (index, $0) } }
+    return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).map {
+      Dictionary($0, uniquingKeysWith: { a, _ in a })
+    }
+  }
+
+  func mediaEvent(index: Int, streamID: Int, _ event: MediaEvent) {
+    guard !finished else { return }
+    switch event {
+    case .dtmf(let key, let duration, _):
+      dtmfReceived(DTMFEvent(key: key, duration: duration, method: .rfc4733))
+    case .playbackDone:
+      agent.observer?(self, .playbackDone(stream: index))
+    case .rtpTimeout:
+      agent.logger.info("call: no RTP for rtp_timeout: hanging up", metadata: ["call-id": "\(id)"])
+      agent.observer?(self, .rtpTimeout)
+      _ = bye()
+    case .firstPacket, .dtmfSent:
+      break
+    }
+  }
+
+  func dtmfReceived(_ event: DTMFEvent) {
+    parameters.cbDTMF?(self, event)
+    agent.observer?(self, .dtmf(event))
+  }
+
+  // MARK: - Sending DTMF
+
+  /// Net::SIP `dtmf`: sends the keys (0–9, *, #, A–D) with `method`, else the first of
+  /// `dtmf_methods` the call can use (RFC 4733 needs telephone-event in the SDP). Completes when
+  /// the last key has gone out.
+  public func dtmf(_ keys: String, method: DTMFMethod? = nil) -> EventLoopFuture<Void> {
+    guard !finished else { return eventLoop.makeFailedFuture(CallError("dtmf: the call has ended")) }
+    let valid = Set("0123456789*#ABCDabcd")
+    if let bad = keys.first(where: { !valid.contains($0) }) {
+      return eventLoop.makeFailedFuture(CallError("dtmf: '\(bad)' is not a DTMF key"))
+    }
+    let canRFC4733 = streams.values.contains { $0.negotiated.telephoneEvent != nil }
+    let chosen =
+      method
+      ?? parameters.dtmfMethods.first { $0 == .info || ($0 == .rfc4733 && canRFC4733) }
+    switch chosen {
+    case .rfc4733?:
+      guard canRFC4733 else {
+        return eventLoop.makeFailedFuture(CallError("dtmf: the peer did not agree to telephone-event"))
+      }
+      let index = streams.values.filter { $0.negotiated.telephoneEvent != nil }.map(\.index).min()
+      return stream(at: index).flatMap { $0.sendDTMF(keys.uppercased()) }.hop(to: eventLoop)
+    case .info?:
+      return sendInfoDTMF(Array(keys.uppercased()))
+    case .inband?, nil:
+      return eventLoop.makeFailedFuture(CallError("dtmf: no usable method in dtmf_methods"))
+    }
+  }
+
+  /// One INFO per key (`application/dtmf-relay`), each after the previous one's response.
+  func sendInfoDTMF(_ keys: [Character]) -> EventLoopFuture<Void> {
+    guard let key = keys.first else { return eventLoop.makeSucceededVoidFuture() }
+    let promise = eventLoop.makePromise(of: Void.self)
+    let body = Array("Signal=\(key)\r\nDuration=160\r\n".utf8)
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    let rest = Array(keys.dropFirst())
+    let result = request("INFO", body: body, contentType: "application/dtmf-relay") { result in
+      switch result {
+      case .success(let response) where (200..<300).contains(response.statusCode ?? 0):
+        promise.completeWith(bound.value.sendInfoDTMF(rest))
+      case .success(let response):
+        promise.fail(CallError("dtmf: INFO answered \(response.statusCode ?? 0)"))
+      case .failure(let error):
+        promise.fail(error)
+      }
+    }
+    if case .failure(let error) = result { promise.fail(error) }
+    return promise.futureResult
+  }
+}
+
+/// G.711 law by SDP name.
+enum G711LawName {
+  case muLaw, aLaw
+
+  var law: G711Law { self == .aLaw ? .aLaw : .muLaw }
+}

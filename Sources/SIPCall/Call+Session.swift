@@ -1,0 +1,361 @@
+import Logging
+import NIOCore
+import RTPMedia
+import SDP
+import SIPCore
+import SIPProtocol
+import SIPTransport
+
+// Driving the InviteSession: starting it, feeding it messages and timers, performing its actions.
+extension Call {
+  // MARK: - Starting
+
+  /// UAC: binds the media sockets, then sends the INVITE.
+  func startOutgoing(to target: SIPNameAddress) {
+    var target = target
+    target.tag = nil
+    peer = target
+    let local = agent.localAddress(on: leg)
+    localAddress = local
+    openSockets(count: parameters.mediaLocalSockets?.count ?? 1) { [self] result in
+      switch result {
+      case .failure(let error):
+        agent.logger.error("call: no RTP socket: \(error)", metadata: ["call-id": "\(id)"])
+        parameters.cbFinal?(.fail, self, FinalInfo(code: 0, reason: "no RTP socket: \(error)"))
+        finish(.badMedia("no RTP socket"))
+      case .success:
+        guard !finished else { return rtpCleanup() }
+        session = InviteSession(role: .uac, configuration: sessionConfiguration(local: local))
+        handle(.invite(to: target, requestURI: nil, callID: id))
+        let waiting = waitingForSession
+        waitingForSession.removeAll()
+        for command in waiting { command() }
+      }
+    }
+  }
+
+  /// UAS: binds one socket per stream we can serve in the offer, then lets the listener decide.
+  func startIncoming(_ request: SIPIncomingRequest) {
+    let message = request.message
+    invite = message
+    peer = message.from
+    inviteServerTransaction = request.transaction
+    remember(request)
+    var count = 1
+    if !message.body.isEmpty, let offer = try? SessionDescription(parsing: message.body) {
+      let probe = OfferAnswer(capabilities: capabilities, address: agent.mediaHost(on: leg), sessionID: 1)
+      count = probe.servableStreams(in: offer).count
+      if count == 0 {
+        // RFC 3261 §13.3.1.3 / RFC 3264 §6: nothing in the offer can be served.
+        reply(to: message, request.transaction, code: 488)
+        return finish(.rejected(488))
+      }
+    }
+    if let given = parameters.mediaLocalSockets { count = given.count }
+    var local = message.to ?? SIPNameAddress(uri: SIPURI(host: leg.host))
+    local.tag = nil
+    localAddress = local
+    openSockets(count: count) { [self] result in
+      switch result {
+      case .failure(let error):
+        agent.logger.error("call: no RTP socket: \(error)", metadata: ["call-id": "\(id)"])
+        reply(to: message, request.transaction, code: 503)
+        finish(.badMedia("no RTP socket"))
+      case .success:
+        guard !finished else { return rtpCleanup() }
+        session = InviteSession(role: .uas, configuration: sessionConfiguration(local: local))
+        handle(.received(message))
+        guard !finished else { return }
+        parameters.cbInvite?(self, message)
+        if let create = listener?.cbCreate, !create(self, message) {
+          agent.statistics.callsRefused += 1
+          _ = reject(code: 603)
+          return
+        }
+        if let handler = listener?.handler {
+          handler(self)
+        } else if state == .incoming {
+          // Net::SIP's listen answers at once.
+          _ = answer()
+        }
+      }
+    }
+  }
+
+  var capabilities: MediaCapabilities {
+    var capabilities = agent.configuration.capabilities
+    if let names = parameters.codecs {
+      let wanted = names.map { $0.uppercased() }
+      let known = capabilities.codecs + [.pcmu, .pcma]
+      capabilities.codecs = wanted.compactMap { name in known.first { $0.name.uppercased() == name } }
+    }
+    return capabilities
+  }
+
+  func sessionConfiguration(local: SIPNameAddress) -> InviteSession.Configuration {
+    var offerAnswer = OfferAnswer(
+      capabilities: capabilities, address: agent.mediaHost(on: leg),
+      sessionID: UInt64.random(in: 1...UInt64(Int64.max)),
+      username: agent.configuration.user)
+    if let given = parameters.sdp { offerAnswer.fixedDescription = given }
+    var configuration = InviteSession.Configuration(
+      localAddress: local, contact: agent.contact(on: leg),
+      via: SIPVia(
+        transport: leg.transport.viaName, host: agent.transport.advertisedHost(of: leg), port: leg.port),
+      offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
+      sdpOnAck: parameters.sdpOnAck,
+      ringTime: parameters.ringTime, seed: UInt64.random(in: 1...UInt64.max))
+    configuration.initialDirection = parameters.callOnHold ? .sendonly : .sendrecv
+    return configuration
+  }
+
+  // MARK: - Messages in
+
+  /// A request of this call from the transport (the initial INVITE's retransmissions are
+  /// absorbed below; CANCEL is answered by the core and comes as ``peerCancelled()``).
+  func receive(_ request: SIPIncomingRequest) {
+    let message = request.message
+    remember(request)
+    guard let session, !finished else {
+      if !finished, message.method == "BYE" {
+        // The peer hung up while our sockets were still being bound.
+        reply(to: message, request.transaction, code: 200)
+        parameters.recvBye?(self)
+        finish(.remoteBye)
+      } else {
+        reply(to: message, request.transaction, code: finished ? 481 : 500)
+      }
+      return
+    }
+    if message.method == "INVITE", message.to?.tag != nil {
+      parameters.cbInvite?(self, message)
+      if parameters.clearSDP, session.state == .established || session.state == .held {
+        // Net::SIP `clear_sdp`: new sockets for a new INVITE, then answer it.
+        return renewSockets { [self] in handle(.received(message)) }
+      }
+    }
+    handle(.received(message))
+  }
+
+  /// The peer's ACK for our 2xx.
+  func receiveACK(_ ack: SIPMessage) {
+    guard session != nil, !finished else { return }
+    handle(.received(ack))
+  }
+
+  /// A response the transport could not give to a pending request: a 2xx from a second fork.
+  func receiveLateResponse(_ response: SIPMessage) {
+    guard session != nil else { return }
+    handle(.received(response))
+  }
+
+  /// The core answered the peer's CANCEL (200 + 487).
+  func peerCancelled() {
+    guard session != nil, !finished else { return }
+    handle(.peerCancelled)
+  }
+
+  /// The core gave up waiting for the ACK of our 2xx and sent BYE.
+  func ackTimedOut() {
+    guard session != nil, !finished else { return }
+    handle(.ackTimeout)
+  }
+
+  func remember(_ request: SIPIncomingRequest) {
+    guard let cseq = request.message.cseq else { return }
+    serverTransactions["\(cseq.sequence) \(cseq.method)"] = request.transaction
+  }
+
+  func reply(to request: SIPMessage, _ transaction: TransactionID, code: Int) {
+    let response = request.makeResponse(statusCode: code, toTag: SIPIdentifiers.tag(using: &agent.rng))
+    agent.transport.respond(response, to: transaction)
+  }
+
+  // MARK: - The session's actions
+
+  func handle(_ event: InviteSession.Event) {
+    guard var current = session else { return }
+    let actions = current.handle(event)
+    session = current
+    perform(actions)
+  }
+
+  func perform(_ actions: [InviteSession.Action]) {
+    for action in actions {
+      switch action {
+      case .sendRequest(let request, _): send(request)
+      case .sendResponse(let response): sendResponse(response)
+      case .armTimer(let timer, let after):
+        timers.removeValue(forKey: timer)?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        timers[timer] = eventLoop.scheduleTask(in: after.timeAmount) {
+          let call = bound.value
+          call.timers[timer] = nil
+          call.handle(.timerFired(timer))
+        }
+      case .cancelTimer(let timer):
+        timers.removeValue(forKey: timer)?.cancel()
+      case .stateChanged(let state):
+        agent.observer?(self, .stateChanged(state))
+      case .preliminary(let code):
+        if let response = lastResponse { parameters.cbPreliminary?(self, code, response) }
+        agent.observer?(self, .preliminary(code))
+      case .final(let outcome, let code):
+        let info = FinalInfo(code: code, reason: lastResponse?.reasonPhrase, response: lastResponse)
+        if let completion = reinviteCompletion {
+          reinviteCompletion = nil
+          completion(outcome, info)
+        } else {
+          parameters.cbFinal?(outcome, self, info)
+        }
+        agent.observer?(self, .final(outcome, info))
+      case .established:
+        parameters.cbEstablished?(self)
+        listener?.cbEstablished?(self)
+        agent.observer?(self, .established)
+      case .mediaUpdate(let negotiated):
+        applyMedia(negotiated)
+      case .noAnswer:
+        parameters.cbNoAnswer?(self)
+      case .remoteHangup:
+        parameters.recvBye?(self)
+      case .dtmfInfo(let info):
+        dtmfReceived(DTMFEvent(key: info.digit, duration: info.duration, method: .info))
+      case .refer(let target, let request):
+        let code = parameters.cbRefer?(self, target, request) ?? 603
+        sendResponse(request.makeResponse(statusCode: code, toTag: dialog?.id.localTag))
+      case .mediaError(let reason):
+        agent.logger.warning("call: media: \(reason)", metadata: ["call-id": "\(id)"])
+      case .refused(let reason):
+        lastRefusal = reason
+      case .terminated(let cause):
+        finish(cause)
+      }
+    }
+  }
+
+  /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
+  var lastResponse: SIPMessage? {
+    get { currentResponse }
+    set { currentResponse = newValue }
+  }
+
+  func send(_ request: SIPMessage) {
+    let method = request.method ?? ""
+    switch method {
+    case "ACK":
+      guard let callID = request.callID, let local = request.from?.tag, let remote = request.to?.tag else {
+        return
+      }
+      let contentType = request.body.isEmpty ? nil : request.header("Content-Type")
+      agent.transport.sendACK(
+        dialog: DialogID(callID: callID, localTag: local, remoteTag: remote), body: request.body,
+        contentType: contentType)
+      return
+    case "CANCEL":
+      // RFC 3261 §9.1: the CANCEL must match the INVITE's Via branch; the core builds it.
+      if let transaction = inviteClientTransaction {
+        agent.transport.cancel(transaction: transaction)
+      } else {
+        cancelWanted = true
+      }
+      return
+    default:
+      break
+    }
+    var request = request
+    let initial = method == "INVITE" && request.to?.tag == nil
+    if method == "INVITE" {
+      for header in parameters.sipHeaders { request.addHeader(header.name, header.value) }
+    }
+    if method == "BYE" { sentBye = true }
+    let requestCompletion = pendingRequestCompletion
+    let target = initial ? agent.configuration.outgoingProxy : nil
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    agent.transport.sendRequest(
+      request, target: target,
+      provisional: { response in bound.value.responseArrived(response) },
+      started: { transaction in
+        guard initial else { return }
+        let call = bound.value
+        call.inviteClientTransaction = transaction
+        if call.cancelWanted {
+          call.cancelWanted = false
+          call.agent.transport.cancel(transaction: transaction)
+        }
+      },
+      completion: { result in
+        let call = bound.value
+        switch result {
+        case .success(let response):
+          if initial { call.finalResponse = response }
+          call.responseArrived(response)
+          if method == "BYE" { call.byeDone(.success(response)) }
+          requestCompletion?(.success(response))
+        case .failure(let error):
+          let failure: InviteSession.RequestFailure = error.kind == .timeout ? .timeout : .transportError
+          call.handle(.requestFailed(method: method, failure: failure))
+          if method == "BYE" { call.byeDone(.failure(CallError("BYE: \(error)"))) }
+          requestCompletion?(.failure(CallError("\(method): \(error)")))
+        }
+      })
+  }
+
+  func responseArrived(_ response: SIPMessage) {
+    lastResponse = response
+    handle(.received(response))
+    lastResponse = nil
+  }
+
+  func byeDone(_ result: Result<SIPMessage, CallError>) {
+    let completions = byeCompletions
+    byeCompletions.removeAll()
+    for completion in completions { completion(result) }
+  }
+
+  func sendResponse(_ response: SIPMessage) {
+    guard let cseq = response.cseq, let transaction = serverTransactions["\(cseq.sequence) \(cseq.method)"]
+    else {
+      agent.logger.debug(
+        "call: no transaction for a \(response.statusCode ?? 0) response", metadata: ["call-id": "\(id)"])
+      return
+    }
+    agent.transport.respond(response, to: transaction)
+    if let code = response.statusCode, code >= 200, cseq.method != "INVITE" {
+      serverTransactions["\(cseq.sequence) \(cseq.method)"] = nil
+    }
+  }
+
+  // MARK: - The end
+
+  func finish(_ cause: InviteSession.HangupCause) {
+    guard !finished else { return }
+    finished = true
+    hangupCause = cause
+    for timer in timers.values { timer.cancel() }
+    timers.removeAll()
+    waitingForSession.removeAll()
+    if let completion = reinviteCompletion {
+      reinviteCompletion = nil
+      completion(.fail, FinalInfo(code: 0, reason: "the call ended"))
+    }
+    agent.observer?(self, .terminated(cause))
+    rtpCleanup()
+    let callbacks = cleanupCallbacks
+    cleanupCallbacks.removeAll()
+    for callback in callbacks { callback() }
+    parameters.cbCleanup?(self)
+    listener?.cbCleanup?(self)
+    agent.forget(self)
+    if !byeCompletions.isEmpty, !sentBye {
+      byeDone(.failure(CallError("the call ended without a BYE of ours (\(cause))")))
+    }
+  }
+}
+
+extension Duration {
+  var timeAmount: TimeAmount {
+    let (seconds, attoseconds) = components
+    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+  }
+}

@@ -1,0 +1,239 @@
+public import NIOCore
+import RTPMedia
+public import SDP
+public import SIPCore
+public import SIPProtocol
+public import SIPTransport
+
+/// Net::SIP::Simple::Call in Swift: one call, UAC or UAS, with its connection parameters
+/// (``parameters``), its INVITE session (SIPProtocol's ``InviteSession``, driven here with real
+/// timers and the transport) and its RTP streams (RTPMedia).
+///
+/// ```swift
+/// let call = try agent.invite("sip:bob@127.0.0.1:5070", parameters: parameters)
+/// call.dtmf("123")                       // once established
+/// call.reinvite(hold) { status, info in print(status) }
+/// call.bye { result in print(result) }
+/// ```
+///
+/// The agent keeps the call until it has ended, so dropping every reference to it loses nothing.
+/// Threading: not thread-safe; everything runs on the agent's event loop.
+public final class Call {
+  /// The Call-ID.
+  public let id: String
+  public let role: InviteSession.Role
+  public unowned let agent: UserAgent
+  /// The connection parameters (Net::SIP's `get_param`/`set_param`).
+  public var parameters: CallParameters
+  /// The leg the call's messages use.
+  public internal(set) var leg: SIPLeg
+  /// Why the call ended (`call.hangup_cause`), nil while it goes on.
+  public internal(set) var hangupCause: InviteSession.HangupCause?
+  /// The peer's address (To of our INVITE, From of theirs): Net::SIP's `get_peer`.
+  public internal(set) var peer: SIPNameAddress?
+  /// Our address in the call.
+  public internal(set) var localAddress: SIPNameAddress?
+  /// The initial INVITE: the peer's (UAS) or ours (UAC).
+  public internal(set) var invite: SIPMessage?
+  /// The final response to our initial INVITE (UAC).
+  public internal(set) var finalResponse: SIPMessage?
+  /// Callbacks run by ``cleanup()`` (Net::SIP's `call_cleanup` list), then emptied.
+  public var cleanupCallbacks: [() -> Void] = []
+  /// Callbacks run by ``rtpCleanup()`` (Net::SIP's `rtp_cleanup` list), then emptied.
+  public var rtpCleanupCallbacks: [() -> Void] = []
+
+  var listener: UserAgent.Listener?
+  var session: InviteSession?
+  var sockets: [CallSocket] = []
+  var streams: [Int: CallStreamSlot] = [:]
+  /// `init_media` has run.
+  var mediaStarted = false
+  /// Media was asked for (init_media, play, echo…): streams follow every exchange.
+  var mediaWanted = false
+  var inviteClientTransaction: TransactionID?
+  var cancelWanted = false
+  var inviteServerTransaction: TransactionID?
+  var serverTransactions: [String: TransactionID] = [:]
+  var timers: [InviteSession.Timer: Scheduled<Void>] = [:]
+  /// The completion of our pending re-INVITE.
+  var reinviteCompletion: ((InviteSession.Outcome, FinalInfo) -> Void)?
+  var byeCompletions: [(Result<SIPMessage, CallError>) -> Void] = []
+  /// Commands given before the session exists (a UAC whose sockets are still being bound).
+  var waitingForSession: [() -> Void] = []
+  var lastRefusal: String?
+  var finished = false
+  var sentBye = false
+  /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
+  var currentResponse: SIPMessage?
+
+  init(agent: UserAgent, role: InviteSession.Role, callID: String, leg: SIPLeg, parameters: CallParameters) {
+    self.agent = agent
+    self.role = role
+    self.id = callID
+    self.leg = leg
+    self.parameters = parameters
+  }
+
+  public var eventLoop: any EventLoop { agent.eventLoop }
+
+  /// `call.state`.
+  public var state: InviteSession.State {
+    if finished { return .terminated }
+    return session?.state ?? .idle
+  }
+
+  /// Whether the call is up or on its way (`call:ready()`): not ended.
+  public var isAlive: Bool { !finished }
+
+  /// Our SDP (`call.sdp`).
+  public var sdp: SessionDescription? { session?.offerAnswer.localDescription }
+  /// The peer's SDP (`call.sdp_peer`).
+  public var sdpPeer: SessionDescription? { session?.offerAnswer.remoteDescription }
+  /// What the latest exchange negotiated, one entry per `m=` line.
+  public var negotiatedStreams: [NegotiatedStream] { session?.offerAnswer.streams ?? [] }
+  /// The dialog, once there is one.
+  public var dialog: Dialog? { session?.dialog }
+
+  /// A header of the peer's INVITE (UAS) or of the final response to ours (UAC).
+  public func header(_ name: String) -> String? {
+    (role == .uas ? invite : finalResponse ?? invite)?.header(name)
+  }
+
+  // MARK: - Commands
+
+  /// UAS: answers 200 with our SDP. Media starts with the ACK.
+  @discardableResult
+  public func answer() -> Result<Void, CallError> { command(.answer) }
+
+  /// UAS: 180 Ringing, or 183 Session Progress with `code: 183`.
+  @discardableResult
+  public func ring(code: Int = 180) -> Result<Void, CallError> {
+    guard (101..<200).contains(code) else {
+      return .failure(CallError("ringing: \(code) is not a provisional status"))
+    }
+    return command(.ring(code: code))
+  }
+
+  /// UAS: refuses the call with a final 3xx–6xx status.
+  @discardableResult
+  public func reject(code: Int = 603) -> Result<Void, CallError> {
+    guard (300..<700).contains(code) else {
+      return .failure(CallError("reject: \(code) is not a 3xx–6xx status"))
+    }
+    return command(.reject(code: code))
+  }
+
+  /// Net::SIP `reinvite`: merges `changes` into the parameters and sends a re-INVITE with a new
+  /// offer (`call_on_hold` holds and resumes). `completion` (else the parameters' `cb_final`)
+  /// gets the final response.
+  @discardableResult
+  public func reinvite(
+    _ changes: CallParameters? = nil, setKeys: Set<String> = [],
+    completion: ((InviteSession.Outcome, FinalInfo) -> Void)? = nil
+  ) -> Result<Void, CallError> {
+    guard !finished else { return .failure(CallError("reinvite: the call has ended")) }
+    if let changes { parameters = parameters.merging(changes, setKeys: setKeys) }
+    guard reinviteCompletion == nil else {
+      return .failure(CallError("reinvite: a re-INVITE is already waiting for its answer"))
+    }
+    let direction: MediaDirection = parameters.callOnHold ? .sendonly : .sendrecv
+    let result = command(.reinvite(direction: direction))
+    if case .success = result {
+      reinviteCompletion =
+        completion ?? { [unowned self] status, info in self.parameters.cbFinal?(status, self, info) }
+    }
+    return result
+  }
+
+  /// Net::SIP `bye`: ends the call — BYE when confirmed, CANCEL while our INVITE waits, 480
+  /// while the peer's INVITE is unanswered. `changes` are merged into the parameters (for
+  /// `send_bye`); `completion` gets the BYE's response, or why there is none.
+  @discardableResult
+  public func bye(
+    _ changes: CallParameters? = nil, setKeys: Set<String> = [],
+    completion: ((Result<SIPMessage, CallError>) -> Void)? = nil
+  ) -> Result<Void, CallError> {
+    guard !finished else { return .failure(CallError("bye: the call has ended")) }
+    if let changes { parameters = parameters.merging(changes, setKeys: setKeys) }
+    if session == nil {
+      // Our INVITE is not out yet (sockets still being bound): nothing to tell the peer.
+      waitingForSession.removeAll()
+      parameters.sendBye?(self)
+      finish(.localCancel)
+      return .success(())
+    }
+    if let completion { byeCompletions.append(completion) }
+    let wasSent = sentBye
+    let result = command(.bye)
+    if case .success = result, !wasSent { parameters.sendBye?(self) }
+    return result
+  }
+
+  /// Net::SIP `cancel`: CANCELs our INVITE (sent once a provisional response has come).
+  @discardableResult
+  public func cancel() -> Result<Void, CallError> {
+    guard !finished else { return .failure(CallError("cancel: the call has ended")) }
+    let result = command(.cancel)
+    if case .success = result { parameters.sendBye?(self) }
+    return result
+  }
+
+  /// Net::SIP `request`: sends another request inside the dialog (INFO, MESSAGE, NOTIFY,
+  /// OPTIONS, REFER); `completion` gets its final response.
+  @discardableResult
+  public func request(
+    _ method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [],
+    completion: ((Result<SIPMessage, CallError>) -> Void)? = nil
+  ) -> Result<Void, CallError> {
+    guard !finished else { return .failure(CallError("request: the call has ended")) }
+    pendingRequestCompletion = completion
+    defer { pendingRequestCompletion = nil }
+    return command(.request(method: method, body: body, contentType: contentType, headers: headers))
+  }
+
+  var pendingRequestCompletion: ((Result<SIPMessage, CallError>) -> Void)?
+
+  /// Net::SIP `get_peer`: the peer's address as text.
+  public func getPeer() -> String { peer?.description ?? "" }
+
+  /// Runs a session command; a command the session refuses comes back as the error.
+  func command(_ event: InviteSession.Event) -> Result<Void, CallError> {
+    guard !finished else { return .failure(CallError("the call has ended")) }
+    guard session != nil else {
+      return .failure(CallError("the call has not started yet (its INVITE is not out)"))
+    }
+    lastRefusal = nil
+    handle(event)
+    if let refusal = lastRefusal { return .failure(CallError(refusal)) }
+    return .success(())
+  }
+
+  // MARK: - Cleanup
+
+  /// Net::SIP `rtp_cleanup`: closes the call's streams and the sockets it opened, and runs the
+  /// `rtp_cleanup` callbacks.
+  public func rtpCleanup() {
+    let slots = streams.values.sorted { $0.index < $1.index }
+    streams.removeAll()
+    for slot in slots { _ = slot.stream?.close() }
+    let owned = sockets
+    sockets.removeAll()
+    for socket in owned where socket.owned { _ = agent.media.closeSocket(socket.channel) }
+    let callbacks = rtpCleanupCallbacks
+    rtpCleanupCallbacks.removeAll()
+    for callback in callbacks { callback() }
+  }
+
+  /// Net::SIP `cleanup`: ``rtpCleanup()``, then the `call_cleanup` callbacks. Ends the call first
+  /// if it is still alive.
+  public func cleanup() {
+    if !finished { _ = bye() }
+    rtpCleanup()
+    let callbacks = cleanupCallbacks
+    cleanupCallbacks.removeAll()
+    for callback in callbacks { callback() }
+  }
+}
+
+@available(*, unavailable)
+extension Call: Sendable {}

@@ -1,0 +1,99 @@
+import Logging
+import SIPCore
+import SIPProtocol
+import SIPTransport
+
+// Every request and dialog event of the transport reaches its call here; new INVITEs start calls.
+extension UserAgent {
+  /// Methods that belong to a call when their Call-ID names one.
+  static let callMethods: Set<String> = [
+    "INVITE", "ACK", "BYE", "CANCEL", "UPDATE", "INFO", "REFER", "NOTIFY", "PRACK", "OPTIONS", "MESSAGE",
+  ]
+
+  func route(_ request: SIPIncomingRequest) {
+    let message = request.message
+    let method = message.method ?? ""
+    if let callID = message.callID, let call = calls[callID], Self.callMethods.contains(method) {
+      call.receive(request)
+      return
+    }
+    guard method == "INVITE", message.to?.tag == nil else {
+      if let fallbackHandler {
+        fallbackHandler(request)
+      } else if message.to?.tag != nil {
+        // RFC 3261 §12.2.2: a request for a dialog we do not have.
+        respond(request, code: 481)
+      } else {
+        respond(request, code: 501)
+      }
+      return
+    }
+    guard let listener else {
+      if let fallbackHandler {
+        fallbackHandler(request)
+      } else {
+        respond(request, code: 480)
+      }
+      return
+    }
+    guard calls.count < configuration.maxCalls else {
+      // DESIGN §8: refuse early and say when to come back, rather than collapse.
+      statistics.overloadRejections += 1
+      var busy = message.makeResponse(statusCode: 503, toTag: SIPIdentifiers.tag(using: &rng))
+      busy.addHeader("Retry-After", String(configuration.retryAfter))
+      transport.respond(busy, to: request.transaction)
+      return
+    }
+    if let filter = listener.filter, let from = message.from, let code = filter(from, message) {
+      // DESIGN §8: a call refused by a filter gets a final response, never silence.
+      statistics.callsRefused += 1
+      respond(request, code: (300..<700).contains(code) ? code : 403)
+      return
+    }
+    guard let callID = message.callID else { return respond(request, code: 400) }
+    let leg =
+      transport.legs.first { $0.description == request.leg }
+      ?? chooseLeg(nil, for: message.contacts.first?.uri)
+    guard let leg else { return respond(request, code: 500) }
+    let call = Call(agent: self, role: .uas, callID: callID, leg: leg, parameters: listener.parameters)
+    call.listener = listener
+    calls[callID] = call
+    statistics.callsReceived += 1
+    call.startIncoming(request)
+  }
+
+  func route(_ event: SIPDialogEvent) {
+    switch event {
+    case .response(let response, _, _):
+      if let callID = response.callID, let call = calls[callID] {
+        call.receiveLateResponse(response)
+      } else if let code = response.statusCode, (200..<300).contains(code), response.cseq?.method == "INVITE"
+      {
+        // A 2xx nobody waits for: ACK it (RFC 3261 §13.2.2.4) and end the dialog it made.
+        strayInvite2xx(response)
+      }
+    case .ackReceived(let ack, let dialog):
+      calls[dialog.callID]?.receiveACK(ack)
+    case .cancelled(let transaction):
+      calls.values.first { $0.inviteServerTransaction == transaction }?.peerCancelled()
+    case .ackTimeout(let dialog):
+      calls[dialog.callID]?.ackTimedOut()
+    case .dialogTerminated:
+      break
+    }
+  }
+
+  func respond(_ request: SIPIncomingRequest, code: Int) {
+    let response = request.message.makeResponse(statusCode: code, toTag: SIPIdentifiers.tag(using: &rng))
+    transport.respond(response, to: request.transaction)
+  }
+
+  func strayInvite2xx(_ response: SIPMessage) {
+    guard let callID = response.callID, let local = response.from?.tag, let remote = response.to?.tag else {
+      return
+    }
+    let dialog = DialogID(callID: callID, localTag: local, remoteTag: remote)
+    transport.sendACK(dialog: dialog)
+    logger.info("ACKed a 2xx of no call", metadata: ["call-id": "\(callID)"])
+  }
+}
