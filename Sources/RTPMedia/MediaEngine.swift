@@ -85,6 +85,8 @@ public final class MediaEngine: @unchecked Sendable {
 
   // MARK: Stream operations (on the loop)
 
+  func slot(_ id: Int) -> MediaStreamSlot? { streams[id] }
+
   func withSlot<T: Sendable>(
     _ id: Int, _ body: @escaping @Sendable (MediaStreamSlot) throws -> T
   ) -> EventLoopFuture<T> {

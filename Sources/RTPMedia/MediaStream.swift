@@ -132,6 +132,13 @@ public final class MediaStream: Sendable {
     engine.withSlot(id) { slot in slot.state.currentStatistics }
   }
 
+  /// The statistics now, for a caller already on the media loop (the call layer when media and
+  /// script share a loop); nil once the stream is closed.
+  public func statisticsOnLoop() -> MediaStreamStatistics? {
+    engine.eventLoop.preconditionInEventLoop()
+    return engine.slot(id)?.state.currentStatistics
+  }
+
   public func remoteAddress() -> EventLoopFuture<SocketAddress?> {
     engine.withSlot(id) { slot in slot.remote }
   }

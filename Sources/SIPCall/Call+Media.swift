@@ -216,6 +216,16 @@ extension Call {
     }
   }
 
+  /// The statistics of the open streams now (media on the agent's own loop), by `m=` line.
+  public func mediaStatisticsNow() -> [Int: MediaStreamStatistics] {
+    var result: [Int: MediaStreamStatistics] = [:]
+    guard agent.media.eventLoop === eventLoop else { return result }
+    for slot in streams.values {
+      if let stream = slot.stream, let figures = stream.statisticsOnLoop() { result[slot.index] = figures }
+    }
+    return result
+  }
+
   func mediaEvent(index: Int, streamID: Int, _ event: MediaEvent) {
     guard !finished else { return }
     switch event {

@@ -1,5 +1,5 @@
 public import NIOCore
-import RTPMedia
+public import RTPMedia
 public import SDP
 public import SIPCore
 public import SIPProtocol
@@ -37,6 +37,8 @@ public final class Call {
   public internal(set) var invite: SIPMessage?
   /// The final response to our initial INVITE (UAC).
   public internal(set) var finalResponse: SIPMessage?
+  /// The media statistics when the streams were closed (``rtpCleanup()``), by `m=` line.
+  public internal(set) var lastStatistics: [Int: MediaStreamStatistics] = [:]
   /// Callbacks run by ``cleanup()`` (Net::SIP's `call_cleanup` list), then emptied.
   public var cleanupCallbacks: [() -> Void] = []
   /// Callbacks run by ``rtpCleanup()`` (Net::SIP's `rtp_cleanup` list), then emptied.
@@ -75,6 +77,18 @@ public final class Call {
   }
 
   public var eventLoop: any EventLoop { agent.eventLoop }
+
+  /// The call's key in ``UserAgent/calls``.
+  public var key: String { Self.key(id, role) }
+
+  static func key(_ callID: String, _ role: InviteSession.Role) -> String {
+    role == .uac ? callID : callID + "|uas"
+  }
+
+  /// Our tag in the dialog: the From tag of our INVITE (UAC) or the To tag we answer with (UAS).
+  public var localTag: String? {
+    role == .uac ? session?.invite?.from?.tag : session?.dialog?.id.localTag
+  }
 
   /// `call.state`.
   public var state: InviteSession.State {
@@ -163,10 +177,9 @@ public final class Call {
       return .success(())
     }
     if let completion { byeCompletions.append(completion) }
-    let wasSent = sentBye
-    let result = command(.bye)
-    if case .success = result, !wasSent { parameters.sendBye?(self) }
-    return result
+    // Net::SIP's send_bye: we end the call (before the end's own callbacks, cb_cleanup).
+    if !sentBye, state != .idle { parameters.sendBye?(self) }
+    return command(.bye)
   }
 
   /// Net::SIP `cancel`: CANCELs our INVITE (sent once a provisional response has come).
@@ -213,6 +226,8 @@ public final class Call {
   /// Net::SIP `rtp_cleanup`: closes the call's streams and the sockets it opened, and runs the
   /// `rtp_cleanup` callbacks.
   public func rtpCleanup() {
+    let figures = mediaStatisticsNow()
+    if !figures.isEmpty { lastStatistics = figures }
     let slots = streams.values.sorted { $0.index < $1.index }
     streams.removeAll()
     for slot in slots { _ = slot.stream?.close() }

@@ -97,7 +97,8 @@ public final class UserAgent {
   public var configuration: Configuration
   public var logger: Logger
   public internal(set) var statistics = Statistics()
-  /// Calls alive, by Call-ID.
+  /// Calls alive, by ``Call/key`` (the Call-ID, with `|uas` for calls we answer: an agent that
+  /// calls itself has both ends of one Call-ID).
   public internal(set) var calls: [String: Call] = [:]
   /// Requests that belong to no call and no listener go here (the transport's own handler before
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
@@ -162,7 +163,7 @@ public final class UserAgent {
     }
     let callID = SIPIdentifiers.callID(host: leg.isIPv6 ? "[\(leg.host)]" : leg.host, using: &rng)
     let call = Call(agent: self, role: .uac, callID: callID, leg: leg, parameters: parameters)
-    calls[callID] = call
+    calls[call.key] = call
     statistics.callsPlaced += 1
     call.startOutgoing(to: target)
     return call
@@ -224,8 +225,8 @@ public final class UserAgent {
   }
 
   func forget(_ call: Call) {
-    if calls[call.id] === call {
-      calls[call.id] = nil
+    if calls[call.key] === call {
+      calls[call.key] = nil
       statistics.callsEnded += 1
     }
   }

@@ -223,7 +223,7 @@ extension TransportBinding {
     }
     let methods = try options.strings("methods") ?? Self.scriptMethods
     let accept = try options.strings("accept") ?? Self.scriptBodyTypes
-    var validator = SIPTransportConfiguration.defaultValidator
+    var validator = transport.validator
     for method in methods where !validator.allowedMethods.contains(method) {
       validator.allowedMethods.append(method)
     }
@@ -233,7 +233,11 @@ extension TransportBinding {
     requestCallback = callback
     requestRunner = runner
     transport.setValidator(validator)
-    transport.requestHandler = { [weak self] request in self?.handle(request) }
+    if let agent = calls?.agent {
+      agent.fallbackHandler = { [weak self] request in self?.handle(request) }
+    } else {
+      transport.requestHandler = { [weak self] request in self?.handle(request) }
+    }
     return .value(.boolean(true))
   }
 

@@ -1,0 +1,77 @@
+import NIOCore
+import RTPMedia
+import SIPCall
+
+// Media words of `sip.call` on the call's first stream (docs/lua-api.md, "Calls"): they suspend
+// only the calling task; after a hangup they return `nil, "hangup"`.
+extension LuaCallHandle {
+  /// Suspends the task until `future` completes: `true`, or `nil, "hangup"` / `nil, err`.
+  func suspend(until future: EventLoopFuture<Void>, _ call: LuaCall) throws -> LuaResult {
+    let suspension = try call.suspension()
+    let bound = NIOLoopBound(self, eventLoop: self.call.eventLoop)
+    future.hop(to: self.call.eventLoop).assumeIsolated().whenComplete { result in
+      let handle = bound.value
+      switch result {
+      case .success:
+        suspension.resume(with: [.boolean(true)])
+      case .failure(let error):
+        if !handle.call.isAlive {
+          suspension.resume(with: [.nil, .string("hangup")])
+        } else if case MediaError.stopped = error {
+          suspension.resume(with: [.nil, .string("stopped")])
+        } else {
+          suspension.resume(with: [.nil, .string("\(error)")])
+        }
+      }
+    }
+    return .suspend
+  }
+
+  /// `call:play(file | {files...} [, {loop = n}])` → `true` when played.
+  func play(_ call: LuaCall) throws -> LuaResult {
+    let files: [String]
+    if call.type(2) == .table {
+      guard let list = TransportTableReader.stringArray(runtime: call.runtime, state: call.state, at: 2),
+        !list.isEmpty
+      else {
+        throw LuaArgumentError(argument: 1, function: "play", isMethod: true, "a file name or a list of them")
+      }
+      files = list
+    } else {
+      files = [try call.string(2)]
+    }
+    var repeatMode = PlaybackRepeat.times(1)
+    if let table = TransportTableReader(call, argument: 3), let loops = try table.number("loop") {
+      repeatMode = loops <= 0 ? .forever : .times(Int(loops))
+    }
+    guard self.call.isAlive else { return .failure("hangup") }
+    let chosen = files
+    let mode = repeatMode
+    let future = self.call.stream().flatMap { $0.play(files: chosen, repeat: mode) }
+    return try suspend(until: future, call)
+  }
+
+  /// `call:record(file)`: records what arrives (WAV for `.wav`, else raw payload) until the call
+  /// ends or `call:stop_media()`; returns once recording has started.
+  func record(_ call: LuaCall) throws -> LuaResult {
+    let path = try call.string(2)
+    guard self.call.isAlive else { return .failure("hangup") }
+    let future = self.call.stream().flatMap { $0.record(MediaRecording(netSIPOutput: path)) }
+    return try suspend(until: future, call)
+  }
+
+  /// `call:echo([delay_packets])`: sends back what arrives.
+  func echo(_ call: LuaCall) throws -> LuaResult {
+    let delay = Int(try call.optionalInteger(2) ?? 0)
+    guard self.call.isAlive else { return .failure("hangup") }
+    let future = self.call.stream().flatMap { $0.echo(.packets(max(delay, 0))) }
+    return try suspend(until: future, call)
+  }
+
+  /// `call:stop_media()`: stops playing, echoing and recording (the recording file is closed).
+  func stopMedia(_ call: LuaCall) throws -> LuaResult {
+    guard self.call.isAlive else { return .failure("hangup") }
+    let future = self.call.stream().flatMap { $0.stop() }
+    return try suspend(until: future, call)
+  }
+}
