@@ -101,12 +101,22 @@ extension TransportBinding {
   /// The transport's counters: what a load test or a loss test checks.
   func statsValue() -> LuaValue {
     let s = transport.statistics
-    let fields: [String: Int] = [
+    var fields: [String: Int] = [
       "messages_received": s.messagesReceived, "messages_sent": s.messagesSent, "malformed": s.malformed,
       "simulated_drops": s.simulatedDrops, "overload_rejections": s.overloadRejections,
       "requests_delivered": s.requestsDelivered, "connections_refused": s.connectionsRefused,
       "transactions": transport.transactionCount, "connections": transport.connectionCount,
     ]
+    if let calls {
+      let c = calls.agent.statistics
+      fields["calls"] = calls.agent.calls.count
+      fields["calls_placed"] = c.callsPlaced
+      fields["calls_received"] = c.callsReceived
+      fields["calls_refused"] = c.callsRefused
+      fields["calls_ended"] = c.callsEnded
+      fields["call_overload_rejections"] = c.overloadRejections
+      fields["script_errors"] = calls.scriptErrors
+    }
     return .table(LuaTable(fields: fields.mapValues { .integer(Int64($0)) }))
   }
 

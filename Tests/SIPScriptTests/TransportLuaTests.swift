@@ -18,14 +18,15 @@ final class NetworkScript: @unchecked Sendable {
   private var _lines: [String] = []
   private var _outcome: RunOutcome?
 
-  init(loop: any EventLoop, listen: [String] = []) throws {
+  init(loop: any EventLoop, listen: [String] = [], watchdogSeconds: Double = 5) throws {
     self.loop = loop
     let addresses = try listen.map { try ListenAddress(parsing: $0) }
     try loop.submit {
       var logger = Logger(label: "test")
       logger.logLevel = .critical
       let runtime = try LuaRuntime(
-        eventLoop: loop, configuration: .init(listenAddresses: addresses), logger: logger)
+        eventLoop: loop,
+        configuration: .init(watchdogSeconds: watchdogSeconds, listenAddresses: addresses), logger: logger)
       runtime.register("record", in: "test") { [unowned self] call in
         var parts: [String] = []
         for i in stride(from: 1, through: call.count, by: 1) {
@@ -178,7 +179,8 @@ final class NetworkScript: @unchecked Sendable {
     #expect(uac.waitForOutcome() == .finished)  // the implicit leg does not hold the run
     #expect(
       uac.lines == [
-        "options 200 INVITE, ACK, BYE, CANCEL, OPTIONS", "message 405 INVITE, ACK, BYE, CANCEL, OPTIONS",
+        "options 200 INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY",
+        "message 405 INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO, REFER, NOTIFY",
         "legs 1",
       ])
   }
