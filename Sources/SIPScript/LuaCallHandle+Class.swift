@@ -83,6 +83,7 @@ extension LuaCallHandle {
     }
     c.methods["play"] = { handle, call in try handle.play(call) }
     c.methods["record"] = { handle, call in try handle.record(call) }
+    c.methods["play_tone"] = { handle, call in try handle.playTone(call) }
     c.methods["echo"] = { handle, call in try handle.echo(call) }
     c.methods["stop_media"] = { handle, call in try handle.stopMedia(call) }
     return c

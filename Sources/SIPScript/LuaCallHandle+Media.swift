@@ -51,6 +51,25 @@ extension LuaCallHandle {
     return try suspend(until: future, call)
   }
 
+  /// `call:play_tone{freq = 440, seconds = 1 [, level = 8000]}` → `true` when played; without
+  /// `seconds` the tone goes on until the next media word (and returns at once).
+  func playTone(_ call: LuaCall) throws -> LuaResult {
+    guard let table = TransportTableReader(call, argument: 2) else {
+      throw LuaArgumentError(argument: 1, function: "play_tone", isMethod: true, "table expected")
+    }
+    let frequency = try table.number("freq") ?? 440
+    guard frequency > 0, frequency < 4000 else { throw table.error("freq", "must be between 0 and 4000 Hz") }
+    let seconds = try table.number("seconds")
+    if let seconds, seconds <= 0 || seconds > 3600 { throw table.error("seconds", "must be 0 to 3600") }
+    let level = try table.number("level") ?? 8000
+    guard level >= 0, level <= 32767 else { throw table.error("level", "must be 0 to 32767") }
+    guard self.call.isAlive else { return .failure("hangup") }
+    let source = MediaSource.tone(
+      frequency: frequency, amplitude: Int16(level), milliseconds: seconds.map { Int($0 * 1000) })
+    let future = self.call.stream().flatMap { $0.play(source) }
+    return try suspend(until: future, call)
+  }
+
   /// `call:record(file)`: records what arrives (WAV for `.wav`, else raw payload) until the call
   /// ends or `call:stop_media()`; returns once recording has started.
   func record(_ call: LuaCall) throws -> LuaResult {

@@ -251,6 +251,27 @@ import Testing
     }
     #expect(lines.last == "the UAS answered 4 MESSAGE requests")
   }
+
+  /// The README's call demo: a call to itself with echo, DTMF both ways, hold and resume.
+  @Test func callLoopbackExample() throws {
+    let result = try run([
+      Self.repository.appendingPathComponent("examples/call_loopback.lua").path, "seconds=0.5",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(
+      result.stdout == """
+        caller: established
+        echo: key 1 by rfc4733
+        echo: key 2 by rfc4733
+        echo: key # by info
+        caller: hold\ttrue\t200
+        caller: resume\ttrue\t200
+        caller: sent some RTP packets, received some
+        echo: call ended, remote_bye
+        caller: bye\ttrue\t200
+
+        """)
+  }
 }
 
 extension FileHandle {
