@@ -258,19 +258,14 @@ import Testing
       Self.repository.appendingPathComponent("examples/call_loopback.lua").path, "seconds=0.5",
     ])
     #expect(result.status == 0, "\(result.stderr)")
+    // The two ends print from their own tasks: the last two lines may come in either order.
+    let lines = result.stdout.split(separator: "\n").map(String.init)
     #expect(
-      result.stdout == """
-        caller: established
-        echo: key 1 by rfc4733
-        echo: key 2 by rfc4733
-        echo: key # by info
-        caller: hold\ttrue\t200
-        caller: resume\ttrue\t200
-        caller: sent some RTP packets, received some
-        echo: call ended, remote_bye
-        caller: bye\ttrue\t200
-
-        """)
+      lines.prefix(7) == [
+        "caller: established", "echo: key 1 by rfc4733", "echo: key 2 by rfc4733", "echo: key # by info",
+        "caller: hold\ttrue\t200", "caller: resume\ttrue\t200", "caller: sent some RTP packets, received some",
+      ])
+    #expect(Set(lines.dropFirst(7)) == ["echo: call ended, remote_bye", "caller: bye\ttrue\t200"])
   }
 }
 
