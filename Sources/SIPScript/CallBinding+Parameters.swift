@@ -34,7 +34,9 @@ extension CallBinding {
       default: p.callOnHold = value
       }
     }
-    if let text = try table.string("sdp") {
+    if let given = try table.object("sdp", as: LuaSDP.self) {
+      p.sdp = given.description
+    } else if let text = try table.string("sdp") {
       guard let description = try? SessionDescription(parsing: Array(text.utf8)) else {
         throw table.error("sdp", "is not a session description")
       }

@@ -120,6 +120,7 @@ extension LuaRuntime {
       eventLoop: eventLoop, configuration: MediaEngineConfiguration(portRange: 40000...49999))
     let binding = CallBinding(runtime: self, transport: transportBinding.transport, media: media)
     transportBinding.calls = binding
+    installSDPBinding()
     binding.installFunctions()
     return binding
   }

@@ -37,6 +37,30 @@ enum CallLuaPrelude {
       return out
     end
 
+    -- Net::SIP::SDP->new(\%global, @media): built as text, checked by sip.sdp.parse.
+    sip.sdp.content_type = "application/sdp"
+    function sip.sdp.new(spec)
+      if type(spec) ~= "table" then error("bad argument #1 to 'new' (table expected, got " .. type(spec) .. ")", 2) end
+      local g = spec.global or {}
+      local addr = g.addr or "127.0.0.1"
+      local function family(a) return a:find(":", 1, true) and "IP6" or "IP4" end
+      local out = { "v=0", ("o=- %s %s IN %s %s"):format(g.id or "0", g.version or "0", family(addr), addr),
+        "s=" .. (g.name or "-"), ("c=IN %s %s"):format(family(addr), addr), "t=0 0" }
+      for _, l in ipairs(g.lines or {}) do out[#out + 1] = l end
+      for i, m in ipairs(spec.media or {}) do
+        if mtype(m.port) ~= "integer" then error("media " .. i .. " needs an integer port", 2) end
+        local fmt = {}
+        for _, f in ipairs(m.fmt or {}) do fmt[#fmt + 1] = tostring(f) end
+        out[#out + 1] = ("m=%s %d%s %s %s"):format(m.media or "audio", m.port,
+          (m.range and m.range > 1) and ("/" .. m.range) or "", m.proto or "RTP/AVP", table.concat(fmt, " "))
+        if m.addr and m.addr ~= addr then out[#out + 1] = ("c=IN %s %s"):format(family(m.addr), m.addr) end
+        for _, l in ipairs(m.lines or {}) do out[#out + 1] = l end
+      end
+      local sdp, err = sip.sdp.parse(table.concat(out, "\r\n") .. "\r\n")
+      if not sdp then error(err, 2) end
+      return sdp
+    end
+
     function sip.invite(to, params)
       if params ~= nil and type(params) ~= "table" then
         error("bad argument #2 to 'invite' (table expected, got " .. type(params) .. ")", 2)

@@ -24,8 +24,8 @@ extension LuaCallHandle {
       let address = handle.call.role == .uas ? handle.call.invite?.to : handle.call.peer
       return address.map { .string($0.description) } ?? .nil
     }
-    c.fields["sdp"] = { $0.call.sdp.map { .bytes($0.bytes) } ?? .nil }
-    c.fields["sdp_peer"] = { $0.call.sdpPeer.map { .bytes($0.bytes) } ?? .nil }
+    c.fields["sdp"] = { $0.call.sdp.map { .object(LuaSDP($0)) } ?? .nil }
+    c.fields["sdp_peer"] = { $0.call.sdpPeer.map { .object(LuaSDP($0)) } ?? .nil }
     c.fields["hangup_cause"] = { $0.call.hangupCause.map { .string(Self.name(of: $0)) } ?? .nil }
     c.fields["rtp_stats"] = { .table($0.statisticsTable()) }
     c.fields["params"] = { $0.params.map { .reference($0) } ?? .nil }
