@@ -104,6 +104,9 @@ public final class UserAgent {
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
   public var fallbackHandler: ((SIPIncomingRequest) -> Void)?
   public internal(set) var listener: Listener?
+  /// Net::SIP's `error`: the last error of an operation of the agent (a failed invite, a
+  /// refused call), for scripts that poll it.
+  public internal(set) var lastError: String?
   /// Where ``Call``s report their events (the Lua binding), beside their callbacks.
   public var observer: ((Call, CallEvent) -> Void)?
   var rng = SystemRandomNumberGenerator()
@@ -143,6 +146,15 @@ public final class UserAgent {
   /// the call at once; `cb_final`/`cb_established` (or ``observer``) say how it went.
   public func invite(_ to: String, parameters: CallParameters) throws(CallError) -> Call {
     eventLoop.preconditionInEventLoop()
+    do {
+      return try placeCall(to, parameters: parameters)
+    } catch {
+      lastError = error.description
+      throw error
+    }
+  }
+
+  func placeCall(_ to: String, parameters: CallParameters) throws(CallError) -> Call {
     let target: SIPNameAddress
     do {
       target = try SIPNameAddress.parse(to)
