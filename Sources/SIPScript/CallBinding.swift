@@ -26,6 +26,8 @@ public final class CallBinding {
   var listenOptions: LuaReference?
   var incomingRunner: LuaReference?
   var listenHold = false
+  /// A graceful stop (SIGTERM) is under way.
+  public var stopping = false
   /// Tasks of calls that failed (script errors, watchdog).
   public internal(set) var scriptErrors = 0
 
@@ -110,6 +112,27 @@ public final class CallBinding {
 
 @available(*, unavailable)
 extension CallBinding: Sendable {}
+
+extension TransportBinding {
+  /// SIGTERM (issue 6): no new calls; the calls in progress end with BYE (CANCEL, 480 as their
+  /// state wants; their recordings are closed), then the run stops with status 0. Called again
+  /// while stopping, or when calls have not ended after `grace`, it stops at once with 143.
+  public func stopGracefully(grace: Duration = .seconds(10)) {
+    guard let runtime else { return }
+    guard let calls else { return runtime.stop(.exited(0)) }
+    let agent = calls.agent
+    if calls.stopping { return runtime.stop(.exited(143)) }
+    calls.stopping = true
+    if agent.calls.isEmpty { return runtime.stop(.exited(0)) }
+    runtime.logger.info("SIGTERM: ending \(agent.calls.count) calls, then stopping")
+    agent.stopListening()
+    agent.cleanup()
+    let bound = NIOLoopBound(runtime, eventLoop: agent.eventLoop)
+    agent.loop(timeout: grace) { agent.calls.isEmpty }.whenSuccess { ended in
+      bound.value.stop(.exited(ended ? 0 : 143))
+    }
+  }
+}
 
 extension LuaRuntime {
   /// Makes the call layer on the transport of `transportBinding` (a media engine on the same

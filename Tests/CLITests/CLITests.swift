@@ -167,7 +167,7 @@ import Testing
     #expect(debug.stderr.contains("task=main"))
   }
 
-  @Test func sigtermEndsCleanlyWithStatus143() throws {
+  @Test func sigtermEndsCleanlyWithStatus0() throws {
     let (dir, path) = try script(
       "local g <close> = setmetatable({}, {__close = function() print('closed') end}) print('ready') io.stdout:flush() sip.sleep(60)"
     )
@@ -184,8 +184,49 @@ import Testing
     kill(process.processIdentifier, SIGTERM)
     let rest = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    #expect(process.terminationStatus == 143)
+    #expect(process.terminationStatus == 0)
     #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
+  }
+
+  /// Issue 6: SIGTERM ends the calls in progress with BYE, closes their recordings, exits 0.
+  @Test func sigtermEndsCallsAndRecordings() throws {
+    let recording = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "term-\(UUID().uuidString).wav")
+    defer { try? FileManager.default.removeItem(at: recording) }
+    let (dir, path) = try script(
+      """
+      local legs = sip.config{ legs = { "udp:127.0.0.1:0" } }
+      sip.listen{ handler = function(call)
+        call:answer()
+        call:record("\(recording.path)")
+        print("uas", call:wait_bye()) io.stdout:flush()
+      end }
+      local call = sip.invite("sip:x@127.0.0.1:" .. legs[1].port, {})
+      call:play_tone{ freq = 440 }
+      sip.sleep(0.5)
+      print("ready") io.stdout:flush()
+      print("uac", call:wait_bye()) io.stdout:flush()
+      """)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [path]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    #expect(out.fileHandleForReading.availableDataUntilNewline() == "ready\n")
+    kill(process.processIdentifier, SIGTERM)
+    let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(
+      Set(rest.split(separator: "\n").map(String.init)) == ["uas\ttrue\tlocal_bye", "uac\ttrue\tlocal_bye"])
+    // The WAV header was finished: its data size matches the file.
+    let data = try Data(contentsOf: recording)
+    #expect(data.count > 44 + 4_000)
+    let dataSize = data[40..<44].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    #expect(dataSize == data.count - 44)
   }
 
   // MARK: - docs/lua-api.md and examples/
@@ -263,7 +304,8 @@ import Testing
     #expect(
       lines.prefix(7) == [
         "caller: established", "echo: key 1 by rfc4733", "echo: key 2 by rfc4733", "echo: key # by info",
-        "caller: hold\ttrue\t200", "caller: resume\ttrue\t200", "caller: sent some RTP packets, received some",
+        "caller: hold\ttrue\t200", "caller: resume\ttrue\t200",
+        "caller: sent some RTP packets, received some",
       ])
     #expect(Set(lines.dropFirst(7)) == ["echo: call ended, remote_bye", "caller: bye\ttrue\t200"])
   }
