@@ -68,6 +68,14 @@ extension TransportBinding {
         return .failure(error.description)
       }
     }
+    // A leg already open at that address is kept, not opened twice (hot reload runs the script
+    // again); port 0 matches an open leg of the same transport and host.
+    addresses.removeAll { address in
+      transport.legs.contains { leg in
+        leg.transport.rawValue == address.transport.rawValue && leg.host == address.host
+          && (address.port == 0 || leg.port == Int(address.port))
+      }
+    }
     guard !addresses.isEmpty else { return .value(legsValue()) }
     guard call.canSuspend else {
       open(addresses, hold: true)

@@ -23,6 +23,13 @@ struct SIPScriptCommand: ParsableCommand {
   @Flag(help: "Compile the script without running it; report a syntax error as file:line.")
   var check = false
 
+  @Flag(
+    help: """
+      Reload the script when the file changes (as SIGHUP does): new calls use the new code, calls \
+      in progress keep theirs; a script that does not compile is logged and the old one stays.
+      """)
+  var watch = false
+
   @Option(
     name: .customLong("log-level"),
     help: "Least severe log level shown: trace, debug, info, notice, warning, error, critical.")

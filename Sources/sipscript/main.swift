@@ -80,7 +80,12 @@ do {
     interrupt.setEventHandler { loop.execute { bound.value.0.stop(.exited(130)) } }
     let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: signalQueue)
     terminate.setEventHandler { loop.execute { bound.value.1.stopGracefully() } }
-    let sources = [interrupt, terminate]
+    // SIGHUP reloads the script: new calls use the new code, calls in progress keep theirs.
+    signal(SIGHUP, SIG_IGN)
+    let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
+    hangup.setEventHandler { loop.execute { bound.value.0.reload() } }
+    let sources = [interrupt, terminate, hangup]
+    if command.watch { runtime.watchScript() }
     for source in sources { source.resume() }
     let result = runtime.run(scriptAt: command.script, arguments: command.arguments)
     // The runtime and the signal sources live until the run has ended.

@@ -188,6 +188,57 @@ import Testing
     #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
   }
 
+  /// Issue 6: SIGHUP reloads the script; new calls use the new code; a script that does not
+  /// compile keeps the old one and says why.
+  @Test func sighupReloadsTheScript() throws {
+    let source = """
+      local legs = sip.config{ legs = { "udp:127.0.0.1:0" } }
+      VERSION = 1
+      sip.listen{ handler = function(call) call:answer() print("answered by v1") io.stdout:flush() call:wait_bye() end }
+      if not STARTED then
+        STARTED = true
+        sip.spawn(function()
+          local uri = "sip:x@127.0.0.1:" .. sip.legs()[1].port
+          sip.invite(uri, {}):bye()
+          print("ready") io.stdout:flush()
+          while VERSION ~= 2 do sip.sleep(0.02) end
+          sip.invite(uri, {}):bye()
+          print("done") io.stdout:flush()
+        end)
+      end
+      """
+    let (dir, path) = try script(source)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [path]
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let reader = out.fileHandleForReading
+    #expect(reader.availableDataUntilNewline() == "answered by v1\n")
+    #expect(reader.availableDataUntilNewline() == "ready\n")
+    try source.replacingOccurrences(of: "v1", with: "v2").replacingOccurrences(
+      of: "VERSION = 1", with: "VERSION = 2"
+    )
+    .write(toFile: path, atomically: true, encoding: .utf8)
+    kill(process.processIdentifier, SIGHUP)
+    #expect(reader.availableDataUntilNewline() == "answered by v2\n")
+    #expect(reader.availableDataUntilNewline() == "done\n")
+    try (source + "\nthis is not lua(\n").write(toFile: path, atomically: true, encoding: .utf8)
+    kill(process.processIdentifier, SIGHUP)
+    Thread.sleep(forTimeInterval: 0.5)
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(stderr.contains("reloaded"))
+    #expect(stderr.contains("reload: keeping the running script:"))
+    #expect(stderr.contains("syntax error"))
+  }
+
   /// Issue 6: SIGTERM ends the calls in progress with BYE, closes their recordings, exits 0.
   @Test func sigtermEndsCallsAndRecordings() throws {
     let recording = FileManager.default.temporaryDirectory.appendingPathComponent(
