@@ -16,6 +16,7 @@ extension CallBinding {
     runtime.register(LuaCallHandle.luaClass())
     runtime.register(LuaMediaBehavior.luaClass())
     runtime.register("rtp", in: "sip") { call in try self.rtp(call) }
+    installBridge()
     lua_checkstack(state, 6)
     var source = CallLuaPrelude.source
     let status = source.withUTF8 { buffer in

@@ -22,6 +22,8 @@ final class LuaCallHandle {
   /// Keys pressed that no `wait_dtmf` took yet.
   var digits: [DTMFEvent] = []
   var waiters: [Waiter] = []
+  /// Run once when the call ends (bridges watch both their calls).
+  var hangupObservers: [() -> Void] = []
   var nextWaiterID = 0
 
   enum Wanted { case established, hangup, dtmf, final }
@@ -106,6 +108,9 @@ final class LuaCallHandle {
         digits.append(key)
       }
     case .terminated(let cause):
+      let observers = hangupObservers
+      hangupObservers.removeAll()
+      for observer in observers { observer() }
       finishAll(.hangup, with: [.boolean(true), .string(Self.name(of: cause))])
       for waiter in waiters { finish(waiterID: waiter.id, with: [.nil, .string("hangup")]) }
     default:

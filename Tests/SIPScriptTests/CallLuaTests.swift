@@ -270,4 +270,56 @@ import Testing
     #expect(bob.waitForLines(1).contains("held"))
     #expect(bob.waitForLines(3).filter { $0.hasPrefix("ringing ended true") }.count == 2)
   }
+
+  @Test func bridgeConnectsTwoCallsUntilOneEnds() throws {
+    let recording = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "bridge-\(UUID().uuidString).wav"
+    )
+    .path
+    defer { try? FileManager.default.removeItem(atPath: recording) }
+    let (bob, uri) = try uas(
+      """
+      local me
+      sip.listen{ handler = function(call)
+        if call:header("X-Role") == "agent" then
+          call:answer()
+          call:record("\(recording)")
+          test.record("agent", call:wait_bye{ timeout = 10 })
+        else
+          me = me or ("sip:agent@127.0.0.1:" .. sip.legs()[1].port)
+          call:answer()
+          local leg = sip.invite(me, { sip_header = { ["X-Role"] = "agent" } })
+          local ok, ended = sip.bridge(call, leg)
+          test.record("bridge ended", ok, ended == call, leg:ready())
+          test.record("leg bye", leg:bye())
+        end
+      end }
+      """)
+    defer { bob.close() }
+    let alice = try uac(
+      """
+      local call = sip.invite("\(uri)", {})
+      sip.sleep(0.3)
+      call:play_tone{ freq = 440, seconds = 1 }
+      test.record("caller bye", call:bye())
+      sip.stop()
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome(20) == .stopped)
+    #expect(alice.lines == ["caller bye true 200"])
+    let lines = bob.waitForLines(3)
+    #expect(Set(lines) == ["bridge ended true true true", "leg bye true 200", "agent true remote_bye"])
+    // The agent heard the caller's tone through the bridge.
+    let data = try Data(contentsOf: URL(fileURLWithPath: recording))
+    #expect(data.count > 44 + 8_000)
+    var energy = 0.0
+    let samples = (data.count - 44) / 2
+    data.withUnsafeBytes { raw in
+      for i in 0..<samples {
+        let value = Double(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 44 + 2 * i, as: Int16.self)))
+        energy += value * value
+      }
+    }
+    #expect((energy / Double(max(samples, 1))).squareRoot() > 2_000)
+  }
 }
