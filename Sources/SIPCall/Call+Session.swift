@@ -222,8 +222,9 @@ extension Call {
       case .dtmfInfo(let info):
         dtmfReceived(DTMFEvent(key: info.digit, duration: info.duration, method: .info))
       case .refer(let target, let request):
-        let code = parameters.cbRefer?(self, target, request) ?? 603
-        sendResponse(request.makeResponse(statusCode: code, toTag: dialog?.id.localTag))
+        receiveRefer(target: target, request: request)
+      case .notify(let request):
+        receiveNotify(request)
       case .mediaError(let reason):
         agent.logger.warning("call: media: \(reason)", metadata: ["call-id": "\(id)"])
       case .refused(let reason):
@@ -339,6 +340,7 @@ extension Call {
       reinviteCompletion = nil
       completion(.fail, FinalInfo(code: 0, reason: "the call ended"))
     }
+    finishTransfer(.failure(CallError("transfer: the call ended")), code: nil)
     agent.observer?(self, .terminated(cause))
     rtpCleanup()
     let callbacks = cleanupCallbacks

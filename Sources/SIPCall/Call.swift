@@ -65,6 +65,13 @@ public final class Call {
   var lastRefusal: String?
   var finished = false
   var sentBye = false
+  /// Our REFER waiting for its final NOTIFY, and the timer that gives up on it.
+  var transferPromise: EventLoopPromise<Int>?
+  var transferTimer: Scheduled<Void>?
+  /// The status our last transfer ended with (the REFER's refusal or the final NOTIFY's).
+  public internal(set) var lastTransferStatus: Int?
+  /// We accepted a REFER of the peer and owe it NOTIFYs.
+  var referAccepted = false
   /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
   var currentResponse: SIPMessage?
 

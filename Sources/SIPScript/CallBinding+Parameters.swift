@@ -15,7 +15,7 @@ extension CallBinding {
     "recv_bye", "send_bye", "clear_sdp", "cb_final", "cb_established", "cb_preliminary", "cb_invite",
     "cb_dtmf",
     "ring_time", "cb_noanswer", "cb_cleanup", "call_on_hold", "sip_header", "rtp_param", "codecs",
-    "dtmf_methods", "rtp_timeout", "cb_rtp_done",
+    "dtmf_methods", "rtp_timeout", "cb_rtp_done", "cb_refer",
   ]
 
   func readParameters(_ table: TransportTableReader, paramsRef: LuaReference, headers: [String])
@@ -146,6 +146,23 @@ extension CallBinding {
       }
       if key == "recv_bye" { p.recvBye = callback } else { p.sendBye = callback }
     }
+    if let function = try table.function("cb_refer") {
+      // Answered with what the function returns: a status (nil accepts with 202).
+      p.cbRefer = { [weak self] call, target, request, respond in
+        guard let self else { return respond(603) }
+        let task = run(
+          function, for: call,
+          [callValue(call), .string(target.uri.description), .object(LuaSIPMessage(request))],
+          name: "cb_refer")
+        guard let task else { return respond(503) }
+        task.onDone { [weak self] task in
+          switch task.outcome {
+          case .returned(let results)?: respond(self?.firstInteger(of: results) ?? 202)
+          default: respond(500)
+          }
+        }
+      }
+    }
     for key in ["cb_noanswer", "cb_cleanup", "cb_rtp_done"] {
       guard let function = try table.function(key) else { continue }
       let callback: (Call) -> Void = { [weak self] call in
@@ -158,6 +175,18 @@ extension CallBinding {
       default: p.cbRTPDone = callback
       }
     }
+  }
+
+  /// The first of a task's packed results as an integer.
+  func firstInteger(of results: LuaReference) -> Int? {
+    guard let runtime, let state = runtime.state else { return nil }
+    lua_checkstack(state, 3)
+    sipscript_getref(state, results.ref)
+    lua_rawgeti(state, -1, 1)
+    var isInteger: Int32 = 0
+    let value = sipscript_tointeger(state, -1, &isInteger)
+    sipscript_lua_pop(state, 2)
+    return isInteger != 0 ? Int(value) : nil
   }
 
   func callValue(_ call: Call) -> LuaValue { .reference(handle(for: call).reference()) }

@@ -81,6 +81,15 @@ extension LuaCallHandle {
       }
       return .none
     }
+    c.methods["transfer"] = { handle, call in try handle.transfer(call) }
+    c.methods["notify_refer"] = { handle, call in
+      let code = try call.integer(2)
+      guard (100...699).contains(code) else {
+        throw LuaArgumentError(
+          argument: 1, function: "notify_refer", isMethod: true, "status must be 100 to 699")
+      }
+      return handle.result(handle.call.notifyRefer(status: Int(code), reason: try call.optionalString(3)))
+    }
     c.methods["play"] = { handle, call in try handle.play(call) }
     c.methods["record"] = { handle, call in try handle.record(call) }
     c.methods["play_tone"] = { handle, call in try handle.playTone(call) }
@@ -257,6 +266,45 @@ extension LuaCallHandle {
       }
     }
     if case .failure(let error) = outcome { return .failure(error.description) }
+    return .suspend
+  }
+
+  /// `call:transfer(uri [, {cb_final = fn, timeout = s}])`: REFER, then the transferred call's
+  /// final status from the peer's NOTIFYs → `true, code` for 2xx, `nil, code` (or `nil, err`).
+  func transfer(_ call: LuaCall) throws -> LuaResult {
+    let target = try call.string(2)
+    var callback: LuaReference?
+    var timeout = 64.0
+    if let table = TransportTableReader(call, argument: 3) {
+      callback = try table.function("cb_final")
+      timeout = try table.number("timeout") ?? timeout
+    }
+    guard self.call.isAlive else { return .failure("hangup") }
+    let future = self.call.transfer(to: target, timeout: .milliseconds(Int64(timeout * 1000)))
+    let values: (Result<Int, any Error>, Call) -> [LuaValue] = { result, call in
+      switch result {
+      case .success(let code) where (200..<300).contains(code): [.boolean(true), .integer(Int64(code))]
+      case .success(let code): [.nil, .integer(Int64(code))]
+      case .failure(let error):
+        if let code = call.lastTransferStatus {
+          [.nil, .integer(Int64(code))]
+        } else {
+          [.nil, .string("\(error)")]
+        }
+      }
+    }
+    if let callback {
+      future.assumeIsolated().whenComplete { [weak self] result in
+        guard let self else { return }
+        binding.run(callback, for: self.call, values(result, self.call), name: "cb_final")
+      }
+      return .value(.boolean(true))
+    }
+    let suspension = try call.suspension()
+    future.assumeIsolated().whenComplete { [weak self] result in
+      guard let self else { return }
+      suspension.resume(with: values(result, self.call))
+    }
     return .suspend
   }
 

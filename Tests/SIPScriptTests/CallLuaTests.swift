@@ -322,4 +322,44 @@ import Testing
     }
     #expect((energy / Double(max(samples, 1))).squareRoot() > 2_000)
   }
+
+  @Test func transferFollowsNotifyToTheFinalStatus() throws {
+    let (bob, uri) = try uas(
+      """
+      sip.listen{
+        cb_refer = function(call, target, request)
+          test.record("refer", request:header("Referred-By") ~= nil)
+          if target:find("nowhere") then return 603 end
+          sip.spawn(function()
+            local new, code = sip.invite(target, { sip_header = { ["X-Role"] = "target" } })
+            test.record("notify", call:notify_refer(new and 200 or code))
+            if new then new:bye() end
+          end)
+        end,
+        handler = function(call)
+          if call:header("X-Role") == "busy" then return call:reject(486) end
+          call:answer()
+          call:wait_bye{ timeout = 5 }
+        end,
+      }
+      """)
+    defer { bob.close() }
+    let alice = try uac(
+      """
+      local call = sip.invite("\(uri)", {})
+      test.record("transfer", call:transfer("\(uri)"))
+      test.record("refused", call:transfer("sip:nowhere@127.0.0.1:1"))
+      test.record("no refer of ours", call:notify_refer(200))
+      call:bye()
+      sip.stop()
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome(20) == .stopped)
+    #expect(
+      alice.lines == [
+        "transfer true 200", "refused nil 603",
+        "no refer of ours nil notify_refer: no REFER of the peer was accepted",
+      ])
+    #expect(bob.waitForLines(3) == ["refer true", "notify true", "refer true"])
+  }
 }
