@@ -94,7 +94,9 @@ my $call;    # strong reference: Net::SIP keeps calls weakly (DESIGN §8)
 sub say_line { print join(' ', @_), "\n" }
 
 sub summary_and_exit {
-    my $ok = $role eq 'cancel' ? $state{cancelled} : $state{established} > 0;
+    # A UAS that never answers (--answer-after < 0) is there to be cancelled.
+    my $expect_cancel = $role eq 'cancel' || ($role eq 'uas' && $o{'answer-after'} < 0);
+    my $ok = $expect_cancel ? $state{cancelled} : $state{established} > 0;
     $ok = 0 if defined $o{'expect-dtmf'} && $state{dtmf} ne $o{'expect-dtmf'};
     close $received_fh;
     if ($o{record}) {
