@@ -1,9 +1,10 @@
 -- sipscript as UAC: calls `uri`, plays `play` in a loop and records to `record`
 -- (media_send_recv), sends `digits` as RFC 4733 events, holds and resumes with re-INVITEs
 -- when hold=1, and hangs up after `duration` seconds unless the peer hung up first. For the
--- cases sipscript-*-{echo,play,record,dtmf,hold}.
+-- cases sipscript-*-{echo,play,record,dtmf,dtmf-info,hold}.
 --   sipscript --listen udp:127.0.0.1:PORT uac.lua uri=sip:peer@127.0.0.1:5070 play=in.wav
---             [record=out.wav] [digits=1234#] [hold=1] [duration=5] [dtmf_delay=1]
+--             [record=out.wav] [digits=1234#] [dtmf_method=rfc4733|info] [hold=1] [duration=5]
+--             [dtmf_delay=1]
 io.stdout:setvbuf("line")
 assert(arg.uri and arg.play, "uri=URI and play=FILE are required")
 local duration = tonumber(arg.duration or "5")
@@ -30,10 +31,14 @@ print("FINAL 200")
 print("RESULT established")
 local started = sip.now()
 
--- Sleeps until `at` seconds after the answer; false when the peer hung up meanwhile.
+-- Sleeps until `at` seconds after the answer, in 0.1 s steps so that a BYE from the peer ends
+-- the wait; false when the peer hung up.
 local function until_(at)
-  local left = at - (sip.now() - started)
-  if left > 0 then sip.sleep(left) end
+  while not peer_hung_up and call:ready() do
+    local left = at - (sip.now() - started)
+    if left <= 0 then break end
+    sip.sleep(math.min(left, 0.1))
+  end
   return not peer_hung_up and call:ready()
 end
 
@@ -44,8 +49,9 @@ end
 
 if arg.digits and arg.digits ~= "" then
   if not until_(dtmf_delay) then finish(true) end
-  local ok, err = call:dtmf(arg.digits)
-  if ok == nil and err then print("ERROR dtmf: " .. tostring(err)) else print("DTMF_SENT " .. arg.digits .. " rfc4733") end
+  local method = arg.dtmf_method or "rfc4733"
+  local ok, err = call:dtmf(arg.digits, { method = method })
+  if ok == nil and err then print("ERROR dtmf: " .. tostring(err)) else print("DTMF_SENT " .. arg.digits .. " " .. method) end
 end
 if arg.hold == "1" then
   local dtmf_end = (arg.digits and #arg.digits > 0) and dtmf_delay + 0.3 * #arg.digits + 0.5 or 0

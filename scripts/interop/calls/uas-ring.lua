@@ -10,13 +10,14 @@ sip.listen{
     call:ringing()
     print("RINGING")
     local _, why = call:wait_bye{ timeout = 20 }
-    -- after a CANCEL the call is over: waiting operations return nil, "hangup" (DESIGN §3)
-    if not call:ready() then
+    if call.hangup_cause == "remote_cancel" then
       cancelled = true
       print("CANCEL received")
-    else
+    elseif call:ready() then
       print("ERROR still ringing: " .. tostring(why))
       call:reject(480)
+    else
+      print("ERROR ended by " .. tostring(call.hangup_cause))
     end
   end,
   cb_cleanup = function(call)
