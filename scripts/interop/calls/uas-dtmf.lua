@@ -11,8 +11,10 @@ sip.listen{
     if not ok then print("ERROR answer: " .. tostring(err)); return end
     established = 1
     print("RESULT established")
-    -- cb_final: the prompt plays while the handler goes on to wait for digits
-    call:play(arg.play, { cb_final = function() end })
+    -- cb_final: the prompt plays (three times, longer than the caller stays) while the handler
+    -- goes on to wait for digits (the waiting rule, DESIGN §3). A play that ignored cb_final and
+    -- blocked would never let the handler collect the digits and hang up: the case would fail.
+    call:play(arg.play, { loop = 3, cb_final = function() end })
     while #digits < #arg.expect do
       local digit, why = call:wait_dtmf{ timeout = 15 }
       if not digit then print("ERROR wait_dtmf: " .. tostring(why)); break end
