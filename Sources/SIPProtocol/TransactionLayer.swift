@@ -276,7 +276,11 @@ public struct TransactionLayer: Sendable {
           out.append(.cancelTimer(old))
         }
       case .passToTU(let message):
-        if record.machine.isServer {
+        if record.machine.isServer, message.method == "ACK" {
+          // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
+          // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
+          out.append(.ack(message, from: record.peer))
+        } else if record.machine.isServer {
           out.append(.request(message, transaction: id, from: record.peer))
         } else {
           out.append(.response(message, transaction: id, request: record.machine.request))

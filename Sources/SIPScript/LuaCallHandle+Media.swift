@@ -5,26 +5,44 @@ import SIPCall
 // Media words of `sip.call` on the call's first stream (docs/lua-api.md, "Calls"): they suspend
 // only the calling task; after a hangup they return `nil, "hangup"`.
 extension LuaCallHandle {
-  /// Suspends the task until `future` completes: `true`, or `nil, "hangup"` / `nil, err`.
-  func suspend(until future: EventLoopFuture<Void>, _ call: LuaCall) throws -> LuaResult {
-    let suspension = try call.suspension()
+  /// Suspends the task until `future` completes: `true`, or `nil, "hangup"` / `nil, err`. With
+  /// `callback` (the options' `cb_final`, DESIGN §3's waiting rule) returns `true` at once and
+  /// runs `callback(result, err, call)` in a task of its own when the future completes.
+  func suspend(
+    until future: EventLoopFuture<Void>, _ call: LuaCall, callback: LuaReference? = nil,
+    name: String = "cb_final"
+  ) throws -> LuaResult {
+    let suspension = callback == nil ? try call.suspension() : nil
     let bound = NIOLoopBound(self, eventLoop: self.call.eventLoop)
     future.hop(to: self.call.eventLoop).assumeIsolated().whenComplete { result in
       let handle = bound.value
+      var values: [LuaValue]
       switch result {
       case .success:
-        suspension.resume(with: [.boolean(true)])
+        values = [.boolean(true)]
       case .failure(let error):
         if !handle.call.isAlive {
-          suspension.resume(with: [.nil, .string("hangup")])
+          values = [.nil, .string("hangup")]
         } else if case MediaError.stopped = error {
-          suspension.resume(with: [.nil, .string("stopped")])
+          values = [.nil, .string("stopped")]
         } else {
-          suspension.resume(with: [.nil, .string("\(error)")])
+          values = [.nil, .string("\(error)")]
         }
       }
+      if let suspension { suspension.resume(with: values) }
+      if let callback {
+        if values.count == 1 { values.append(.nil) }
+        values.append(.reference(handle.reference()))
+        handle.binding.run(callback, for: handle.call, values, name: name)
+      }
     }
-    return .suspend
+    return suspension == nil ? .value(.boolean(true)) : .suspend
+  }
+
+  /// The `cb_final` of a media word's options table at `argument`, if any.
+  func finalCallback(_ call: LuaCall, argument: Int) throws -> LuaReference? {
+    guard let table = TransportTableReader(call, argument: argument) else { return nil }
+    return try table.function("cb_final")
   }
 
   /// `call:play(file | {files...} [, {loop = n}])` → `true` when played.
@@ -48,7 +66,7 @@ extension LuaCallHandle {
     let chosen = files
     let mode = repeatMode
     let future = self.call.stream().flatMap { $0.play(files: chosen, repeat: mode) }
-    return try suspend(until: future, call)
+    return try suspend(until: future, call, callback: try finalCallback(call, argument: 3))
   }
 
   /// `call:play_tone{freq = 440, seconds = 1 [, level = 8000]}` → `true` when played; without
@@ -67,7 +85,7 @@ extension LuaCallHandle {
     let source = MediaSource.tone(
       frequency: frequency, amplitude: Int16(level), milliseconds: seconds.map { Int($0 * 1000) })
     let future = self.call.stream().flatMap { $0.play(source) }
-    return try suspend(until: future, call)
+    return try suspend(until: future, call, callback: try table.function("cb_final"))
   }
 
   /// `call:record(file)`: records what arrives (WAV for `.wav`, else raw payload) until the call

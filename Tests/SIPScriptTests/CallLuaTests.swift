@@ -362,4 +362,30 @@ import Testing
       ])
     #expect(bob.waitForLines(3) == ["refer true", "notify true", "refer true"])
   }
+
+  @Test func playWithCbFinalReturnsAtOnce() throws {
+    let tone = try Self.toneFile()
+    defer { try? FileManager.default.removeItem(atPath: tone) }
+    let (bob, uri) = try uas(
+      """
+      sip.listen{ handler = function(call)
+        call:answer()
+        test.record("play", call:play("\(tone)", { cb_final = function(ok, err, c) test.record("played", ok, err, c == call) end }))
+        test.record("dtmf during the prompt", call:wait_dtmf{ timeout = 5 })
+        call:wait_bye{ timeout = 5 }
+      end }
+      """)
+    defer { bob.close() }
+    let alice = try uac(
+      """
+      local call = sip.invite("\(uri)", {})
+      call:dtmf("5", { method = "info" })
+      sip.sleep(1)
+      call:bye()
+      sip.stop()
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome(20) == .stopped)
+    #expect(bob.waitForLines(3) == ["play true", "dtmf during the prompt 5 info", "played true nil true"])
+  }
 }
