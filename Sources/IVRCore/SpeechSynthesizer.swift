@@ -8,8 +8,8 @@ import RTPCore
 #endif
 
 /// Text to speech for `call:say(text, {voice})`, through the espeak-ng program
-/// (`espeak-ng -w FILE -v VOICE`, the text on its standard input so that no text can be read as
-/// an option).
+/// (`espeak-ng -w OUT.wav -v VOICE -f TEXT`: the text is handed over in a file, so that no text
+/// can be read as an option).
 ///
 /// Each (voice, text) is synthesized once: the WAV lands in ``cacheDirectory`` under the SHA-256
 /// of the pair, written to a temporary name and renamed into place, so concurrent calls saying the
@@ -99,8 +99,23 @@ public struct SpeechSynthesizer: Sendable {
       throw SpeechError(.cacheFailed, "cannot create the cache directory \(cacheDirectory): \(error)")
     }
     let temporary = path + ".\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
-    defer { unlink(temporary) }
-    let outcome = try await run(program, ["-w", temporary, "-v", voice, "--stdin"], input: Array(text.utf8))
+    let textFile = temporary + ".txt"
+    let errorFile = temporary + ".err"
+    defer {
+      unlink(temporary)
+      unlink(textFile)
+      unlink(errorFile)
+    }
+    // The text goes in a file (-f): no text can be read as an option. Error output goes to a file
+    // too: a pipe could stay open in a grandchild and block the read after the program ended.
+    guard FileManager.default.createFile(atPath: textFile, contents: Data(text.utf8)),
+      FileManager.default.createFile(atPath: errorFile, contents: nil),
+      let errors = FileHandle(forUpdatingAtPath: errorFile)
+    else {
+      throw SpeechError(.cacheFailed, "cannot write in the cache directory \(cacheDirectory)")
+    }
+    defer { try? errors.close() }
+    let outcome = try await run(program, ["-w", temporary, "-v", voice, "-f", textFile], errors: errors)
     switch outcome {
     case .exited(0, _):
       break
@@ -159,17 +174,15 @@ public struct SpeechSynthesizer: Sendable {
     case timedOut
   }
 
-  private func run(_ program: String, _ arguments: [String], input: [UInt8]) async throws(SpeechError)
+  private func run(_ program: String, _ arguments: [String], errors: FileHandle) async throws(SpeechError)
     -> Outcome
   {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
-    let standardInput = Pipe()
-    let standardError = Pipe()
-    process.standardInput = standardInput
+    process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle.nullDevice
-    process.standardError = standardError
+    process.standardError = errors
     let watch = ProcessWatch(process)
     let started = ContinuousClock.now
     let status: Int32
@@ -185,17 +198,15 @@ public struct SpeechSynthesizer: Sendable {
           continuation.resume(throwing: error)
           return
         }
-        // At most maximumTextLength octets: fits in a pipe's buffer, so this does not block.
-        standardInput.fileHandleForWriting.write(Data(input))
-        try? standardInput.fileHandleForWriting.close()
         watch.killAfter(timeout)
       }
     } catch {
       throw SpeechError(.synthesizerMissing, "cannot start \(program): \(error)")
     }
     watch.cancel()
-    let errorData = standardError.fileHandleForReading.readDataToEndOfFile()
-    let errorText = String(decoding: errorData.prefix(512), as: UTF8.self)
+    try? errors.seek(toOffset: 0)
+    let errorData = (try? errors.read(upToCount: 512)) ?? nil
+    let errorText = String(decoding: errorData ?? Data(), as: UTF8.self)
       .trimmingCharacters(in: .whitespacesAndNewlines)
     if process.terminationReason == .uncaughtSignal {
       return ContinuousClock.now - started >= timeout ? .timedOut : .signalled(status)
