@@ -215,8 +215,8 @@ public struct SpeechSynthesizer: Sendable {
   }
 }
 
-/// Kills a process that runs too long. Process is documented as usable from any thread; this box
-/// only lets the timer task hold it.
+/// Kills a process that runs too long. Process is usable from any thread; this box only lets the
+/// timer task hold it.
 private final class ProcessWatch: @unchecked Sendable {
   private let process: Process
   private var timer: Task<Void, Never>?
@@ -227,7 +227,9 @@ private final class ProcessWatch: @unchecked Sendable {
   func killAfter(_ timeout: Duration) {
     let task = Task { [self] in
       try? await Task.sleep(for: timeout)
-      if !Task.isCancelled, process.isRunning { process.terminate() }
+      // SIGKILL, not Process.terminate()'s SIGTERM: a child inherits ignored signals, and a host
+      // that handles SIGTERM itself (sipscript's graceful stop) may leave it ignored.
+      if !Task.isCancelled, process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
     lock.withLock { timer = task }
   }

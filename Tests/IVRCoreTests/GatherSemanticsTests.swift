@@ -4,7 +4,9 @@ import Testing
 /// One test per sentence of docs/gather-semantics.md; each test's name is its sentence
 /// (GatherSemanticsDocTests checks that they match). Times are virtual seconds.
 @Suite struct GatherSemanticsTests {
-  @Test("1. A gather starts by playing the prompt; without a prompt it starts waiting for the first digit at once.")
+  @Test(
+    "1. A gather starts by playing the prompt; without a prompt it starts waiting for the first digit at once."
+  )
   func startsWithPromptOrWaiting() throws {
     var withPrompt = try GatherHarness { $0.hasPrompt = true }
     let first = withPrompt.start()
@@ -114,7 +116,8 @@ import Testing
     #expect(unset.finishedAt == .seconds(4))
   }
 
-  @Test("6. The total timer starts with the gather, covers every prompt and every try, and is never restarted.")
+  @Test(
+    "6. The total timer starts with the gather, covers every prompt and every try, and is never restarted.")
   func totalCoversEverything() throws {
     // Prompt 0–4 s, no input until 9 s, the prompt again from 9 s: total cuts it at 10 s.
     var gather = try GatherHarness {
@@ -227,7 +230,9 @@ import Testing
     #expect(minOne.result == GatherResult(digits: "", reason: .invalid, attempts: 1))
   }
 
-  @Test("12. An attempt whose first_digit timer expires had no input, which is never an answer, even when min is 0.")
+  @Test(
+    "12. An attempt whose first_digit timer expires had no input, which is never an answer, even when min is 0."
+  )
   func noInputIsNeverAnAnswer() throws {
     var gather = try GatherHarness {
       $0.minDigits = 0
@@ -242,7 +247,8 @@ import Testing
     #expect(gather.result == GatherResult(digits: "", reason: .timeout, attempts: 2))
   }
 
-  @Test("13. After an attempt without input, while tries remain, the prompt plays again without invalid_prompt.")
+  @Test(
+    "13. After an attempt without input, while tries remain, the prompt plays again without invalid_prompt.")
   func noInputReplaysPromptOnly() throws {
     var gather = try GatherHarness {
       $0.hasPrompt = true
@@ -360,7 +366,9 @@ import Testing
     #expect(silent.finishedAt == .seconds(7))
   }
 
-  @Test("18. When the total timer expires, the attempt in progress is judged as at a timeout and no further try starts.")
+  @Test(
+    "18. When the total timer expires, the attempt in progress is judged as at a timeout and no further try starts."
+  )
   func totalJudgesAttemptInProgress() throws {
     var accepted = try GatherHarness {
       $0.totalTimeout = .seconds(3)
@@ -484,7 +492,9 @@ import Testing
     #expect(none.result == GatherResult(digits: "#*", reason: .max, attempts: 1))
   }
 
-  @Test("22. Events after the end, timers already cancelled and the end of a prompt that was stopped are ignored.")
+  @Test(
+    "22. Events after the end, timers already cancelled and the end of a prompt that was stopped are ignored."
+  )
   func staleEventsIgnored() throws {
     var gather = try GatherHarness {
       $0.hasPrompt = true
@@ -512,7 +522,9 @@ import Testing
     gather.press([("#", 2)])
     #expect(gather.result == GatherResult(digits: "12", reason: .terminator, attempts: 1))
     #expect(gather.collector.isFinished)
-    for event: DigitCollector.Event in [.digit("3"), .hangup, .start, .promptFinished(promptID), .timerFired(cancelled[0])] {
+    for event: DigitCollector.Event in [
+      .digit("3"), .hangup, .start, .promptFinished(promptID), .timerFired(cancelled[0]),
+    ] {
       #expect(gather.send(event).isEmpty)
     }
   }
@@ -529,7 +541,10 @@ import Testing
         return error.option
       }
     }
-    #expect(error { $0.minDigits = 5; $0.maxDigits = 3 } == "min")
+    #expect(
+      error {
+        $0.minDigits = 5; $0.maxDigits = 3
+      } == "min")
     #expect(error { $0.minDigits = -1 } == "min")
     #expect(error { $0.maxDigits = 0 } == "max")
     #expect(error { $0.maxDigits = 129 } == "max")
@@ -540,7 +555,10 @@ import Testing
     #expect(error { $0.totalTimeout = .seconds(100_000) } == "total")
     #expect(error { $0.terminators = ["x"] } == "terminators")
     #expect(error { _ in } == nil)
-    #expect(error { $0.minDigits = 0; $0.maxDigits = 128; $0.terminators = [] } == nil)
+    #expect(
+      error {
+        $0.minDigits = 0; $0.maxDigits = 128; $0.terminators = []
+      } == nil)
     let message = GatherConfigurationError(option: "min", "(5) is greater than max (3)").description
     #expect(message == "gather: min (5) is greater than max (3)")
   }

@@ -165,7 +165,9 @@ private func record(
   }
 
   @Test func stopAndHangupKeepEverything() throws {
-    for (event, reason) in [(RecordingController.Event.stop, RecordingStopReason.stopped), (.hangup, .hangup)] {
+    for (event, reason) in [
+      (RecordingController.Event.stop, RecordingStopReason.stopped), (.hangup, .hangup),
+    ] {
       var configuration = RecordingController.Configuration()
       configuration.silenceDuration = .seconds(10)
       var controller = try RecordingController(configuration)
@@ -200,7 +202,11 @@ private func record(
     #expect(controller.handle(.timerFired(IVRTimerID(rawValue: id.rawValue + 1))).isEmpty)
     _ = controller.handle(.audio(tone(dBFS: -20, samples: seconds(1))))
     let actions = controller.handle(.timerFired(id))
-    #expect(actions == [.finish(RecordingResult(reason: .max, samples: 8000, sampleRate: 8000, heardSound: true, trimmedSamples: 0))])
+    #expect(
+      actions == [
+        .finish(
+          RecordingResult(reason: .max, samples: 8000, sampleRate: 8000, heardSound: true, trimmedSamples: 0))
+      ])
 
     // Any other ending cancels the guard timer.
     var other = try RecordingController(configuration)
@@ -229,7 +235,12 @@ private func record(
     #expect(controller.handle(.audio(tone(dBFS: -20, samples: 160))).isEmpty)
     #expect(controller.handle(.digit("#")).isEmpty)
     let actions = controller.handle(.hangup)
-    #expect(actions == [.finish(RecordingResult(reason: .hangup, samples: 0, sampleRate: 8000, heardSound: false, trimmedSamples: 0))])
+    #expect(
+      actions == [
+        .finish(
+          RecordingResult(reason: .hangup, samples: 0, sampleRate: 8000, heardSound: false, trimmedSamples: 0)
+        )
+      ])
     #expect(controller.handle(.start).isEmpty)
   }
 

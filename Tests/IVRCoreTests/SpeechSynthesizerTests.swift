@@ -25,7 +25,8 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
   @Test func sha256KnownAnswers() {
     // FIPS 180-4 examples (one block, two blocks) and the empty message.
     #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(
       SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
         == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
@@ -86,7 +87,8 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
       } catch {
         #expect(error.code == .synthesizerMissing)
         #expect(error.description.contains("not installed"))
-        #expect(error.description.contains("apt-get install espeak-ng") || error.description.contains("espeak-ng"))
+        #expect(
+          error.description.contains("apt-get install espeak-ng") || error.description.contains("espeak-ng"))
       }
     }
   }
@@ -102,7 +104,10 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
     ]
     for (body, code) in cases {
       let program = try script(body, in: directory)
-      let synthesizer = SpeechSynthesizer(cacheDirectory: directory + "/cache", executable: program, timeout: .milliseconds(500))
+      let synthesizer = SpeechSynthesizer(
+        cacheDirectory: directory + "/cache", executable: program,
+        // Only the hanging program meets its timeout; the others get ample time on a busy machine.
+        timeout: code == .timedOut ? .milliseconds(500) : .seconds(60))
       do {
         _ = try await synthesizer.synthesize("hello")
         Issue.record("no error for \(body)")
@@ -141,6 +146,30 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
     #expect(!FileManager.default.fileExists(atPath: directory + "/text"))
   }
 
+  @Test func concurrentSynthesesOfOneTextShareOneFile() async throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let wav = try WAVWriter(sink: InMemoryWAVSink(), sampleRate: 22_050)
+    var full = wav
+    try full.append([Int16](repeating: 1000, count: 22_050))
+    try Data(full.sink.bytes).write(to: URL(fileURLWithPath: directory + "/one.wav"))
+    // Writes the file in two steps, slowly, as a real synthesizer would.
+    let program = try script(
+      "head -c 100 '\(directory)/one.wav' > \"$2\"; sleep 0.2; cat '\(directory)/one.wav' > \"$2\"",
+      in: directory)
+    let synthesizer = SpeechSynthesizer(cacheDirectory: directory + "/cache", executable: program)
+    let results = try await withThrowingTaskGroup(of: SynthesizedSpeech.self) { group in
+      for _ in 0..<4 { group.addTask { try await synthesizer.synthesize("same words") } }
+      var all: [SynthesizedSpeech] = []
+      for try await result in group { all.append(result) }
+      return all
+    }
+    #expect(Set(results.map(\.path)).count == 1)
+    let audio = try WAVAudio(parsing: [UInt8](Data(contentsOf: URL(fileURLWithPath: results[0].path))))
+    #expect(audio.frameCount == 22_050)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/cache").count == 1)
+  }
+
   @Test(
     .enabled(
       if: espeakInstalled,
@@ -166,7 +195,8 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
     let modified = try FileManager.default.attributesOfItem(atPath: first.path)[.modificationDate] as? Date
     let again = try await synthesizer.synthesize("Press one for sales, two for support.")
     #expect(again == SynthesizedSpeech(path: first.path, fromCache: true))
-    #expect(try FileManager.default.attributesOfItem(atPath: first.path)[.modificationDate] as? Date == modified)
+    #expect(
+      try FileManager.default.attributesOfItem(atPath: first.path)[.modificationDate] as? Date == modified)
 
     let german = try await synthesizer.synthesize("Press one for sales, two for support.", voice: "de")
     #expect(german.path != first.path && !german.fromCache)
@@ -184,7 +214,8 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
     #expect(
       SpeechSynthesizer.defaultCacheDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"])
         == "/x/sipscript/speech")
-    #expect(SpeechSynthesizer.defaultCacheDirectory(environment: ["HOME": "/h"]) == "/h/.cache/sipscript/speech")
+    #expect(
+      SpeechSynthesizer.defaultCacheDirectory(environment: ["HOME": "/h"]) == "/h/.cache/sipscript/speech")
     #expect(SpeechSynthesizer.defaultCacheDirectory(environment: [:]).hasSuffix("sipscript-speech"))
   }
 }
