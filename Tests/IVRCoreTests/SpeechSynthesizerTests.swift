@@ -11,10 +11,11 @@ private func temporaryDirectory() throws -> String {
   return path
 }
 
-/// A shell script standing in for espeak-ng.
+/// A shell script standing in for espeak-ng (with the system's PATH, whatever the test's is).
 private func script(_ body: String, in directory: String) throws -> String {
   let path = directory + "/fake-espeak"
-  try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+  try ("#!/bin/sh\nPATH=/usr/bin:/bin:$PATH\n" + body + "\n").write(
+    toFile: path, atomically: true, encoding: .utf8)
   chmod(path, 0o755)
   return path
 }
