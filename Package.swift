@@ -46,7 +46,11 @@ let package = Package(
     .target(name: "SDP", swiftSettings: swiftSettings),
     .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
-    .target(name: "IVRCore", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
+    .target(
+      name: "IVRCore",
+      dependencies: ["RTPCore", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "SIPTransport",
       dependencies: [

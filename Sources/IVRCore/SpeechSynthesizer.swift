@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RTPCore
 
@@ -64,7 +65,9 @@ public struct SpeechSynthesizer: Sendable {
   public func cachePath(text: String, voice: String = defaultVoice) -> String {
     let material = Array("espeak-ng".utf8) + [0] + Array(voice.utf8) + [0] + Array(text.utf8)
     let directory = cacheDirectory.hasSuffix("/") ? String(cacheDirectory.dropLast()) : cacheDirectory
-    return directory + "/" + SHA256.hex(material) + ".wav"
+    return directory + "/"
+      + SHA256.hash(data: material).map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined()
+      + ".wav"
   }
 
   /// The espeak-ng program that would run, or nil when it is not installed.
@@ -249,5 +252,11 @@ public struct SynthesizedSpeech: Sendable, Hashable {
   public init(path: String, fromCache: Bool) {
     self.path = path
     self.fromCache = fromCache
+  }
+}
+
+extension String {
+  fileprivate func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
   }
 }

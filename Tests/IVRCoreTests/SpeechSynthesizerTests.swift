@@ -23,22 +23,6 @@ private func script(_ body: String, in directory: String) throws -> String {
 private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").locateExecutable() != nil
 
 @Suite struct SpeechSynthesizerTests {
-  @Test func sha256KnownAnswers() {
-    // FIPS 180-4 examples (one block, two blocks) and the empty message.
-    #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    #expect(
-      SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    #expect(
-      SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    // 55, 56 and 64 octets: the padding edge cases.
-    let lengths = [55, 56, 63, 64, 65].map { SHA256.hex([UInt8](repeating: 0x61, count: $0)) }
-    #expect(Set(lengths).count == 5)
-    #expect(
-      SHA256.hex([UInt8](repeating: 0x61, count: 64))
-        == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
-  }
-
   @Test func cacheKeyDependsOnVoiceAndText() {
     let synthesizer = SpeechSynthesizer(cacheDirectory: "/cache/")
     let path = synthesizer.cachePath(text: "Hello", voice: "en")
