@@ -156,6 +156,7 @@ let package = Package(
         "SIPScript",
         "SIPTransport",
         "RTPCore",
+        "IVRCore",
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
