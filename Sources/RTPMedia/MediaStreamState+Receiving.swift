@@ -67,7 +67,8 @@ extension MediaStreamState {
     let tap = self.tap
     let failure: String? = decoded.withUnsafeMutableBufferPointer { samples in
       let bytes = UnsafeRawBufferPointer(rebasing: payload[0..<count])
-      law.decode(bytes.bindMemory(to: UInt8.self), into: UnsafeMutableBufferPointer(rebasing: samples[0..<count]))
+      law.decode(
+        bytes.bindMemory(to: UInt8.self), into: UnsafeMutableBufferPointer(rebasing: samples[0..<count]))
       let frame = UnsafeBufferPointer(rebasing: samples[0..<count])
       tap?.receivedAudio(frame, header: header, now: now)
       guard let recorder else { return nil }

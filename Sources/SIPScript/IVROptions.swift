@@ -16,7 +16,8 @@ struct IVROptions {
     if call.isNil(argument) { return nil }
     guard call.type(argument) == .table else {
       throw LuaArgumentError(
-        argument: argument, function: call.name, isMethod: true, "table expected, got \(call.type(argument).name)")
+        argument: argument, function: call.name, isMethod: true,
+        "table expected, got \(call.type(argument).name)")
     }
     self.call = call
     self.index = Int32(argument)
@@ -31,11 +32,13 @@ struct IVROptions {
 
   func error(_ key: String, _ detail: String) -> LuaArgumentError {
     LuaArgumentError(
-      field: prefix + key, argument: prefix.isEmpty ? Int(index) : 2, function: call.name, isMethod: true, detail)
+      field: prefix + key, argument: prefix.isEmpty ? Int(index) : 2, function: call.name, isMethod: true,
+      detail)
   }
 
   /// Pushes t[key], runs `body` with its type and stack index, pops it.
-  func field<T>(_ key: String, _ body: (LuaType, Int32) throws(LuaArgumentError) -> T) throws(LuaArgumentError)
+  func field<T>(_ key: String, _ body: (LuaType, Int32) throws(LuaArgumentError) -> T)
+    throws(LuaArgumentError)
     -> T
   {
     let L = call.state

@@ -180,7 +180,9 @@ extension LuaCallHandle {
   }
 
   /// `valid`: the entry must match the Lua pattern (`string.match(entry, valid) ~= nil`).
-  private func validCheck(_ pattern: String, _ call: LuaCall, _ options: IVROptions) throws -> (String) -> Bool {
+  private func validCheck(_ pattern: String, _ call: LuaCall, _ options: IVROptions) throws -> (String) ->
+    Bool
+  {
     if binding.ivr.matcher == nil {
       binding.ivr.matcher = LuaPatternMatcher(runtime: call.runtime, state: call.state)
     }
@@ -282,8 +284,12 @@ extension LuaCallHandle {
         frequency = try nested.number("freq") ?? frequency
         seconds = try nested.number("seconds") ?? seconds
       }
-      guard frequency > 0, frequency < 4000 else { throw options.error("beep", "freq must be between 0 and 4000 Hz") }
-      guard seconds > 0, seconds <= 10 else { throw options.error("beep", "seconds must be more than 0 and at most 10") }
+      guard frequency > 0, frequency < 4000 else {
+        throw options.error("beep", "freq must be between 0 and 4000 Hz")
+      }
+      guard seconds > 0, seconds <= 10 else {
+        throw options.error("beep", "seconds must be more than 0 and at most 10")
+      }
       return .tone(frequency: frequency, amplitude: 8000, milliseconds: Int(seconds * 1000))
     default:
       throw options.error("beep", "must be true or {freq = Hz, seconds = s}")

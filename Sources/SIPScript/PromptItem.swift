@@ -26,7 +26,9 @@ enum PromptItem: Hashable, Sendable {
         return [speech]
       }
       let length = lua_rawlen(L, index)
-      guard length > 0 else { throw describe("must be a file name, {say = text} or a non-empty list of them") }
+      guard length > 0 else {
+        throw describe("must be a file name, {say = text} or a non-empty list of them")
+      }
       guard length <= 1000 else { throw describe("lists more than 1000 prompts") }
       var items: [PromptItem] = []
       for position in 1...Int(length) {
@@ -40,7 +42,8 @@ enum PromptItem: Hashable, Sendable {
           }
           items.append(.file(String(decoding: bytes, as: UTF8.self)))
         case LUA_TTABLE:
-          guard let speech = try speechItem(runtime: runtime, state: L, at: element, describe: describe) else {
+          guard let speech = try speechItem(runtime: runtime, state: L, at: element, describe: describe)
+          else {
             throw describe("[\(position)] must be a file name or {say = text}")
           }
           items.append(speech)

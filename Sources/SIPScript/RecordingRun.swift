@@ -68,7 +68,9 @@ final class RecordingRun {
   func begin(on stream: MediaStream, beep: MediaSource?) {
     guard !isFinished else { return }
     self.stream = stream
-    if case .raw(let sink, _, let offset) = output { output = .raw(sink, law: stream.codec.law, offset: offset) }
+    if case .raw(let sink, _, let offset) = output {
+      output = .raw(sink, law: stream.codec.law, offset: offset)
+    }
     guard let beep else { return attach() }
     let bound = NIOLoopBound(self, eventLoop: loop)
     stream.play(beep).hop(to: loop).whenComplete { _ in bound.value.attach() }
@@ -224,13 +226,16 @@ final class RecordingRun {
       self.callback = nil
       let handle = ivr.handle
       handle.binding.run(
-        callback, for: handle.call, Array(values.prefix(2)) + [.reference(handle.reference())], name: "cb_final")
+        callback, for: handle.call, Array(values.prefix(2)) + [.reference(handle.reference())],
+        name: "cb_final")
     }
   }
 
   // MARK: - For Lua
 
-  var seconds: Double { Double(result?.samples ?? samplesWritten) / Double(controller.configuration.sampleRate) }
+  var seconds: Double {
+    Double(result?.samples ?? samplesWritten) / Double(controller.configuration.sampleRate)
+  }
 
   /// `seconds, reason [, key]` once ended; `nil, err` when nothing could be recorded.
   func resultValues() -> [LuaValue] {
@@ -311,7 +316,8 @@ extension RecordingRun {
         timeout = try options.number("timeout")
       }
       if let timeout, !(timeout >= 0 && timeout <= 86_400) {
-        throw LuaArgumentError(argument: 2, function: "wait", isMethod: true, "timeout must be 0 to 86400 seconds")
+        throw LuaArgumentError(
+          argument: 2, function: "wait", isMethod: true, "timeout must be 0 to 86400 seconds")
       }
       run.wait(try call.suspension(), timeout: timeout)
       return .suspend

@@ -19,7 +19,8 @@ import Testing
   }
 
   func parameters() -> MediaStreamParameters {
-    MediaStreamParameters(codec: .pcmu, telephoneEventPayloadType: 101, ssrc: 1, initialSequence: 1, initialTimestamp: 0)
+    MediaStreamParameters(
+      codec: .pcmu, telephoneEventPayloadType: 101, ssrc: 1, initialSequence: 1, initialTimestamp: 0)
   }
 
   func packet(type: UInt8, sequence: UInt16, timestamp: UInt32, payload: [UInt8]) -> [UInt8] {
@@ -38,7 +39,9 @@ import Testing
     let code = G711Law.muLaw.encode(-3000)
     for sequence in [UInt16(1), 2, 2, 3] {
       _ = state.deliver(
-        packet(type: 0, sequence: sequence, timestamp: UInt32(sequence) * 160, payload: .init(repeating: code, count: 160)),
+        packet(
+          type: 0, sequence: sequence, timestamp: UInt32(sequence) * 160,
+          payload: .init(repeating: code, count: 160)),
         now: 0)
     }
     #expect(tap.audio.count == 3)
@@ -58,7 +61,8 @@ import Testing
         now: UInt64(index) * 20_000_000)
     }
     // G.722 (payload type 9) is not G.711: nothing to decode.
-    _ = state.deliver(packet(type: 9, sequence: 20, timestamp: 9000, payload: .init(repeating: 0, count: 160)), now: 0)
+    _ = state.deliver(
+      packet(type: 9, sequence: 20, timestamp: 9000, payload: .init(repeating: 0, count: 160)), now: 0)
     #expect(tap.events.map(\.0) == [start, end, end, end])
     #expect(tap.events.map(\.2) == [0, 20_000_000, 40_000_000, 60_000_000])
     #expect(tap.events.allSatisfy { $0.1.timestamp == 8000 })
@@ -73,7 +77,8 @@ import Testing
     let tap = Tap()
     state.setTap(tap)
     state.setTap(nil)
-    _ = state.deliver(packet(type: 0, sequence: 1, timestamp: 160, payload: .init(repeating: 0xFF, count: 160)), now: 0)
+    _ = state.deliver(
+      packet(type: 0, sequence: 1, timestamp: 160, payload: .init(repeating: 0xFF, count: 160)), now: 0)
     #expect(tap.audio.isEmpty)
   }
 }

@@ -71,7 +71,8 @@ import Testing
     #expect(
       bob.waitForLines(10, 20) == [
         "terminator 123 terminator", "max 45 max", "valid 2 max", "refused 7 invalid", "timeout  timeout",
-        "lone terminator  terminator", "min > max false true", "bad pattern false true", "bad type false true",
+        "lone terminator  terminator", "min > max false true", "bad pattern false true",
+        "bad type false true",
         "hangup nil hangup",
       ])
   }
@@ -120,7 +121,8 @@ import Testing
     #expect(alice.waitForOutcome(40) == .stopped)
     #expect(
       bob.waitForLines(10, 20) == [
-        "barge nil dtmf", "kept 7 info", "no barge true", "queued key answers at once nil dtmf", "typed ahead 8 max",
+        "barge nil dtmf", "kept 7 info", "no barge true", "queued key answers at once nil dtmf",
+        "typed ahead 8 max",
         "gather barge 12 max", "no barge gather 4 max", "flushed 0", "cb_final true",
         "cb_final called nil dtmf true",
       ])
@@ -166,8 +168,12 @@ import Testing
     #expect(alice.waitForOutcome(40) == .stopped)
     let lines = bob.waitForLines(9, 20)
     #expect(lines.count == 9)
-    #expect(lines.filter { $0.hasPrefix("inband") } == ["inband 1 inband", "inband 5 inband", "inband 9 inband"])
-    #expect(lines.filter { $0.hasPrefix("cb_dtmf inband") } == ["cb_dtmf inband 1 inband", "cb_dtmf inband 5 inband", "cb_dtmf inband 9 inband"])
+    #expect(
+      lines.filter { $0.hasPrefix("inband") } == ["inband 1 inband", "inband 5 inband", "inband 9 inband"])
+    #expect(
+      lines.filter { $0.hasPrefix("cb_dtmf inband") } == [
+        "cb_dtmf inband 1 inband", "cb_dtmf inband 5 inband", "cb_dtmf inband 9 inband",
+      ])
     // One press, whichever method was first; its other two reports only confirmed it.
     let merged = lines.filter { $0.hasPrefix("merged") }
     #expect(merged.count == 1 && merged[0].hasPrefix("merged 5 "))
@@ -230,7 +236,8 @@ import Testing
     #expect(alice.lines == ["heard hangup"])
     #expect(
       bob.waitForLines(10, 20) == [
-        "silence silence true true true", "dtmf dtmf #", "consumed nil timeout", "max 0.5 max", "stop stopped",
+        "silence silence true true true", "dtmf dtmf #", "consumed nil timeout", "max 0.5 max",
+        "stop stopped",
         "after stop false stopped stopped", "bad option false true",
         "bad file nil record: cannot open /nonexistent/dir/x.wav: No such file or directory", "hangup hangup",
         "fields hangup false true",
@@ -280,7 +287,8 @@ import Testing
     #expect(alice.waitForOutcome(30) == .stopped)
     let lines = bob.waitForLines(2, 10)
     #expect(lines.first == "played true")
-    #expect(lines.last?.hasPrefix("missing nil \(fixtures.path("missing.wav")): cannot open: No such file") == true)
+    #expect(
+      lines.last?.hasPrefix("missing nil \(fixtures.path("missing.wav")): cannot open: No such file") == true)
     let wav = try RecordedWAV(path: heard)
     #expect(wav.secondsWith(1000) >= 0.7)
     #expect(wav.secondsWith(600) >= 0.7)

@@ -12,7 +12,9 @@ struct IVRPeers {
   var loop: any EventLoop { Self.group.next() }
 
   /// A UAS script on its own leg and the URI to call it.
-  func uas(_ code: String, configure: (@Sendable (CallBinding) -> Void)? = nil) throws -> (NetworkScript, String) {
+  func uas(_ code: String, configure: (@Sendable (CallBinding) -> Void)? = nil) throws -> (
+    NetworkScript, String
+  ) {
     let script = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
     if let configure {
       try loop.submit {
@@ -110,7 +112,9 @@ struct RecordedWAV {
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     let audio = try WAVAudio(parsing: bytes)
     samples = audio.samples
-    let declared = bytes.count >= 44 ? Int(bytes[40]) | Int(bytes[41]) << 8 | Int(bytes[42]) << 16 | Int(bytes[43]) << 24 : -1
+    let declared =
+      bytes.count >= 44
+      ? Int(bytes[40]) | Int(bytes[41]) << 8 | Int(bytes[42]) << 16 | Int(bytes[43]) << 24 : -1
     headerMatches = declared == bytes.count - 44
   }
 
