@@ -333,6 +333,7 @@ extension Call {
           if method == "BYE" { call.byeDone(.success(response)) }
           requestCompletion?(.success(response))
         case .failure(let error):
+          call.agent.logger.info("call: \(method) failed: \(error)", metadata: ["call-id": "\(call.id)"])
           let failure: InviteSession.RequestFailure = error.kind == .timeout ? .timeout : .transportError
           call.handle(.requestFailed(method: method, failure: failure))
           if method == "BYE" { call.byeDone(.failure(CallError("BYE: \(error)"))) }

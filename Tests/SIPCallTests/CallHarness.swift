@@ -38,8 +38,16 @@ final class AgentPeer: @unchecked Sendable {
     let mediaLoop = mediaLoop ?? loop
     bound = try loop.submit {
       var logger = Logger(label: "test-\(name)")
-      logger.logLevel = .critical
-      let transport = SIPTransport(eventLoop: loop, logger: logger)
+      // SIPCALL_TEST_LOG=trace (or debug, info…) shows what the agents do.
+      logger.logLevel =
+        ProcessInfo.processInfo.environment["SIPCALL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:))
+        ?? .critical
+      var settings = SIPTransportConfiguration()
+      if ProcessInfo.processInfo.environment["SIPCALL_TEST_TRACE"] != nil {
+        // SIPCALL_TEST_TRACE=1 prints every SIP message sent and received.
+        settings.trace = { line in FileHandle.standardError.write(Data("[\(name)] \(line)".utf8)) }
+      }
+      let transport = SIPTransport(eventLoop: loop, configuration: settings, logger: logger)
       let media = MediaEngine(eventLoop: mediaLoop, configuration: .init(portRange: 42000...43999))
       return NIOLoopBound(
         UserAgent(transport: transport, media: media, configuration: configuration, logger: logger),
@@ -127,7 +135,8 @@ final class AgentPeer: @unchecked Sendable {
   func close() throws {
     try loop.flatSubmit {
       self.agent.cleanup()
-      return self.agent.media.shutdown().flatMap { self.agent.transport.close() }
+      // The engine may run on another loop: come back before touching the agent.
+      return self.agent.media.shutdown().hop(to: self.loop).flatMap { self.agent.transport.close() }
     }.wait()
   }
 }
@@ -147,7 +156,8 @@ func withAgents(
   defer { try? group.syncShutdownGracefully() }
   let loop = group.next()
   let alice = try AgentPeer("alice", loop: loop, host: host, transport: transport)
-  let bob = try AgentPeer("bob", loop: loop, host: host, transport: transport, configuration: bobConfiguration)
+  let bob = try AgentPeer(
+    "bob", loop: loop, host: host, transport: transport, configuration: bobConfiguration)
   defer {
     try? alice.close()
     try? bob.close()

@@ -13,7 +13,9 @@ import Testing
 /// fails when its parameter is ignored.
 @Suite("Call media parameters over loopback", .serialized)
 struct CallMediaParameterTests {
-  @Test("media_lsocks (bind and channel): the SDP names them and RTP arrives there; media_ssocks: RTP leaves from it")
+  @Test(
+    "media_lsocks (bind and channel): the SDP names them and RTP arrives there; media_ssocks: RTP leaves from it"
+  )
   func givenSockets() throws {
     try withAgents { alice, bob in
       let tap = try DatagramTap(loop: bob.loop)
@@ -48,7 +50,9 @@ struct CallMediaParameterTests {
     }
   }
 
-  @Test("asymetric_rtp sends from a second port; without it RTP leaves from the port in the SDP", arguments: [false, true])
+  @Test(
+    "asymetric_rtp sends from a second port; without it RTP leaves from the port in the SDP",
+    arguments: [false, true])
   func asymmetricRTP(asymmetric: Bool) throws {
     try withAgents { alice, bob in
       let tap = try DatagramTap(loop: bob.loop)
@@ -77,7 +81,9 @@ struct CallMediaParameterTests {
     }
   }
 
-  @Test("sdp: the peer receives exactly the given description (offer and answer); without media_lsocks it is refused")
+  @Test(
+    "sdp: the peer receives exactly the given description (offer and answer); without media_lsocks it is refused"
+  )
   func givenSDP() throws {
     try withAgents { alice, bob in
       let alicePort = try freeUDPPort(loop: alice.loop)
@@ -96,7 +102,9 @@ struct CallMediaParameterTests {
       }
       try alice.on {
         var parameters = CallParameters()
-        parameters.cbFinal = { status, _, info in alice.record("misconfigured \(status.rawValue) \(info.code)") }
+        parameters.cbFinal = { status, _, info in
+          alice.record("misconfigured \(status.rawValue) \(info.code)")
+        }
         _ = try alice.agent.invite(bob.uri, parameters: parameters)
       }
       #expect(alice.waitFor("misconfigured FAIL 500"))
@@ -104,7 +112,9 @@ struct CallMediaParameterTests {
         var parameters = CallParameters()
         parameters.sdp = bobSDP
         parameters.mediaLocalSockets = [.bind(host: "127.0.0.1", port: bobPort)]
-        parameters.cbInvite = { _, invite in bob.record("offer " + String(decoding: invite.body, as: UTF8.self)) }
+        parameters.cbInvite = { _, invite in
+          bob.record("offer " + String(decoding: invite.body, as: UTF8.self))
+        }
         bob.agent.listen(UserAgent.Listener(parameters: parameters))
       }
       #expect(throws: CallError.self) {
@@ -131,7 +141,9 @@ struct CallMediaParameterTests {
     }
   }
 
-  @Test("clear_sdp: a peer re-INVITE gets fresh ports in our answer and init_media runs again; without it the port stays", arguments: [false, true])
+  @Test(
+    "clear_sdp: a peer re-INVITE gets fresh ports in our answer and init_media runs again; without it the port stays",
+    arguments: [false, true])
   func clearSDPOnPeerReinvite(clear: Bool) throws {
     try withAgents { alice, bob in
       try bob.on {
@@ -149,7 +161,9 @@ struct CallMediaParameterTests {
       #expect(bob.waitFor("bob media"))
       let before = try #require(try alice.sdpPorts().peer)
       try alice.on {
-        _ = try alice.onlyCall().reinvite { status, info in alice.record("reinvite \(status.rawValue) \(info.code)") }
+        _ = try alice.onlyCall().reinvite { status, info in
+          alice.record("reinvite \(status.rawValue) \(info.code)")
+        }
       }
       #expect(alice.waitFor("reinvite OK 200"))
       let after = try #require(try alice.sdpPorts().peer)
@@ -178,7 +192,9 @@ struct CallMediaParameterTests {
       #expect(alice.waitFor("up"))
       let before = try #require(try bob.sdpPorts().peer)
       try alice.on {
-        _ = try alice.onlyCall().reinvite { status, info in alice.record("reinvite \(status.rawValue) \(info.code)") }
+        _ = try alice.onlyCall().reinvite { status, info in
+          alice.record("reinvite \(status.rawValue) \(info.code)")
+        }
       }
       #expect(alice.waitFor("reinvite OK 200"))
       let after = try #require(try bob.sdpPorts().peer)
@@ -232,7 +248,8 @@ struct CallMediaParameterTests {
     }
   }
 
-  @Test("rtp_param codecs: PCMA only is all the offer lists; the peer negotiates PCMA and both streams use A-law")
+  @Test(
+    "rtp_param codecs: PCMA only is all the offer lists; the peer negotiates PCMA and both streams use A-law")
   func codecsRestrictTheOffer() throws {
     try withAgents { alice, bob in
       try bob.on {

@@ -32,7 +32,9 @@ struct CallParameterTests {
       #expect(bob.waitFor("invite X-Campaign=spring-42"))
       #expect(alice.waitFor("up"))
       try alice.on {
-        _ = try alice.onlyCall().reinvite { status, info in alice.record("reinvite \(status.rawValue) \(info.code)") }
+        _ = try alice.onlyCall().reinvite { status, info in
+          alice.record("reinvite \(status.rawValue) \(info.code)")
+        }
       }
       #expect(bob.waitFor("reinvite X-Campaign=spring-42"))
       #expect(alice.waitFor("reinvite OK 200"))
@@ -72,7 +74,8 @@ struct CallParameterTests {
       try bob.on { bob.agent.listen(UserAgent.Listener(parameters: CallParameters())) }
       try alice.on {
         var parameters = CallParameters()
-        parameters.cbFinal = { _, call, _ in alice.record("second call via \(call.invite?.topVia?.port ?? 0)") }
+        parameters.cbFinal = { _, call, _ in alice.record("second call via \(call.invite?.topVia?.port ?? 0)")
+        }
         _ = try alice.agent.invite(bob.uri, parameters: parameters)
       }
       #expect(alice.waitFor("second call via \(alice.port)"))
@@ -122,7 +125,9 @@ struct CallParameterTests {
       try alice.on {
         var changes = CallParameters()
         changes.extra["reason"] = "caller done"
-        changes.sendBye = { call in alice.record("bye's send_bye \(call.parameters.extra["reason"] as? String ?? "?")") }
+        changes.sendBye = { call in
+          alice.record("bye's send_bye \(call.parameters.extra["reason"] as? String ?? "?")")
+        }
         _ = try alice.onlyCall().bye(changes) { result in
           if case .success(let response) = result { alice.record("bye \(response.statusCode ?? 0)") }
         }
@@ -150,7 +155,9 @@ struct CallParameterTests {
         call.rtpCleanupCallbacks.append { alice.record("rtp cleanup B") }
         call.cleanupCallbacks.append { alice.record("call cleanup") }
         call.rtpCleanup()
-        let afterRTP = [call.rtpCleanupCallbacks.count, call.cleanupCallbacks.count, call.streamIndexes.count]
+        let afterRTP = [
+          call.rtpCleanupCallbacks.count, call.cleanupCallbacks.count, call.streamIndexes.count,
+        ]
         call.rtpCleanup()
         return afterRTP
       }

@@ -14,18 +14,16 @@ import Testing
 /// requests for the wrong dialog, CANCEL while our sockets are being bound, overload.
 @Suite("Calls: requests of the peer", .serialized)
 struct CallPeerRequestTests {
-  @Test("an UPDATE right after answering (PJSUA) with a new codec is answered; the stream reopens in A-law and sends")
+  @Test(
+    "an UPDATE right after answering (PJSUA) with a new codec is answered; the stream reopens in A-law and sends"
+  )
   func peerUpdateRightAfterAnswer() throws {
     try withAgents { alice, bob in
       try bob.on {
         var parameters = CallParameters()
         parameters.cbEstablished = { call in
           // PJSUA narrows the answer's codec list with an UPDATE as soon as the call is up.
-          var offerer = OfferAnswer(
-            capabilities: MediaCapabilities(codecs: [.pcma]), address: "127.0.0.1", sessionID: 31)
-          let offer = offerer.makeOffer([LocalStream(port: call.sdp?.media.first?.port ?? 0)])
-          _ = call.request("UPDATE", body: offer.bytes, contentType: SessionDescription.contentType) { result in
-            guard case .success(let response) = result else { return bob.record("update failed") }
+          sendUpdate(from: bob, call: call, codecs: [.pcma], direction: .sendrecv, version: 1) { response in
             let answer = try? SessionDescription(parsing: response.body)
             bob.record("update \(response.statusCode ?? 0) \(answer?.media.first?.formats.first ?? "-")")
           }
@@ -39,7 +37,10 @@ struct CallPeerRequestTests {
       }
       #expect(bob.waitFor("update 200 8"))
       #expect(alice.waitFor("alice media"))
-      #expect(try eventually { try alice.on { try alice.onlyCall().negotiatedStreams.first?.codec?.codec.name } == "PCMA" })
+      #expect(
+        try eventually {
+          try alice.on { try alice.onlyCall().negotiatedStreams.first?.codec?.codec.name } == "PCMA"
+        })
       #expect(try eventually { try alice.firstStream().codec.law == .aLaw })
       // init_media set the new stream up: it sends.
       #expect(try eventually { (try alice.firstStreamStatistics()?.packetsSent ?? 0) >= 3 })
@@ -47,7 +48,9 @@ struct CallPeerRequestTests {
     }
   }
 
-  @Test("an UPDATE that holds us (sendonly) is answered recvonly: held, nothing sent; sendrecv resumes; init_media reruns on a codec change")
+  @Test(
+    "an UPDATE that holds us (sendonly) is answered recvonly: held, nothing sent; sendrecv resumes; init_media reruns on a codec change"
+  )
   func peerUpdateHoldsAndResumes() throws {
     try withAgents { alice, bob in
       try bob.on { bob.agent.listen(UserAgent.Listener()) }
@@ -59,17 +62,15 @@ struct CallPeerRequestTests {
       #expect(alice.waitFor("alice media"))
       #expect(try eventually { (try alice.firstStreamStatistics()?.packetsSent ?? 0) >= 1 })
 
-      func update(_ direction: MediaDirection, codecs: [Codec], version: UInt64, note: String) throws {
+      func update(_ direction: MediaDirection, codecs: [Codec], version: UInt32, note: String) throws {
         try bob.on {
-          let call = try bob.onlyCall()
-          var offerer = OfferAnswer(
-            capabilities: MediaCapabilities(codecs: codecs), address: "127.0.0.1", sessionID: 55,
-            sessionVersion: version)
-          let offer = offerer.makeOffer([LocalStream(port: call.sdp?.media.first?.port ?? 0, direction: direction)])
-          _ = call.request("UPDATE", body: offer.bytes, contentType: SessionDescription.contentType) { result in
-            guard case .success(let response) = result, let answer = try? SessionDescription(parsing: response.body)
-            else { return bob.record("\(note) failed") }
-            bob.record("\(note) \(response.statusCode ?? 0) \(answer.direction(forMedia: 0).rawValue)")
+          sendUpdate(
+            from: bob, call: try bob.onlyCall(), codecs: codecs, direction: direction, version: version
+          ) {
+            response in
+            let answer = try? SessionDescription(parsing: response.body)
+            bob.record(
+              "\(note) \(response.statusCode ?? 0) \(answer?.direction(forMedia: 0).rawValue ?? "-")")
           }
         }
       }
@@ -90,7 +91,9 @@ struct CallPeerRequestTests {
     }
   }
 
-  @Test("a 2xx from a second fork is ACKed and ended with BYE; the call stays on the first; that fork's requests get 481")
+  @Test(
+    "a 2xx from a second fork is ACKed and ended with BYE; the call stays on the first; that fork's requests get 481"
+  )
   func secondFork2xx() throws {
     try withAgents { alice, _ in
       let fork = try RawSIPPeer(loop: alice.loop)
@@ -109,7 +112,8 @@ struct CallPeerRequestTests {
         var answerer = OfferAnswer(address: "127.0.0.1", sessionID: 9)
         let answer = answerer.answer(to: offer, streams: [LocalStream(port: 9)])
         var response = invite.makeResponse(
-          statusCode: 200, toTag: tag, body: answer.description.bytes, contentType: SessionDescription.contentType)
+          statusCode: 200, toTag: tag, body: answer.description.bytes,
+          contentType: SessionDescription.contentType)
         response.addHeader("Contact", "<sip:fork@127.0.0.1:\(fork.port)>")
         return response
       }
@@ -175,7 +179,9 @@ struct CallPeerRequestTests {
     }
   }
 
-  @Test("a CANCEL while the UAS's sockets are still being bound ends the call (487, recv_bye), never a 200; a BYE before any tag gets 481")
+  @Test(
+    "a CANCEL while the UAS's sockets are still being bound ends the call (487, recv_bye), never a 200; a BYE before any tag gets 481"
+  )
   func cancelWhileBinding() throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
     defer { try? group.syncShutdownGracefully() }
@@ -269,7 +275,8 @@ struct CallPeerRequestTests {
       try alice.on {
         var parameters = CallParameters()
         parameters.cbFinal = { status, _, info in
-          alice.record("second \(status.rawValue) \(info.code) \(info.response?.header("Retry-After") ?? "-")")
+          alice.record(
+            "second \(status.rawValue) \(info.code) \(info.response?.header("Retry-After") ?? "-")")
         }
         _ = try alice.agent.invite(bob.uri, parameters: parameters)
       }
@@ -281,6 +288,29 @@ struct CallPeerRequestTests {
       #expect(throws: CallError.self) {
         try alice.on { _ = try alice.agent.invite(bob.uri, parameters: CallParameters()) }
       }
+    }
+  }
+}
+
+/// Sends an UPDATE with an offer inside `call`'s dialog, the way PJSUA does (the session has no
+/// UPDATE command of its own: `Call.request` refuses it). Built from a copy of the dialog with
+/// CSeq 100 + `version`, so it stays above what the session itself uses. On the peer's loop.
+func sendUpdate(
+  from peer: AgentPeer, call: Call, codecs: [Codec], direction: MediaDirection, version: UInt32,
+  answered: @escaping (SIPMessage) -> Void
+) {
+  guard var dialog = call.dialog else { return peer.record("update: no dialog") }
+  var offerer = OfferAnswer(
+    capabilities: MediaCapabilities(codecs: codecs), address: "127.0.0.1", sessionID: 55,
+    sessionVersion: UInt64(version))
+  let offer = offerer.makeOffer([LocalStream(port: call.sdp?.media.first?.port ?? 0, direction: direction)])
+  let (request, _) = dialog.makeRequest(
+    method: "UPDATE", via: SIPVia(transport: "UDP", host: "127.0.0.1", port: peer.port), cseq: 100 + version,
+    body: offer.bytes, contentType: SessionDescription.contentType)
+  peer.agent.transport.sendRequest(request) { result in
+    switch result {
+    case .success(let response): answered(response)
+    case .failure(let error): peer.record("update failed: \(error)")
     }
   }
 }

@@ -3,15 +3,18 @@ import NIOCore
 import RTPMedia
 import SIPCall
 import SIPProtocol
-@testable import SIPTransport
 import Testing
+
+@testable import SIPTransport
 
 /// What a call leaves behind once it has ended, whichever side hung up: no call, no dialog in
 /// the transport's core, no stream and no reserved RTP port (1,000 held calls must cost only
 /// what they hold).
 @Suite("Calls leave nothing behind", .serialized)
 struct CallResourceTests {
-  @Test("after a BYE from either side: no call, no core dialog, no stream, no reserved port", arguments: [false, true])
+  @Test(
+    "after a BYE from either side: no call, no core dialog, no stream, no reserved port",
+    arguments: [false, true])
   func nothingLeft(bobHangsUp: Bool) throws {
     try withAgents { alice, bob in
       try bob.on {
@@ -35,7 +38,8 @@ struct CallResourceTests {
         #expect(try peer.callCount() == 0)
         #expect(try eventually { try peer.on { peer.agent.transport.core.dialogs.isEmpty } })
         #expect(try eventually { try peer.loop.flatSubmit { peer.agent.media.streamCount() }.wait() == 0 })
-        #expect(try eventually { try peer.loop.flatSubmit { peer.agent.media.reservedPortCount() }.wait() == 0 })
+        #expect(
+          try eventually { try peer.loop.flatSubmit { peer.agent.media.reservedPortCount() }.wait() == 0 })
       }
     }
   }

@@ -32,7 +32,9 @@ struct CallTransportTests {
     #expect(try eventually { (try alice.firstStreamStatistics()?.packetsReceived ?? 0) >= 3 })
     #expect(try eventually { (try bob.firstStreamStatistics()?.packetsReceived ?? 0) >= 3 })
     try alice.on {
-      _ = try alice.onlyCall().reinvite { status, info in alice.record("reinvite \(status.rawValue) \(info.code)") }
+      _ = try alice.onlyCall().reinvite { status, info in
+        alice.record("reinvite \(status.rawValue) \(info.code)")
+      }
     }
     #expect(alice.waitFor("reinvite OK 200"))
     try bob.on {
@@ -55,7 +57,14 @@ struct CallTransportTests {
         parameters.cbInvite = { _, invite in bob.record("via \(invite.topVia?.transport ?? "-")") }
         bob.agent.listen(UserAgent.Listener(parameters: parameters))
       }
-      try alice.on { _ = try alice.agent.invite(bob.uri, parameters: CallParameters()) }
+      try alice.on {
+        var parameters = CallParameters()
+        parameters.cbFinal = { status, _, info in
+          alice.record("first \(status.rawValue) \(info.code) \(info.reason ?? "")")
+        }
+        _ = try alice.agent.invite(bob.uri, parameters: parameters)
+      }
+      #expect(alice.waitFor("first OK 200 OK"))
       #expect(bob.waitFor("via TCP"))
       #expect(bob.waitFor("state established"))
       try alice.on { _ = try alice.onlyCall().bye() }

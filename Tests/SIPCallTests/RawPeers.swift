@@ -79,8 +79,10 @@ final class RawSIPPeer: @unchecked Sendable {
     let me = try SIPURI.parse("sip:raw@127.0.0.1:\(port)")
     return SIPMessage.request(
       method: "INVITE", uri: try SIPURI.parse(uri), from: SIPNameAddress(uri: me),
-      to: SIPNameAddress(uri: try SIPURI.parse(uri)), via: SIPVia(transport: "UDP", host: "127.0.0.1", port: port),
-      callID: callID, contact: SIPNameAddress(uri: me), body: offer.bytes, contentType: SessionDescription.contentType)
+      to: SIPNameAddress(uri: try SIPURI.parse(uri)),
+      via: SIPVia(transport: "UDP", host: "127.0.0.1", port: port),
+      callID: callID, contact: SIPNameAddress(uri: me), body: offer.bytes,
+      contentType: SessionDescription.contentType)
   }
 
   func close() { try? channel.close().wait() }
@@ -102,7 +104,9 @@ final class RawSIPPeer: @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
       let envelope = unwrapInboundIn(data)
       let bytes = Array(envelope.data.readableBytesView)
-      if let message = try? SIPMessage.parse(bytes) { box.peer?.append(message, from: envelope.remoteAddress) }
+      if let message = try? SIPMessage.parse(bytes) {
+        box.peer?.append(message, from: envelope.remoteAddress)
+      }
     }
   }
 }
