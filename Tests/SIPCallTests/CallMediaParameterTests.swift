@@ -50,6 +50,28 @@ struct CallMediaParameterTests {
     }
   }
 
+  @Test("media_lsocks bind with port 0: the SDP names the port the system gave, and RTP arrives there")
+  func givenSocketAnyPort() throws {
+    try withAgents { alice, bob in
+      try bob.on {
+        var parameters = CallParameters()
+        parameters.initMedia = sendSilence(bob, note: "bob media")
+        bob.agent.listen(UserAgent.Listener(parameters: parameters))
+      }
+      try alice.on {
+        var parameters = CallParameters()
+        parameters.mediaLocalSockets = [.bind(host: "127.0.0.1", port: 0)]
+        parameters.initMedia = sendSilence(alice, note: "alice media")
+        _ = try alice.agent.invite(bob.uri, parameters: parameters)
+      }
+      #expect(alice.waitFor("alice media"))
+      let offered = try #require(try bob.sdpPorts().peer)
+      #expect(offered != 0)
+      #expect(try alice.firstStream().localAddress?.port == offered)
+      #expect(try eventually { (try alice.firstStreamStatistics()?.packetsReceived ?? 0) >= 3 })
+    }
+  }
+
   @Test(
     "asymetric_rtp sends from a second port; without it RTP leaves from the port in the SDP",
     arguments: [false, true])
