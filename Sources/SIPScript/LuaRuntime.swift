@@ -80,8 +80,11 @@ public final class LuaRuntime {
     // comes back through the host's unretained pointer, valid while the state is open.
     host.pointee.dispatch = { luaState, index, runtimePointer in
       guard let luaState, let runtimePointer else { return SIPSCRIPT_RESULT_RAW_ERROR }
-      let runtime = Unmanaged<LuaRuntime>.fromOpaque(runtimePointer).takeUnretainedValue()
-      return runtime.dispatch(luaState, Int(index))
+      // Borrowed, not retained: the state belongs to the runtime, and retaining it would take the
+      // slow path of its side table (it is weakly referenced) on every call.
+      return Unmanaged<LuaRuntime>.fromOpaque(runtimePointer)._withUnsafeGuaranteedRef {
+        $0.dispatch(luaState, Int(index))
+      }
     }
     guard let state = sipscript_newstate(host) else {
       host.deinitialize(count: 1)
