@@ -78,6 +78,7 @@ extension LuaRuntime {
       preconditionFailure("lua_newuserdatauv returned NULL")
     }
     host.pointee.message_gc_debt += message.storageBytes
+    liveMessageCount += 1
     storage.initializeMemory(as: SIPMessage.self, to: message)
   }
 
@@ -87,9 +88,11 @@ extension LuaRuntime {
     let count = host.pointee.released_messages_count
     guard count > 0, let base = host.pointee.released_messages else { return }
     host.pointee.released_messages_count = 0
+    liveMessageCount -= count
     let stride = host.pointee.message_size
     for i in 0..<count {
-      UnsafeMutableRawPointer(base + i * stride).assumingMemoryBound(to: SIPMessage.self).deinitialize(
+      // The list is raw memory filled by memcpy: bind it to the type of the value moved into it.
+      UnsafeMutableRawPointer(base + i * stride).bindMemory(to: SIPMessage.self, capacity: 1).deinitialize(
         count: 1)
     }
   }

@@ -33,6 +33,8 @@ public final class LuaRuntime {
   var natives: [NativeEntry] = []
   var classes: [ObjectIdentifier: ClassEntry] = [:]
   var sipTableRef: Int32 = -1
+  /// `sip.message` values stored in userdata and not yet destroyed (LuaRuntime+Messages.swift).
+  var liveMessageCount = 0
 
   // Scheduler (LuaRuntime+Scheduler.swift).
   var tasks: [Int: LuaTask] = [:]
