@@ -50,6 +50,9 @@ public final class Call {
   var streams: [Int: CallStreamSlot] = [:]
   /// `init_media` has run.
   var mediaStarted = false
+  /// The streams `init_media` set up were replaced (new sockets for `clear_sdp`, a new codec):
+  /// run it again on the new ones once they are open, as Net::SIP does after each exchange.
+  var mediaRestartWanted = false
   /// Media was asked for (init_media, play, echo…): streams follow every exchange.
   var mediaWanted = false
   var inviteClientTransaction: TransactionID?
@@ -160,11 +163,23 @@ public final class Call {
       return .failure(CallError("reinvite: a re-INVITE is already waiting for its answer"))
     }
     let direction: MediaDirection = parameters.callOnHold ? .sendonly : .sendrecv
-    let result = command(.reinvite(direction: direction))
-    if case .success = result {
-      reinviteCompletion =
-        completion ?? { [unowned self] status, info in self.parameters.cbFinal?(status, self, info) }
+    let done = completion ?? { [unowned self] status, info in self.parameters.cbFinal?(status, self, info) }
+    if parameters.clearSDP, parameters.sdp == nil, state == .established || state == .held {
+      // Net::SIP `clear_sdp`: the new offer describes new sockets. The completion is kept
+      // from now on, so a second reinvite waits for this one.
+      reinviteCompletion = done
+      renewSockets { [self] renewed in
+        let result: Result<Void, CallError> =
+          renewed ? command(.reinvite(direction: direction)) : .failure(CallError("reinvite: no RTP socket"))
+        if case .failure(let error) = result, let waiting = reinviteCompletion {
+          reinviteCompletion = nil
+          waiting(.fail, FinalInfo(code: 0, reason: error.description))
+        }
+      }
+      return .success(())
     }
+    let result = command(.reinvite(direction: direction))
+    if case .success = result { reinviteCompletion = done }
     return result
   }
 

@@ -157,7 +157,13 @@ public final class UserAgent {
   func placeCall(_ to: String, parameters: CallParameters) throws(CallError) -> Call {
     let target: SIPNameAddress
     do {
-      target = try SIPNameAddress.parse(to)
+      // A bare URI is a URI, parameters included (`;transport=tcp`); in a name-addr written
+      // without <>, they would be the header's parameters (RFC 3261 §20.10).
+      if !to.contains("<"), let uri = try? SIPURI.parse(to) {
+        target = SIPNameAddress(uri: uri)
+      } else {
+        target = try SIPNameAddress.parse(to)
+      }
     } catch {
       throw CallError("invite: '\(to)' is not a SIP address: \(error)")
     }
