@@ -10,7 +10,10 @@ import SIPCall
 ///
 /// Not thread-safe: on the call's event loop.
 final class GatherRun {
-  private unowned let ivr: LuaCallIVR
+  /// Held strongly: the run may outlive the script's reference to the call; the cycle through
+  /// `ivr.recordings` / `ivr.gather` ends when the run finishes.
+  private let handle: LuaCallHandle
+  private var ivr: LuaCallIVR { handle.ivr }
   private var collector: DigitCollector
   private let prompts: [GatherPrompt: [PromptItem]]
   private var timers: [IVRTimerID: Scheduled<Void>] = [:]
@@ -21,7 +24,7 @@ final class GatherRun {
     ivr: LuaCallIVR, collector: DigitCollector, prompts: [GatherPrompt: [PromptItem]],
     finish: @escaping (GatherResult) -> Void
   ) {
-    self.ivr = ivr
+    self.handle = ivr.handle
     self.collector = collector
     self.prompts = prompts
     self.finish = finish

@@ -22,7 +22,10 @@ final class RecordingRun {
     case raw(FileWAVSink, law: G711Law, offset: UInt64)
   }
 
-  private unowned let ivr: LuaCallIVR
+  /// Held strongly: the run may outlive the script's reference to the call; the cycle through
+  /// `ivr.recordings` / `ivr.gather` ends when the run finishes.
+  private let handle: LuaCallHandle
+  private var ivr: LuaCallIVR { handle.ivr }
   let path: String
   private var controller: RecordingController
   private var output: Output?
@@ -48,7 +51,7 @@ final class RecordingRun {
   static let gapNanoseconds: UInt64 = 300_000_000
 
   init(ivr: LuaCallIVR, path: String, controller: RecordingController, output: Output) {
-    self.ivr = ivr
+    self.handle = ivr.handle
     self.path = path
     self.controller = controller
     self.output = output
@@ -224,7 +227,6 @@ final class RecordingRun {
     }
     if let callback {
       self.callback = nil
-      let handle = ivr.handle
       handle.binding.run(
         callback, for: handle.call, Array(values.prefix(2)) + [.reference(handle.reference())],
         name: "cb_final")
