@@ -12,6 +12,9 @@ import RTPMedia
 struct CallDTMFInput {
   var merger = DTMFMerger()
   /// Whether the streams look for in-band tones (DTMFDetector on the decoded received audio).
+  /// Turned off for the rest of the call by the first signalled key: from then on the merger
+  /// drops in-band detections that confirm nothing, and a confirmation changes no result, so the
+  /// detector's cost (about 4.4 µs per 20 ms packet, `mediabench detector`) is saved.
   var detectsInBand = true
 }
 
@@ -20,6 +23,12 @@ extension Call {
   /// is the key's length when the method tells it at once (INFO's `Duration`).
   func receiveDTMF(_ report: DTMFMerger.Report, at time: UInt64, duration: Int? = nil) {
     guard !finished else { return }
+    if dtmfInput.detectsInBand, dtmfInput.merger.configuration.inBandIsFallback {
+      switch report {
+      case .rfc4733, .info: stopInBandDetection()
+      case .inBand: break
+      }
+    }
     guard let press = dtmfInput.merger.receive(report, at: time) else { return }
     let method: DTMFMethod =
       switch press.method {
@@ -46,6 +55,13 @@ extension Call {
         loop.execute { bound.value.receiveDTMF(report, at: time) }
       }
     }
+  }
+
+  /// The phone signals its keys: the streams stop looking for tones (see ``CallDTMFInput``).
+  func stopInBandDetection() {
+    dtmfInput.detectsInBand = false
+    let tap = makeReceiveTap()
+    for slot in streams.values { _ = slot.stream?.setTap(tap) }
   }
 
   /// Makes sure the call's streams are open (now, or as soon as media is negotiated), so that

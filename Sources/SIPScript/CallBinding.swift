@@ -31,7 +31,7 @@ public final class CallBinding {
   /// Tasks of calls that failed (script errors, watchdog).
   public internal(set) var scriptErrors = 0
   /// Prompts, speech and patterns of the IVR words (LuaCallIVR).
-  lazy var ivr = IVRServices(eventLoop: agent.eventLoop)
+  lazy var ivr = IVRServices(binding: self)
 
   init(runtime: LuaRuntime, transport: SIPTransport, media: MediaEngine) {
     self.runtime = runtime

@@ -14,6 +14,8 @@ final class GatherRun {
   /// `ivr.recordings` / `ivr.gather` ends when the run finishes.
   private let handle: LuaCallHandle
   private var ivr: LuaCallIVR { handle.ivr }
+  /// The call's loop, kept (not read through the call's agent in late callbacks).
+  private let loop: any EventLoop
   private var collector: DigitCollector
   private let prompts: [GatherPrompt: [PromptItem]]
   private var timers: [IVRTimerID: Scheduled<Void>] = [:]
@@ -25,6 +27,7 @@ final class GatherRun {
     finish: @escaping (GatherResult) -> Void
   ) {
     self.handle = ivr.handle
+    loop = ivr.call.eventLoop
     self.collector = collector
     self.prompts = prompts
     self.finish = finish
@@ -62,10 +65,10 @@ final class GatherRun {
     for action in actions {
       switch action {
       case .play(let id, let kind):
-        let bound = NIOLoopBound(self, eventLoop: ivr.call.eventLoop)
+        let bound = NIOLoopBound(self, eventLoop: loop)
         let playback = ivr.play(prompts[kind] ?? [], bargeIn: false) { outcome in
           let run = bound.value
-          if case .failed(let message) = outcome {
+          if case .failed(let message) = outcome, !run.isFinished {
             run.ivr.call.agent.logger.warning(
               "gather: \(kind.rawValue) not played: \(message)", metadata: ["call-id": "\(run.ivr.call.id)"])
           }
@@ -79,8 +82,8 @@ final class GatherRun {
           current.playback.stop(.stopped)
         }
       case .arm(let id, let after):
-        let bound = NIOLoopBound(self, eventLoop: ivr.call.eventLoop)
-        timers[id] = ivr.call.eventLoop.scheduleTask(in: after.nanosecondAmount) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        timers[id] = loop.scheduleTask(in: after.nanosecondAmount) {
           let run = bound.value
           guard run.timers.removeValue(forKey: id) != nil else { return }
           run.perform(run.collector.handle(.timerFired(id)))

@@ -7,8 +7,14 @@ final class IVRServices {
   /// Made on the first gather with `valid`.
   var matcher: LuaPatternMatcher?
 
-  init(eventLoop: any EventLoop) {
-    loader = PromptLoader(eventLoop: eventLoop)
+  init(binding: CallBinding) {
+    loader = PromptLoader(eventLoop: binding.agent.eventLoop)
+    // When the run ends (sip.stop, os.exit, the end of the script) with calls still up, their
+    // recordings are finished and closed, and their gathers and prompts end.
+    binding.runtime?.shutdownObservers.append { [weak binding] in
+      guard let binding else { return }
+      for handle in binding.handles.values { handle.ivr.shutdown() }
+    }
   }
 }
 

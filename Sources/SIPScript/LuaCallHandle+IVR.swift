@@ -238,6 +238,7 @@ extension LuaCallHandle {
     } catch {
       return .failure("record: cannot write \(path): \(error)")
     }
+    _ = binding.ivr  // made now: it finishes the recordings if the run ends first
     let run = RecordingRun(ivr: ivr, path: path, controller: controller, output: output)
     run.callback = callback
     ivr.recordings.append(run)

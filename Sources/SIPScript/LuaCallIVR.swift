@@ -45,6 +45,14 @@ final class LuaCallIVR {
     return false
   }
 
+  /// The run is ending while the call is up: recordings are finished (`stopped`, their
+  /// callbacks not run), the gather and the prompt end.
+  func shutdown() {
+    for run in recordings { run.shutdown() }
+    gather?.hangup()
+    current?.stop(.hangup)
+  }
+
   /// The call ended: the gather, the recordings and the prompt end with `hangup`.
   func hangup() {
     gather?.hangup()

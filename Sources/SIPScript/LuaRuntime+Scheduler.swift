@@ -382,6 +382,9 @@ extension LuaRuntime {
   func shutdown(_ outcome: RunOutcome) {
     guard !isShutDown, let state else { return }
     isShuttingDown = true
+    let observers = shutdownObservers
+    shutdownObservers.removeAll()
+    for observer in observers { observer() }
     for timer in timers.values {
       timer.disarm()
     }

@@ -50,6 +50,8 @@ public final class LuaRuntime {
   var stopRequest: RunOutcome?
   var isShuttingDown = false
   var isShutDown = false
+  /// Run once when the run ends, before the tasks are abandoned (the IVR closes its recordings).
+  var shutdownObservers: [() -> Void] = []
   var promise: EventLoopPromise<RunOutcome>?
   /// The script's path (chunk name and `require` directory), once `run` was called.
   public internal(set) var scriptPath: String?

@@ -52,12 +52,15 @@ final class RecordingRun {
 
   init(ivr: LuaCallIVR, path: String, controller: RecordingController, output: Output) {
     self.handle = ivr.handle
+    loop = ivr.call.eventLoop
     self.path = path
     self.controller = controller
     self.output = output
   }
 
-  var loop: any EventLoop { ivr.call.eventLoop }
+  /// The call's loop, kept: reading it through the call would reach the agent, which may be gone
+  /// when a late frame arrives after the run ended.
+  let loop: any EventLoop
   var isFinished: Bool { result != nil }
 
   /// Whether `key` ends this recording (`stop_on_dtmf`).
@@ -129,6 +132,12 @@ final class RecordingRun {
 
   func digit(_ key: Character) {
     perform(controller.handle(.digit(key)))
+  }
+
+  /// The run ends: the file is finished, no callback runs.
+  func shutdown() {
+    callback = nil
+    perform(controller.handle(.stop))
   }
 
   /// `rec:stop()`.

@@ -3,6 +3,7 @@
 //   mediabench run --streams N [--seconds S]   two processes on 127.0.0.1: this one generates N
 //                                             G.711 streams, a child process echoes them
 //   mediabench echo --streams N --base P --seconds S   the child: N echo streams on ports P, P+2, …
+//   mediabench detector   the in-band DTMF detector's CPU time per 20 ms frame
 //   --inband-dtmf 1   the echo streams also run a Goertzel DTMF detector on what they receive, as
 //                     every call's streams do (SIPCall's receive tap): its cost per packet
 //
@@ -255,7 +256,44 @@ func runGenerator(_ options: Options) async throws {
 
 let options = Options(CommandLine.arguments)
 raiseFileLimit()
+/// `mediabench detector`: CPU time of the in-band DTMF detector per 20 ms frame (what each call's
+/// receive tap adds per audio packet), for a 440 Hz tone, noise, and a DTMF key.
+func runDetector(_ options: Options) {
+  let frames = 200_000
+  var noiseState: UInt32 = 12345
+  let inputs: [(String, [Int16])] = [
+    ("tone440", (0..<160).map { Int16(16000 * sin(2 * Double.pi * 440 * Double($0) / 8000)) }),
+    (
+      "noise",
+      (0..<160).map { _ in
+        noiseState = noiseState &* 1_103_515_245 &+ 12345
+        return Int16(truncatingIfNeeded: Int32(noiseState >> 16) - 32768) / 4
+      }
+    ),
+    (
+      "dtmf5",
+      {
+        var tone = ToneGenerator.dtmf(key: "5")!; return tone.nextFrame(count: 160)
+      }()
+    ),
+  ]
+  for (name, frame) in inputs {
+    var detector = DTMFDetector()
+    var detections = 0
+    let start = cpuSeconds()
+    frame.withUnsafeBufferPointer { samples in
+      for _ in 0..<frames { detections += detector.process(samples).count }
+    }
+    let seconds = cpuSeconds() - start
+    emit(
+      String(
+        format: "detector input=%@ frames=%d ns_per_frame=%.0f detections=%d", name, frames,
+        seconds / Double(frames) * 1e9, detections))
+  }
+}
+
 switch options.mode {
+case "detector": runDetector(options)
 case "echo": try await runEcho(options)
 case "run": try await runGenerator(options)
 default:

@@ -71,6 +71,38 @@ extension CLITests {
     #expect(Self.toneSeconds(wav, frequency: 440) >= 1.0)
   }
 
+  /// A run that ends (sip.stop) while a call records: the recording is finished with all it
+  /// received, its WAV header matching its data, and the process exits cleanly.
+  @Test func stopFinishesRecordingsInProgress() throws {
+    let recording = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "stop-\(UUID().uuidString).wav")
+    defer { try? FileManager.default.removeItem(at: recording) }
+    let (dir, path) = try script(
+      """
+      local legs = sip.config{ legs = { "udp:127.0.0.1:0" } }
+      sip.listen{ handler = function(call)
+        call:answer()
+        call:record("\(recording.path)")
+        call:wait_bye()
+      end }
+      local call = sip.invite("sip:x@127.0.0.1:" .. legs[1].port, {})
+      call:play_tone{ freq = 440 }
+      sip.sleep(1.5)
+      sip.stop()
+      """)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for _ in 0..<3 {
+      let result = try run([path])
+      #expect(result.status == 0, "\(result.stderr)")
+      let data = try Data(contentsOf: recording)
+      let declared = data[40..<44].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+      #expect(declared == data.count - 44)
+      // More than the one second flushed while recording: the rest was written at the end.
+      #expect(data.count - 44 > 16_000)
+      #expect(Self.toneSeconds(data, frequency: 440) >= 1.0)
+    }
+  }
+
   /// Seconds of 100 ms blocks of a PCM 16-bit 8 kHz mono WAV (44-byte header) in which
   /// `frequency` carries at least a third of the power (Goertzel).
   static func toneSeconds(_ wav: Data, frequency: Double) -> Double {
