@@ -72,6 +72,9 @@ public struct CallParameters {
   /// `cb_refer`: an incoming REFER (RFC 3515) with its Refer-To; return the status to answer
   /// (202 accepts). Without it a REFER gets 603.
   public var cbRefer: ((Call, SIPNameAddress, SIPMessage) -> Int)?
+  /// `auth`: the account answering 401/407 challenges to this call's requests; nil: the agent's
+  /// (``UserAgent/Configuration/credentials``).
+  public var auth: SIPCredentials?
   /// Keys Net::SIP does not know: kept and visible to callbacks (`call.parameters.extra["x"]`).
   public var extra: [String: Any] = [:]
 
@@ -107,6 +110,7 @@ public struct CallParameters {
     if other.rtpTimeout != nil { merged.rtpTimeout = other.rtpTimeout }
     if other.cbRTPDone != nil { merged.cbRTPDone = other.cbRTPDone }
     if other.cbRefer != nil { merged.cbRefer = other.cbRefer }
+    if other.auth != nil { merged.auth = other.auth }
     merged.extra.merge(other.extra) { _, new in new }
     return merged
   }

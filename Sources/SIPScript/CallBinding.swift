@@ -35,14 +35,16 @@ public final class CallBinding {
     agent.observer = { [unowned self] call, event in self.observe(call, event) }
   }
 
-  /// Ends every call (BYE, CANCEL or 480) and stops the media engine.
+  /// Ends every call (BYE, CANCEL or 480), removes the bindings of `sip.register` (waiting a
+  /// few seconds for the registrars) and stops the media engine.
   public func close() -> EventLoopFuture<Void> {
     agent.cleanup()
     if listenHold, let runtime {
       listenHold = false
       runtime.releasePendingWork()
     }
-    return agent.media.shutdown()
+    let media = agent.media
+    return agent.unregisterAll().assumeIsolated().flatMap { media.shutdown() }.nonisolated()
   }
 
   // MARK: - Handles
@@ -121,6 +123,7 @@ extension LuaRuntime {
     let binding = CallBinding(runtime: self, transport: transportBinding.transport, media: media)
     transportBinding.calls = binding
     binding.installFunctions()
+    binding.installRegistration()  // sip.register/unregister, digest (CallBinding+Registration.swift)
     return binding
   }
 }

@@ -72,7 +72,7 @@ let outcome: RunOutcome
 do {
   outcome = try loop.submit { () throws -> EventLoopFuture<RunOutcome> in
     let runtime = try LuaRuntime(eventLoop: loop, configuration: configuration, logger: logger)
-    runtime.installTransport()  // SIP legs (--listen) and sip.config/request/listen (transport branch)
+    let binding = runtime.installTransport()  // SIP legs (--listen), sip.config/request/listen, calls
     let bound = NIOLoopBound(runtime, eventLoop: loop)
     let sources = [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { signalNumber, status in
       let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
@@ -82,7 +82,9 @@ do {
       source.resume()
       return source
     }
-    let result = runtime.run(scriptAt: command.script, arguments: command.arguments)
+    let run = runtime.run(scriptAt: command.script, arguments: command.arguments)
+    // After the script: calls end with BYE, registrations are removed, the legs close.
+    let result = run.assumeIsolated().flatMap { outcome in binding.close().map { outcome } }.nonisolated()
     // The runtime and the signal sources live until the run has ended.
     result.assumeIsolated().whenComplete { _ in
       withExtendedLifetime(runtime) {}
