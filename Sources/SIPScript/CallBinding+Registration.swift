@@ -82,12 +82,25 @@ extension CallBinding {
       parameters.leg = try options.string("leg")
     }
     let callback = try options?.function("cb_final")
-    let suspension = callback == nil ? try call.suspension() : nil
+    guard callback != nil || call.canSuspend else {
+      throw LuaArgumentError(
+        "'register' must wait (or take cb_final), which is only possible directly in a task")
+    }
     let registration: Registration
     do {
       registration = try agent.register(parameters)
     } catch {
       return .failure(error.description)
+    }
+    // The token is taken once nothing can fail any more: one dropped unresumed would wake the
+    // task with an error of its own.
+    var suspension: LuaSuspension?
+    if callback == nil {
+      guard let token = try? call.suspension() else {
+        registration.close()
+        return .failure("register: cannot wait here")
+      }
+      suspension = token
     }
     if parameters.refresh, let runtime {
       // A kept binding is pending work: the script runs until it is removed.
