@@ -175,6 +175,24 @@ import Testing
       ])
   }
 
+  @Test func authenticationCanBeTurnedOff() throws {
+    let (server, address) = try server(
+      """
+      local function answer(req) return 200, "OK", nil, "seen" end
+      sip.listen{ auth_user2pass = { alice = "secret" }, cb_request = answer }
+      sip.listen{ auth_user2pass = false, cb_request = answer }
+      """)
+    defer { server.close() }
+    let client = try client(
+      """
+      local r = sip.request("MESSAGE", "sip:bob@\(address)", { body = "x" })
+      test.record("message", r.code, r.body)
+      """)
+    defer { client.close() }
+    #expect(client.waitForOutcome() == .stopped)
+    #expect(client.lines == ["message 200 seen"])
+  }
+
   @Test func listenAuthenticationRefusesBadOptions() throws {
     let script = try client(
       """
