@@ -47,7 +47,7 @@ final class CallGenerator {
     run = String(runID, radix: 36)
     runPrefix = Array("\(run)-".utf8)
     random = options.seed | 1
-    calls.reserveCapacity(min(options.calls, 1 << 20))
+    calls.reserveCapacity(min(options.calls, 1 << 16))
     report.offered = options.rate
     report.window = options.window
     report.hold = options.hold
