@@ -51,15 +51,15 @@ struct GeneratorOptions {
       index += 2
       switch word {
       case "--calls": calls = try Self.number(value, word, atLeast: 1)
-      case "--rate": rate = try Self.seconds(value, word)
+      case "--rate": rate = try Self.nonNegative(value, word)
       case "--window": window = try Self.number(value, word, atLeast: 1)
-      case "--seconds": seconds = try Self.seconds(value, word)
-      case "--hold": hold = try Self.seconds(value, word)
-      case "--drain": drain = try Self.seconds(value, word)
-      case "--t1": t1 = try Self.seconds(value, word)
-      case "--t2": t2 = try Self.seconds(value, word)
+      case "--seconds": seconds = try Self.nonNegative(value, word)
+      case "--hold": hold = try Self.nonNegative(value, word)
+      case "--drain": drain = try Self.nonNegative(value, word)
+      case "--t1": t1 = try Self.nonNegative(value, word)
+      case "--t2": t2 = try Self.nonNegative(value, word)
       case "--loss":
-        loss = try Self.seconds(value, word)
+        loss = try Self.nonNegative(value, word)
         guard loss < 1 else { throw ParseError(description: "--loss must be below 1") }
       case "--seed": seed = UInt64(try Self.number(value, word, atLeast: 0))
       case "--held-mark": heldMark = try Self.number(value, word, atLeast: 0)
@@ -82,7 +82,7 @@ struct GeneratorOptions {
     return value
   }
 
-  private static func seconds(_ text: String, _ name: String) throws(ParseError) -> Double {
+  private static func nonNegative(_ text: String, _ name: String) throws(ParseError) -> Double {
     guard let value = Double(text), value >= 0, value.isFinite else {
       throw ParseError(description: "\(name) needs a number >= 0, not \(text)")
     }
