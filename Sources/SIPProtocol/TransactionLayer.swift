@@ -195,6 +195,7 @@ public struct TransactionLayer: Sendable {
 
   /// Whether a live server transaction holds a request with this request's From tag, Call-ID and
   /// CSeq but is another transaction: a request merged by forking (RFC 3261 §8.2.2.2).
+  /// `request` is the one that made `transaction` (its key, stored at creation, is used).
   public func isMerged(_ request: SIPMessage, transaction: TransactionID) -> Bool {
     // The key the transaction was stored with (parsed once, at its creation) when it is ours.
     guard let key = records[transaction]?.mergeKey ?? MergeKey(request), let other = merges[key] else {

@@ -55,8 +55,8 @@ extension SIPTransport {
   }
 
   /// RFC 3261 §18.2.1: `received` when the sent-by host is not the packet's source; RFC 3581 §4:
-  /// with `rport` asked for, `rport=<source port>` and always `received`. Returns the top Via
-  /// after stamping, with whether it names the packet's source, nil without a Via.
+  /// with `rport` asked for, `rport=<source port>` and always `received`. Returns the new top Via
+  /// and whether it sends responses to the packet's source (rport), nil when nothing changed.
   @discardableResult
   static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) -> (
     text: String, answersToSource: Bool
@@ -70,7 +70,7 @@ extension SIPTransport {
     } else if host.lowercased() != sourceIP.lowercased() {
       via.received = sourceIP
     } else {
-      return message.header("Via").map { ($0, false) }
+      return nil
     }
     let text = via.description
     message.removeFirstValue("Via")
