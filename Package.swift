@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "SIPTransport", targets: ["SIPTransport"]),
     .library(name: "SIPCall", targets: ["SIPCall"]),
     .library(name: "SIPScript", targets: ["SIPScript"]),
+    .library(name: "IVRCore", targets: ["IVRCore"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -45,6 +46,11 @@ let package = Package(
     .target(name: "SDP", swiftSettings: swiftSettings),
     .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
+    .target(
+      name: "IVRCore",
+      dependencies: ["RTPCore", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "SIPTransport",
       dependencies: [
@@ -140,6 +146,7 @@ let package = Package(
     .testTarget(
       name: "SDPTests", dependencies: ["SDP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(name: "RTPCoreTests", dependencies: ["RTPCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "IVRCoreTests", dependencies: ["IVRCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SIPScriptTests",
       dependencies: [

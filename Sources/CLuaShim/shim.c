@@ -56,6 +56,10 @@ lua_State *sipscript_newstate(sipscript_host *host) {
 sipscript_host *sipscript_gethost(lua_State *L) { return *(sipscript_host **)lua_getextraspace(L); }
 
 void sipscript_host_dispose(sipscript_host *host) {
+  free(host->released_messages);
+  host->released_messages = NULL;
+  host->released_messages_count = 0;
+  host->released_messages_capacity = 0;
   free(host->released);
   host->released = NULL;
   host->released_count = 0;
@@ -149,11 +153,9 @@ static int sipscript_trampoline_k(lua_State *L, int status, lua_KContext ctx) {
   return lua_gettop(L);
 }
 
-int sipscript_trampoline(lua_State *L) {
-  lua_Integer fn = lua_tointeger(L, lua_upvalueindex(1));
-  sipscript_host *h = sipscript_gethost(L);
-  int r = h->dispatch(L, fn, h->runtime);
-  // Swift has returned: from here on raising and yielding jump over C frames only.
+// Acts on a Swift function's result code once Swift has returned: from here on raising and
+// yielding jump over C frames only.
+static int sipscript_finish(lua_State *L, int r) {
   if (r >= 0) return r;
   switch (r) {
   case SIPSCRIPT_RESULT_ERROR:
@@ -174,6 +176,12 @@ int sipscript_trampoline(lua_State *L) {
   default:
     return luaL_error(L, "sipscript: bad native function result %d", r);
   }
+}
+
+int sipscript_trampoline(lua_State *L) {
+  lua_Integer fn = lua_tointeger(L, lua_upvalueindex(1));
+  sipscript_host *h = sipscript_gethost(L);
+  return sipscript_finish(L, h->dispatch(L, fn, h->runtime));
 }
 
 void sipscript_pushnative(lua_State *L, lua_Integer fn) {
@@ -235,6 +243,93 @@ int sipscript_object_gc(lua_State *L) {
     sipscript_release_later(L, u->object);
     u->object = NULL;
   }
+  return 0;
+}
+
+// MARK: - Message userdata
+
+// The userdata's memory: this header, then the Swift value (host->message_size bytes).
+typedef struct sipscript_message_box {
+  lua_Integer live;  // 1 while the Swift value is there; 0 once __gc moved it out
+} sipscript_message_box;
+
+#define SIPSCRIPT_MESSAGE_VALUE(box) ((void *)((unsigned char *)(box) + sizeof(sipscript_message_box)))
+
+void *sipscript_newmessage(lua_State *L) {
+  sipscript_host *h = sipscript_gethost(L);
+  sipscript_message_box *box = lua_newuserdatauv(L, sizeof *box + h->message_size, 0);
+  box->live = 1;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, h->message_metatable_ref);
+  lua_setmetatable(L, -2);
+  return SIPSCRIPT_MESSAGE_VALUE(box);
+}
+
+void *sipscript_tomessage(lua_State *L, int idx, int *is_instance) {
+  *is_instance = 0;
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+  int same = lua_topointer(L, -1) == sipscript_gethost(L)->message_metatable;
+  lua_pop(L, 1);
+  if (!same) return NULL;
+  *is_instance = 1;
+  sipscript_message_box *box = lua_touserdata(L, idx);
+  return box->live ? SIPSCRIPT_MESSAGE_VALUE(box) : NULL;
+}
+
+static int sipscript_message_call(lua_State *L, int op, int field) {
+  sipscript_host *h = sipscript_gethost(L);
+  return sipscript_finish(L, h->message_op(L, op, field));
+}
+
+// Lua's collector counts only the userdata, not the Swift memory each message holds (several
+// times more); left alone it lets about a thousand dead messages pile up between two cycles, and
+// their memory is cold by the time it is freed. So the messages' Swift bytes are fed to the
+// collector as if Lua had allocated them, in steps of at least 64 KiB, here in C after Swift has
+// returned. A collector stopped by the script stays stopped.
+static void sipscript_pace_gc(lua_State *L, sipscript_host *h) {
+  if (h->message_gc_debt < 64 * 1024) return;
+  int kib = (int)(h->message_gc_debt / 1024);
+  h->message_gc_debt = 0;
+  if (lua_gc(L, LUA_GCISRUNNING) == 1) lua_gc(L, LUA_GCSTEP, kib);
+}
+
+int sipscript_message_parse(lua_State *L) {
+  sipscript_host *h = sipscript_gethost(L);
+  int r = h->message_op(L, SIPSCRIPT_MESSAGE_PARSE, 0);
+  if (r >= 0) sipscript_pace_gc(L, h);
+  return sipscript_finish(L, r);
+}
+int sipscript_message_header(lua_State *L) { return sipscript_message_call(L, SIPSCRIPT_MESSAGE_HEADER, 0); }
+int sipscript_message_headers(lua_State *L) { return sipscript_message_call(L, SIPSCRIPT_MESSAGE_HEADERS, 0); }
+int sipscript_message_tostring(lua_State *L) { return sipscript_message_call(L, SIPSCRIPT_MESSAGE_TOSTRING, 0); }
+
+// msg.key: a method comes straight from the keys table (no Swift involved); a field number goes to
+// Swift; anything else is nil.
+int sipscript_message_index(lua_State *L) {
+  lua_settop(L, 2);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNUMBER) return 1;
+  int field = (int)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  return sipscript_message_call(L, SIPSCRIPT_MESSAGE_FIELD, field);
+}
+
+// No Swift code runs inside the garbage collector: the value is moved (memcpy; Swift values are
+// bitwise movable) to the host's list, and Swift destroys it later.
+int sipscript_message_gc(lua_State *L) {
+  int is_instance = 0;
+  void *value = sipscript_tomessage(L, 1, &is_instance);
+  if (value == NULL) return 0;
+  sipscript_host *h = sipscript_gethost(L);
+  if (h->released_messages_count == h->released_messages_capacity) {
+    size_t cap = h->released_messages_capacity ? h->released_messages_capacity * 2 : 64;
+    unsigned char *p = realloc(h->released_messages, cap * h->message_size);
+    if (p == NULL) abort();
+    h->released_messages = p;
+    h->released_messages_capacity = cap;
+  }
+  memcpy(h->released_messages + h->released_messages_count * h->message_size, value, h->message_size);
+  h->released_messages_count++;
+  ((sipscript_message_box *)lua_touserdata(L, 1))->live = 0;
   return 0;
 }
 

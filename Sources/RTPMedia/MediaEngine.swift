@@ -85,6 +85,8 @@ public final class MediaEngine: @unchecked Sendable {
 
   // MARK: Stream operations (on the loop)
 
+  func slot(_ id: Int) -> MediaStreamSlot? { streams[id] }
+
   func withSlot<T: Sendable>(
     _ id: Int, _ body: @escaping @Sendable (MediaStreamSlot) throws -> T
   ) -> EventLoopFuture<T> {
@@ -141,8 +143,42 @@ public final class MediaEngine: @unchecked Sendable {
     let now = eventLoop.now.uptimeNanoseconds
     envelope.data.withUnsafeReadableBytes { bytes in
       slot.state.receive(bytes, now: now) { header, payload in slot.write(header, payload) }
+      if let targetID = slot.bridgeTarget, let target = streams[targetID] {
+        relay(bytes, from: slot, to: target)
+      }
     }
     deliverEvents(slot)
+  }
+
+  /// Bridging: one received datagram of `source` sent on `target` (audio only; DTMF events are
+  /// reported on the source and not relayed).
+  func relay(_ datagram: UnsafeRawBufferPointer, from source: MediaStreamSlot, to target: MediaStreamSlot) {
+    guard let layout = try? RTPHeader.parse(datagram), let law = source.state.audioLaw(of: layout.header)
+    else {
+      return
+    }
+    let payload = UnsafeRawBufferPointer(rebasing: datagram[layout.payloadRange])
+    target.state.relay(layout.header, payload: payload, law: law) { header, bytes in
+      target.write(header, bytes)
+    }
+    target.flush()
+  }
+
+  /// Connects two streams both ways: what each receives, the other sends (their own sending
+  /// stops). Nil `other` disconnects `id` and its partner.
+  func bridge(_ id: Int, with other: Int?) throws {
+    guard let slot = streams[id] else { throw MediaError.streamClosed }
+    if let previous = slot.bridgeTarget, let partner = streams[previous] { partner.bridgeTarget = nil }
+    slot.bridgeTarget = nil
+    guard let other else { return }
+    guard let partner = streams[other], other != id else { throw MediaError.streamClosed }
+    for (a, b) in [(slot, partner), (partner, slot)] {
+      a.playbackPromise?.fail(MediaError.stopped)
+      a.playbackPromise = nil
+      a.state.setSource(.none)
+      a.state.setEcho(nil)
+      a.bridgeTarget = b.id
+    }
   }
 
   // MARK: Pacing
@@ -224,6 +260,9 @@ public final class MediaEngine: @unchecked Sendable {
 
   private func close(_ slot: MediaStreamSlot) -> EventLoopFuture<Void> {
     guard streams.removeValue(forKey: slot.id) != nil else { return eventLoop.makeSucceededVoidFuture() }
+    if let partner = slot.bridgeTarget.flatMap({ streams[$0] }), partner.bridgeTarget == slot.id {
+      partner.bridgeTarget = nil
+    }
     let index = slot.orderIndex
     if index < order.count, order[index] === slot {
       let last = order.removeLast()

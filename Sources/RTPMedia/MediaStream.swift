@@ -132,6 +132,21 @@ public final class MediaStream: Sendable {
     engine.withSlot(id) { slot in slot.state.currentStatistics }
   }
 
+  /// Connects this stream with `other` both ways (`sip.bridge`): the audio each receives is sent
+  /// on the other, as its own packets (G.711 laws converted); their own playback, tones and echo
+  /// stop. `nil` disconnects. Both streams must belong to the same engine.
+  public func bridge(with other: MediaStream?) -> EventLoopFuture<Void> {
+    let otherID = other?.id
+    return engine.eventLoop.submit { try self.engine.bridge(self.id, with: otherID) }
+  }
+
+  /// The statistics now, for a caller already on the media loop (the call layer when media and
+  /// script share a loop); nil once the stream is closed.
+  public func statisticsOnLoop() -> MediaStreamStatistics? {
+    engine.eventLoop.preconditionInEventLoop()
+    return engine.slot(id)?.state.currentStatistics
+  }
+
   public func remoteAddress() -> EventLoopFuture<SocketAddress?> {
     engine.withSlot(id) { slot in slot.remote }
   }

@@ -13,6 +13,8 @@ final class MediaStreamSlot {
   var orderIndex = 0
   var playbackPromise: EventLoopPromise<Void>?
   var dtmfPromise: EventLoopPromise<Void>?
+  /// Bridging: the stream that sends what this one receives.
+  var bridgeTarget: Int?
   private var needsFlush = false
   private let sendChannel: any Channel
 

@@ -38,6 +38,8 @@ public struct MediaStreamState {
   private var dtmfPauseFrames = 0
   var dtmfReceiver = TelephoneEventReceiver()
   var echo: EchoBuffer?
+  /// Bridging: our timeline minus the other stream's (set by the first relayed packet).
+  var relayTimestampOffset: UInt32?
   var recorder: (any MediaRecorder)?
   /// Why the last recorder was dropped, if a write failed.
   public internal(set) var recorderError: String?

@@ -20,6 +20,8 @@ struct CallStreamSlot {
   var negotiated: NegotiatedStream
   var stream: MediaStream?
   var opening: EventLoopFuture<MediaStream>?
+  /// The open stream was told ``negotiated``'s peer address and RTP timeout.
+  var pointed = false
 }
 
 extension Call {
@@ -39,7 +41,8 @@ extension Call {
       case .bind(let bindHost, let port)?:
         futures.append(
           media.openSocket(host: bindHost, port: port).map {
-            CallSocket(channel: $0, port: port, owned: true)
+            // Port 0 asks the system for one: the SDP must name the one it gave.
+            CallSocket(channel: $0, port: $0.localAddress?.port ?? port, owned: true)
           })
       case .allocate(let allocateHost)?:
         futures.append(
@@ -74,20 +77,26 @@ extension Call {
     }
   }
 
-  /// Net::SIP `clear_sdp`: new sockets (the old streams and sockets closed), then `next`.
-  func renewSockets(then next: @escaping () -> Void) {
+  /// Net::SIP `clear_sdp`: forgets the given sockets, closes the streams and the sockets it
+  /// opened (`rtp_cleanup`), binds new ones and gives their ports to the session; then `next`
+  /// (false: no socket could be bound). `init_media` runs again on the new streams.
+  func renewSockets(then next: @escaping (Bool) -> Void) {
     let count = max(sockets.count, 1)
+    parameters.mediaLocalSockets = nil
+    parameters.mediaSendSockets = nil
+    if mediaStarted { mediaRestartWanted = true }
     rtpCleanup()
     openSockets(count: count) { [self] result in
+      guard !finished else { return rtpCleanup() }
       if case .failure(let error) = result {
         agent.logger.error("call: no RTP socket: \(error)", metadata: ["call-id": "\(id)"])
-        return
+        return next(false)
       }
       if var current = session {
         current.replaceLocalStreams(sockets.map { LocalStream(port: $0.port) })
         session = current
       }
-      next()
+      next(true)
     }
   }
 
@@ -106,10 +115,13 @@ extension Call {
       if var slot = streams[stream.index] {
         let codecChanged = slot.negotiated.codec?.codec.name != stream.codec?.codec.name
         slot.negotiated = stream
-        if codecChanged, let old = slot.stream {
+        slot.pointed = false
+        if codecChanged, slot.stream != nil || slot.opening != nil {
+          // A stream has one codec: open a new one, and let init_media set it up again.
+          if let old = slot.stream { _ = old.close() }
           slot.stream = nil
           slot.opening = nil
-          _ = old.close()
+          if mediaStarted { mediaRestartWanted = true }
         }
         streams[stream.index] = slot
       } else {
@@ -118,12 +130,19 @@ extension Call {
     }
     if parameters.initMedia != nil { mediaWanted = true }
     guard mediaWanted else { return }
+    if mediaRestartWanted {
+      // Net::SIP runs rtp_cleanup before init_media sets up the media again.
+      let callbacks = rtpCleanupCallbacks
+      rtpCleanupCallbacks.removeAll()
+      for callback in callbacks { callback() }
+    }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     openAllStreams().assumeIsolated().whenComplete { _ in
       let call = bound.value
       guard !call.finished else { return }
-      if !call.mediaStarted {
+      if !call.mediaStarted || call.mediaRestartWanted {
         call.mediaStarted = true
+        call.mediaRestartWanted = false
         call.parameters.initMedia?(call)
       }
       call.agent.observer?(call, .mediaReady)
@@ -149,8 +168,13 @@ extension Call {
       return eventLoop.makeFailedFuture(CallError("no media negotiated yet"))
     }
     let remote = Self.remoteAddress(of: slot.negotiated)
+    let timeout = rtpTimeout(for: slot.negotiated)
     if let stream = slot.stream {
-      return stream.setRemote(remote).hop(to: eventLoop).map { stream }
+      guard !slot.pointed else { return eventLoop.makeSucceededFuture(stream) }
+      // Only after an exchange changed it: setRemote restarts the RTP timeout's wait.
+      slot.pointed = true
+      streams[index] = slot
+      return stream.setRemote(remote, rtpTimeout: .some(timeout)).hop(to: eventLoop).map { stream }
     }
     if let opening = slot.opening { return opening }
     guard let codec = slot.negotiated.codec else {
@@ -163,9 +187,7 @@ extension Call {
       peerTelephoneEventPayloadType: slot.negotiated.telephoneEvent.map {
         UInt8(clamping: $0.receivePayloadType)
       })
-    if let timeout = parameters.rtpTimeout {
-      mediaParameters.rtpTimeout = UInt64(max(timeout.timeAmount.nanoseconds, 0))
-    }
+    mediaParameters.rtpTimeout = timeout.map { UInt64(max($0.nanoseconds, 0)) }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     var send: MediaSocket?
     if let given = parameters.mediaSendSockets, index < given.count { send = given[index] }
@@ -175,6 +197,7 @@ extension Call {
       events: MediaEventHandler(eventLoop: eventLoop) { streamID, event in
         bound.value.mediaEvent(index: index, streamID: streamID, event)
       })
+    let negotiated = slot.negotiated
     let opening = agent.media.openStream(options).hop(to: eventLoop)
     slot.opening = opening
     streams[index] = slot
@@ -190,11 +213,22 @@ extension Call {
           _ = stream.close()
         } else {
           slot.stream = stream
+          // Opened with the peer address and timeout of `negotiated` as it was then.
+          slot.pointed = slot.negotiated == negotiated
         }
       }
       call.streams[index] = slot
+      // An exchange finished while the stream was opening: tell it the new peer address.
+      if !slot.pointed, slot.stream != nil { _ = call.stream(at: index) }
     }
     return opening
+  }
+
+  /// `rtp_timeout` for a stream: only while media flows both ways (DESIGN §8: a held call, by
+  /// either side, is silent on purpose).
+  func rtpTimeout(for stream: NegotiatedStream) -> TimeAmount? {
+    guard stream.direction == .sendrecv, let timeout = parameters.rtpTimeout else { return nil }
+    return timeout.timeAmount
   }
 
   /// Where to send for a negotiated stream; nil while it does not send (hold, RFC 3264 §8.4).
@@ -214,6 +248,16 @@ extension Call {
     return EventLoopFuture.whenAllSucceed(futures, on: eventLoop).map {
       Dictionary($0, uniquingKeysWith: { a, _ in a })
     }
+  }
+
+  /// The statistics of the open streams now (media on the agent's own loop), by `m=` line.
+  public func mediaStatisticsNow() -> [Int: MediaStreamStatistics] {
+    var result: [Int: MediaStreamStatistics] = [:]
+    guard agent.media.eventLoop === eventLoop else { return result }
+    for slot in streams.values {
+      if let stream = slot.stream, let figures = stream.statisticsOnLoop() { result[slot.index] = figures }
+    }
+    return result
   }
 
   func mediaEvent(index: Int, streamID: Int, _ event: MediaEvent) {

@@ -41,6 +41,12 @@ extension Call {
     peer = message.from
     inviteServerTransaction = request.transaction
     remember(request)
+    if parameters.sdp != nil, parameters.mediaLocalSockets == nil {
+      // As for invite: a given `sdp` describes given sockets; without them it cannot be answered.
+      agent.logger.error("listen: 'sdp' needs 'media_lsocks'", metadata: ["call-id": "\(id)"])
+      reply(to: message, request.transaction, code: 500)
+      return finish(.badMedia("sdp without media_lsocks"))
+    }
     var count = 1
     if !message.body.isEmpty, let offer = try? SessionDescription(parsing: message.body) {
       let probe = OfferAnswer(capabilities: capabilities, address: agent.mediaHost(on: leg), sessionID: 1)
@@ -118,8 +124,13 @@ extension Call {
     remember(request)
     guard let session, !finished else {
       if !finished, message.method == "BYE" {
-        // The peer hung up while our sockets were still being bound.
+        // The peer hung up while our sockets were still being bound: RFC 3261 §15.1.2, the
+        // INVITE still pending gets 487.
         reply(to: message, request.transaction, code: 200)
+        if let invite, let transaction = inviteServerTransaction {
+          reply(to: invite, transaction, code: 487)
+        }
+        hangupCause = .remoteBye
         parameters.recvBye?(self)
         finish(.remoteBye)
       } else {
@@ -127,11 +138,24 @@ extension Call {
       }
       return
     }
+    if let dialog = session.dialog, let toTag = message.to?.tag,
+      toTag != dialog.id.localTag || message.from?.tag != dialog.id.remoteTag
+    {
+      // RFC 3261 §12.2.2: the Call-ID is ours but the tags name another dialog.
+      return reply(to: message, request.transaction, code: 481)
+    }
     if message.method == "INVITE", message.to?.tag != nil {
       parameters.cbInvite?(self, message)
-      if parameters.clearSDP, session.state == .established || session.state == .held {
-        // Net::SIP `clear_sdp`: new sockets for a new INVITE, then answer it.
-        return renewSockets { [self] in handle(.received(message)) }
+      if parameters.clearSDP, parameters.sdp == nil, session.state == .established || session.state == .held {
+        // Net::SIP `clear_sdp`: new sockets for a new INVITE, then answer it. (A given `sdp`
+        // names the given sockets, so it keeps them.)
+        return renewSockets { [self] renewed in
+          if renewed {
+            handle(.received(message))
+          } else {
+            reply(to: message, request.transaction, code: 500)
+          }
+        }
       }
     }
     handle(.received(message))
@@ -151,7 +175,13 @@ extension Call {
 
   /// The core answered the peer's CANCEL (200 + 487).
   func peerCancelled() {
-    guard session != nil, !finished else { return }
+    guard !finished else { return }
+    guard session != nil else {
+      // Cancelled while our sockets were still being bound: no session will answer it.
+      hangupCause = .remoteCancel
+      parameters.recvBye?(self)
+      return finish(.remoteCancel)
+    }
     handle(.peerCancelled)
   }
 
@@ -217,13 +247,16 @@ extension Call {
         applyMedia(negotiated)
       case .noAnswer:
         parameters.cbNoAnswer?(self)
-      case .remoteHangup:
+      case .remoteHangup(let cause):
+        // recv_bye may read call.hangup_cause.
+        hangupCause = cause
         parameters.recvBye?(self)
       case .dtmfInfo(let info):
         dtmfReceived(DTMFEvent(key: info.digit, duration: info.duration, method: .info))
       case .refer(let target, let request):
-        let code = parameters.cbRefer?(self, target, request) ?? 603
-        sendResponse(request.makeResponse(statusCode: code, toTag: dialog?.id.localTag))
+        receiveRefer(target: target, request: request)
+      case .notify(let request):
+        receiveNotify(request)
       case .mediaError(let reason):
         agent.logger.warning("call: media: \(reason)", metadata: ["call-id": "\(id)"])
       case .refused(let reason):
@@ -265,15 +298,22 @@ extension Call {
     }
     var request = request
     let initial = method == "INVITE" && request.to?.tag == nil
+    if let dialog, request.to?.tag != dialog.id.remoteTag, !initial {
+      // The BYE that ends a dialog made by a second fork's 2xx (RFC 3261 §13.2.2.4): not the
+      // call's own, so its response means nothing to the call.
+      agent.transport.sendRequest(request, leg: leg) { _ in }
+      return
+    }
     if method == "INVITE" {
       for header in parameters.sipHeaders { request.addHeader(header.name, header.value) }
     }
     if method == "BYE" { sentBye = true }
+    if initial { invite = request }
     let requestCompletion = pendingRequestCompletion
     let target = initial ? agent.configuration.outgoingProxy : nil
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     agent.transport.sendRequest(
-      request, target: target,
+      request, target: target, leg: leg,
       provisional: { response in bound.value.responseArrived(response) },
       started: { transaction in
         guard initial else { return }
@@ -293,6 +333,7 @@ extension Call {
           if method == "BYE" { call.byeDone(.success(response)) }
           requestCompletion?(.success(response))
         case .failure(let error):
+          call.agent.logger.info("call: \(method) failed: \(error)", metadata: ["call-id": "\(call.id)"])
           let failure: InviteSession.RequestFailure = error.kind == .timeout ? .timeout : .transportError
           call.handle(.requestFailed(method: method, failure: failure))
           if method == "BYE" { call.byeDone(.failure(CallError("BYE: \(error)"))) }
@@ -339,6 +380,7 @@ extension Call {
       reinviteCompletion = nil
       completion(.fail, FinalInfo(code: 0, reason: "the call ended"))
     }
+    finishTransfer(.failure(CallError("transfer: the call ended")), code: nil)
     agent.observer?(self, .terminated(cause))
     rtpCleanup()
     let callbacks = cleanupCallbacks

@@ -1,5 +1,5 @@
 public import NIOCore
-import RTPMedia
+public import RTPMedia
 public import SDP
 public import SIPCore
 public import SIPProtocol
@@ -37,6 +37,8 @@ public final class Call {
   public internal(set) var invite: SIPMessage?
   /// The final response to our initial INVITE (UAC).
   public internal(set) var finalResponse: SIPMessage?
+  /// The media statistics when the streams were closed (``rtpCleanup()``), by `m=` line.
+  public internal(set) var lastStatistics: [Int: MediaStreamStatistics] = [:]
   /// Callbacks run by ``cleanup()`` (Net::SIP's `call_cleanup` list), then emptied.
   public var cleanupCallbacks: [() -> Void] = []
   /// Callbacks run by ``rtpCleanup()`` (Net::SIP's `rtp_cleanup` list), then emptied.
@@ -48,6 +50,9 @@ public final class Call {
   var streams: [Int: CallStreamSlot] = [:]
   /// `init_media` has run.
   var mediaStarted = false
+  /// The streams `init_media` set up were replaced (new sockets for `clear_sdp`, a new codec):
+  /// run it again on the new ones once they are open, as Net::SIP does after each exchange.
+  var mediaRestartWanted = false
   /// Media was asked for (init_media, play, echo…): streams follow every exchange.
   var mediaWanted = false
   var inviteClientTransaction: TransactionID?
@@ -63,6 +68,13 @@ public final class Call {
   var lastRefusal: String?
   var finished = false
   var sentBye = false
+  /// Our REFER waiting for its final NOTIFY, and the timer that gives up on it.
+  var transferPromise: EventLoopPromise<Int>?
+  var transferTimer: Scheduled<Void>?
+  /// The status our last transfer ended with (the REFER's refusal or the final NOTIFY's).
+  public internal(set) var lastTransferStatus: Int?
+  /// We accepted a REFER of the peer and owe it NOTIFYs.
+  var referAccepted = false
   /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
   var currentResponse: SIPMessage?
 
@@ -75,6 +87,18 @@ public final class Call {
   }
 
   public var eventLoop: any EventLoop { agent.eventLoop }
+
+  /// The call's key in ``UserAgent/calls``.
+  public var key: String { Self.key(id, role) }
+
+  static func key(_ callID: String, _ role: InviteSession.Role) -> String {
+    role == .uac ? callID : callID + "|uas"
+  }
+
+  /// Our tag in the dialog: the From tag of our INVITE (UAC) or the To tag we answer with (UAS).
+  public var localTag: String? {
+    role == .uac ? session?.invite?.from?.tag : session?.dialog?.id.localTag
+  }
 
   /// `call.state`.
   public var state: InviteSession.State {
@@ -137,11 +161,23 @@ public final class Call {
       return .failure(CallError("reinvite: a re-INVITE is already waiting for its answer"))
     }
     let direction: MediaDirection = parameters.callOnHold ? .sendonly : .sendrecv
-    let result = command(.reinvite(direction: direction))
-    if case .success = result {
-      reinviteCompletion =
-        completion ?? { [unowned self] status, info in self.parameters.cbFinal?(status, self, info) }
+    let done = completion ?? { [unowned self] status, info in self.parameters.cbFinal?(status, self, info) }
+    if parameters.clearSDP, parameters.sdp == nil, state == .established || state == .held {
+      // Net::SIP `clear_sdp`: the new offer describes new sockets. The completion is kept
+      // from now on, so a second reinvite waits for this one.
+      reinviteCompletion = done
+      renewSockets { [self] renewed in
+        let result: Result<Void, CallError> =
+          renewed ? command(.reinvite(direction: direction)) : .failure(CallError("reinvite: no RTP socket"))
+        if case .failure(let error) = result, let waiting = reinviteCompletion {
+          reinviteCompletion = nil
+          waiting(.fail, FinalInfo(code: 0, reason: error.description))
+        }
+      }
+      return .success(())
     }
+    let result = command(.reinvite(direction: direction))
+    if case .success = result { reinviteCompletion = done }
     return result
   }
 
@@ -163,10 +199,9 @@ public final class Call {
       return .success(())
     }
     if let completion { byeCompletions.append(completion) }
-    let wasSent = sentBye
-    let result = command(.bye)
-    if case .success = result, !wasSent { parameters.sendBye?(self) }
-    return result
+    // Net::SIP's send_bye: we end the call (before the end's own callbacks, cb_cleanup).
+    if !sentBye, state != .idle { parameters.sendBye?(self) }
+    return command(.bye)
   }
 
   /// Net::SIP `cancel`: CANCELs our INVITE (sent once a provisional response has come).
@@ -213,6 +248,8 @@ public final class Call {
   /// Net::SIP `rtp_cleanup`: closes the call's streams and the sockets it opened, and runs the
   /// `rtp_cleanup` callbacks.
   public func rtpCleanup() {
+    let figures = mediaStatisticsNow()
+    if !figures.isEmpty { lastStatistics = figures }
     let slots = streams.values.sorted { $0.index < $1.index }
     streams.removeAll()
     for slot in slots { _ = slot.stream?.close() }

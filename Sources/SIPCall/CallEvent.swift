@@ -1,4 +1,4 @@
-import SIPCore
+public import SIPCore
 public import SIPProtocol
 
 /// What happens to a call, for an observer that is not a Net::SIP callback (the Lua binding's
@@ -16,4 +16,6 @@ public enum CallEvent {
   /// No RTP arrived within `rtp_timeout`.
   case rtpTimeout
   case terminated(InviteSession.HangupCause)
+  /// An in-dialog NOTIFY of the peer (answered 200), e.g. the progress of our REFER.
+  case notify(SIPMessage)
 }

@@ -69,9 +69,10 @@ public struct CallParameters {
   public var rtpTimeout: Duration?
   /// Net::SIP's `cb_rtp_done` of `media_send_recv`: sending finished; nil: hang up (Net::SIP's default).
   public var cbRTPDone: ((Call) -> Void)?
-  /// `cb_refer`: an incoming REFER (RFC 3515) with its Refer-To; return the status to answer
-  /// (202 accepts). Without it a REFER gets 603.
-  public var cbRefer: ((Call, SIPNameAddress, SIPMessage) -> Int)?
+  /// `cb_refer`: an incoming REFER (RFC 3515) with its Refer-To; answer it by calling `respond`
+  /// with a status (202 accepts; the transfer's outcome then goes to the referrer with
+  /// ``Call/notifyRefer(status:reason:)``). Without it a REFER gets 603.
+  public var cbRefer: ((Call, SIPNameAddress, SIPMessage, @escaping (Int) -> Void) -> Void)?
   /// Keys Net::SIP does not know: kept and visible to callbacks (`call.parameters.extra["x"]`).
   public var extra: [String: Any] = [:]
 

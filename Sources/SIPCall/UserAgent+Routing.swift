@@ -13,7 +13,7 @@ extension UserAgent {
   func route(_ request: SIPIncomingRequest) {
     let message = request.message
     let method = message.method ?? ""
-    if let callID = message.callID, let call = calls[callID], Self.callMethods.contains(method) {
+    if Self.callMethods.contains(method), let call = call(for: message) {
       call.receive(request)
       return
     }
@@ -57,7 +57,7 @@ extension UserAgent {
     guard let leg else { return respond(request, code: 500) }
     let call = Call(agent: self, role: .uas, callID: callID, leg: leg, parameters: listener.parameters)
     call.listener = listener
-    calls[callID] = call
+    calls[call.key] = call
     statistics.callsReceived += 1
     call.startIncoming(request)
   }
@@ -73,14 +73,24 @@ extension UserAgent {
         strayInvite2xx(response)
       }
     case .ackReceived(let ack, let dialog):
-      calls[dialog.callID]?.receiveACK(ack)
+      calls[Call.key(dialog.callID, .uas)]?.receiveACK(ack)
     case .cancelled(let transaction):
       calls.values.first { $0.inviteServerTransaction == transaction }?.peerCancelled()
     case .ackTimeout(let dialog):
-      calls[dialog.callID]?.ackTimedOut()
+      calls[Call.key(dialog.callID, .uas)]?.ackTimedOut()
     case .dialogTerminated:
       break
     }
+  }
+
+  /// The call a request of the peer belongs to. A UA may call itself, so a Call-ID can name two
+  /// calls here: ours as UAC (the request's To tag is our From tag) and ours as UAS.
+  func call(for request: SIPMessage) -> Call? {
+    guard let callID = request.callID else { return nil }
+    if let toTag = request.to?.tag, let outgoing = calls[Call.key(callID, .uac)], outgoing.localTag == toTag {
+      return outgoing
+    }
+    return calls[Call.key(callID, .uas)]
   }
 
   func respond(_ request: SIPIncomingRequest, code: Int) {

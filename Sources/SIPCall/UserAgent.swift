@@ -97,12 +97,16 @@ public final class UserAgent {
   public var configuration: Configuration
   public var logger: Logger
   public internal(set) var statistics = Statistics()
-  /// Calls alive, by Call-ID.
+  /// Calls alive, by ``Call/key`` (the Call-ID, with `|uas` for calls we answer: an agent that
+  /// calls itself has both ends of one Call-ID).
   public internal(set) var calls: [String: Call] = [:]
   /// Requests that belong to no call and no listener go here (the transport's own handler before
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
   public var fallbackHandler: ((SIPIncomingRequest) -> Void)?
   public internal(set) var listener: Listener?
+  /// Net::SIP's `error`: the last error of an operation of the agent (a failed invite, a
+  /// refused call), for scripts that poll it.
+  public internal(set) var lastError: String?
   /// Where ``Call``s report their events (the Lua binding), beside their callbacks.
   public var observer: ((Call, CallEvent) -> Void)?
   var rng = SystemRandomNumberGenerator()
@@ -142,9 +146,24 @@ public final class UserAgent {
   /// the call at once; `cb_final`/`cb_established` (or ``observer``) say how it went.
   public func invite(_ to: String, parameters: CallParameters) throws(CallError) -> Call {
     eventLoop.preconditionInEventLoop()
+    do {
+      return try placeCall(to, parameters: parameters)
+    } catch {
+      lastError = error.description
+      throw error
+    }
+  }
+
+  func placeCall(_ to: String, parameters: CallParameters) throws(CallError) -> Call {
     let target: SIPNameAddress
     do {
-      target = try SIPNameAddress.parse(to)
+      // A bare URI is a URI, parameters included (`;transport=tcp`); in a name-addr written
+      // without <>, they would be the header's parameters (RFC 3261 §20.10).
+      if !to.contains("<"), let uri = try? SIPURI.parse(to) {
+        target = SIPNameAddress(uri: uri)
+      } else {
+        target = try SIPNameAddress.parse(to)
+      }
     } catch {
       throw CallError("invite: '\(to)' is not a SIP address: \(error)")
     }
@@ -162,7 +181,7 @@ public final class UserAgent {
     }
     let callID = SIPIdentifiers.callID(host: leg.isIPv6 ? "[\(leg.host)]" : leg.host, using: &rng)
     let call = Call(agent: self, role: .uac, callID: callID, leg: leg, parameters: parameters)
-    calls[callID] = call
+    calls[call.key] = call
     statistics.callsPlaced += 1
     call.startOutgoing(to: target)
     return call
@@ -224,8 +243,8 @@ public final class UserAgent {
   }
 
   func forget(_ call: Call) {
-    if calls[call.id] === call {
-      calls[call.id] = nil
+    if calls[call.key] === call {
+      calls[call.key] = nil
       statistics.callsEnded += 1
     }
   }

@@ -75,6 +75,13 @@ public struct SIPMessage: Sendable {
   /// The body bytes (exactly Content-Length bytes when the header is present).
   public var body: [UInt8] { Array(bytes[bodyRange]) }
 
+  /// About how many bytes of heap memory the message holds (its buffer and its header offsets):
+  /// for hosts whose garbage collector does not see that memory (the Lua runtime paces its
+  /// collector with it).
+  public var storageBytes: Int {
+    bytes.capacity + fields.capacity * MemoryLayout<Field>.stride
+  }
+
   /// The start line as written, without CRLF.
   public var startLineText: String { string(startLine) }
 

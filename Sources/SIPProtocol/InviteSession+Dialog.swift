@@ -46,9 +46,17 @@ extension InviteSession {
         out.append(.sendResponse(response(to: request, code: 400, reason: "Missing or bad Refer-To")))
       }
     case "OPTIONS": out.append(.sendResponse(response(to: request, code: 200)))
+    case "NOTIFY":
+      guard request.header("Event") != nil else {
+        // RFC 6665 §8.2.1: Event is mandatory in NOTIFY.
+        out.append(.sendResponse(response(to: request, code: 400, reason: "Missing Event header")))
+        return
+      }
+      out.append(.sendResponse(response(to: request, code: 200)))
+      out.append(.notify(request))
     default:
       var refusal = response(to: request, code: 405)
-      refusal.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER")
+      refusal.addHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY")
       out.append(.sendResponse(refusal))
     }
   }

@@ -167,6 +167,8 @@ public struct InviteSession: Sendable {
     case dtmfInfo(DTMFInfo)
     /// An incoming REFER (RFC 3515), surfaced as it is: the Call layer answers it.
     case refer(target: SIPNameAddress, request: SIPMessage)
+    /// An in-dialog NOTIFY (RFC 6665; the progress of our REFER, RFC 3515 §2.4.5), answered 200.
+    case notify(SIPMessage)
     /// A message refused for its SDP, or an answer we could not use.
     case mediaError(String)
     /// A command that does not apply in the current state, and why.

@@ -44,8 +44,13 @@ public struct ServerInviteTransaction: Sendable {
       if let lastResponse { return [.send(lastResponse)] }
       return []
 
-    case (.accepted, .received), (.confirmed, .received):
-      // RFC 6026 §7.1: INVITE retransmissions are absorbed in Accepted; ACKs in Confirmed.
+    case (.accepted, .received(let message)):
+      // RFC 6026 §7.1: INVITE retransmissions are absorbed in Accepted; an ACK that matches the
+      // transaction (its branch reused, as Net::SIP does for re-INVITEs) goes to the TU.
+      return message.method == "ACK" ? [.passToTU(message)] : []
+
+    case (.confirmed, .received):
+      // RFC 3261 §17.2.1: ACK retransmissions are absorbed in Confirmed.
       return []
 
     case (.proceeding, .sendResponse(let response)):

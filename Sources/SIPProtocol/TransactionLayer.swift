@@ -281,7 +281,11 @@ public struct TransactionLayer: Sendable {
         }
       case .passToTU(let message):
         guard let machine = records[id]?.machine else { continue }
-        if machine.isServer {
+        if machine.isServer, message.method == "ACK" {
+          // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
+          // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
+          out.append(.ack(message, from: peer))
+        } else if machine.isServer {
           out.append(.request(message, transaction: id, from: peer))
         } else {
           out.append(.response(message, transaction: id, request: machine.request))

@@ -11,7 +11,13 @@ extension UserAgentCore {
         break
       }
     }
-    return process(actions)
+    var out = process(actions)
+    // RFC 3261 §15.1.1: a BYE the TU built itself (our tag in From, theirs in To) ends its dialog
+    // as soon as it is sent, like one the core builds.
+    if request.method == "BYE", let id = dialogID(ofResponse: request), dialogs[id] != nil {
+      out += terminateDialog(id)
+    }
+    return out
   }
 
   mutating func sendInDialog(method: String, dialog id: DialogID, body: [UInt8], contentType: String?)

@@ -15,7 +15,9 @@ internal import CLuaShim
 /// ```
 /// Valid only during the call (on the event loop).
 public struct LuaCall {
-  let runtime: LuaRuntime
+  // Not retained: a call lives only while the runtime runs it, and the runtime object has a side
+  // table (it is weakly referenced), which makes every retain and release of it a slow path.
+  unowned(unsafe) let runtime: LuaRuntime
   let state: OpaquePointer
   /// The name the function was registered under, used in error messages.
   public let name: String
@@ -89,24 +91,45 @@ public struct LuaCall {
 
   /// The bytes of a string argument (numbers convert, as in Lua).
   public func bytes(_ index: Int) throws(LuaArgumentError) -> [UInt8] {
+    try withBytes(index) { Array($0) }
+  }
+
+  /// Runs `body` on the bytes of a string argument without copying them (numbers convert, as in
+  /// Lua). The buffer is Lua's own string: valid only inside `body`, which must not keep it.
+  public func withBytes<Result>(
+    _ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(LuaArgumentError) -> Result
+  ) throws(LuaArgumentError) -> Result {
     let t = type(index)
     guard t == .string || t == .number else { throw typeError(index, expected: "string") }
-    // lua_tolstring converts a number in place; the copy below keeps the argument's stack slot
-    // untouched for later readers (no metamethod runs, and allocation cannot fail: see the shim).
+    var length = 0
+    if t == .string {
+      // A string slot is read in place: lua_tolstring converts only numbers.
+      guard let pointer = sipscript_tolstring(state, Int32(index), &length) else {
+        throw typeError(index, expected: "string")
+      }
+      return try body(Self.buffer(pointer, length))
+    }
+    // lua_tolstring converts a number in place; the copy pushed here keeps the argument's stack
+    // slot untouched for later readers, and keeps the converted string alive while `body` runs (no
+    // metamethod runs, and allocation cannot fail: see the shim).
     lua_pushvalue(state, Int32(index))
     defer { sipscript_lua_pop(state, 1) }
-    var length = 0
     guard let pointer = sipscript_tolstring(state, -1, &length) else {
       throw typeError(index, expected: "string")
     }
-    return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-      Array(UnsafeBufferPointer(start: $0, count: length))
-    }
+    return try body(Self.buffer(pointer, length))
+  }
+
+  /// Lua's string bytes as UInt8 (CChar and UInt8 may alias each other).
+  @inline(__always) static func buffer(_ pointer: UnsafePointer<CChar>, _ length: Int) -> UnsafeBufferPointer<
+    UInt8
+  > {
+    UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
   }
 
   /// A string argument as text (invalid UTF-8 is repaired with U+FFFD).
   public func string(_ index: Int) throws(LuaArgumentError) -> String {
-    String(decoding: try bytes(index), as: UTF8.self)
+    try withBytes(index) { String(decoding: $0, as: UTF8.self) }
   }
 
   /// A string, or nil when the argument is absent or nil.
@@ -154,6 +177,9 @@ public struct LuaCall {
   /// The Swift object behind a userdata argument of a registered class.
   public func object<Object: AnyObject>(_ index: Int, as type: Object.Type) throws(LuaArgumentError) -> Object
   {
+    if Object.self == LuaSIPMessage.self, let message = LuaSIPMessage(try message(index)) as? Object {
+      return message
+    }
     guard let entry = runtime.classEntry(for: type) else {
       throw error(index, "\(Object.self) is not registered with the runtime")
     }

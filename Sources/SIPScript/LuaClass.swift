@@ -3,16 +3,19 @@
 /// `__tostring` from `description`, `__close` from `close`, and `__gc` releasing the Swift reference.
 ///
 /// ```swift
-/// var message = LuaClass<MessageBox>("sip.message")
-/// message.fields["method"] = { .string($0.message.method ?? "") }
-/// message.methods["header"] = { box, call in
-///   .value(box.header(try call.string(2)).map { .string($0) } ?? .nil)
+/// final class Counter { var value = 0 }
+/// var counter = LuaClass<Counter>("app.counter")
+/// counter.fields["value"] = { .integer(Int64($0.value)) }
+/// counter.methods["add"] = { counter, call in
+///   counter.value += Int(try call.integer(2))
+///   return .none
 /// }
-/// message.description = { String(decoding: $0.message.serialize(), as: UTF8.self) }
-/// runtime.register(message)
+/// counter.description = { "counter \($0.value)" }
+/// runtime.register(counter)
 /// // later, from a native function:
-/// return .value(.object(MessageBox(parsed)))
+/// return .value(.object(Counter()))
 /// ```
+/// (`sip.message` does not use this class: see `LuaRuntime+Messages.swift`.)
 /// In methods, argument 1 is the receiver; errors in argument readers are numbered as Lua's
 /// methods number them (`bad argument #1 to 'header'` is the first argument after the receiver).
 /// A `deinit` of `Object` may run after any resume of the runtime: it must not call into Lua.

@@ -73,8 +73,13 @@ extension LuaRuntime {
     classes[ObjectIdentifier(type)]
   }
 
-  /// Pushes a userdata holding a retained reference to `object` (released by `__gc`).
+  /// Pushes a userdata holding a retained reference to `object` (released by `__gc`); a
+  /// `LuaSIPMessage` becomes a `sip.message` userdata holding its message.
   func pushObject(_ object: AnyObject, on L: OpaquePointer) {
+    if let message = object as? LuaSIPMessage {
+      pushMessage(message.message, on: L)
+      return
+    }
     guard let entry = classes[ObjectIdentifier(type(of: object))] else {
       logger.error("object of unregistered class \(type(of: object)) handed to Lua; passing nil")
       lua_pushnil(L)
@@ -93,6 +98,7 @@ extension LuaRuntime {
   /// Releases the Swift objects whose userdata Lua has collected (the shim's __gc only queues
   /// them, so no Swift code runs inside the garbage collector).
   func releaseCollectedObjects() {
+    destroyReleasedMessages()
     let count = host.pointee.released_count
     guard count > 0, let list = host.pointee.released else { return }
     let pointers = (0..<count).map { list[$0] }

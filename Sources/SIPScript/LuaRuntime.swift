@@ -33,6 +33,8 @@ public final class LuaRuntime {
   var natives: [NativeEntry] = []
   var classes: [ObjectIdentifier: ClassEntry] = [:]
   var sipTableRef: Int32 = -1
+  /// `sip.message` values stored in userdata and not yet destroyed (LuaRuntime+Messages.swift).
+  var liveMessageCount = 0
 
   // Scheduler (LuaRuntime+Scheduler.swift).
   var tasks: [Int: LuaTask] = [:]
@@ -80,8 +82,11 @@ public final class LuaRuntime {
     // comes back through the host's unretained pointer, valid while the state is open.
     host.pointee.dispatch = { luaState, index, runtimePointer in
       guard let luaState, let runtimePointer else { return SIPSCRIPT_RESULT_RAW_ERROR }
-      let runtime = Unmanaged<LuaRuntime>.fromOpaque(runtimePointer).takeUnretainedValue()
-      return runtime.dispatch(luaState, Int(index))
+      // Borrowed, not retained: the state belongs to the runtime, and retaining it would take the
+      // slow path of its side table (it is weakly referenced) on every call.
+      return Unmanaged<LuaRuntime>.fromOpaque(runtimePointer)._withUnsafeGuaranteedRef {
+        $0.dispatch(luaState, Int(index))
+      }
     }
     guard let state = sipscript_newstate(host) else {
       host.deinitialize(count: 1)

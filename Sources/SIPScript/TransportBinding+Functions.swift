@@ -68,6 +68,14 @@ extension TransportBinding {
         return .failure(error.description)
       }
     }
+    // A leg already open at that address is kept, not opened twice (hot reload runs the script
+    // again); port 0 matches an open leg of the same transport and host.
+    addresses.removeAll { address in
+      transport.legs.contains { leg in
+        leg.transport.rawValue == address.transport.rawValue && leg.host == address.host
+          && (address.port == 0 || leg.port == Int(address.port))
+      }
+    }
     guard !addresses.isEmpty else { return .value(legsValue()) }
     guard call.canSuspend else {
       open(addresses, hold: true)
@@ -101,12 +109,22 @@ extension TransportBinding {
   /// The transport's counters: what a load test or a loss test checks.
   func statsValue() -> LuaValue {
     let s = transport.statistics
-    let fields: [String: Int] = [
+    var fields: [String: Int] = [
       "messages_received": s.messagesReceived, "messages_sent": s.messagesSent, "malformed": s.malformed,
       "simulated_drops": s.simulatedDrops, "overload_rejections": s.overloadRejections,
       "requests_delivered": s.requestsDelivered, "connections_refused": s.connectionsRefused,
       "transactions": transport.transactionCount, "connections": transport.connectionCount,
     ]
+    if let calls {
+      let c = calls.agent.statistics
+      fields["calls"] = calls.agent.calls.count
+      fields["calls_placed"] = c.callsPlaced
+      fields["calls_received"] = c.callsReceived
+      fields["calls_refused"] = c.callsRefused
+      fields["calls_ended"] = c.callsEnded
+      fields["call_overload_rejections"] = c.overloadRejections
+      fields["script_errors"] = calls.scriptErrors
+    }
     return .table(LuaTable(fields: fields.mapValues { .integer(Int64($0)) }))
   }
 
@@ -223,7 +241,7 @@ extension TransportBinding {
     }
     let methods = try options.strings("methods") ?? Self.scriptMethods
     let accept = try options.strings("accept") ?? Self.scriptBodyTypes
-    var validator = SIPTransportConfiguration.defaultValidator
+    var validator = transport.validator
     for method in methods where !validator.allowedMethods.contains(method) {
       validator.allowedMethods.append(method)
     }
@@ -236,7 +254,11 @@ extension TransportBinding {
     requestCallback = callback
     requestRunner = runner
     transport.setValidator(validator)
-    transport.requestHandler = { [weak self] request in self?.handle(request) }
+    if let agent = calls?.agent {
+      agent.fallbackHandler = { [weak self] request in self?.handle(request) }
+    } else {
+      transport.requestHandler = { [weak self] request in self?.handle(request) }
+    }
     return .value(.boolean(true))
   }
 

@@ -10,8 +10,9 @@ extension TransportBinding {
   func handle(_ incoming: SIPIncomingRequest) {
     let message = incoming.message
     guard message.method != "INVITE" else {
-      // Calls are a later layer: refuse clearly instead of leaving the caller ringing.
-      respond(incoming, code: 501, reason: "Not Implemented (sipscript does not take calls yet)")
+      // No call listener (sip.listen without call keys): refuse clearly instead of leaving the
+      // caller ringing.
+      respond(incoming, code: 480, reason: "Temporarily Unavailable (not taking calls)")
       return
     }
     guard let runtime, let runner = requestRunner, let callback = requestCallback else {

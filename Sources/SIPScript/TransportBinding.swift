@@ -36,6 +36,9 @@ public final class TransportBinding {
   var requestCallback: LuaReference?
   var requestRunner: LuaReference?
   var rng = SystemRandomNumberGenerator()
+  /// The call layer on this transport (it owns the transport's request handler; requests that
+  /// are not for calls reach `cb_request` through it).
+  public internal(set) var calls: CallBinding?
 
   init(runtime: LuaRuntime, transport: SIPTransport) {
     self.runtime = runtime
@@ -44,7 +47,9 @@ public final class TransportBinding {
 
   /// Closes the transport (legs, connections, timers) and releases the run's holds.
   public func close() -> EventLoopFuture<Void> {
-    let future = transport.close()
+    let bound = NIOLoopBound(transport, eventLoop: transport.eventLoop)
+    let ending = calls?.close() ?? transport.eventLoop.makeSucceededVoidFuture()
+    let future = ending.flatMap { bound.value.close() }
     if let runtime {
       for _ in 0..<holds { runtime.releasePendingWork() }
     }
@@ -138,6 +143,7 @@ extension LuaRuntime {
     let binding = TransportBinding(
       runtime: self, transport: SIPTransport(eventLoop: eventLoop, configuration: settings, logger: logger))
     binding.installFunctions()
+    _ = installCalls(binding)
     binding.open(configuration.listenAddresses, hold: true) { [weak self] errors in
       guard let self, let first = errors.first else { return }
       self.stop(.failed(first))

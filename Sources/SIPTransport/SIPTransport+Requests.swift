@@ -14,8 +14,11 @@ extension SIPTransport {
   /// with a new branch and `rport` (RFC 3581 §3). Provisional responses go to `provisional`.
   /// `completion` runs once, on the event loop.
   /// `started` gets the client transaction once it exists (for ``cancel(transaction:)``).
+  /// `leg` picks the leg when it has the destination's transport and address family (Net::SIP's
+  /// `leg` connection parameter); else the first leg that has them.
   public func sendRequest(
-    _ request: SIPMessage, target: SIPURI? = nil, provisional: ((SIPMessage) -> Void)? = nil,
+    _ request: SIPMessage, target: SIPURI? = nil, leg preferred: SIPLeg? = nil,
+    provisional: ((SIPMessage) -> Void)? = nil,
     started: ((TransactionID) -> Void)? = nil,
     completion: @escaping (Result<SIPMessage, SIPTransportError>) -> Void
   ) {
@@ -41,7 +44,8 @@ extension SIPTransport {
       case .failure(let error):
         return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
       }
-      guard let leg = chooseLeg(transport, ipv6: address.isIPv6) else {
+      let wanted = preferred.flatMap { $0.transport == transport && $0.isIPv6 == address.isIPv6 ? $0 : nil }
+      guard let leg = wanted ?? chooseLeg(transport, ipv6: address.isIPv6) else {
         return completion(
           .failure(
             SIPTransportError(

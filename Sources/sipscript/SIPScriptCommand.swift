@@ -14,13 +14,21 @@ struct SIPScriptCommand: ParsableCommand {
       Exit status: the script's os.exit code; 0 when the script finishes normally (the main \
       chunk returned and nothing is pending) or calls sip.stop(); 1 after an uncaught error in \
       the main chunk (the traceback goes to standard error) or a failed --check; 2 for usage \
-      errors and a missing script; 130 after SIGINT and 143 after SIGTERM (pending tasks are \
-      abandoned cleanly: their <close> variables run).
+      errors and a missing script; 130 after SIGINT (pending tasks are abandoned cleanly: their \
+      <close> variables run). SIGTERM stops gracefully: no new calls, calls in progress end with \
+      BYE, then 0 (143 on a second SIGTERM or after 10 s).
       """
   )
 
   @Flag(help: "Compile the script without running it; report a syntax error as file:line.")
   var check = false
+
+  @Flag(
+    help: """
+      Reload the script when the file changes (as SIGHUP does): new calls use the new code, calls \
+      in progress keep theirs; a script that does not compile is logged and the old one stays.
+      """)
+  var watch = false
 
   @Option(
     name: .customLong("log-level"),

@@ -62,8 +62,10 @@ let configuration = LuaRuntime.Configuration(
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let loop = group.next()
 
-// SIGINT and SIGTERM end the run cleanly on the loop (tasks abandoned, <close> run, state closed)
-// with the shell's conventional statuses 128+2 and 128+15.
+// SIGINT ends the run at once, cleanly (tasks abandoned, <close> run, state closed), with the
+// shell's status 128+2. SIGTERM is a graceful stop (issue 6): no new calls, the calls in progress
+// end with BYE (their recordings are closed), then exit 0; a second SIGTERM, or calls that have
+// not ended after 10 s, stop at once with 128+15.
 signal(SIGINT, SIG_IGN)
 signal(SIGTERM, SIG_IGN)
 let signalQueue = DispatchQueue(label: "sipscript.signals")
@@ -72,16 +74,19 @@ let outcome: RunOutcome
 do {
   outcome = try loop.submit { () throws -> EventLoopFuture<RunOutcome> in
     let runtime = try LuaRuntime(eventLoop: loop, configuration: configuration, logger: logger)
-    runtime.installTransport()  // SIP legs (--listen) and sip.config/request/listen (transport branch)
-    let bound = NIOLoopBound(runtime, eventLoop: loop)
-    let sources = [(SIGINT, Int32(130)), (SIGTERM, Int32(143))].map { signalNumber, status in
-      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
-      source.setEventHandler {
-        loop.execute { bound.value.stop(.exited(status)) }
-      }
-      source.resume()
-      return source
-    }
+    let binding = runtime.installTransport()  // SIP legs (--listen), sip.config/request/listen, calls
+    let bound = NIOLoopBound((runtime, binding), eventLoop: loop)
+    let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: signalQueue)
+    interrupt.setEventHandler { loop.execute { bound.value.0.stop(.exited(130)) } }
+    let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: signalQueue)
+    terminate.setEventHandler { loop.execute { bound.value.1.stopGracefully() } }
+    // SIGHUP reloads the script: new calls use the new code, calls in progress keep theirs.
+    signal(SIGHUP, SIG_IGN)
+    let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
+    hangup.setEventHandler { loop.execute { bound.value.0.reload() } }
+    let sources = [interrupt, terminate, hangup]
+    if command.watch { runtime.watchScript() }
+    for source in sources { source.resume() }
     let result = runtime.run(scriptAt: command.script, arguments: command.arguments)
     // The runtime and the signal sources live until the run has ended.
     result.assumeIsolated().whenComplete { _ in

@@ -167,7 +167,7 @@ import Testing
     #expect(debug.stderr.contains("task=main"))
   }
 
-  @Test func sigtermEndsCleanlyWithStatus143() throws {
+  @Test func sigtermEndsCleanlyWithStatus0() throws {
     let (dir, path) = try script(
       "local g <close> = setmetatable({}, {__close = function() print('closed') end}) print('ready') io.stdout:flush() sip.sleep(60)"
     )
@@ -184,8 +184,100 @@ import Testing
     kill(process.processIdentifier, SIGTERM)
     let rest = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    #expect(process.terminationStatus == 143)
+    #expect(process.terminationStatus == 0)
     #expect(String(decoding: rest, as: UTF8.self) == "closed\n")
+  }
+
+  /// Issue 6: SIGHUP reloads the script; new calls use the new code; a script that does not
+  /// compile keeps the old one and says why.
+  @Test func sighupReloadsTheScript() throws {
+    let source = """
+      local legs = sip.config{ legs = { "udp:127.0.0.1:0" } }
+      VERSION = 1
+      sip.listen{ handler = function(call) call:answer() print("answered by v1") io.stdout:flush() call:wait_bye() end }
+      if not STARTED then
+        STARTED = true
+        sip.spawn(function()
+          local uri = "sip:x@127.0.0.1:" .. sip.legs()[1].port
+          sip.invite(uri, {}):bye()
+          print("ready") io.stdout:flush()
+          while VERSION ~= 2 do sip.sleep(0.02) end
+          sip.invite(uri, {}):bye()
+          print("done") io.stdout:flush()
+        end)
+      end
+      """
+    let (dir, path) = try script(source)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [path]
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let reader = out.fileHandleForReading
+    #expect(reader.availableDataUntilNewline() == "answered by v1\n")
+    #expect(reader.availableDataUntilNewline() == "ready\n")
+    try source.replacingOccurrences(of: "v1", with: "v2").replacingOccurrences(
+      of: "VERSION = 1", with: "VERSION = 2"
+    )
+    .write(toFile: path, atomically: true, encoding: .utf8)
+    kill(process.processIdentifier, SIGHUP)
+    #expect(reader.availableDataUntilNewline() == "answered by v2\n")
+    #expect(reader.availableDataUntilNewline() == "done\n")
+    try (source + "\nthis is not lua(\n").write(toFile: path, atomically: true, encoding: .utf8)
+    kill(process.processIdentifier, SIGHUP)
+    Thread.sleep(forTimeInterval: 0.5)
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(stderr.contains("reloaded"))
+    #expect(stderr.contains("reload: keeping the running script:"))
+    #expect(stderr.contains("syntax error"))
+  }
+
+  /// Issue 6: SIGTERM ends the calls in progress with BYE, closes their recordings, exits 0.
+  @Test func sigtermEndsCallsAndRecordings() throws {
+    let recording = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "term-\(UUID().uuidString).wav")
+    defer { try? FileManager.default.removeItem(at: recording) }
+    let (dir, path) = try script(
+      """
+      local legs = sip.config{ legs = { "udp:127.0.0.1:0" } }
+      sip.listen{ handler = function(call)
+        call:answer()
+        call:record("\(recording.path)")
+        print("uas", call:wait_bye()) io.stdout:flush()
+      end }
+      local call = sip.invite("sip:x@127.0.0.1:" .. legs[1].port, {})
+      call:play_tone{ freq = 440 }
+      sip.sleep(0.5)
+      print("ready") io.stdout:flush()
+      print("uac", call:wait_bye()) io.stdout:flush()
+      """)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let process = Process()
+    process.executableURL = Self.binary
+    process.arguments = [path]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    #expect(out.fileHandleForReading.availableDataUntilNewline() == "ready\n")
+    kill(process.processIdentifier, SIGTERM)
+    let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(
+      Set(rest.split(separator: "\n").map(String.init)) == ["uas\ttrue\tlocal_bye", "uac\ttrue\tlocal_bye"])
+    // The WAV header was finished: its data size matches the file.
+    let data = try Data(contentsOf: recording)
+    #expect(data.count > 44 + 4_000)
+    let dataSize = data[40..<44].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    #expect(dataSize == data.count - 44)
   }
 
   // MARK: - docs/lua-api.md and examples/
@@ -250,6 +342,23 @@ import Testing
       #expect(lines.contains("\(transport)\tMESSAGE\t200\tping 2\tgot ping 2"))
     }
     #expect(lines.last == "the UAS answered 4 MESSAGE requests")
+  }
+
+  /// The README's call demo: a call to itself with echo, DTMF both ways, hold and resume.
+  @Test func callLoopbackExample() throws {
+    let result = try run([
+      Self.repository.appendingPathComponent("examples/call_loopback.lua").path, "seconds=0.5",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    // The two ends print from their own tasks: the last two lines may come in either order.
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(
+      lines.prefix(7) == [
+        "caller: established", "echo: key 1 by rfc4733", "echo: key 2 by rfc4733", "echo: key # by info",
+        "caller: hold\ttrue\t200", "caller: resume\ttrue\t200",
+        "caller: sent some RTP packets, received some",
+      ])
+    #expect(Set(lines.dropFirst(7)) == ["echo: call ended, remote_bye", "caller: bye\ttrue\t200"])
   }
 }
 

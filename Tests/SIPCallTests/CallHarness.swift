@@ -20,21 +20,38 @@ final class AgentPeer: @unchecked Sendable {
   private let lock = NSLock()
   private var entries: [String] = []
   private(set) var port = 0
+  let host: String
+  let transport: SIPLeg.Transport
 
   /// Only on `loop`.
   var agent: UserAgent { bound.value }
 
-  init(_ name: String, loop: any EventLoop, host: String = "127.0.0.1", transport: SIPLeg.Transport = .udp)
-    throws
-  {
+  /// `mediaLoop`: where the media engine runs (default: `loop`, like sipscript).
+  init(
+    _ name: String, loop: any EventLoop, host: String = "127.0.0.1", transport: SIPLeg.Transport = .udp,
+    mediaLoop: (any EventLoop)? = nil, configuration: UserAgent.Configuration = UserAgent.Configuration()
+  ) throws {
     self.name = name
     self.loop = loop
+    self.host = host
+    self.transport = transport
+    let mediaLoop = mediaLoop ?? loop
     bound = try loop.submit {
       var logger = Logger(label: "test-\(name)")
-      logger.logLevel = .critical
-      let transport = SIPTransport(eventLoop: loop, logger: logger)
-      let media = MediaEngine(eventLoop: loop, configuration: .init(portRange: 42000...43999))
-      return NIOLoopBound(UserAgent(transport: transport, media: media, logger: logger), eventLoop: loop)
+      // SIPCALL_TEST_LOG=trace (or debug, info…) shows what the agents do.
+      logger.logLevel =
+        ProcessInfo.processInfo.environment["SIPCALL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:))
+        ?? .critical
+      var settings = SIPTransportConfiguration()
+      if ProcessInfo.processInfo.environment["SIPCALL_TEST_TRACE"] != nil {
+        // SIPCALL_TEST_TRACE=1 prints every SIP message sent and received.
+        settings.trace = { line in FileHandle.standardError.write(Data("[\(name)] \(line)".utf8)) }
+      }
+      let transport = SIPTransport(eventLoop: loop, configuration: settings, logger: logger)
+      let media = MediaEngine(eventLoop: mediaLoop, configuration: .init(portRange: 42000...43999))
+      return NIOLoopBound(
+        UserAgent(transport: transport, media: media, configuration: configuration, logger: logger),
+        eventLoop: loop)
     }.wait()
     let promise = loop.makePromise(of: Int.self)
     try on {
@@ -86,27 +103,61 @@ final class AgentPeer: @unchecked Sendable {
     return condition(log)
   }
 
-  var uri: String { "sip:\(name)@127.0.0.1:\(port)" }
+  /// Our address with the leg's host, port and transport.
+  var uri: String {
+    let address = host.contains(":") ? "[\(host)]" : host
+    return "sip:\(name)@\(address):\(port)" + (transport == .tcp ? ";transport=tcp" : "")
+  }
+
+  /// Opens one more leg and returns its name (``SIPLeg/description``) and port.
+  func addLeg(_ transport: SIPLeg.Transport = .udp, host: String = "127.0.0.1") throws -> (String, Int) {
+    let promise = loop.makePromise(of: Int.self)
+    try on {
+      self.agent.transport.bind(transport, host: host, port: 0) { result in
+        promise.completeWith(result.map(\.port))
+      }
+    }
+    let port = try promise.futureResult.wait()
+    let name = try on { self.agent.transport.legs.first { $0.port == port }?.description ?? "" }
+    return (name, port)
+  }
+
+  /// The only call of the agent.
+  func onlyCall() throws -> Call {
+    guard agent.calls.count == 1, let call = agent.calls.values.first else {
+      throw HarnessError("\(name) has \(agent.calls.count) calls, not one")
+    }
+    return call
+  }
 
   func callCount() throws -> Int { try on { self.agent.calls.count } }
 
   func close() throws {
     try loop.flatSubmit {
       self.agent.cleanup()
-      return self.agent.media.shutdown().flatMap { self.agent.transport.close() }
+      // The engine may run on another loop: come back before touching the agent.
+      return self.agent.media.shutdown().hop(to: self.loop).flatMap { self.agent.transport.close() }
     }.wait()
   }
 }
 
+struct HarnessError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
+
 /// Two agents on one loop, closed and shut down afterwards.
 func withAgents(
-  host: String = "127.0.0.1", _ body: (AgentPeer, AgentPeer) throws -> Void
+  host: String = "127.0.0.1", transport: SIPLeg.Transport = .udp,
+  bobConfiguration: UserAgent.Configuration = UserAgent.Configuration(),
+  _ body: (AgentPeer, AgentPeer) throws -> Void
 ) throws {
   let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
   defer { try? group.syncShutdownGracefully() }
   let loop = group.next()
-  let alice = try AgentPeer("alice", loop: loop, host: host)
-  let bob = try AgentPeer("bob", loop: loop, host: host)
+  let alice = try AgentPeer("alice", loop: loop, host: host, transport: transport)
+  let bob = try AgentPeer(
+    "bob", loop: loop, host: host, transport: transport, configuration: bobConfiguration)
   defer {
     try? alice.close()
     try? bob.close()
@@ -139,4 +190,53 @@ func makeToneWAV(seconds: Double = 0.4, frequency: Double = 1000) throws -> URL 
 
 func temporaryPath(_ suffix: String) -> String {
   FileManager.default.temporaryDirectory.appendingPathComponent("sipcall-\(UUID().uuidString)\(suffix)").path
+}
+
+extension AgentPeer {
+  /// The statistics of the only call's first open stream (nil without one).
+  func firstStreamStatistics() throws -> MediaStreamStatistics? {
+    try loop.flatSubmit { () -> EventLoopFuture<[Int: MediaStreamStatistics]> in
+      guard let call = self.agent.calls.values.first else { return self.loop.makeSucceededFuture([:]) }
+      return call.mediaStatistics()
+    }.wait().min { $0.key < $1.key }?.value
+  }
+
+  /// The only call's first stream (opened when media was not wanted yet).
+  func firstStream() throws -> MediaStream {
+    try loop.flatSubmit { () -> EventLoopFuture<MediaStream> in
+      do {
+        return try self.onlyCall().stream()
+      } catch {
+        return self.loop.makeFailedFuture(error)
+      }
+    }.wait()
+  }
+
+  /// The `m=` ports of the only call's SDP and of its peer's.
+  func sdpPorts() throws -> (local: Int?, peer: Int?) {
+    try on {
+      let call = try self.onlyCall()
+      return (call.sdp?.media.first?.port, call.sdpPeer?.media.first?.port)
+    }
+  }
+}
+
+/// Polls `condition` (up to `seconds`) until it holds.
+func eventually(seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+  let deadline = Date().addingTimeInterval(seconds)
+  while Date() < deadline {
+    if try condition() { return true }
+    Thread.sleep(forTimeInterval: 0.02)
+  }
+  return try condition()
+}
+
+/// An `init_media` that sends silence on every stream (RTP the peer can see) and notes `entry`.
+func sendSilence(_ peer: AgentPeer, note entry: String) -> (Call) -> Void {
+  { call in
+    peer.record(entry)
+    for index in call.streamIndexes {
+      call.stream(at: index).whenSuccess { stream in _ = stream.play(.silence) }
+    }
+  }
 }

@@ -117,7 +117,8 @@ struct CallLoopbackTests {
       #expect(alice.waitFor("preliminary 180"))
       try alice.on { _ = alice.agent.calls.values.first!.cancel() }
       #expect(alice.waitFor("final FAIL 487"))
-      #expect(bob.waitUntil { $0.contains { $0.hasPrefix("bob recv_bye") } })
+      // recv_bye sees why (call.hangup_cause), and the UAS can no longer answer.
+      #expect(bob.waitFor("bob recv_bye remoteCancel"))
       #expect(try bob.callCount() == 0)
     }
   }

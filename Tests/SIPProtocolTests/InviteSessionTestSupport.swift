@@ -91,6 +91,7 @@ extension Array where Element == InviteSession.Action {
       case .remoteHangup(let cause): "remoteHangup(\(cause))"
       case .dtmfInfo(let info): "dtmf(\(info.digit))"
       case .refer(let target, _): "refer(\(target.uri))"
+      case .notify(let request): "notify(\(request.header("Event") ?? ""))"
       case .mediaError(let reason): "mediaError(\(reason))"
       case .refused(let reason): "refused(\(reason))"
       case .terminated(let cause): "terminated(\(cause))"

@@ -114,6 +114,19 @@ import Testing
     #expect(clock.machine.count == 0)
   }
 
+  @Test(
+    "RFC 6026 Accepted: an ACK that reuses the INVITE's branch (Net::SIP) goes to the TU as the 2xx's ACK")
+  func acceptedPassesMatchingACK() throws {
+    var clock = VirtualClock(TransactionLayer())
+    let id = try receiveInvite(&clock)
+    clock.handle(.sendResponse(try Trace.response("200 OK", to: try Trace.invite()), transaction: id))
+    let actions = clock.handle(.received(try Trace.ack(), from: udpPeer))
+    let acks = actions.filter { if case .ack = $0 { true } else { false } }
+    #expect(acks.count == 1)
+    #expect(actions.sentMessages.isEmpty)
+    #expect(clock.machine.state(of: id) == .accepted)
+  }
+
   @Test("Server non-INVITE: retransmissions absorbed in Trying, answered in Completed; Timer J at 64*T1")
   func timerJ() throws {
     var clock = VirtualClock(TransactionLayer())

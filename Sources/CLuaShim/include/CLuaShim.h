@@ -28,6 +28,11 @@
 /// The Swift side of every native function: `fn` is the index the closure was registered under.
 typedef int (*sipscript_dispatch_fn)(lua_State *L, lua_Integer fn, void *runtime);
 
+/// The Swift side of the `sip.message` functions (see "Message userdata" below): `op` is one of
+/// SIPSCRIPT_MESSAGE_*, `field` the field number for SIPSCRIPT_MESSAGE_FIELD. Same return codes as
+/// sipscript_dispatch_fn (never SIPSCRIPT_RESULT_SUSPEND).
+typedef int (*sipscript_message_fn)(lua_State *L, int op, int field);
+
 /// Per-state host data, reachable from every coroutine through lua_getextraspace.
 typedef struct sipscript_host {
   void *runtime;                  // Unmanaged pointer to the Swift runtime (not retained)
@@ -41,6 +46,15 @@ typedef struct sipscript_host {
   void **released;                // objects whose userdata was collected, released later by Swift
   size_t released_count;
   size_t released_capacity;
+  // sip.message userdata: a Swift value stored inline (see "Message userdata").
+  sipscript_message_fn message_op;   // Swift entry point of the message functions
+  size_t message_size;               // bytes of the inline Swift value; 0 until registered
+  int message_metatable_ref;         // registry reference of the metatable
+  const void *message_metatable;     // the metatable's identity, for the type check
+  unsigned char *released_messages;  // values moved out of collected userdata, destroyed by Swift
+  size_t released_messages_count;    // in values of message_size bytes
+  size_t released_messages_capacity;
+  size_t message_gc_debt;            // Swift heap bytes of messages made since the last GC step
 } sipscript_host;
 
 /// Creates a state whose allocator aborts instead of failing (so allocation never raises), with the
@@ -77,6 +91,44 @@ void *sipscript_toobject(lua_State *L, int idx, int metatable_ref, int *is_insta
 void sipscript_detachobject(lua_State *L, int idx, int metatable_ref);
 /// __gc of object userdata: appends the pointer to host->released (no Swift code runs inside GC).
 int sipscript_object_gc(lua_State *L);
+
+// MARK: - Message userdata (sip.message)
+//
+// A parsed SIP message lives in Lua as ONE userdata that holds the Swift `SIPMessage` value itself
+// (its two array references and offsets), not a pointer to a Swift object: creating a message costs
+// the userdata plus what the Swift value owns. The metatable's functions are C functions of this
+// file that call `host->message_op`; it pushes results directly and returns a code that the C
+// function acts on after Swift has returned (as the trampoline does). `__gc` does not run Swift:
+// it moves the value's bytes into `host->released_messages` (Swift values can be moved by memcpy)
+// and marks the userdata dead; Swift destroys those values on the next `sip.parse`, after each
+// resume, and after lua_close.
+
+/// sip.parse(bytes)
+#define SIPSCRIPT_MESSAGE_PARSE 0
+/// msg.<field>, the field number in `field`
+#define SIPSCRIPT_MESSAGE_FIELD 1
+/// msg:header(name [, n])
+#define SIPSCRIPT_MESSAGE_HEADER 2
+/// msg:headers(name)
+#define SIPSCRIPT_MESSAGE_HEADERS 3
+/// tostring(msg)
+#define SIPSCRIPT_MESSAGE_TOSTRING 4
+
+/// Creates a message userdata with the message metatable and returns where the Swift value goes
+/// (`host->message_size` bytes, 8-byte aligned). The caller must initialize it before any other
+/// Lua call.
+void *sipscript_newmessage(lua_State *L);
+/// The inline value of the message userdata at idx, or NULL when idx is not a message
+/// (`*is_instance` = 0) or when its value was already collected (`*is_instance` = 1).
+void *sipscript_tomessage(lua_State *L, int idx, int *is_instance);
+/// `sip.parse`, `__index` (upvalue 1: the keys table {method name = function, field name = field
+/// number}), `header`, `headers`, `__tostring` and `__gc` of messages.
+int sipscript_message_parse(lua_State *L);
+int sipscript_message_index(lua_State *L);
+int sipscript_message_header(lua_State *L);
+int sipscript_message_headers(lua_State *L);
+int sipscript_message_tostring(lua_State *L);
+int sipscript_message_gc(lua_State *L);
 
 // MARK: - Protected helpers (never raise; return a Lua status code)
 
