@@ -251,6 +251,9 @@ extension TransportBinding {
     for method in methods where !validator.allowedMethods.contains(method) {
       validator.allowedMethods.append(method)
     }
+    // OPTIONS reaches cb_request with `options = true`, or when the script lists it in
+    // `methods`; otherwise the core answers it (RFC 3261 §11.2).
+    validator.answersOptions = !(options.boolean("options") ?? methods.contains("OPTIONS"))
     for type in accept where !validator.acceptedBodyTypes.contains(type.lowercased()) {
       validator.acceptedBodyTypes.append(type.lowercased())
     }
