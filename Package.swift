@@ -74,7 +74,7 @@ let package = Package(
     .target(
       name: "SIPCall",
       dependencies: [
-        "SIPCore", "SDP", "SIPProtocol", "SIPTransport", "RTPCore", "RTPMedia",
+        "SIPCore", "SDP", "SIPProtocol", "SIPTransport", "RTPCore", "RTPMedia", "IVRCore",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
@@ -88,6 +88,9 @@ let package = Package(
         "SIPCore",
         "SIPProtocol",
         "SIPTransport",
+        "IVRCore",
+        "RTPCore",
+        "RTPMedia",
         "CLuaShim",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -154,6 +157,8 @@ let package = Package(
       dependencies: [
         "SIPScript",
         "SIPTransport",
+        "RTPCore",
+        "IVRCore",
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -246,6 +246,7 @@ public final class MediaEngine: @unchecked Sendable {
         id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
         receive: local, send: send, remote: options.remote, events: options.events,
         dropOutgoing: options.dropOutgoing)
+      if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
       local.handler.attach(slot)
       send?.handler.attach(slot)
       slot.orderIndex = self.order.count

@@ -67,6 +67,12 @@ public final class MediaStream: Sendable {
     engine.withSlot(id) { slot in slot.state.setRecorder(try recording.makeRecorder()) }
   }
 
+  /// Shows what arrives from now on to the tap `make` returns (made on the media loop; nil: no
+  /// tap), replacing the previous one.
+  public func setTap(_ make: @escaping @Sendable () -> (any MediaReceiveTap)?) -> EventLoopFuture<Void> {
+    engine.withSlot(id) { slot in slot.state.setTap(make()) }
+  }
+
   /// Finishes the recording (flushes and closes the file).
   public func stopRecording() -> EventLoopFuture<Void> {
     engine.withSlot(id) { slot in slot.state.setRecorder(nil) }

@@ -24,6 +24,8 @@ public struct MediaStreamOptions: Sendable {
   /// Test hook: packets for which it returns true are counted as sent but not written, to make
   /// a known loss pattern without touching the network. Runs on the media loop.
   public var dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
+  /// Makes the stream's ``MediaReceiveTap``, on the media loop, when the stream opens.
+  public var receiveTap: (@Sendable () -> (any MediaReceiveTap)?)?
 
   public init(
     parameters: MediaStreamParameters = MediaStreamParameters(),

@@ -26,13 +26,14 @@ extension MediaStreamState {
     let type = header.payloadType
     if type == parameters.telephoneEventPayloadType || type == parameters.peerTelephoneEventPayloadType {
       if let value = TelephoneEvent(parsing: payload) {
+        tap?.receivedTelephoneEvent(value, header: header, now: now)
         for event in dtmfReceiver.receive(header, event: value) { report(event) }
       }
       return
     }
     // RFC 3550 §A.3 counts duplicates as received; they are not recorded or echoed twice.
     guard verdict != .duplicate else { return }
-    if recorder != nil { record(header: header, payload: payload) }
+    if recorder != nil || tap != nil { decodeAudio(header: header, payload: payload, now: now) }
     if echo != nil { echoBack(header: header, payload: payload, emit: emit) }
   }
 
@@ -52,7 +53,8 @@ extension MediaStreamState {
     events.append(.dtmf(key: key, duration: milliseconds, endReceived: event.endReceived))
   }
 
-  private mutating func record(header: RTPHeader, payload: UnsafeRawBufferPointer) {
+  /// Decodes one audio packet once, for the recorder and the tap.
+  private mutating func decodeAudio(header: RTPHeader, payload: UnsafeRawBufferPointer, now: UInt64) {
     let law: G711Law
     switch header.payloadType {
     case parameters.codec.payloadType: law = parameters.codec.law
@@ -60,14 +62,18 @@ extension MediaStreamState {
     case G711Law.aLaw.rtpPayloadType: law = .aLaw
     default: return  // not G.711: nothing to decode
     }
-    guard let recorder else { return }
     let count = min(payload.count, decoded.count)
+    let recorder = self.recorder
+    let tap = self.tap
     let failure: String? = decoded.withUnsafeMutableBufferPointer { samples in
-      law.decode(payload.bindMemory(to: UInt8.self), into: samples)
+      let bytes = UnsafeRawBufferPointer(rebasing: payload[0..<count])
+      law.decode(
+        bytes.bindMemory(to: UInt8.self), into: UnsafeMutableBufferPointer(rebasing: samples[0..<count]))
+      let frame = UnsafeBufferPointer(rebasing: samples[0..<count])
+      tap?.receivedAudio(frame, header: header, now: now)
+      guard let recorder else { return nil }
       do {
-        try recorder.record(
-          samples: UnsafeBufferPointer(rebasing: samples[0..<count]),
-          payload: UnsafeRawBufferPointer(rebasing: payload[0..<count]))
+        try recorder.record(samples: frame, payload: bytes)
         return nil
       } catch {
         return "\(error)"

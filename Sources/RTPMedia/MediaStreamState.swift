@@ -41,6 +41,8 @@ public struct MediaStreamState {
   /// Bridging: our timeline minus the other stream's (set by the first relayed packet).
   var relayTimestampOffset: UInt32?
   var recorder: (any MediaRecorder)?
+  /// Sees received telephone-events and decoded audio (``MediaReceiveTap``).
+  var tap: (any MediaReceiveTap)?
   /// Why the last recorder was dropped, if a write failed.
   public internal(set) var recorderError: String?
   var receivedFirst = false
@@ -123,6 +125,11 @@ public struct MediaStreamState {
   public mutating func setRecorder(_ newRecorder: (any MediaRecorder)?) {
     if let recorder { try? recorder.finish() }
     recorder = newRecorder
+  }
+
+  /// Shows what arrives from now on to `newTap` (nil: to nobody).
+  public mutating func setTap(_ newTap: (any MediaReceiveTap)?) {
+    tap = newTap
   }
 
   /// Changes the RTP timeout (nil: off, for held streams); the wait restarts at `now`.

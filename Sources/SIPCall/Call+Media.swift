@@ -191,12 +191,13 @@ extension Call {
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     var send: MediaSocket?
     if let given = parameters.mediaSendSockets, index < given.count { send = given[index] }
-    let options = MediaStreamOptions(
+    var options = MediaStreamOptions(
       parameters: mediaParameters, local: .channel(slot.socket.channel), send: send,
       asymmetric: parameters.asymmetricRTP, remote: remote, source: .none,
       events: MediaEventHandler(eventLoop: eventLoop) { streamID, event in
         bound.value.mediaEvent(index: index, streamID: streamID, event)
       })
+    options.receiveTap = makeReceiveTap()
     let negotiated = slot.negotiated
     let opening = agent.media.openStream(options).hop(to: eventLoop)
     slot.opening = opening
@@ -263,8 +264,8 @@ extension Call {
   func mediaEvent(index: Int, streamID: Int, _ event: MediaEvent) {
     guard !finished else { return }
     switch event {
-    case .dtmf(let key, let duration, _):
-      dtmfReceived(DTMFEvent(key: key, duration: duration, method: .rfc4733))
+    case .dtmf:
+      break  // the stream's receive tap gives every RFC 4733 packet to the merger (Call+DTMF)
     case .playbackDone:
       agent.observer?(self, .playbackDone(stream: index))
     case .rtpTimeout:

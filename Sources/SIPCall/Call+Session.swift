@@ -252,7 +252,7 @@ extension Call {
         hangupCause = cause
         parameters.recvBye?(self)
       case .dtmfInfo(let info):
-        dtmfReceived(DTMFEvent(key: info.digit, duration: info.duration, method: .info))
+        receiveInfoDTMF(info.digit, duration: info.duration)
       case .refer(let target, let request):
         receiveRefer(target: target, request: request)
       case .notify(let request):

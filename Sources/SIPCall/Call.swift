@@ -77,6 +77,8 @@ public final class Call {
   var referAccepted = false
   /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
   var currentResponse: SIPMessage?
+  /// Keys received by RFC 4733, INFO and in-band tones, merged (Call+DTMF.swift).
+  var dtmfInput = CallDTMFInput()
 
   init(agent: UserAgent, role: InviteSession.Role, callID: String, leg: SIPLeg, parameters: CallParameters) {
     self.agent = agent

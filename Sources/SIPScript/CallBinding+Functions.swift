@@ -15,6 +15,7 @@ extension CallBinding {
     guard let runtime, let state = runtime.state else { return }
     runtime.register(LuaCallHandle.luaClass())
     runtime.register(LuaMediaBehavior.luaClass())
+    runtime.register(RecordingRun.luaClass())
     runtime.register("rtp", in: "sip") { call in try self.rtp(call) }
     installBridge()
     lua_checkstack(state, 6)

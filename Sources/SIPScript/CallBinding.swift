@@ -30,6 +30,8 @@ public final class CallBinding {
   public var stopping = false
   /// Tasks of calls that failed (script errors, watchdog).
   public internal(set) var scriptErrors = 0
+  /// Prompts, speech and patterns of the IVR words (LuaCallIVR).
+  lazy var ivr = IVRServices(eventLoop: agent.eventLoop)
 
   init(runtime: LuaRuntime, transport: SIPTransport, media: MediaEngine) {
     self.runtime = runtime

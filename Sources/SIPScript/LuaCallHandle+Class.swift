@@ -90,8 +90,7 @@ extension LuaCallHandle {
       }
       return handle.result(handle.call.notifyRefer(status: Int(code), reason: try call.optionalString(3)))
     }
-    c.methods["play"] = { handle, call in try handle.play(call) }
-    c.methods["record"] = { handle, call in try handle.record(call) }
+    addIVRMethods(to: &c)
     c.methods["play_tone"] = { handle, call in try handle.playTone(call) }
     c.methods["echo"] = { handle, call in try handle.echo(call) }
     c.methods["stop_media"] = { handle, call in try handle.stopMedia(call) }
@@ -332,6 +331,7 @@ extension LuaCallHandle {
       return .values([.string(String(key.key)), .string(key.method.rawValue)])
     }
     guard self.call.isAlive else { return .failure("hangup") }
+    self.call.listenForDTMF()
     wait(.dtmf, try call.suspension(), timeout: try timeout(call, argument: 2))
     return .suspend
   }

@@ -45,30 +45,6 @@ extension LuaCallHandle {
     return try table.function("cb_final")
   }
 
-  /// `call:play(file | {files...} [, {loop = n}])` → `true` when played.
-  func play(_ call: LuaCall) throws -> LuaResult {
-    let files: [String]
-    if call.type(2) == .table {
-      guard let list = TransportTableReader.stringArray(runtime: call.runtime, state: call.state, at: 2),
-        !list.isEmpty
-      else {
-        throw LuaArgumentError(argument: 1, function: "play", isMethod: true, "a file name or a list of them")
-      }
-      files = list
-    } else {
-      files = [try call.string(2)]
-    }
-    var repeatMode = PlaybackRepeat.times(1)
-    if let table = TransportTableReader(call, argument: 3), let loops = try table.number("loop") {
-      repeatMode = loops <= 0 ? .forever : .times(Int(loops))
-    }
-    guard self.call.isAlive else { return .failure("hangup") }
-    let chosen = files
-    let mode = repeatMode
-    let future = self.call.stream().flatMap { $0.play(files: chosen, repeat: mode) }
-    return try suspend(until: future, call, callback: try finalCallback(call, argument: 3))
-  }
-
   /// `call:play_tone{freq = 440, seconds = 1 [, level = 8000]}` → `true` when played; without
   /// `seconds` the tone goes on until the next media word (and returns at once).
   func playTone(_ call: LuaCall) throws -> LuaResult {
@@ -86,15 +62,6 @@ extension LuaCallHandle {
       frequency: frequency, amplitude: Int16(level), milliseconds: seconds.map { Int($0 * 1000) })
     let future = self.call.stream().flatMap { $0.play(source) }
     return try suspend(until: future, call, callback: try table.function("cb_final"))
-  }
-
-  /// `call:record(file)`: records what arrives (WAV for `.wav`, else raw payload) until the call
-  /// ends or `call:stop_media()`; returns once recording has started.
-  func record(_ call: LuaCall) throws -> LuaResult {
-    let path = try call.string(2)
-    guard self.call.isAlive else { return .failure("hangup") }
-    let future = self.call.stream().flatMap { $0.record(MediaRecording(netSIPOutput: path)) }
-    return try suspend(until: future, call)
   }
 
   /// `call:echo([delay_packets])`: sends back what arrives.

@@ -25,6 +25,8 @@ final class LuaCallHandle {
   /// Run once when the call ends (bridges watch both their calls).
   var hangupObservers: [() -> Void] = []
   var nextWaiterID = 0
+  /// Prompts, gather and recordings in progress (LuaCallIVR).
+  lazy var ivr = LuaCallIVR(handle: self)
 
   enum Wanted { case established, hangup, dtmf, final }
 
@@ -102,12 +104,14 @@ final class LuaCallHandle {
     case .established:
       finishAll(.established, with: [.boolean(true)])
     case .dtmf(let key):
+      if ivr.route(key.key) { break }
       if let waiter = waiters.first(where: { $0.wanted == .dtmf }) {
         finish(waiterID: waiter.id, with: [.string(String(key.key)), .string(key.method.rawValue)])
       } else if digits.count < 256 {
         digits.append(key)
       }
     case .terminated(let cause):
+      ivr.hangup()
       let observers = hangupObservers
       hangupObservers.removeAll()
       for observer in observers { observer() }

@@ -3,6 +3,8 @@
 //   mediabench run --streams N [--seconds S]   two processes on 127.0.0.1: this one generates N
 //                                             G.711 streams, a child process echoes them
 //   mediabench echo --streams N --base P --seconds S   the child: N echo streams on ports P, P+2, …
+//   --inband-dtmf 1   the echo streams also run a Goertzel DTMF detector on what they receive, as
+//                     every call's streams do (SIPCall's receive tap): its cost per packet
 //
 // Every loop is bounded: the generator runs S seconds; the echo stops when its standard input
 // closes or after S + 30 seconds, whichever comes first. Loopback only.
@@ -19,6 +21,7 @@ struct Options {
   var base = 20000
   var generatorBase = 40000
   var vector = 8
+  var inBandDTMF = false
 
   init(_ arguments: [String]) {
     var iterator = arguments.dropFirst().makeIterator()
@@ -33,6 +36,7 @@ struct Options {
       case "--seconds": seconds = max(1, min(Double(value) ?? seconds, 120))
       case "--base": base = Int(value) ?? base
       case "--vector": vector = max(1, min(Int(value) ?? vector, 64))
+      case "--inband-dtmf": inBandDTMF = value == "1"
       default: FileHandle.standardError.write(Data("mediabench: unknown option \(argument)\n".utf8))
       }
     }
@@ -76,12 +80,27 @@ func openStreams(_ engine: MediaEngine, count: Int, options: (Int) throws -> Med
   return streams
 }
 
+/// The work of a call's receive tap: Goertzel DTMF detection on every decoded packet.
+final class DetectingTap: MediaReceiveTap {
+  var detector = DTMFDetector()
+  var detections = 0
+
+  func receivedAudio(_ samples: UnsafeBufferPointer<Int16>, header: RTPHeader, now: UInt64) {
+    detections += detector.process(samples).count
+  }
+
+  func receivedTelephoneEvent(_ event: TelephoneEvent, header: RTPHeader, now: UInt64) {}
+}
+
 func runEcho(_ options: Options) async throws {
   let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
   let engine = MediaEngine(
     eventLoop: group.next(), configuration: MediaEngineConfiguration(vectorReadCount: options.vector))
   let streams = try await openStreams(engine, count: options.streams) { index in
-    MediaStreamOptions(local: .bind(host: "127.0.0.1", port: options.base + 2 * index), source: .none)
+    var streamOptions = MediaStreamOptions(
+      local: .bind(host: "127.0.0.1", port: options.base + 2 * index), source: .none)
+    if options.inBandDTMF { streamOptions.receiveTap = { DetectingTap() } }
+    return streamOptions
   }
   // The echo answers to whoever sends (the generator's port i): remote set by the first packet
   // would be latching; here the ports are known, so set them.
@@ -135,7 +154,7 @@ func runGenerator(_ options: Options) async throws {
   child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
   child.arguments = [
     "echo", "--streams", "\(options.streams)", "--seconds", "\(options.seconds)", "--base", "\(options.base)",
-    "--vector", "\(options.vector)",
+    "--vector", "\(options.vector)", "--inband-dtmf", options.inBandDTMF ? "1" : "0",
   ]
   let input = Pipe()
   let output = Pipe()
@@ -223,9 +242,10 @@ func runGenerator(_ options: Options) async throws {
   emit(
     String(
       format:
-        "streams=%d vector=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
+        "streams=%d vector=%d inband_dtmf=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
         + "echo_cpu_s=%.3f echo_cpu_us_per_pkt=%.2f gen_cpu_s=%.3f tick_p50_us=%d tick_p99_us=%d tick_max_us=%llu ticks=%llu",
-      options.streams, options.vector, options.seconds, seconds, rate, sent, fields["received"] ?? 0, echoed,
+      options.streams, options.vector, options.inBandDTMF ? 1 : 0, options.seconds, seconds, rate, sent,
+      fields["received"] ?? 0, echoed,
       back,
       Int64(sent) - Int64(back), lost,
       echoCPU, perPacket, generatorCPU, p50, p99, histogram.maximumNanoseconds / 1000, histogram.count))

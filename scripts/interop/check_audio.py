@@ -2,7 +2,7 @@
 """Checks that a recorded call holds the expected tones, for sipscript's call interop cases.
 
   check_audio.py FILE --freq 440 [--freq 1800 ...] [--absent 600 ...] [--min-seconds 1.5]
-                 [--raw-pcmu] [--block-ms 100] [--share 0.2]
+                 [--min-voiced S] [--raw-pcmu] [--block-ms 100] [--share 0.2]
   check_audio.py --make-fixtures DIR
 
 sox decodes FILE (any WAV sox reads, or raw 8 kHz µ-law with --raw-pcmu) to 8 kHz mono signed
@@ -11,7 +11,8 @@ sox decodes FILE (any WAV sox reads, or raw 8 kHz µ-law with --raw-pcmu) to 8 k
 power. A frequency is *present* in a block when it carries at least --share of it (a pure tone
 carries ~1.0, each of two equal tones ~0.5; G.711 noise and the other tones stay far below 0.1).
 
-PASS when every --freq is present in at least --min-seconds of blocks and no --absent frequency
+PASS when every --freq is present in at least --min-seconds of blocks (and --min-voiced seconds of
+blocks are not silent: speech) and no --absent frequency
 is present in more than --max-absent-seconds (default 0.5 s: a stray block, such as the start of
 an echo, is tolerated). One line is printed, then the exit status is 0 (pass) or 1 (fail):
 
@@ -94,6 +95,7 @@ def main():
     parser.add_argument("--freq", type=float, action="append", default=[], help="a tone that must be present")
     parser.add_argument("--absent", type=float, action="append", default=[], help="a tone that must not be present")
     parser.add_argument("--min-seconds", type=float, default=1.5)
+    parser.add_argument("--min-voiced", type=float, default=0.0, help="seconds of non-silent audio required")
     parser.add_argument("--max-absent-seconds", type=float, default=0.5)
     parser.add_argument("--raw-pcmu", action="store_true", help="FILE is headerless 8 kHz µ-law")
     parser.add_argument("--block-ms", type=int, default=100)
@@ -121,6 +123,8 @@ def main():
     for f in args.freq:
         if present[f] < args.min_seconds:
             problems.append("%g Hz present %.2f s < %.2f s" % (f, present[f], args.min_seconds))
+    if voiced < args.min_voiced:
+        problems.append("voiced %.2f s < %.2f s" % (voiced, args.min_voiced))
     for f in args.absent:
         if present[f] > args.max_absent_seconds:
             problems.append("%g Hz present %.2f s > %.2f s" % (f, present[f], args.max_absent_seconds))

@@ -9,8 +9,9 @@ cases (scripts/interop/calls/run).
       sendrecv: plays --play in a loop. --record writes the received audio (WAV). Re-INVITEs
       are accepted and hold/unhold reported. DTMF is taken both as RFC 4733 and as SIP INFO.
   uac --port P --uri URI [--media sendrecv|recv] [--play WAV] [--record WAV] [--digits D]
-      [--dtmf-method rfc4733|info] [--dtmf-delay S] [--hold] [--duration S] [--timeout S]
-      Calls URI; sends D, holds at 30 % of --duration and resumes at 60 % (re-INVITEs),
+      [--dtmf-method rfc4733|info|inband] [--dtmf-delay S] [--hold] [--duration S] [--timeout S]
+      Calls URI; sends D (inband: as tones in the audio, mixed with --play unless --media
+      recv), holds at 30 % of --duration and resumes at 60 % (re-INVITEs),
       hangs up after --duration unless the peer hung up first.
   cancel --port P --uri URI [--cancel-after S] [--timeout S]
       Calls URI and hangs up S seconds later, before an answer: pjsua sends CANCEL.
@@ -196,7 +197,7 @@ def parse_arguments():
     parser.add_argument("--hangup-after-dtmf", action="store_true")
     parser.add_argument("--once", action="store_true", help="uas: exit when the first call ends")
     parser.add_argument("--digits", default="")
-    parser.add_argument("--dtmf-method", choices=["rfc4733", "info"], default="rfc4733")
+    parser.add_argument("--dtmf-method", choices=["rfc4733", "info", "inband"], default="rfc4733")
     parser.add_argument("--dtmf-delay", type=float, default=1.0)
     parser.add_argument("--hold", action="store_true")
     parser.add_argument("--duration", type=float, default=5.0)
@@ -253,11 +254,14 @@ def uac_step(call, args, done):
     elapsed = time.time() - call.confirmed_at
     if args.digits and "dtmf" not in done and elapsed >= args.dtmf_delay:
         done.add("dtmf")
-        prm = pj.CallSendDtmfParam()
-        prm.digits = args.digits
-        prm.duration = 160
-        prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if args.dtmf_method == "info" else pj.PJSUA_DTMF_METHOD_RFC2833
-        call.sendDtmf(prm)
+        if args.dtmf_method == "inband":
+            send_inband(call, args.digits)
+        else:
+            prm = pj.CallSendDtmfParam()
+            prm.digits = args.digits
+            prm.duration = 160
+            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if args.dtmf_method == "info" else pj.PJSUA_DTMF_METHOD_RFC2833
+            call.sendDtmf(prm)
         say("DTMF_SENT", args.digits, args.dtmf_method)
     # A hold stops the RTP stream and drops digits still queued: hold only after the last one
     # (160 ms a digit plus pjsua's gap, with a margin).
@@ -280,6 +284,27 @@ def uac_step(call, args, done):
         ST.bye_sent = True
         say("BYE sent")
         call.hangup(pj.CallOpParam(True))
+
+
+def send_inband(call, digits):
+    """The keys as tones in the audio (pjmedia's tone generator into the call's conference port):
+    160 ms each, 200 ms apart, as a phone without RFC 4733 or INFO sends them."""
+    generator = pj.ToneGenerator()
+    generator.createToneGenerator(8000, 1)
+    tones = pj.ToneDigitVector()
+    for key in digits:
+        tone = pj.ToneDigit()
+        tone.digit = key
+        tone.on_msec = 160
+        tone.off_msec = 200
+        tone.volume = 0
+        tones.append(tone)
+    ST.media.append(generator)
+    info = call.getInfo()  # kept: the media vector lives in it
+    for index, media in enumerate(info.media):
+        if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+            generator.startTransmit(call.getAudioMedia(index))
+    generator.playDigits(tones)
 
 
 def run(endpoint, account, args):
