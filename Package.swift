@@ -111,6 +111,8 @@ let package = Package(
     .executableTarget(name: "sipbench", dependencies: ["SIPCore"], swiftSettings: swiftSettings),
     // The load generator of scripts/bench transactions (plain sockets, no dependencies).
     .executableTarget(name: "sipload", swiftSettings: swiftSettings),
+    // The call load generator of scripts/bench calls (INVITE/ACK/BYE over plain UDP, no dependencies).
+    .executableTarget(name: "sipcallgen", swiftSettings: swiftSettings),
     // scripts/bench media: N echo streams vs an N-stream generator (docs/benchmarks.md).
     .executableTarget(
       name: "mediabench",

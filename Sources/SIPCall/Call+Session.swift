@@ -273,7 +273,13 @@ extension Call {
     set { currentResponse = newValue }
   }
 
-  func send(_ request: SIPMessage) {
+  /// Sends a request of the session. `authAttempt` counts the times it was sent again with
+  /// credentials after a challenge, and `completion` then carries the first sending's completion
+  /// (OutgoingAuthentication.swift).
+  func send(
+    _ request: SIPMessage, authAttempt: Int = 0,
+    completion retriedCompletion: ((Result<SIPMessage, CallError>) -> Void)? = nil
+  ) {
     let method = request.method ?? ""
     switch method {
     case "ACK":
@@ -304,12 +310,12 @@ extension Call {
       agent.transport.sendRequest(request, leg: leg) { _ in }
       return
     }
-    if method == "INVITE" {
+    if method == "INVITE", authAttempt == 0 {
       for header in parameters.sipHeaders { request.addHeader(header.name, header.value) }
     }
     if method == "BYE" { sentBye = true }
     if initial { invite = request }
-    let requestCompletion = pendingRequestCompletion
+    let requestCompletion = retriedCompletion ?? pendingRequestCompletion
     let target = initial ? agent.configuration.outgoingProxy : nil
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     agent.transport.sendRequest(
@@ -326,6 +332,14 @@ extension Call {
       },
       completion: { result in
         let call = bound.value
+        // RFC 3261 §22.2: a 401/407 is answered with our credentials by sending the request
+        // again (the session gives it its new CSeq); that request's outcome is this one's.
+        if case .success(let response) = result,
+          call.sendAuthenticated(
+            request, challengedBy: response, attempt: authAttempt, completion: requestCompletion)
+        {
+          return
+        }
         switch result {
         case .success(let response):
           if initial { call.finalResponse = response }

@@ -73,6 +73,9 @@ public struct CallParameters {
   /// with a status (202 accepts; the transfer's outcome then goes to the referrer with
   /// ``Call/notifyRefer(status:reason:)``). Without it a REFER gets 603.
   public var cbRefer: ((Call, SIPNameAddress, SIPMessage, @escaping (Int) -> Void) -> Void)?
+  /// `auth`: the account answering 401/407 challenges to this call's requests; nil: the agent's
+  /// (``UserAgent/Configuration/credentials``).
+  public var auth: SIPCredentials?
   /// Keys Net::SIP does not know: kept and visible to callbacks (`call.parameters.extra["x"]`).
   public var extra: [String: Any] = [:]
 
@@ -108,6 +111,7 @@ public struct CallParameters {
     if other.rtpTimeout != nil { merged.rtpTimeout = other.rtpTimeout }
     if other.cbRTPDone != nil { merged.cbRTPDone = other.cbRTPDone }
     if other.cbRefer != nil { merged.cbRefer = other.cbRefer }
+    if other.auth != nil { merged.auth = other.auth }
     merged.extra.merge(other.extra) { _, new in new }
     return merged
   }

@@ -17,6 +17,25 @@ extension UserAgent {
       call.receive(request)
       return
     }
+    if let authenticator, authenticator.applies(to: message) {
+      // RFC 3261 §22.4: a new request without valid credentials is challenged (401) before it
+      // reaches a listener, a filter or a call (no RTP sockets for strangers).
+      authenticator.check(message, on: eventLoop) { [weak self] verdict in
+        guard let self else { return }
+        switch verdict {
+        case .accept: routeNew(request)
+        case .refuse(let response): transport.respond(response, to: request.transaction)
+        }
+      }
+      return
+    }
+    routeNew(request)
+  }
+
+  /// A request that belongs to no call: a new INVITE for the listener, else the fallback.
+  func routeNew(_ request: SIPIncomingRequest) {
+    let message = request.message
+    let method = message.method ?? ""
     guard method == "INVITE", message.to?.tag == nil else {
       if let fallbackHandler {
         fallbackHandler(request)

@@ -37,6 +37,12 @@ public final class UserAgent {
     public var outgoingProxy: SIPURI?
     /// Seconds in the Retry-After of the 503 past ``maxCalls``.
     public var retryAfter: Int
+    /// The account that answers digest challenges to our requests (`sip.config{auth}`); a call's
+    /// own ``CallParameters/auth`` and a registration's credentials take precedence.
+    public var credentials: SIPCredentials?
+    /// Where ``register(_:)`` registers when the parameters name no registrar (Net::SIP's
+    /// `registrar`).
+    public var registrar: SIPURI?
 
     public init(
       from: SIPNameAddress? = nil, user: String = "sipscript", capabilities: MediaCapabilities = .standard,
@@ -109,6 +115,10 @@ public final class UserAgent {
   public internal(set) var lastError: String?
   /// Where ``Call``s report their events (the Lua binding), beside their callbacks.
   public var observer: ((Call, CallEvent) -> Void)?
+  /// Registrations alive (UserAgent+Registration.swift).
+  public internal(set) var registrations: [Registration] = []
+  /// Digest authentication of new incoming requests (`sip.listen{auth_user2pass}`); nil: none.
+  public var authenticator: DigestAuthenticator?
   var rng = SystemRandomNumberGenerator()
 
   /// Takes over the transport's request and dialog handlers (the previous request handler

@@ -96,6 +96,16 @@ enum SIPGrammar {
   /// Case-insensitive ASCII comparison of two byte sequences.
   static func equalsIgnoringCase(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
     guard a.count == b.count else { return false }
+    // Contiguous bytes (native Strings' UTF-8, arrays) compare in a plain loop: this runs for
+    // every parameter lookup, and a zip of two UTF8View iterators cost ~10x more (profiled in
+    // docs/benchmarks-transactions.md).
+    let fast = a.withContiguousStorageIfAvailable { x in
+      b.withContiguousStorageIfAvailable { y in
+        for i in 0..<x.count where x[i] != y[i] && lowercased(x[i]) != lowercased(y[i]) { return false }
+        return true
+      }
+    }
+    if let fast, let result = fast { return result }
     return zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
   }
 

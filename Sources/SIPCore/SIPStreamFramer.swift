@@ -26,6 +26,10 @@ public struct SIPStreamFramer: Sendable {
   /// The message being received once its header section is complete.
   var pending: (end: Int, bodyLength: Int)?
   var failure: SIPParseError?
+  /// The complete header section of the message whose framing failed, when the failure came
+  /// after it (a missing Content-Length, a body over the cap, a bad header line): what a
+  /// transport needs to answer 400 or 413 before closing. Nil otherwise.
+  public private(set) var failedHeaderSection: [UInt8]?
 
   public init(maxHeaderBytes: Int = 65_536, maxBodyBytes: Int = 1_048_576) {
     self.maxHeaderBytes = max(64, maxHeaderBytes)
@@ -92,10 +96,12 @@ public struct SIPStreamFramer: Sendable {
       switch result {
       case .success(let h): head = h
       case .failure(let error):
+        failedHeaderSection = Array(buffer[start..<headerEnd])
         fail(error)
         throw error
       }
       guard let length = head.contentLength else {
+        failedHeaderSection = Array(buffer[start..<headerEnd])
         fail(SIPParseError(reason: "Content-Length is required on stream transports (RFC 3261 §18.3)"))
         throw failure!
       }

@@ -101,6 +101,13 @@ public struct Dialog: Sendable {
     if let contact = message.contacts.first?.uri { remoteTarget = contact }
   }
 
+  /// Takes the next local CSeq number for a request the caller builds itself (a request sent
+  /// again with credentials after a 401/407 is a new request, RFC 3261 §22.2, §12.2.1.1).
+  public mutating func takeNextLocalSequence() -> UInt32 {
+    localSequence &+= 1
+    return localSequence
+  }
+
   /// Whether a method refreshes the remote target (RFC 3261 §12.2, RFC 3311 §5.1).
   public static func isTargetRefresh(_ method: String?) -> Bool { method == "INVITE" || method == "UPDATE" }
 

@@ -113,6 +113,9 @@ public struct RegistrationRefresh: Sendable {
   /// The Expires asked for, raised by a 423 (§10.2.8).
   var requestedExpires: UInt32
 
+  /// Challenges answered at most in one REGISTER cycle: the first, and two stale nonces.
+  public static let maximumChallenges = 3
+
   public init(configuration: Configuration) {
     self.configuration = configuration
     var rng = SeededGenerator(seed: configuration.seed)
@@ -259,6 +262,11 @@ public struct RegistrationRefresh: Sendable {
     if let repeated = challenges.first(where: { answeredNonces.contains($0.nonce) }) {
       failOrStop(
         code: code, reason: "credentials refused (nonce \(repeated.nonce.prefix(32)) challenged again)", &out)
+      return
+    }
+    guard answeredNonces.count < Self.maximumChallenges else {
+      // A registrar that says stale=true with a new nonce every time would loop for ever.
+      failOrStop(code: code, reason: "challenged \(answeredNonces.count + 1) times for one REGISTER", &out)
       return
     }
     if answeredNonces.isEmpty {

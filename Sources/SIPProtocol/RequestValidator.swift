@@ -22,17 +22,33 @@ public struct RequestValidator: Sendable, Hashable {
   /// Our hosts (`host` or `host:port`, lowercase). A request whose Request-URI names another with
   /// Max-Forwards 0 gets 483; empty means every request is for us.
   public var localAddresses: Set<String>
+  /// Whether an OPTIONS outside a dialog is answered here (200 with Allow, Accept, Supported;
+  /// RFC 3261 §11.2). When false it is accepted like any allowed method and reaches the TU,
+  /// which answers it (a script that wants to report its own state).
+  public var answersOptions: Bool
 
   public init(
     allowedMethods: [String] = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "PRACK"],
     supportedExtensions: [String] = [], acceptedBodyTypes: [String] = ["application/sdp"],
-    supportedSchemes: Set<String> = ["sip", "sips"], localAddresses: Set<String> = []
+    supportedSchemes: Set<String> = ["sip", "sips"], localAddresses: Set<String> = [],
+    answersOptions: Bool = true
   ) {
     self.allowedMethods = allowedMethods
     self.supportedExtensions = supportedExtensions
     self.acceptedBodyTypes = acceptedBodyTypes
     self.supportedSchemes = supportedSchemes
     self.localAddresses = localAddresses
+    self.answersOptions = answersOptions
+  }
+
+  /// The headers of the §11.2 answer to OPTIONS: Allow, Accept and Supported with what this
+  /// validator lets through.
+  public var capabilityHeaders: [(name: String, value: String)] {
+    [
+      ("Allow", allowedMethods.joined(separator: ", ")),
+      ("Accept", acceptedBodyTypes.joined(separator: ", ")),
+      ("Supported", supportedExtensions.joined(separator: ", ")),
+    ]
   }
 
   /// What the UAS knows about the request beyond its bytes.
@@ -43,11 +59,17 @@ public struct RequestValidator: Sendable, Hashable {
     public var hasMatchingDialog: Bool
     /// Another live server transaction has this From tag, Call-ID and CSeq (§8.2.2.2).
     public var isMerged: Bool
+    /// Whether the request's To has a tag, when the caller already knows (it saves parsing To
+    /// again); nil: the validator reads it.
+    public var requestHasToTag: Bool?
 
-    public init(toTag: String, hasMatchingDialog: Bool = false, isMerged: Bool = false) {
+    public init(
+      toTag: String, hasMatchingDialog: Bool = false, isMerged: Bool = false, requestHasToTag: Bool? = nil
+    ) {
       self.toTag = toTag
       self.hasMatchingDialog = hasMatchingDialog
       self.isMerged = isMerged
+      self.requestHasToTag = requestHasToTag
     }
   }
 
@@ -84,11 +106,13 @@ public struct RequestValidator: Sendable, Hashable {
     }
     // §16.3 step 3 / §8.2: Max-Forwards 0 for someone else; OPTIONS to us is answered (§11).
     if request.maxForwards == 0, !isForUs(uri) { return respond(483) }
+    // Parsed once: the To header is read by several rules below.
+    let hasToTag = context.requestHasToTag ?? (request.to?.tag != nil)
     if method != "ACK", method != "CANCEL" {
       // §12.2.2: a To tag names a dialog; one we do not know gets 481.
-      if request.to?.tag != nil, !context.hasMatchingDialog { return respond(481) }
+      if hasToTag, !context.hasMatchingDialog { return respond(481) }
       // §8.2.2.2: the same request reached us twice through forking proxies.
-      if request.to?.tag == nil, context.isMerged { return respond(482) }
+      if !hasToTag, context.isMerged { return respond(482) }
       // §8.2.2.3: Require options we do not know (not checked for ACK and CANCEL).
       let unknown = request.require.filter { tag in
         !supportedExtensions.contains { $0.lowercased() == tag.lowercased() }
@@ -100,11 +124,8 @@ public struct RequestValidator: Sendable, Hashable {
       return respond(415, nil, [("Accept", acceptedBodyTypes.joined(separator: ", "))])
     }
     // §11.2: OPTIONS outside a dialog is answered by the core with what we can do.
-    if method == "OPTIONS", request.to?.tag == nil {
-      var headers = [("Allow", allowedMethods.joined(separator: ", "))]
-      headers.append(("Accept", acceptedBodyTypes.joined(separator: ", ")))
-      headers.append(("Supported", supportedExtensions.joined(separator: ", ")))
-      return respond(200, nil, headers)
+    if method == "OPTIONS", !hasToTag, answersOptions {
+      return respond(200, nil, capabilityHeaders.map { ($0.name, $0.value) })
     }
     return .accept
   }

@@ -81,7 +81,7 @@ public struct TransactionLayer: Sendable {
     var peer: SIPEndpoint
     var key: TransactionKey
     var mergeKey: MergeKey?
-    var timers: [TransactionTimer: TimerID] = [:]
+    var timers = ArmedTimers()
   }
 
   public var configuration: Configuration
@@ -195,8 +195,12 @@ public struct TransactionLayer: Sendable {
 
   /// Whether a live server transaction holds a request with this request's From tag, Call-ID and
   /// CSeq but is another transaction: a request merged by forking (RFC 3261 §8.2.2.2).
+  /// `request` is the one that made `transaction` (its key, stored at creation, is used).
   public func isMerged(_ request: SIPMessage, transaction: TransactionID) -> Bool {
-    guard let key = MergeKey(request), let other = merges[key] else { return false }
+    // The key the transaction was stored with (parsed once, at its creation) when it is ours.
+    guard let key = records[transaction]?.mergeKey ?? MergeKey(request), let other = merges[key] else {
+      return false
+    }
     return other != transaction
   }
 
@@ -253,14 +257,14 @@ public struct TransactionLayer: Sendable {
 
   /// Feeds one event to a machine and turns its actions into layer actions.
   mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
-    guard var record = records[id] else { return [] }
-    let actions = record.machine.handle(event)
-    records[id] = record
+    // The machine runs in place in the dictionary (no copy of the record and write-back).
+    guard let actions = records[id]?.machine.handle(event), let peer = records[id]?.peer else { return [] }
     var out: [Action] = []
+    out.reserveCapacity(actions.count)
     for action in actions {
       switch action {
       case .send(let message):
-        out.append(.send(message, to: record.peer, transaction: id))
+        out.append(.send(message, to: peer, transaction: id))
       case .arm(let name, let duration):
         if let old = records[id]?.timers[name] {
           timerOwners[old] = nil
@@ -276,14 +280,15 @@ public struct TransactionLayer: Sendable {
           out.append(.cancelTimer(old))
         }
       case .passToTU(let message):
-        if record.machine.isServer, message.method == "ACK" {
+        guard let machine = records[id]?.machine else { continue }
+        if machine.isServer, message.method == "ACK" {
           // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
           // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
-          out.append(.ack(message, from: record.peer))
-        } else if record.machine.isServer {
-          out.append(.request(message, transaction: id, from: record.peer))
+          out.append(.ack(message, from: peer))
+        } else if machine.isServer {
+          out.append(.request(message, transaction: id, from: peer))
         } else {
-          out.append(.response(message, transaction: id, request: record.machine.request))
+          out.append(.response(message, transaction: id, request: machine.request))
         }
       case .timeout:
         out.append(.timeout(id))

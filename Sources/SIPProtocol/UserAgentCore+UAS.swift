@@ -6,10 +6,11 @@ extension UserAgentCore {
   mutating func receiveRequest(_ request: SIPMessage, transaction id: TransactionID) -> [Action] {
     let method = request.method ?? ""
     if method == "CANCEL" { return receiveCANCEL(request, transaction: id) }
-    let dialogID = request.to?.tag == nil ? nil : dialogID(ofIncoming: request)
+    let hasToTag = request.to?.tag != nil
+    let dialogID = hasToTag ? dialogID(ofIncoming: request) : nil
     let context = RequestValidator.Context(
       toTag: makeTag(), hasMatchingDialog: dialogID.flatMap { dialogs[$0] } != nil,
-      isMerged: layer.isMerged(request, transaction: id))
+      isMerged: !hasToTag && layer.isMerged(request, transaction: id), requestHasToTag: hasToTag)
     if case .respond(let response) = configuration.validator.validate(request, context: context) {
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }

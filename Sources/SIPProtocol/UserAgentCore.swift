@@ -167,7 +167,21 @@ public struct UserAgentCore: Sendable {
     return via
   }
 
-  mutating func makeTag() -> String { SIPIdentifiers.tag(using: &rng) }
+  /// A tag of 12 characters of [0-9a-z] from one 64-bit draw (~62 bits; RFC 3261 §19.3 asks for
+  /// 32). Made for every new request (the validator's responses carry it), so it avoids the
+  /// character-by-character draws of `SIPIdentifiers.tag`.
+  mutating func makeTag() -> String {
+    var value = rng.next()
+    return String(unsafeUninitializedCapacity: 12) { buffer in
+      for i in 0..<12 {
+        buffer[i] = Self.tagAlphabet[Int(value % 36)]
+        value /= 36
+      }
+      return 12
+    }
+  }
+
+  static let tagAlphabet: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 
   mutating func arm(_ timer: CoreTimer, after duration: Duration) -> (TimerID, Action) {
     let id = layer.makeTimerID()

@@ -70,6 +70,11 @@ extension CallBinding {
     do {
       placed = try agent.invite(to, parameters: parameters)
     } catch {
+      // The token taken for the wait is used up with the failure (no "dropped token" warning).
+      if let suspension {
+        suspension.resume(with: [.nil, .string(error.description)])
+        return .suspend
+      }
       return .failure(error.description)
     }
     let handle = handle(for: placed)

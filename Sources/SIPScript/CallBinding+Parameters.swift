@@ -15,7 +15,7 @@ extension CallBinding {
     "recv_bye", "send_bye", "clear_sdp", "cb_final", "cb_established", "cb_preliminary", "cb_invite",
     "cb_dtmf",
     "ring_time", "cb_noanswer", "cb_cleanup", "call_on_hold", "sip_header", "rtp_param", "codecs",
-    "dtmf_methods", "rtp_timeout", "cb_rtp_done", "cb_refer",
+    "dtmf_methods", "rtp_timeout", "cb_rtp_done", "cb_refer", "auth",
   ]
 
   func readParameters(_ table: TransportTableReader, paramsRef: LuaReference, headers: [String])
@@ -24,6 +24,7 @@ extension CallBinding {
     var p = CallParameters()
     var setKeys: Set<String> = []
     p.leg = try table.string("leg")
+    p.auth = try table.credentials("auth")  // digest for the call's requests (CallBinding+Registration.swift)
     for key in ["sdp_on_ack", "asymetric_rtp", "clear_sdp", "call_on_hold"] {
       guard let value = table.boolean(key) else { continue }
       setKeys.insert(key)

@@ -39,14 +39,16 @@ public final class CallBinding {
     agent.observer = { [unowned self] call, event in self.observe(call, event) }
   }
 
-  /// Ends every call (BYE, CANCEL or 480) and stops the media engine.
+  /// Ends every call (BYE, CANCEL or 480), removes the bindings of `sip.register` (waiting a
+  /// few seconds for the registrars) and stops the media engine.
   public func close() -> EventLoopFuture<Void> {
     agent.cleanup()
     if listenHold, let runtime {
       listenHold = false
       runtime.releasePendingWork()
     }
-    return agent.media.shutdown()
+    let media = agent.media
+    return agent.unregisterAll().assumeIsolated().flatMap { media.shutdown() }.nonisolated()
   }
 
   // MARK: - Handles
@@ -147,6 +149,7 @@ extension LuaRuntime {
     transportBinding.calls = binding
     installSDPBinding()
     binding.installFunctions()
+    binding.installRegistration()  // sip.register/unregister, digest (CallBinding+Registration.swift)
     return binding
   }
 }

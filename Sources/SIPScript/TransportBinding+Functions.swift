@@ -50,6 +50,7 @@ extension TransportBinding {
       self.from = from
     }
     if let domain = try table.string("domain") { self.domain = domain }
+    try calls?.configureAccount(table)  // auth, outgoing_proxy, registrar (CallBinding+Registration.swift)
     if let limit = try table.number("max_transactions") {
       guard limit >= 1, limit <= 10_000_000 else {
         throw table.error("max_transactions", "must be 1 to 10000000")
@@ -164,6 +165,7 @@ extension TransportBinding {
       }
     }
     let body = try options.bytes("body") ?? []
+    let credentials = try options.credentials("auth") ?? calls?.agent.configuration.credentials
     let callback = try options.function("cb_final")
     let fromText = try options.string("from") ?? from ?? "sip:sipscript@\(domain ?? uri.host)"
     let toText = try options.string("to") ?? "<\(uri.description)>"
@@ -207,9 +209,13 @@ extension TransportBinding {
     }
     whenLegsReady { [weak self] in
       guard let self else { return finish(.failure(SIPTransportError(.closed, ""))) }
-      ensureLeg(for: uri) { [weak self] in
+      ensureLeg(for: calls?.agent.configuration.outgoingProxy ?? uri) { [weak self] in
         guard let self else { return finish(.failure(SIPTransportError(.closed, ""))) }
-        transport.sendRequest(message, completion: finish)
+        // A 401/407 is answered with the credentials (TransportBinding+Authentication.swift);
+        // an outgoing proxy gets the request first.
+        sendAuthenticated(
+          message, target: calls?.agent.configuration.outgoingProxy, credentials: credentials,
+          completion: finish)
       }
     }
     return callback == nil ? .suspend : .none
@@ -245,6 +251,9 @@ extension TransportBinding {
     for method in methods where !validator.allowedMethods.contains(method) {
       validator.allowedMethods.append(method)
     }
+    // OPTIONS reaches cb_request with `options = true`, or when the script lists it in
+    // `methods`; otherwise the core answers it (RFC 3261 §11.2).
+    validator.answersOptions = !(options.boolean("options") ?? methods.contains("OPTIONS"))
     for type in accept where !validator.acceptedBodyTypes.contains(type.lowercased()) {
       validator.acceptedBodyTypes.append(type.lowercased())
     }

@@ -113,6 +113,12 @@ extension TransportBinding {
         response.addHeader(name, value)
       }
     }
+    if incoming.message.method == "OPTIONS", (200..<300).contains(code) {
+      // RFC 3261 §11.2: a 2xx to OPTIONS lists what we can do; the script's own headers win.
+      for (name, value) in transport.validator.capabilityHeaders where !response.hasHeader(name) {
+        response.addHeader(name, value)
+      }
+    }
     transport.respond(response, to: incoming.transaction)
   }
 

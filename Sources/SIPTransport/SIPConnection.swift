@@ -20,6 +20,8 @@ final class SIPConnection {
   var queued: [(bytes: [UInt8], transaction: TransactionID?)] = []
   var lastActivity: NIODeadline
   var isActive = false
+  /// The stream's framing failed: what still arrives before the close is ignored.
+  var framingLost = false
   weak var transport: SIPTransport?
 
   init(key: String, remote: SocketAddress, leg: SIPLeg, maxMessageSize: Int, now: NIODeadline) {

@@ -22,14 +22,35 @@ public final class SIPLeg: CustomStringConvertible {
   public let port: Int
   /// The address written in Via when the bound one is a wildcard (0.0.0.0, ::).
   public var advertisedHost: String?
-  let channel: any Channel
+  /// The socket (a UDP channel or a TCP listener); nil for a leg on a ``SIPMemoryNetwork``.
+  let channel: (any Channel)?
+  /// The in-memory network the leg is bound on, instead of a socket.
+  let network: SIPMemoryNetwork?
+  /// The leg's own address, as the source of what it sends.
+  let address: SocketAddress?
+  /// Datagrams were written and wait for the transport's flush.
+  var flushPending = false
 
   init(transport: Transport, host: String, port: Int, channel: any Channel) {
     self.transport = transport
     self.host = host
     self.port = port
     self.channel = channel
+    self.network = nil
+    self.address = channel.localAddress
   }
+
+  init(transport: Transport, address: SocketAddress, network: SIPMemoryNetwork) {
+    self.transport = transport
+    self.host = address.ipAddress ?? "0.0.0.0"
+    self.port = address.port ?? 0
+    self.channel = nil
+    self.network = network
+    self.address = address
+  }
+
+  /// Whether the leg is bound on a ``SIPMemoryNetwork`` (no socket).
+  public var isInMemory: Bool { network != nil }
 
   /// Whether the leg is bound to an IPv6 address.
   public var isIPv6: Bool { host.contains(":") }

@@ -42,33 +42,40 @@ extension SIPTransport {
     var message = message
     let sourceIP = remote.ipAddress ?? "0.0.0.0"
     let sourcePort = remote.port ?? 0
-    if message.isRequest { Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) }
     let source = SIPEndpoint(
       transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
+    if message.isRequest, let via = Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) {
+      receivingRequest = ReceivingRequest(topVia: via, source: source, address: remote)
+    }
     receivingLeg = leg
     let actions = core.handle(.received(message, from: source))
     perform(actions)
     receivingLeg = nil
+    receivingRequest = nil
   }
 
   /// RFC 3261 §18.2.1: `received` when the sent-by host is not the packet's source; RFC 3581 §4:
-  /// with `rport` asked for, `rport=<source port>` and always `received`.
-  static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) {
-    guard var via = message.topVia else { return }
+  /// with `rport` asked for, `rport=<source port>` and always `received`. Returns the new top Via
+  /// and whether it sends responses to the packet's source (rport), nil when nothing changed.
+  @discardableResult
+  static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) -> (
+    text: String, answersToSource: Bool
+  )? {
+    guard var via = message.topVia else { return nil }
     var host = via.host
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    var changed = false
     if via.rport == .requested {
       via.rport = .port(sourcePort)
       via.received = sourceIP
-      changed = true
     } else if host.lowercased() != sourceIP.lowercased() {
       via.received = sourceIP
-      changed = true
+    } else {
+      return nil
     }
-    guard changed else { return }
+    let text = via.description
     message.removeFirstValue("Via")
-    message.prependHeader("Via", via.description)
+    message.prependHeader("Via", text)
+    return (text, via.rport == .port(sourcePort))
   }
 
   // MARK: - Actions out
@@ -81,10 +88,9 @@ extension SIPTransport {
       case .send(let message, let peer, let id):
         send(message, to: peer, transaction: id)
       case .armTimer(let id, let after):
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        timers[id] = eventLoop.scheduleTask(in: after.timeAmount) { bound.value.timerFired(id) }
+        armTimer(id, after: after)
       case .cancelTimer(let id):
-        timers.removeValue(forKey: id)?.cancel()
+        cancelTimer(id)
       case .request(let message, let id, let dialog):
         deliver(message, transaction: id, dialog: dialog)
       case .response(let message, let id, let dialog):
@@ -121,11 +127,6 @@ extension SIPTransport {
     if pendingValidator != nil { _ = applyPendingValidator() }
   }
 
-  func timerFired(_ id: TimerID) {
-    guard timers.removeValue(forKey: id) != nil else { return }
-    perform(core.handle(.timerFired(id)))
-  }
-
   func deliver(_ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?) {
     let leg = receivingLeg ?? transactionLegs[id]
     if let leg { transactionLegs[id] = leg }
@@ -156,6 +157,16 @@ extension SIPTransport {
       id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     let bytes = message.serialize()
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
+    if transport == .udp, !message.isRequest, let leg, let receiving = receivingRequest,
+      receiving.topVia.answersToSource, receiving.source == peer,
+      message.header("Via") == receiving.topVia.text
+    {
+      // An answer to the request being handled, whose Via says rport: back to the packet's
+      // source (RFC 3581 §4) without parsing the Via again or the address.
+      if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+      sendDatagram(bytes, to: receiving.address, on: leg)
+      return
+    }
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
       if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
       write(bytes, on: connection, transaction: id)
@@ -207,12 +218,37 @@ extension SIPTransport {
     legs.first { $0.transport == transport && $0.isIPv6 == ipv6 }
   }
 
+  /// Writes a datagram; the flush comes once the loop has handled what is ready, so the responses
+  /// to a burst of requests leave in one `sendmmsg` instead of one `sendmsg` each.
   func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, on leg: SIPLeg) {
     guard !isClosed else { return }
     statistics.messagesSent += 1
     if configuration.trace != nil { trace("send", .udp, local: leg.description, remote: "\(address)", bytes) }
-    let buffer = leg.channel.allocator.buffer(bytes: bytes)
-    leg.channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+    guard let channel = leg.channel else {
+      if let network = leg.network, let source = leg.address {
+        network.send(ByteBuffer(bytes: bytes), from: source, to: address)
+      }
+      return
+    }
+    channel.write(
+      AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)), promise: nil)
+    guard !leg.flushPending else { return }
+    leg.flushPending = true
+    legsToFlush.append(leg)
+    if legsToFlush.count == 1 {
+      let bound = NIOLoopBound(self, eventLoop: eventLoop)
+      eventLoop.execute { bound.value.flushLegs() }
+    }
+  }
+
+  /// Flushes the datagrams written since the last flush (see ``sendDatagram(_:to:on:)``).
+  func flushLegs() {
+    let legs = legsToFlush
+    legsToFlush.removeAll(keepingCapacity: true)
+    for leg in legs {
+      leg.flushPending = false
+      leg.channel?.flush()
+    }
   }
 
   /// Resolves a host to one address: literals at once, names through the system resolver

@@ -9,7 +9,7 @@ extension SIPTransport {
   /// Sets up an accepted connection (called by the listener's child initializer on the loop).
   func accept(_ channel: any Channel) throws {
     guard !isClosed, let remote = channel.remoteAddress,
-      let leg = legs.first(where: { $0.channel === channel.parent })
+      let leg = legs.first(where: { $0.channel != nil && $0.channel === channel.parent })
     else {
       channel.close(promise: nil)
       return
@@ -108,7 +108,7 @@ extension SIPTransport {
   }
 
   func receiveStream(_ buffer: ByteBuffer, on connection: SIPConnection) {
-    guard !isClosed else { return }
+    guard !isClosed, !connection.framingLost else { return }
     connection.lastActivity = .now()
     connection.framer.append(buffer.readableBytesView)
     while true {
@@ -119,7 +119,7 @@ extension SIPTransport {
         // RFC 3261 §18.3: the stream's framing is lost; the connection must be closed.
         statistics.malformed += 1
         logger.debug("closing TCP connection from \(connection.remote): \(error)")
-        connection.channel?.close(promise: nil)
+        closeAfterFramingError(connection, error)
         return
       }
       guard let message else { return }
@@ -131,6 +131,64 @@ extension SIPTransport {
       receive(message, from: connection.remote, on: connection.leg)
       if isClosed { return }
     }
+  }
+
+  /// Closes a connection whose framing is lost (RFC 3261 §18.3). When the failed message's header
+  /// section was complete and is a request, it is answered first, statelessly on this connection:
+  /// 413 when its Content-Length is over the size limit, else 400 with the framer's reason (a
+  /// missing Content-Length, a bad header line). Nothing after it on the stream can be trusted,
+  /// so the connection is closed once the answer is written.
+  func closeAfterFramingError(_ connection: SIPConnection, _ error: SIPParseError) {
+    connection.framingLost = true
+    guard let channel = connection.channel else { return }
+    connection.isActive = false
+    if connections[connection.key] === connection { connections[connection.key] = nil }
+    guard let head = connection.framer.failedHeaderSection,
+      let response = Self.framingErrorResponse(
+        head: head, error: error, maxMessageSize: configuration.maxMessageSize)
+    else {
+      channel.close(promise: nil)
+      return
+    }
+    let bytes = response.serialize()
+    statistics.messagesSent += 1
+    if configuration.trace != nil {
+      trace("send", .tcp, local: connection.leg.description, remote: "\(connection.remote)", bytes)
+    }
+    channel.writeAndFlush(channel.allocator.buffer(bytes: bytes)).assumeIsolated().whenComplete { _ in
+      channel.close(promise: nil)
+    }
+  }
+
+  /// The answer to a request whose framing failed after its header section, or nil when the
+  /// header section is not a request (or not even parsable without its Content-Length).
+  static func framingErrorResponse(head: [UInt8], error: SIPParseError, maxMessageSize: Int) -> SIPMessage? {
+    // Parse the header section alone: without its Content-Length lines (the body is not here).
+    var lines: [UInt8] = []
+    lines.reserveCapacity(head.count)
+    var declaredLength: Int?
+    for line in head.split(separator: 0x0A) {
+      if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+        let name = String(decoding: line[..<colon], as: UTF8.self).filter { $0 != " " && $0 != "\t" }
+          .lowercased()
+        if name == "content-length" || name == "l" {
+          declaredLength = Int(String(decoding: line[(colon + 1)...], as: UTF8.self).filter(\.isNumber))
+          continue
+        }
+      }
+      if line == [0x0D] { continue }
+      lines += line.last == 0x0D ? line.dropLast() : line
+      lines += [0x0D, 0x0A]
+    }
+    lines += [0x0D, 0x0A]
+    guard let request = try? SIPMessage.parse(lines), request.isRequest, request.method != "ACK",
+      request.topVia != nil
+    else { return nil }
+    if let declaredLength, declaredLength > maxMessageSize {
+      return request.makeResponse(statusCode: 413)
+    }
+    let reason = "Bad Request (\(error.reason))"
+    return request.makeResponse(statusCode: error.statusCode == 413 ? 413 : 400, reasonPhrase: reason)
   }
 
   /// Closes connections idle for longer than the timeout; runs while any connection exists.

@@ -41,6 +41,13 @@ public final class SIPTransport {
     public var connectionsRefused = 0
   }
 
+  /// The request being handled: its top Via after stamping, and where it came from.
+  struct ReceivingRequest {
+    var topVia: (text: String, answersToSource: Bool)
+    var source: SIPEndpoint
+    var address: SocketAddress
+  }
+
   /// A request of ours waiting for its final response.
   struct ClientRequest {
     var completion: (Result<SIPMessage, SIPTransportError>) -> Void
@@ -65,7 +72,10 @@ public final class SIPTransport {
   var core: UserAgentCore
   /// A validator waiting for the core to be idle (see ``setValidator(_:)``).
   var pendingValidator: RequestValidator?
-  var timers: [TimerID: Scheduled<Void>] = [:]
+  /// The core's armed timers; one NIO task (`timerWakeUp`) waits for the earliest.
+  var timerQueue = SIPTimerQueue()
+  var timerWakeUp: Scheduled<Void>?
+  var timerWakeUpDeadline: Int64?
   var clients: [TransactionID: ClientRequest] = [:]
   /// The leg (and TCP connection) of each live transaction: responses and retransmissions leave
   /// where the request arrived, requests through the leg chosen at first send.
@@ -74,9 +84,16 @@ public final class SIPTransport {
   /// The leg a message being processed arrived on, so that what the core answers at once
   /// (validator responses, the overload 503) leaves from it.
   var receivingLeg: SIPLeg?
+  /// The request being handled, for answering it without parsing its Via again.
+  var receivingRequest: ReceivingRequest?
   var idleSweep: Scheduled<Void>?
+  /// UDP legs with written, unflushed datagrams (flushed together once the loop is done reading).
+  var legsToFlush: [SIPLeg] = []
   var isClosed = false
   var rng = SystemRandomNumberGenerator()
+
+  /// Datagrams read by one `recvmmsg` (Linux).
+  static let datagramsPerRead = 16
 
   /// Creates the transport with no legs. Call on `eventLoop`.
   public init(eventLoop: any EventLoop, configuration: SIPTransportConfiguration = .init(), logger: Logger) {
@@ -142,7 +159,8 @@ public final class SIPTransport {
   }
 
   func applyPendingValidator() -> Bool {
-    guard let validator = pendingValidator, core.layer.count == 0, core.dialogs.isEmpty, timers.isEmpty else {
+    guard let validator = pendingValidator, core.layer.count == 0, core.dialogs.isEmpty, timerQueue.isEmpty
+    else {
       return pendingValidator == nil
     }
     pendingValidator = nil
@@ -172,8 +190,13 @@ public final class SIPTransport {
         .channelOption(
           .socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
         )
-        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: capacity))
-        .channelOption(.maxMessagesPerRead, value: 32)
+        .channelOption(.maxMessagesPerRead, value: 4)
+        // recvmmsg: up to 16 datagrams per system call (Linux; ignored elsewhere). Each gets a
+        // slot of `capacity` bytes, so the oversize check below still sees truncation.
+        .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
+        .channelOption(
+          .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: capacity * Self.datagramsPerRead)
+        )
         .channelInitializer { channel in
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(transport: bound.value))
@@ -215,11 +238,40 @@ public final class SIPTransport {
     }
   }
 
+  /// Opens a UDP leg on an in-memory network instead of a socket (tests; see
+  /// ``SIPMemoryNetwork``). The rest of the transport works as with a socket leg: datagrams are
+  /// parsed from bytes, Vias stamped, ``simulatedLoss`` applied. `port` 0 takes a free port of
+  /// the network. `completion` runs before this returns, on the event loop.
+  public func bind(
+    _ transport: SIPLeg.Transport, host: String, port: Int, on network: SIPMemoryNetwork,
+    completion: @escaping (Result<SIPLeg, any Error>) -> Void
+  ) {
+    eventLoop.preconditionInEventLoop()
+    guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
+    guard transport == .udp else {
+      return completion(.failure(SIPTransportError(.invalid, "the in-memory network carries UDP only")))
+    }
+    guard network.eventLoop === eventLoop else {
+      return completion(
+        .failure(SIPTransportError(.invalid, "the in-memory network runs on another event loop")))
+    }
+    do {
+      let leg = try network.bind(
+        host: host, port: port, leg: { SIPLeg(transport: .udp, address: $0, network: network) },
+        transport: self)
+      legs.append(leg)
+      legBound(leg)
+      completion(.success(leg))
+    } catch {
+      completion(.failure(error))
+    }
+  }
+
   /// Gives the core a Via for requests it makes itself (ACK, BYE) once the first leg exists.
   func legBound(_ leg: SIPLeg) {
     guard legs.count == 1 else { return }
     let via = SIPVia(transport: leg.transport.viaName, host: viaHost(of: leg, towards: nil), port: leg.port)
-    if core.layer.count == 0, core.dialogs.isEmpty, timers.isEmpty {
+    if core.layer.count == 0, core.dialogs.isEmpty, timerQueue.isEmpty {
       core = Self.makeCore(configuration: configuration, validator: core.configuration.validator, via: via)
     }
   }
@@ -230,8 +282,10 @@ public final class SIPTransport {
     isClosed = true
     idleSweep?.cancel()
     idleSweep = nil
-    for timer in timers.values { timer.cancel() }
-    timers.removeAll()
+    timerWakeUp?.cancel()
+    timerWakeUp = nil
+    timerWakeUpDeadline = nil
+    timerQueue.removeAll()
     let pending = clients
     clients.removeAll()
     for (_, client) in pending.sorted(by: { $0.key < $1.key }) {
@@ -243,7 +297,10 @@ public final class SIPTransport {
       if let channel = connection.channel { futures.append(channel.close().recover { _ in }) }
     }
     connections.removeAll()
-    for leg in legs { futures.append(leg.channel.close().recover { _ in }) }
+    for leg in legs {
+      if let channel = leg.channel { futures.append(channel.close().recover { _ in }) }
+      leg.network?.unbind(leg)
+    }
     legs.removeAll()
     return EventLoopFuture.andAllComplete(futures, on: eventLoop)
   }

@@ -1,11 +1,12 @@
 // sipload — a small, bounded SIP OPTIONS load generator for scripts/bench-transactions.
 //
-//   sipload HOST PORT COUNT [WINDOW] [SECONDS]
+//   sipload HOST PORT COUNT [WINDOW] [SECONDS] [STALL]
 //
 // Sends COUNT OPTIONS requests over UDP (each a new transaction: new branch and Call-ID), keeping
 // at most WINDOW without a response, and counts final responses. No retransmissions: a request
 // whose response is lost stays outstanding until the end (reported as "lost"). Gives up after
-// SECONDS (default 60). Prints one line: sent, answered (2xx), other, lost, seconds, rate.
+// SECONDS (default 60), or after STALL seconds without a response (default 1; raise it for a UAS
+// under valgrind). Prints one line: sent, answered (2xx), other, lost, seconds, rate.
 // Plain sockets and one thread, so that the generator is not the bottleneck.
 #if canImport(Glibc)
   import Glibc
@@ -13,12 +14,13 @@
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let port = UInt16(arguments[2]), let count = Int(arguments[3]) else {
-  print("usage: sipload HOST PORT COUNT [WINDOW] [SECONDS]")
+  print("usage: sipload HOST PORT COUNT [WINDOW] [SECONDS] [STALL]")
   exit(2)
 }
 let host = arguments[1]
 let window = arguments.count > 4 ? Int(arguments[4]) ?? 200 : 200
 let limit = arguments.count > 5 ? Double(arguments[5]) ?? 60 : 60
+let stall = arguments.count > 6 ? Double(arguments[6]) ?? 1 : 1
 
 let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
 guard fd >= 0 else { fatalError("socket") }
@@ -99,8 +101,8 @@ while answered + other < count, now() < deadline {
   } else {
     var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     _ = poll(&pfd, 1, 5)
-    // Lost responses would stall the window forever: after 1 s without progress, stop.
-    if now() - lastProgress > 1 { break }
+    // Lost responses would stall the window forever: after `stall` s without progress, stop.
+    if now() - lastProgress > stall { break }
   }
 }
 let seconds = now() - start

@@ -87,7 +87,9 @@ do {
     let sources = [interrupt, terminate, hangup]
     if command.watch { runtime.watchScript() }
     for source in sources { source.resume() }
-    let result = runtime.run(scriptAt: command.script, arguments: command.arguments)
+    let run = runtime.run(scriptAt: command.script, arguments: command.arguments)
+    // After the script: calls end with BYE, registrations are removed, the legs close.
+    let result = run.assumeIsolated().flatMap { outcome in binding.close().map { outcome } }.nonisolated()
     // The runtime and the signal sources live until the run has ended.
     result.assumeIsolated().whenComplete { _ in
       withExtendedLifetime(runtime) {}

@@ -185,6 +185,73 @@ final class NetworkScript: @unchecked Sendable {
       ])
   }
 
+  /// `sip.listen{options = true}` (or "OPTIONS" in `methods`) hands OPTIONS to cb_request; a 2xx
+  /// the script returns gets Allow/Accept/Supported unless it set them (RFC 3261 §11.2).
+  @Test(arguments: ["options = true", "methods = {\"MESSAGE\", \"OPTIONS\"}"])
+  func optionsReachesTheScriptWhenAsked(setting: String) throws {
+    let uas = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
+    defer { uas.close() }
+    try uas.start(
+      """
+      local busy = false
+      sip.listen{ \(setting), cb_request = function(req)
+        test.record("got", req.method)
+        if req.method == "OPTIONS" then
+          if busy then return 486, "Busy Here" end
+          busy = true
+          return 200, "OK", {["X-Load"] = "0.5"}
+        end
+        return 200
+      end }
+      test.record("up")
+      """)
+    _ = uas.waitForLines(1)
+    let uasPort = try #require(try uasPort(uas))
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      local uri = "sip:x@127.0.0.1:\(uasPort)"
+      local r = sip.request("OPTIONS", uri)
+      local allow = "," .. table.concat(r:headers("Allow"), ",") .. ","
+      test.record("first", r.code, r:header("X-Load"), allow:find(",OPTIONS,") ~= nil, allow:find(",MESSAGE,") ~= nil, r:header("Accept") ~= nil)
+      r = sip.request("OPTIONS", uri)
+      test.record("second", r.code, r.reason, #r:headers("Allow"))
+      r = sip.request("MESSAGE", uri, { body = "hi" })
+      test.record("message", r.code)
+      """)
+    #expect(uac.waitForOutcome() == .finished)
+    #expect(
+      uac.lines == [
+        "first 200 0.5 true true true",
+        "second 486 Busy Here 0",
+        "message 200",
+      ])
+    #expect(uas.lines == ["up", "got OPTIONS", "got OPTIONS", "got MESSAGE"])
+  }
+
+  @Test func optionsStaysWithTheCoreByDefault() throws {
+    let uas = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
+    defer { uas.close() }
+    try uas.start(
+      """
+      sip.listen{ cb_request = function(req) test.record("got", req.method) return 200 end }
+      test.record("up")
+      """)
+    _ = uas.waitForLines(1)
+    let uasPort = try #require(try uasPort(uas))
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      local r = sip.request("OPTIONS", "sip:x@127.0.0.1:\(uasPort)")
+      test.record("options", r.code, r:header("Allow") ~= nil)
+      """)
+    #expect(uac.waitForOutcome() == .finished)
+    #expect(uac.lines == ["options 200 true"])
+    #expect(uas.lines == ["up"])
+  }
+
   @Test func unreachableAndBadArguments() throws {
     let uac = try NetworkScript(loop: loop)
     defer { uac.close() }

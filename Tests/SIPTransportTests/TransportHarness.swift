@@ -61,6 +61,17 @@ final class TransportPeer: @unchecked Sendable {
     return (host, port)
   }
 
+  /// Binds a UDP leg on an in-memory network (bound to this peer's loop); returns its port.
+  func bind(on network: NIOLoopBound<SIPMemoryNetwork>, _ host: String, port: Int = 0) throws -> Int {
+    try on {
+      var outcome: Result<Int, any Error> = .failure(SIPTransportError(.closed, "no answer"))
+      self.transport.bind(.udp, host: host, port: port, on: network.value) { result in
+        outcome = result.map(\.port)
+      }
+      return try outcome.get()
+    }
+  }
+
   /// Sends a request and waits for its outcome: the final response, or the error's text.
   func send(_ request: SIPMessage) throws -> Result<SIPMessage, SIPTransportError> {
     let promise = loop.makePromise(of: Result<SIPMessage, SIPTransportError>.self)
