@@ -141,7 +141,13 @@ import Testing
     #expect(bobLines.contains("established OK"))
     #expect(bobLines.contains("recv_bye kept remote_bye"))
     #expect(bob.waitForLines(3).contains("cleanup true"))
-    let size = (try? FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0
+    // cb_cleanup runs as the streams close; the recorder finishes the file a moment later.
+    func recordedSize() -> Int {
+      (try? FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0
+    }
+    let deadline = Date().addingTimeInterval(5)
+    while recordedSize() <= 44 + 4_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    let size = recordedSize()
     #expect(size > 44 + 4_000)
   }
 
