@@ -11,7 +11,7 @@ import SIPTransport
 
 // sip.invite, sip.listen for calls, sip.rtp (docs/lua-api.md, "Calls").
 extension CallBinding {
-  func installFunctions() {
+  func installFunctions(flattener: LuaReference?) {
     guard let runtime, let state = runtime.state else { return }
     runtime.register(LuaCallHandle.luaClass())
     runtime.register(LuaMediaBehavior.luaClass())
@@ -33,7 +33,8 @@ extension CallBinding {
     sipscript_getref(state, runtime.sipTableRef)
     runtime.pushNative(name: "invite", isMethod: false, { call in try self.invite(call) }, on: state)
     runtime.pushNative(name: "listen", isMethod: false, { call in try self.listen(call) }, on: state)
-    if lua_pcallk(state, 3, 0, 0, 0, nil) != LUA_OK {
+    runtime.push(flattener.map { .reference($0) } ?? .nil, on: state)
+    if lua_pcallk(state, 4, 0, 0, 0, nil) != LUA_OK {
       runtime.logger.critical("call prelude failed: \(runtime.describe(at: -1, in: state))")
       sipscript_lua_pop(state, 1)
     }

@@ -148,7 +148,7 @@ extension LuaRuntime {
     let binding = CallBinding(runtime: self, transport: transportBinding.transport, media: media)
     transportBinding.calls = binding
     installSDPBinding()
-    binding.installFunctions()
+    binding.installFunctions(flattener: transportBinding.headerFlattener)
     binding.installRegistration()  // sip.register/unregister, digest (CallBinding+Registration.swift)
     return binding
   }

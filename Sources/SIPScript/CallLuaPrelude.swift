@@ -3,39 +3,11 @@
 /// the sequential `handler` or Net::SIP's immediate answer — in the call's own task.
 enum CallLuaPrelude {
   static let source = #"""
-    local sip, native_invite, native_listen = ...
+    local sip, native_invite, native_listen, flatten = ...
     local type, pairs, ipairs, tostring, error, sort, mtype = type, pairs, ipairs, tostring, error, table.sort,
       math.type
 
-    -- sip_header = {["X-Name"] = "v" or {"v1", "v2"}} or {"Name: value", {"Name", "value"}}.
-    local function flatten(headers)
-      if headers == nil then return nil end
-      if type(headers) ~= "table" then error("sip_header must be a table", 3) end
-      local out, keys, n = {}, {}, #headers
-      for i = 1, n do
-        local h = headers[i]
-        if type(h) == "table" then
-          out[#out + 1] = tostring(h[1]); out[#out + 1] = tostring(h[2])
-        else
-          local name, value = tostring(h):match("^%s*([^:%s]+)%s*:%s*(.-)%s*$")
-          if not name then error("bad header '" .. tostring(h) .. "' in sip_header (expected 'Name: value')", 3) end
-          out[#out + 1] = name; out[#out + 1] = value
-        end
-      end
-      for k in pairs(headers) do
-        if type(k) == "string" then keys[#keys + 1] = k end
-      end
-      sort(keys)
-      for _, k in ipairs(keys) do
-        local v = headers[k]
-        if type(v) == "table" then
-          for _, x in ipairs(v) do out[#out + 1] = k; out[#out + 1] = tostring(x) end
-        else
-          out[#out + 1] = k; out[#out + 1] = tostring(v)
-        end
-      end
-      return out
-    end
+    -- Header tables are flattened by the transport prelude's function (handed in as `flatten`).
 
     -- Net::SIP::SDP->new(\%global, @media): built as text, checked by sip.sdp.parse.
     sip.sdp.content_type = "application/sdp"
@@ -66,7 +38,7 @@ enum CallLuaPrelude {
         error("bad argument #2 to 'invite' (table expected, got " .. type(params) .. ")", 2)
       end
       params = params or {}
-      return native_invite(to, params, flatten(params.sip_header))
+      return native_invite(to, params, flatten(params.sip_header, "sip_header"))
     end
 
     -- An incoming call's script side, in the call's own task.
@@ -109,7 +81,7 @@ enum CallLuaPrelude {
             error("bad field '" .. k .. "' in argument #1 to 'listen' (function expected, got " .. type(opts[k]) .. ")", 2)
           end
         end
-        return native_listen(opts, incoming, flatten(opts.sip_header))
+        return native_listen(opts, incoming, flatten(opts.sip_header, "sip_header"))
       end
       return true
     end

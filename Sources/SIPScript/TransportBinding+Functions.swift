@@ -31,10 +31,13 @@ extension TransportBinding {
       name: "request", isMethod: false, { call in try self.request(call) }, on: state)
     runtime.pushNative(
       name: "listen", isMethod: false, { call in try self.listen(call) }, on: state)
-    if lua_pcallk(state, 3, 0, 0, 0, nil) != LUA_OK {
+    if lua_pcallk(state, 3, 1, 0, 0, nil) != LUA_OK {
       runtime.logger.critical("transport prelude failed: \(runtime.describe(at: -1, in: state))")
       sipscript_lua_pop(state, 1)
+      return
     }
+    headerFlattener = runtime.makeReference(at: -1, in: state)
+    sipscript_lua_pop(state, 1)
   }
 
   // MARK: - sip.config{ legs = {...}, from = ..., domain = ... }

@@ -35,6 +35,8 @@ public final class TransportBinding {
   /// The script's `cb_request` and the prelude's wrapper that runs it.
   var requestCallback: LuaReference?
   var requestRunner: LuaReference?
+  /// The prelude's header-table flattener, shared with the call prelude.
+  var headerFlattener: LuaReference?
   var rng = SystemRandomNumberGenerator()
   /// The call layer on this transport (it owns the transport's request handler; requests that
   /// are not for calls reach `cb_request` through it).

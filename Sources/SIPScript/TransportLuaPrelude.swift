@@ -63,5 +63,8 @@ enum TransportLuaPrelude {
       end
       return native_listen(opts, run_handler)
     end
+
+    -- The call prelude flattens sip_header with the same function.
+    return flatten
     """#
 }
