@@ -9,15 +9,21 @@ extension MediaEngine {
   /// pipeline. The caller owns it and gives it back with ``closeSocket(_:)``, which also returns
   /// its port to the range.
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<any Channel> {
-    eventLoop.flatSubmit { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
+    onLoop { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
   }
 
   /// Closes a socket of ``openSocket(host:port:)`` and releases its range port.
   public func closeSocket(_ channel: any Channel) -> EventLoopFuture<Void> {
-    eventLoop.flatSubmit {
+    onLoop {
       if let port = channel.localAddress?.port, self.isRangePort(port) { self.releasePort(port) }
       return channel.close().recover { _ in }
     }
+  }
+
+  /// Runs `body` on the engine's loop: at once when already there (the call layer usually is:
+  /// media on the script's loop), else through `flatSubmit`. Saves a task and a hop per call.
+  func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+    eventLoop.inEventLoop ? body() : eventLoop.flatSubmit(body)
   }
 
   func isRangePort(_ port: Int) -> Bool { configuration.portRange.contains(port) }
@@ -47,7 +53,7 @@ extension MediaEngine {
       .channelOption(.maxMessagesPerRead, value: 16)
       .channelOption(.datagramVectorReadMessageCount, value: vector)
       .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
-      .bind(host: host, port: chosen)
+      .bind(numericHost: host, port: chosen)
       .flatMapError { error in
         guard port == nil else {
           return self.eventLoop.makeFailedFuture(

@@ -89,6 +89,16 @@ extension MediaEngine {
           try channel.pipeline.syncOperations.addHandler(handler)
         }
       }
-      .bind(host: host, port: port)
+      .bind(numericHost: host, port: port)
+  }
+}
+
+extension DatagramBootstrap {
+  /// `bind(host:port:)` without a resolver when `host` is an IP literal (what the call layer
+  /// passes): NIO's `bind(host:port:)` always asks getaddrinfo, on the event loop. A name still
+  /// goes through it.
+  func bind(numericHost host: String, port: Int) -> EventLoopFuture<any Channel> {
+    if let address = try? SocketAddress(ipAddress: host, port: port) { return bind(to: address) }
+    return bind(host: host, port: port)
   }
 }

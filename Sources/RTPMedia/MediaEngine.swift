@@ -44,7 +44,7 @@ public final class MediaEngine: @unchecked Sendable {
   /// Opens a stream; fails with ``MediaError/portRangeExhausted(lower:upper:)`` when no port of
   /// the range can be bound.
   public func openStream(_ options: MediaStreamOptions) -> EventLoopFuture<MediaStream> {
-    eventLoop.flatSubmit { self.open(options) }
+    onLoop { self.open(options) }
   }
 
   /// Closes every stream and stops the tick.
@@ -108,7 +108,7 @@ public final class MediaEngine: @unchecked Sendable {
   }
 
   func closeStream(_ id: Int) -> EventLoopFuture<Void> {
-    eventLoop.flatSubmit {
+    onLoop {
       guard let slot = self.streams[id] else { return self.eventLoop.makeSucceededVoidFuture() }
       return self.close(slot)
     }

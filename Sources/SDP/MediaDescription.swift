@@ -3,28 +3,50 @@
 /// A media description: the `m=` line and the lines after it up to the next `m=`.
 public struct MediaDescription: SDPSection, Sendable, Hashable {
   /// The `m=` line itself, kept as text so an unmodified description re-serializes exactly.
-  var mediaLine: SDPLine
+  private(set) var mediaLine: SDPLine
+  /// ``mediaLine`` parsed, once: the typed accessors below are read many times per offer/answer.
+  /// Always what parsing `mediaLine.value` gives (the empty field when it does not parse).
+  private var parsedField: MediaField
   /// The lines after `m=` (`i=`, `c=`, `b=`, `k=`, `a=`, unknown types) in order.
   public var lines: [SDPLine]
 
   public init(_ field: MediaField, lines: [SDPLine] = []) {
-    self.mediaLine = SDPLine("m", field.description)
-    self.lines = lines
+    self.init(mediaLine: SDPLine("m", field.description), lines: lines)
   }
 
   init(mediaLine: SDPLine, lines: [SDPLine]) {
+    self.init(mediaLine: mediaLine, field: Self.parseField(mediaLine.value), lines: lines)
+  }
+
+  /// `field` must be what parsing `mediaLine.value` gives (the parser has it already).
+  init(mediaLine: SDPLine, field: MediaField, lines: [SDPLine]) {
     self.mediaLine = mediaLine
+    self.parsedField = field
     self.lines = lines
+  }
+
+  // The parsed field follows from the line: equality and hashing need only the text.
+  public static func == (lhs: Self, rhs: Self) -> Bool {
+    lhs.mediaLine == rhs.mediaLine && lhs.lines == rhs.lines
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(mediaLine)
+    hasher.combine(lines)
+  }
+
+  /// The parser has validated the line it read; a hand-made line that does not parse reads as
+  /// empty.
+  static func parseField(_ value: String) -> MediaField {
+    MediaField(parsing: value) ?? MediaField(media: "", port: 0, proto: "", formats: [])
   }
 
   /// The `m=` line's fields. Setting it rewrites the line in canonical form.
   public var field: MediaField {
-    get {
-      // The parser validated the line; a hand-made line that does not parse reads as empty.
-      MediaField(parsing: mediaLine.value) ?? MediaField(media: "", port: 0, proto: "", formats: [])
-    }
+    get { parsedField }
     set {
       mediaLine.value = newValue.description
+      parsedField = Self.parseField(mediaLine.value)
     }
   }
 

@@ -114,10 +114,10 @@ struct SDPParser {
           try checkConnection(
             media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
         }
-        if case .failure(let reason) = MediaField.parse(line.value) {
-          throw error(raw, .invalidMedia, reason.text)
+        switch MediaField.parse(line.value) {
+        case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
+        case .success(let field): media.append(MediaDescription(mediaLine: line, field: field, lines: []))
         }
-        media.append(MediaDescription(mediaLine: line, lines: []))
         rank = 0
         mediaHasConnection = false
         mediaRaw = raw

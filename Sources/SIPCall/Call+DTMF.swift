@@ -102,16 +102,20 @@ public struct DTMFMergeStatistics: Sendable, Hashable {
 /// call as it is, and the decoded audio through a Goertzel ``RTPCore/DTMFDetector`` whose
 /// detections go to the call. The call's ``IVRCore/DTMFMerger`` makes one press of them.
 final class CallReceiveTap: MediaReceiveTap {
+  private let detectsInBand: Bool
+  /// Made with the first audio: a stream that receives none (a held call, a peer that sends no
+  /// RTP) does not carry a detector's buffers.
   private var detector: DTMFDetector?
   private let report: @Sendable (DTMFMerger.Report, UInt64) -> Void
 
   init(detectsInBand: Bool, report: @escaping @Sendable (DTMFMerger.Report, UInt64) -> Void) {
-    detector = detectsInBand ? DTMFDetector() : nil
+    self.detectsInBand = detectsInBand
     self.report = report
   }
 
   func receivedAudio(_ samples: UnsafeBufferPointer<Int16>, header: RTPHeader, now: UInt64) {
-    guard detector != nil else { return }
+    guard detectsInBand else { return }
+    if detector == nil { detector = DTMFDetector() }
     for detection in detector!.process(samples) { report(.inBand(detection.key), now) }
   }
 

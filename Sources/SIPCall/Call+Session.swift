@@ -48,7 +48,9 @@ extension Call {
       return finish(.badMedia("sdp without media_lsocks"))
     }
     var count = 1
-    if !message.body.isEmpty, let offer = try? SessionDescription(parsing: message.body) {
+    // Read once: the session takes the parsed offer with the INVITE.
+    let offerBody = InviteSession.sdpBody(of: message)
+    if case .success(let offer?) = offerBody {
       let probe = OfferAnswer(capabilities: capabilities, address: agent.mediaHost(on: leg), sessionID: 1)
       count = probe.servableStreams(in: offer).count
       if count == 0 {
@@ -70,7 +72,7 @@ extension Call {
       case .success:
         guard !finished else { return rtpCleanup() }
         session = InviteSession(role: .uas, configuration: sessionConfiguration(local: local))
-        handle(.received(message))
+        handle(.receivedInitialInvite(message, offer: offerBody))
         guard !finished else { return }
         parameters.cbInvite?(self, message)
         if let create = listener?.cbCreate, !create(self, message) {
@@ -193,7 +195,7 @@ extension Call {
 
   func remember(_ request: SIPIncomingRequest) {
     guard let cseq = request.message.cseq else { return }
-    serverTransactions["\(cseq.sequence) \(cseq.method)"] = request.transaction
+    serverTransactions[cseq] = request.transaction
   }
 
   func reply(to request: SIPMessage, _ transaction: TransactionID, code: Int) {
@@ -369,15 +371,14 @@ extension Call {
   }
 
   func sendResponse(_ response: SIPMessage) {
-    guard let cseq = response.cseq, let transaction = serverTransactions["\(cseq.sequence) \(cseq.method)"]
-    else {
+    guard let cseq = response.cseq, let transaction = serverTransactions[cseq] else {
       agent.logger.debug(
         "call: no transaction for a \(response.statusCode ?? 0) response", metadata: ["call-id": "\(id)"])
       return
     }
     agent.transport.respond(response, to: transaction)
     if let code = response.statusCode, code >= 200, cseq.method != "INVITE" {
-      serverTransactions["\(cseq.sequence) \(cseq.method)"] = nil
+      serverTransactions[cseq] = nil
     }
   }
 

@@ -58,7 +58,8 @@ public final class Call {
   var inviteClientTransaction: TransactionID?
   var cancelWanted = false
   var inviteServerTransaction: TransactionID?
-  var serverTransactions: [String: TransactionID] = [:]
+  /// The peer's requests waiting for our response, by CSeq.
+  var serverTransactions: [SIPCSeq: TransactionID] = [:]
   var timers: [InviteSession.Timer: Scheduled<Void>] = [:]
   /// The completion of our pending re-INVITE.
   var reinviteCompletion: ((InviteSession.Outcome, FinalInfo) -> Void)?

@@ -8,7 +8,7 @@ extension InviteSession {
   mutating func receiveRequest(_ request: SIPMessage, _ out: inout [Action]) {
     guard let method = request.method else { return }
     if role == .uas, state == .idle, method == "INVITE" {
-      receiveInitialInvite(request, &out)
+      receiveInitialInvite(request, offer: Self.sdpBody(of: request), &out)
       return
     }
     switch method {

@@ -5,10 +5,11 @@ import SIPCore
 // had none), reject, CANCEL from the peer, and the ACK that confirms (RFC 3261 §13.3, §9.2).
 
 extension InviteSession {
-  mutating func receiveInitialInvite(_ request: SIPMessage, _ out: inout [Action]) {
+  mutating func receiveInitialInvite(_ request: SIPMessage, offer: SDPBody, _ out: inout [Action]) {
     invite = request
+    initialOffer = offer
     localTag = SIPIdentifiers.tag(using: &rng)
-    if case .failure(let error) = Self.sdpBody(of: request) {
+    if case .failure(let error) = offer {
       // RFC 3261 §13.3.1.3: an offer we cannot take is refused with 488.
       out.append(.mediaError(error.description))
       out.append(.sendResponse(response(to: request, code: 488)))
@@ -37,7 +38,9 @@ extension InviteSession {
     var body: [UInt8] = []
     var offered = false
     var streams: [NegotiatedStream]?
-    if case .success(let offer?) = Self.sdpBody(of: invite) {
+    let offerBody = initialOffer ?? Self.sdpBody(of: invite)
+    initialOffer = nil  // offerAnswer keeps the offer it answers as its remote description
+    if case .success(let offer?) = offerBody {
       let answer = offerAnswer.answer(to: offer, streams: currentStreams)
       guard answer.streams.contains(where: \.isActive) else {
         // RFC 3261 §13.3.1.3 / RFC 3264 §6: nothing in the offer is acceptable.

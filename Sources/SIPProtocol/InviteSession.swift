@@ -117,6 +117,9 @@ public struct InviteSession: Sendable {
     case invite(to: SIPNameAddress, requestURI: SIPURI? = nil, callID: String? = nil)
     /// A request or response of this call (initial INVITE at the UAS included).
     case received(SIPMessage)
+    /// UAS: the peer's initial INVITE with its body already read by ``sdpBody(of:)`` (the caller
+    /// looked at the offer to bind its sockets first), so that it is not parsed again.
+    case receivedInitialInvite(SIPMessage, offer: SDPBody)
     /// UAS: send a provisional response (180 Ringing, 183 Session Progress).
     case ring(code: Int)
     /// UAS: answer 200 with our answer (or our offer when the INVITE had none).
@@ -188,6 +191,8 @@ public struct InviteSession: Sendable {
   public internal(set) var localDirection: MediaDirection = .sendrecv
 
   var rng: SeededGenerator
+  /// UAS: the SDP body of the peer's initial INVITE, read once when it arrived.
+  var initialOffer: SDPBody?
   /// UAS: our tag for the To of every response.
   var localTag: String?
   var provisionalReceived = false
@@ -236,6 +241,12 @@ public struct InviteSession: Sendable {
       startInvite(to: to, requestURI: requestURI, callID: callID, &out)
     case .received(let message):
       if message.isRequest { receiveRequest(message, &out) } else { receiveResponse(message, &out) }
+    case .receivedInitialInvite(let request, let offer):
+      if role == .uas, state == .idle, request.method == "INVITE" {
+        receiveInitialInvite(request, offer: offer, &out)
+      } else {
+        receiveRequest(request, &out)
+      }
     case .ring(let code): ring(code: code, &out)
     case .answer: answer(&out)
     case .reject(let code): reject(code: code, &out)
@@ -308,8 +319,11 @@ public struct InviteSession: Sendable {
     return !active.isEmpty && active.allSatisfy { $0.direction != .sendrecv }
   }
 
+  /// A message's SDP body read by ``sdpBody(of:)``.
+  public typealias SDPBody = Result<SessionDescription?, SDPBodyError>
+
   /// The SDP body of a message, nil when it has none; an error text when it is not usable SDP.
-  static func sdpBody(of message: SIPMessage) -> Result<SessionDescription?, SDPBodyError> {
+  public static func sdpBody(of message: SIPMessage) -> SDPBody {
     let body = message.body
     guard !body.isEmpty else { return .success(nil) }
     if let type = message.mediaType, type != SessionDescription.contentType {
@@ -323,7 +337,8 @@ public struct InviteSession: Sendable {
     }
   }
 
-  struct SDPBodyError: Error, Sendable { var description: String }
+  /// Why a body is not usable SDP.
+  public struct SDPBodyError: Error, Sendable, CustomStringConvertible { public var description: String }
 
   /// What an exchange gave: the negotiated streams, or why there are none.
   enum MediaOutcome {
