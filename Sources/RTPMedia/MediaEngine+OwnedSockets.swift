@@ -9,7 +9,9 @@ extension MediaEngine {
   /// pipeline. The caller owns it and gives it back with ``closeSocket(_:)``, which also returns
   /// its port to the range.
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<any Channel> {
-    onLoop { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
+    // Always a task of its own, even on the loop: callers see the socket after they return
+    // (a UAC's `invite` returns before its INVITE is sent, `call.state` still idle).
+    eventLoop.flatSubmit { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
   }
 
   /// Closes a socket of ``openSocket(host:port:)`` and releases its range port.
