@@ -204,7 +204,8 @@ public struct DTMFMerger: Sendable {
     recent[index].emitted = true
     statistics.presses += 1
     let press = recent[index]
-    emitted.append(DTMFPress(key: press.key, method: press.starter, at: press.start, duration: press.duration))
+    emitted.append(
+      DTMFPress(key: press.key, method: press.starter, at: press.start, duration: press.duration))
   }
 
   private func milliseconds(_ units: UInt64) -> Int {
@@ -217,7 +218,8 @@ public struct DTMFMerger: Sendable {
     let timestamp = header.timestamp
     if var track = tracks[header.ssrc] {
       let nextSegment =
-        value.event == track.event && !header.marker && timestamp == track.segmentTimestamp &+ UInt32(UInt16.max)
+        value.event == track.event && !header.marker
+        && timestamp == track.segmentTimestamp &+ UInt32(UInt16.max)
       if timestamp == track.segmentTimestamp || nextSegment {
         if nextSegment {
           track.earlierSegments += UInt64(UInt16.max)

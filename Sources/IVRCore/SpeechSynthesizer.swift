@@ -199,7 +199,13 @@ public struct SpeechSynthesizer: Sendable {
   /// Sets the access time of a cached file to now (the recency of the LRU order); false when the
   /// file is not there (never made, or pruned by another process: it is made again).
   static func touch(_ path: String) -> Bool {
-    var times = (timespec(tv_sec: 0, tv_nsec: Int(UTIME_NOW)), timespec(tv_sec: 0, tv_nsec: Int(UTIME_OMIT)))
+    // utimensat(2): access time now, modification time left as it is.
+    #if canImport(Darwin)
+      let (now, omit) = (-1, -2)
+    #else
+      let (now, omit) = ((1 << 30) - 1, (1 << 30) - 2)
+    #endif
+    var times = (timespec(tv_sec: 0, tv_nsec: now), timespec(tv_sec: 0, tv_nsec: omit))
     return withUnsafePointer(to: &times) { pointer in
       pointer.withMemoryRebound(to: timespec.self, capacity: 2) { utimensat(AT_FDCWD, path, $0, 0) == 0 }
     }

@@ -52,7 +52,9 @@ extension Call {
     guard !finished, let deadline = dtmfInput.merger.nextDeadline else { return }
     let now = eventLoop.now.uptimeNanoseconds
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    dtmfInput.expiry = eventLoop.scheduleTask(in: .nanoseconds(Int64(clamping: deadline &- min(deadline, now)))) {
+    dtmfInput.expiry = eventLoop.scheduleTask(
+      in: .nanoseconds(Int64(clamping: deadline &- min(deadline, now)))
+    ) {
       let call = bound.value
       call.dtmfInput.expiry = nil
       guard !call.finished else { return }

@@ -47,7 +47,9 @@ extension CallBinding {
       }
       speech.cacheLimit.bytes = Int(bytes)
     }
-    guard speech.cacheDirectory != before.cacheDirectory || speech.cacheLimit != before.cacheLimit else { return }
+    guard speech.cacheDirectory != before.cacheDirectory || speech.cacheLimit != before.cacheLimit else {
+      return
+    }
     ivr.loader.speech = speech
     // Off the loop: a directory listing and a few unlinks.
     NIOThreadPool.singleton.runIfActive(eventLoop: agent.eventLoop) { speech.pruneCache() }

@@ -101,7 +101,10 @@ final class LuaCallHandle {
 
   /// `wait_dtmf`'s results: `key, method, duration_ms` (nil when the method did not tell).
   static func values(of key: DTMFEvent) -> [LuaValue] {
-    [.string(String(key.key)), .string(key.method.rawValue), key.duration.map { .integer(Int64($0)) } ?? .nil]
+    [
+      .string(String(key.key)), .string(key.method.rawValue),
+      key.duration.map { .integer(Int64($0)) } ?? .nil,
+    ]
   }
 
   func observe(_ event: CallEvent) {

@@ -39,7 +39,10 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
 /// An in-band tone as the call's tap reports it: the detection 40 ms after the tone starts, the
 /// release 40 ms after it ends (the detector's hangover).
 private func tone(_ key: Character, at start: Double, milliseconds: Int = 100) -> [Timed] {
-  [(ms(start + 40), .inBand(key)), (ms(start + Double(milliseconds) + 40), .inBandEnded(key, milliseconds: milliseconds))]
+  [
+    (ms(start + 40), .inBand(key)),
+    (ms(start + Double(milliseconds) + 40), .inBandEnded(key, milliseconds: milliseconds)),
+  ]
 }
 
 @Suite struct DTMFMergerTests {
@@ -243,9 +246,10 @@ private func tone(_ key: Character, at start: Double, milliseconds: Int = 100) -
       let header = RTPHeader(
         marker: true, payloadType: 101, sequenceNumber: UInt16(index), timestamp: UInt32(index) * 1600,
         ssrc: UInt32(index % 40))
-      count += merger.receive(
-        .rfc4733(header, TelephoneEvent(event: UInt8(index % 16), duration: 160)), at: ms(Double(index))
-      ).count
+      count +=
+        merger.receive(
+          .rfc4733(header, TelephoneEvent(event: UInt8(index % 16), duration: 160)), at: ms(Double(index))
+        ).count
       count += merger.receive(.info(key), at: ms(Double(index))).count
     }
     // Presses still waiting for their end are emitted when forgotten or when their time is up:
@@ -277,7 +281,8 @@ private func tone(_ key: Character, at start: Double, milliseconds: Int = 100) -
         reports.append((UInt64(position) * 125_000, .inBand(detection.key)))
       }
       for release in detector.takeReleases() {
-        reports.append((UInt64(position) * 125_000, .inBandEnded(release.key, milliseconds: release.length / 8)))
+        reports.append(
+          (UInt64(position) * 125_000, .inBandEnded(release.key, milliseconds: release.length / 8)))
       }
     }
     #expect(reports.filter { if case .inBand = $0.report { true } else { false } }.count == 4)
@@ -308,10 +313,14 @@ private func tone(_ key: Character, at start: Double, milliseconds: Int = 100) -
     // 800 units (100 ms at 8 kHz) are 50 ms at 16 kHz.
     #expect(run(rfcPress("1", at: 0, timestamp: 0), merger: &wideband).map(\.duration) == [50])
     // INFO: the body's Duration=, or nothing when it has none.
-    #expect(run([(0, .info("2", milliseconds: 250))]) == [DTMFPress(key: "2", method: .info, at: 0, duration: 250)])
+    #expect(
+      run([(0, .info("2", milliseconds: 250))]) == [DTMFPress(key: "2", method: .info, at: 0, duration: 250)])
     #expect(run([(0, .info("2"))]).map(\.duration) == [nil])
     // In-band: the detected tone length.
-    #expect(run(tone("3", at: 0, milliseconds: 140)) == [DTMFPress(key: "3", method: .inBand, at: ms(40), duration: 140)])
+    #expect(
+      run(tone("3", at: 0, milliseconds: 140)) == [
+        DTMFPress(key: "3", method: .inBand, at: ms(40), duration: 140)
+      ])
   }
 
   @Test func inBandDurationIsTheDetectedToneLength() {

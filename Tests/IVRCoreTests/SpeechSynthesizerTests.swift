@@ -212,19 +212,31 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
 
   @Test func evictionRemovesTheLeastRecentlyUsedFirst() {
     let files = [
-      Self.file("c", bytes: 10, used: 3), Self.file("a", bytes: 10, used: 1), Self.file("b", bytes: 10, used: 2),
+      Self.file("c", bytes: 10, used: 3), Self.file("a", bytes: 10, used: 1),
+      Self.file("b", bytes: 10, used: 2),
       Self.file("d", bytes: 10, used: 4),
     ]
     typealias Limit = SpeechSynthesizer.CacheLimit
     #expect(SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 4, bytes: 40), keeping: nil).isEmpty)
-    #expect(SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: nil) == ["a", "b"])
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: nil) == [
+        "a", "b",
+      ])
     // Bytes: 25 allowed, so two files of 10 stay.
-    #expect(SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 100, bytes: 25), keeping: nil) == ["a", "b"])
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 100, bytes: 25), keeping: nil) == [
+        "a", "b",
+      ])
     // The file just made stays even when it is the oldest by its times.
-    #expect(SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: "a") == ["b", "c"])
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: "a") == [
+        "b", "c",
+      ])
     // A limit of 0 keeps only that file.
     #expect(
-      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 0, bytes: 0), keeping: "d") == ["a", "b", "c"])
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 0, bytes: 0), keeping: "d") == [
+        "a", "b", "c",
+      ])
     #expect(SpeechSynthesizer.isCacheName(String(repeating: "0a", count: 32) + ".wav"))
     #expect(!SpeechSynthesizer.isCacheName(String(repeating: "0A", count: 32) + ".wav"))
     #expect(!SpeechSynthesizer.isCacheName(String(repeating: "0a", count: 32) + ".wav.123-4.tmp"))
@@ -245,7 +257,10 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
     try FileManager.default.createDirectory(atPath: directory + "/cache", withIntermediateDirectories: true)
     try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/cache/notes.txt"))
     func cached() throws -> Set<String> {
-      Set(try FileManager.default.contentsOfDirectory(atPath: directory + "/cache").filter { $0.hasSuffix(".wav") })
+      Set(
+        try FileManager.default.contentsOfDirectory(atPath: directory + "/cache").filter {
+          $0.hasSuffix(".wav")
+        })
     }
     func name(_ text: String) -> String {
       String(synthesizer.cachePath(text: text).split(separator: "/").last!)
