@@ -52,7 +52,8 @@ extension CallBinding {
     }
     ivr.loader.speech = speech
     // Off the loop: a directory listing and a few unlinks.
-    NIOThreadPool.singleton.runIfActive(eventLoop: agent.eventLoop) { speech.pruneCache() }
+    let synthesizer = speech
+    NIOThreadPool.singleton.runIfActive(eventLoop: agent.eventLoop) { synthesizer.pruneCache() }
       .whenComplete { _ in }
   }
 }

@@ -68,7 +68,7 @@ enum LocalRoute {
       }
     }
     guard written != nil else { return nil }
-    let address = String(cString: text)
+    let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     // A link-local IPv6 source needs a scope the Contact cannot carry: let the wildcard stand.
     return address.lowercased().hasPrefix("fe80") ? nil : address
   }
