@@ -157,7 +157,9 @@ public struct DTMFMerger: Sendable {
         statistics.ignored += 1
         return emitted
       }
-      if let index = merge(key, .info, duration: milliseconds, into: &emitted) {
+      // An INFO press is over at once; an INFO confirming another method's press emits nothing.
+      if let index = merge(key, .info, duration: milliseconds, into: &emitted), recent[index].starter == .info
+      {
         emit(index, into: &emitted)
       }
     case .inBand(let character):
