@@ -184,8 +184,9 @@ import Testing
   }
 
   @Test func eachMethodReportsTheKeyDuration() throws {
-    // RFC 4733: the end packet's duration (sipscript sends 100 ms keys); INFO: its Duration=
-    // (sipscript sends 160); in-band: the detected tone length (a 200 ms tone).
+    // In-band: the detected tone length (a 200 ms tone; first, as the first signalled key turns
+    // the call's tone detection off); RFC 4733: the end packet's duration (sipscript sends 100 ms
+    // keys); INFO: its Duration= (sipscript sends 160).
     let fixtures = AudioFixtures()
     let three = try fixtures.dtmf("3.wav", keys: "3", on: 0.2, off: 0.2)
     let (bob, uri) = try peers.uas(
@@ -205,11 +206,10 @@ import Testing
       Self.await + """
         local call = sip.invite("\(uri)", {})
         await(call)
+        call:play("\(three)")
         call:dtmf("1", { method = "rfc4733" })
         sip.sleep(0.5)
         call:dtmf("2", { method = "info" })
-        sip.sleep(0.5)
-        call:play("\(three)")
         call:wait_bye{ timeout = 10 }
         sip.stop()
         """)
@@ -217,10 +217,10 @@ import Testing
     #expect(alice.waitForOutcome(30) == .stopped)
     let lines = bob.waitForLines(6, 20)
     #expect(
-      lines.filter { $0.hasPrefix("key") } == ["key 1 rfc4733 100", "key 2 info 160", "key 3 inband 200"])
+      lines.filter { $0.hasPrefix("key") } == ["key 3 inband 200", "key 1 rfc4733 100", "key 2 info 160"])
     #expect(
       lines.filter { $0.hasPrefix("cb_dtmf") } == [
-        "cb_dtmf 1 rfc4733 100", "cb_dtmf 2 info 160", "cb_dtmf 3 inband 200",
+        "cb_dtmf 3 inband 200", "cb_dtmf 1 rfc4733 100", "cb_dtmf 2 info 160",
       ])
   }
 
@@ -427,7 +427,7 @@ import Testing
       test.record(pcall(sip.config, { speech_cache_entries = 0 }))
       test.record(pcall(sip.config, { speech_cache_bytes = 1.5 }))
       """)
-    #expect(script.waitForOutcome() == .stopped)
+    #expect(script.waitForOutcome() == .finished)
     let lines = script.lines
     #expect(lines.first == "true")
     #expect(lines.dropFirst().first?.contains("field 'speech_cache_entries' must be a whole number") == true)
