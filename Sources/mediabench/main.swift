@@ -333,11 +333,17 @@ func runDetector(_ options: Options) {
   }
 }
 
-switch options.mode {
-case "detector": runDetector(options)
-case "echo": try await runEcho(options)
-case "run": try await runGenerator(options)
-default:
-  FileHandle.standardError.write(Data("usage: mediabench [run|echo] --streams N --seconds S\n".utf8))
-  exit(2)
+do {
+  switch options.mode {
+  case "detector": runDetector(options)
+  case "echo": try await runEcho(options)
+  case "run": try await runGenerator(options)
+  default:
+    FileHandle.standardError.write(Data("usage: mediabench [run|echo] --streams N --seconds S\n".utf8))
+    exit(2)
+  }
+} catch {
+  // A port held by another process, a child that did not start: say so, no crash report.
+  FileHandle.standardError.write(Data("mediabench \(options.mode): \(error)\n".utf8))
+  exit(1)
 }

@@ -53,11 +53,13 @@ import Testing
 
   /// The peer's SDP said `announced`; its packets come from `peer` (a NAT's mapping). The echo
   /// must go to `peer`.
-  @Test func echoLatchesToWhereThePeersPacketsComeFrom() async throws {
+  @Test(arguments: [false, true])
+  func echoLatchesToWhereThePeersPacketsComeFrom(polled: Bool) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let announced = try await Self.collector(on: group)
     let peer = try await Self.collector(on: group)
-    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 42400...42449))
+    let engine = MediaEngine(
+      eventLoop: group.next(), configuration: .init(portRange: 44400...44449, pollsOnTick: polled))
     let stream = try await engine.openStream(MediaStreamOptions(remote: announced.address, source: .none))
       .get()
     try await stream.echo(.packets(0)).get()
@@ -77,12 +79,13 @@ import Testing
 
   /// Net::SIP's asymetric_rtp (and an explicit `latching: false`) keep the SDP's address; a
   /// stream on hold never starts sending; datagrams that are not RTP move nothing.
-  @Test(arguments: ["asymmetric", "off", "hold", "garbage"])
-  func noLatching(_ mode: String) async throws {
+  @Test(arguments: ["asymmetric", "off", "hold", "garbage"], [false, true])
+  func noLatching(_ mode: String, polled: Bool) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let announced = try await Self.collector(on: group)
     let peer = try await Self.collector(on: group)
-    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 42450...42499))
+    let engine = MediaEngine(
+      eventLoop: group.next(), configuration: .init(portRange: 44450...44499, pollsOnTick: polled))
     var options = MediaStreamOptions(remote: announced.address, source: .none)
     switch mode {
     case "asymmetric": options.asymmetric = true
@@ -111,9 +114,11 @@ import Testing
 
   /// Two streams send to each other with a 200 ms RTCP interval: each reads the other's SRs,
   /// reports no loss, and measures a round trip.
-  @Test func reportsCrossBetweenTwoStreams() async throws {
+  @Test(arguments: [false, true])
+  func reportsCrossBetweenTwoStreams(polled: Bool) async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 42500...42549))
+    let engine = MediaEngine(
+      eventLoop: group.next(), configuration: .init(portRange: 44500...44549, pollsOnTick: polled))
     let parameters = MediaStreamParameters(rtcpInterval: 200_000_000)
     let a = try await engine.openStream(MediaStreamOptions(parameters: parameters, source: .silence)).get()
     let b = try await engine.openStream(
@@ -138,11 +143,11 @@ import Testing
   /// off nothing is bound on port + 1.
   @Test func rtcpGoesToPortPlusOneAndEndsWithBye() async throws {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 42550...42599))
+    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 44550...44599))
     // A peer on an even port whose odd neighbour we listen on.
     var rtcpPeer: Collector?
-    var rtpPort = 42700
-    while rtcpPeer == nil, rtpPort < 42800 {
+    var rtpPort = 44700
+    while rtcpPeer == nil, rtpPort < 44800 {
       rtcpPeer = try? await Self.collector(on: group, port: rtpPort + 1)
       if rtcpPeer == nil { rtpPort += 2 }
     }
