@@ -299,7 +299,10 @@ public final class MediaEngine: @unchecked Sendable {
     }
     // Reads after every stream sent: the sends keep their schedule whatever arrived.
     for slot in order {
-      if let descriptor = slot.polledDescriptor { poll(slot, descriptor: descriptor, now: now) }
+      // A caller may have closed an adopted socket: its descriptor number is no longer ours.
+      if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
+        poll(slot, descriptor: descriptor, now: now)
+      }
     }
     if order.isEmpty {
       // Idle engines do not wake up every 20 ms; the next stream starts a new schedule.
