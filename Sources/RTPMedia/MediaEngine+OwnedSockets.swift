@@ -1,6 +1,14 @@
 public import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // Sockets a caller owns (Net::SIP's `media_lsocks`): bound before any stream exists, so the port
 // can go into an SDP offer, and kept when a stream on them is closed and reopened (a new codec
 // after a re-INVITE). Streams adopt them with `MediaSocket.channel`.
@@ -16,6 +24,7 @@ extension MediaEngine {
   public func closeSocket(_ channel: any Channel) -> EventLoopFuture<Void> {
     eventLoop.flatSubmit {
       if let port = channel.localAddress?.port, self.isRangePort(port) { self.releasePort(port) }
+      self.forgetDescriptor(of: channel)
       return channel.close().recover { _ in }
     }
   }
@@ -34,28 +43,27 @@ extension MediaEngine {
       }
       chosen = reserved
     }
-    guard let bootstrap = DatagramBootstrap(validatingGroup: eventLoop) else {
+    let descriptor: CInt
+    do {
+      descriptor = try Self.openDescriptor(
+        host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize)
+    } catch {
+      guard port == nil else {
+        return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
+      }
+      // Taken by another process: give it back and try the next one.
+      releasePort(chosen)
+      return bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
+    }
+    guard let bootstrap = datagramBootstrap(polled: pollsOnTick) else {
+      close(descriptor)
       return eventLoop.makeFailedFuture(
         MediaError.bindFailed(host: host, port: chosen, reason: "the engine's event loop cannot open sockets")
       )
     }
-    let vector = max(configuration.vectorReadCount, 1)
-    return
-      bootstrap
-      .channelOption(.socketOption(.so_reuseaddr), value: 0)
-      .channelOption(.socketOption(.so_rcvbuf), value: configuration.receiveBufferSize)
-      .channelOption(.maxMessagesPerRead, value: 16)
-      .channelOption(.datagramVectorReadMessageCount, value: vector)
-      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
-      .bind(host: host, port: chosen)
-      .flatMapError { error in
-        guard port == nil else {
-          return self.eventLoop.makeFailedFuture(
-            MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
-        }
-        // Taken by another process: give it back and try the next one.
-        self.releasePort(chosen)
-        return self.bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
-      }
+    return bootstrap.withBoundSocket(descriptor).map { channel in
+      self.rememberDescriptor(descriptor, of: channel)
+      return channel
+    }
   }
 }
