@@ -136,7 +136,9 @@ extension SIPMessage {
   }
 
   /// The headers that must not appear twice (RFC 3261 §7.3.1); none is a comma list.
-  static let singleValuedHeaders: [SIPHeaderName] = [.to, .from, .callID, .cseq, .maxForwards, .contentType, .expires]
+  static let singleValuedHeaders: [SIPHeaderName] = [
+    .to, .from, .callID, .cseq, .maxForwards, .contentType, .expires,
+  ]
 
   /// The index of the second line of a header, nil when it has fewer than two.
   func secondField(_ id: SIPHeaderName) -> Int? {

@@ -21,14 +21,17 @@ import Testing
     var response = SIPMessage(statusCode: statusCode)
     func copy(_ f: SIPMessage.Field) {
       let field = response.makeField(
-        request.string(f.lineStart..<f.nameEnd), request.valueString(f.valueStart..<f.valueEnd, folded: f.folded))
+        request.string(f.lineStart..<f.nameEnd),
+        request.valueString(f.valueStart..<f.valueEnd, folded: f.folded))
       response.fields.append(field)
     }
     for f in request.fields where f.id == .via { copy(f) }
     for f in request.fields where f.id == .from { copy(f) }
     for f in request.fields where f.id == .to {
       var value = request.valueString(f.valueStart..<f.valueEnd, folded: f.folded)
-      if let toTag, statusCode > 100, (try? SIPNameAddress.parse(value))?.tag == nil { value += ";tag=" + toTag }
+      if let toTag, statusCode > 100, (try? SIPNameAddress.parse(value))?.tag == nil {
+        value += ";tag=" + toTag
+      }
       response.addHeader("To", value)
     }
     for f in request.fields where f.id == .callID || f.id == .cseq { copy(f) }
@@ -65,9 +68,11 @@ import Testing
     #expect(cached.callID == plain.callID)
     #expect(cached.requestURIValue == plain.requestURIValue)
     if plain.isRequest {
-      #expect(Result { try plain.validateAsRequest() }.error == Result { try cached.validateAsRequest() }.error)
+      #expect(
+        Result { try plain.validateAsRequest() }.error == Result { try cached.validateAsRequest() }.error)
     } else {
-      #expect(Result { try plain.validateAsResponse() }.error == Result { try cached.validateAsResponse() }.error)
+      #expect(
+        Result { try plain.validateAsResponse() }.error == Result { try cached.validateAsResponse() }.error)
     }
   }
 
@@ -76,7 +81,9 @@ import Testing
     guard let plain = try? Fixture.message(name), plain.isRequest else { return }
     var cached = plain
     cached.cacheTransactionHeaders()
-    for (code, tag) in [(100, "t1"), (180, "t2"), (200, "a84b4c76e66710"), (200, nil), (503, "x")] as [(Int, String?)] {
+    for (code, tag) in [(100, "t1"), (180, "t2"), (200, "a84b4c76e66710"), (200, nil), (503, "x")]
+      as [(Int, String?)]
+    {
       let reference = Self.referenceResponse(to: plain, statusCode: code, toTag: tag).serialize()
       #expect(plain.makeResponse(statusCode: code, toTag: tag).serialize() == reference, "\(name) \(code)")
       #expect(cached.makeResponse(statusCode: code, toTag: tag).serialize() == reference, "\(name) \(code)")
