@@ -40,6 +40,8 @@ extension SIPTransport {
   func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
     var message = message
+    // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
+    message.cacheTransactionHeaders()
     let sourceIP = remote.ipAddress ?? "0.0.0.0"
     let sourcePort = remote.port ?? 0
     let source = SIPEndpoint(
@@ -72,9 +74,7 @@ extension SIPTransport {
     } else {
       return nil
     }
-    let text = via.description
-    message.removeFirstValue("Via")
-    message.prependHeader("Via", text)
+    let text = message.replaceTopVia(with: via)
     return (text, via.rport == .port(sourcePort))
   }
 
