@@ -40,6 +40,7 @@ extension MediaEngine {
       )
     }
     let vector = max(configuration.vectorReadCount, 1)
+    let created = NIOLoopBoundBox<(any Channel)?>(nil, eventLoop: eventLoop)
     return
       bootstrap
       .channelOption(.socketOption(.so_reuseaddr), value: 0)
@@ -47,8 +48,13 @@ extension MediaEngine {
       .channelOption(.maxMessagesPerRead, value: 16)
       .channelOption(.datagramVectorReadMessageCount, value: vector)
       .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
+      .channelInitializer { channel in
+        created.value = channel
+        return channel.eventLoop.makeSucceededVoidFuture()
+      }
       .bind(host: host, port: chosen)
       .flatMapError { error in
+        Self.closeUnbound(created.value)
         guard port == nil else {
           return self.eventLoop.makeFailedFuture(
             MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
@@ -57,5 +63,14 @@ extension MediaEngine {
         self.releasePort(chosen)
         return self.bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
       }
+  }
+
+  /// NIO's `DatagramBootstrap` does not close a channel whose bind failed (EADDRINUSE: the port of
+  /// the range is taken by another engine or process). That channel is registered but was never
+  /// added to the selector, so not even the event loop's shutdown closes it: its socket stays open
+  /// and the channel, its pipeline and its event loop are never freed (LeakSanitizer's "RTP
+  /// channels still open at exit"). Closing it here frees all of them.
+  static func closeUnbound(_ channel: (any Channel)?) {
+    channel?.close(promise: nil)
   }
 }

@@ -75,6 +75,7 @@ extension MediaEngine {
     }
     let vector = max(configuration.vectorReadCount, 1)
     let receiveBuffer = configuration.receiveBufferSize
+    let created = NIOLoopBoundBox<(any Channel)?>(nil, eventLoop: eventLoop)
     return
       bootstrap
       .channelOption(.socketOption(.so_reuseaddr), value: 0)
@@ -85,10 +86,16 @@ extension MediaEngine {
       // packet of ours (a G.711 frame is 172 octets).
       .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
       .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
+        created.value = channel
+        return channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(handler)
         }
       }
       .bind(host: host, port: port)
+      .flatMapError { error in
+        // A failed bind leaves the channel open (see closeUnbound).
+        Self.closeUnbound(created.value)
+        return self.eventLoop.makeFailedFuture(error)
+      }
   }
 }

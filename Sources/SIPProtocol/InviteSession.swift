@@ -204,6 +204,9 @@ public struct InviteSession: Sendable {
   var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)?
   /// The direction to offer again when the glare retry timer fires.
   var glareDirection: MediaDirection?
+  /// Our UPDATE carrying an offer, waiting for its final response (RFC 3311 §5.1), and the
+  /// offer/answer state to return to when it fails.
+  var pendingUpdate: (cseq: UInt32, before: OfferAnswer)?
   /// An INVITE of the peer we answered 2xx and whose ACK is due; `offeredInResponse` when our
   /// 2xx carried the offer, so the ACK must carry the answer (RFC 3264 §5, RFC 3261 §13.2.1).
   var awaitingAck: (cseq: UInt32, offeredInResponse: Bool)?
