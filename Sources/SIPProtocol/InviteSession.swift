@@ -130,8 +130,9 @@ public struct InviteSession: Sendable {
     /// `call:cancel()`: CANCEL our INVITE (sent once a provisional response has come, §9.1).
     case cancel
     /// `call:request(method, body)`: any other request inside the dialog (INFO, MESSAGE, NOTIFY,
-    /// OPTIONS, REFER), built by the dialog with the next CSeq. Its response is the caller's: the
-    /// session does not look at it.
+    /// OPTIONS, REFER, UPDATE), built by the dialog with the next CSeq. Its response is the
+    /// caller's: the session does not look at it, but for an UPDATE with SDP, an offer whose
+    /// 2xx carries the answer (RFC 3311, InviteSession+Update.swift).
     case request(
       method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [])
     case timerFired(Timer)
