@@ -169,7 +169,8 @@ extension InviteSession {
       out.append(.refused("reinvite: the call is not established"))
       return
     }
-    guard pendingReinvite == nil, pendingUpdate == nil, awaitingAck == nil, offerAnswer.pendingOffer == nil else {
+    guard pendingReinvite == nil, pendingUpdate == nil, awaitingAck == nil, offerAnswer.pendingOffer == nil
+    else {
       // RFC 3261 §14.1: no re-INVITE while another offer/answer exchange is in progress.
       out.append(.refused("reinvite: an offer/answer exchange is in progress"))
       return

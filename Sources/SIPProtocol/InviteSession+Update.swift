@@ -6,7 +6,9 @@ import SIPCore
 // 2xx of a re-INVITE does, with no ACK; any other outcome leaves the session as it was (§5.1).
 extension InviteSession {
   /// Checks that an UPDATE body can be sent as an offer now; nil (and a refusal) when not.
-  mutating func updateOffer(_ body: [UInt8], contentType: String?, _ out: inout [Action]) -> SessionDescription? {
+  mutating func updateOffer(_ body: [UInt8], contentType: String?, _ out: inout [Action])
+    -> SessionDescription?
+  {
     if let contentType {
       let type = contentType.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? ""
       guard type == SessionDescription.contentType else {
@@ -34,7 +36,8 @@ extension InviteSession {
   }
 
   /// The final response to our UPDATE with an offer.
-  mutating func updateResponse(_ response: SIPMessage, code: Int, before: OfferAnswer, _ out: inout [Action]) {
+  mutating func updateResponse(_ response: SIPMessage, code: Int, before: OfferAnswer, _ out: inout [Action])
+  {
     pendingUpdate = nil
     guard (200..<300).contains(code) else {
       // RFC 3311 §5.1: a non-2xx (491 on glare included) leaves the session unchanged.

@@ -116,7 +116,8 @@ extension UserAgentCore {
   /// Builds the ACK of a 2xx from the dialog (§13.2.2.4: CSeq number of the INVITE, a new
   /// branch), keeps it for the 2xx retransmissions, and sends it.
   mutating func makeAndSendACK(
-    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil, via given: SIPVia? = nil
+    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil,
+    via given: SIPVia? = nil
   )
     -> [Action]
   {

@@ -92,7 +92,9 @@ extension SIPTransport {
   public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil, leg: SIPLeg? = nil) {
     eventLoop.preconditionInEventLoop()
     guard !isClosed else { return }
-    let via = leg.map { SIPVia(transport: $0.transport.viaName, host: viaHost(of: $0, towards: nil), port: $0.port) }
+    let via = leg.map {
+      SIPVia(transport: $0.transport.viaName, host: viaHost(of: $0, towards: nil), port: $0.port)
+    }
     perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType, via: via)))
   }
 

@@ -16,7 +16,9 @@ struct CallMemoryNetworkTests {
       for peer in [alice, bob] {
         try peer.on {
           var parameters = CallParameters()
-          parameters.recvBye = { call in peer.record("\(peer.name) recv_bye \(call.hangupCause.map { "\($0)" } ?? "")") }
+          parameters.recvBye = { call in
+            peer.record("\(peer.name) recv_bye \(call.hangupCause.map { "\($0)" } ?? "")")
+          }
           peer.agent.listen(UserAgent.Listener(parameters: parameters))
         }
       }
@@ -41,7 +43,9 @@ struct CallMemoryNetworkTests {
       try bob.on {
         var parameters = CallParameters()
         parameters.cbEstablished = { _ in bob.record("up 2") }
-        parameters.recvBye = { call in bob.record("bob caller recv_bye \(call.hangupCause.map { "\($0)" } ?? "")") }
+        parameters.recvBye = { call in
+          bob.record("bob caller recv_bye \(call.hangupCause.map { "\($0)" } ?? "")")
+        }
         _ = try bob.agent.invite(alice.uri, parameters: parameters)
       }
       #expect(bob.waitFor("up 2"))
@@ -212,20 +216,28 @@ struct CallMemoryNetworkTests {
         for index in 0..<count {
           var parameters = CallParameters()
           parameters.cbEstablished = { _ in alice.record("up \(index)") }
-          parameters.cbFinal = { status, _, info in alice.record("final \(index) \(status.rawValue) \(info.code)") }
+          parameters.cbFinal = { status, _, info in
+            alice.record("final \(index) \(status.rawValue) \(info.code)")
+          }
           _ = try alice.agent.invite(bob.uri, parameters: parameters)
         }
       }
       #expect(alice.waitUntil(seconds: 30) { log in (0..<count).allSatisfy { log.contains("up \($0)") } })
-      #expect(try eventually(seconds: 30) { try bob.on { bob.agent.calls.values.filter { $0.state == .established }.count } == count })
+      #expect(
+        try eventually(seconds: 30) {
+          try bob.on { bob.agent.calls.values.filter { $0.state == .established }.count } == count
+        })
       try alice.on {
         for (index, call) in alice.agent.calls.values.enumerated() {
           _ = call.bye { result in
-            if case .success(let response) = result { alice.record("bye \(index) \(response.statusCode ?? 0)") }
+            if case .success(let response) = result {
+              alice.record("bye \(index) \(response.statusCode ?? 0)")
+            }
           }
         }
       }
-      #expect(alice.waitUntil(seconds: 30) { log in (0..<count).allSatisfy { log.contains("bye \($0) 200") } })
+      #expect(
+        alice.waitUntil(seconds: 30) { log in (0..<count).allSatisfy { log.contains("bye \($0) 200") } })
       #expect(try eventually(seconds: 30) { try alice.callCount() == 0 && bob.callCount() == 0 })
       // The loss was real: datagrams were dropped on the way.
       let drops = try alice.on {

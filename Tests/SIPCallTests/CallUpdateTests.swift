@@ -54,7 +54,9 @@ struct CallUpdateTests {
         let call = try alice.onlyCall()
         let body = updateOffer(for: call, codecs: [.pcma], direction: .sendrecv, version: 2)
         _ = call.request("UPDATE", body: body, contentType: SessionDescription.contentType) { result in
-          if case .success(let response) = result { alice.record("resume update \(response.statusCode ?? 0)") }
+          if case .success(let response) = result {
+            alice.record("resume update \(response.statusCode ?? 0)")
+          }
         }
       }
       #expect(alice.waitFor("resume update 200"))

@@ -6,7 +6,7 @@ import Testing
 
 /// Our UPDATE with an offer (RFC 3311) as traces: the request command in, actions out.
 @Suite struct InviteSessionUpdateTests {
-  /// Our offer for the UPDATE: PCMU on our port with `direction`.
+  /// Our offer for the UPDATE: PCMU and telephone-event on our port with `direction`.
   static func offer(direction: String) -> [UInt8] {
     Array(
       """
@@ -15,8 +15,9 @@ import Testing
       s=-\r
       c=IN IP4 192.0.2.1\r
       t=0 0\r
-      m=audio 40000 RTP/AVP 0\r
+      m=audio 40000 RTP/AVP 0 101\r
       a=rtpmap:0 PCMU/8000\r
+      a=rtpmap:101 telephone-event/8000\r
       a=\(direction)\r
 
       """.utf8)
