@@ -161,6 +161,10 @@ final class AgentPeer: @unchecked Sendable {
   func close() throws {
     try loop.flatSubmit {
       self.agent.cleanup()
+      // Handlers a test set capture this peer, which holds the agent: let go of them, or the
+      // agent, its transport and the event loop stay in a cycle (LeakSanitizer reports it).
+      self.agent.fallbackHandler = nil
+      self.agent.authenticator = nil
       // The engine may run on another loop: come back before touching the agent.
       return self.agent.media.shutdown().hop(to: self.loop).flatMap { self.agent.transport.close() }
     }.wait()
