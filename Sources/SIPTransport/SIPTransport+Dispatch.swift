@@ -154,7 +154,9 @@ extension SIPTransport {
   func send(_ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
     let leg =
-      id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
+      id.flatMap { transactionLegs[$0] }
+      ?? (id == nil && message.isRequest ? self.leg(namedBy: message, transport) : nil)
+      ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     let bytes = message.serialize()
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
     if transport == .udp, !message.isRequest, let leg, let receiving = receivingRequest,
@@ -211,6 +213,15 @@ extension SIPTransport {
       return SIPConnection.key(address)
     }
     return "\(host)|\(peer.port)"
+  }
+
+  /// With several legs, the one a request sent outside a transaction (the ACK of a 2xx) names in
+  /// its top Via: it leaves from where it says it comes from (RFC 3261 §18.1.1).
+  func leg(namedBy request: SIPMessage, _ transport: SIPLeg.Transport) -> SIPLeg? {
+    guard legs.count > 1, let via = request.topVia else { return nil }
+    return legs.first {
+      $0.transport == transport && $0.port == via.port && viaHost(of: $0, towards: nil) == via.host
+    }
   }
 
   /// A leg of `transport` and family; one bound to a specific address first.

@@ -91,11 +91,15 @@ extension SIPTransport {
 
   /// ACKs the 2xx of this dialog, with the answer of a late offer in `body` (RFC 3261
   /// §13.2.2.4, RFC 3264 §5). Only with ``SIPTransportConfiguration/acksAutomatically`` off; the
-  /// core resends this ACK for every retransmission of the 2xx.
-  public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil) {
+  /// core resends this ACK for every retransmission of the 2xx. `leg`: the leg the INVITE left
+  /// from, named in the ACK's Via and its source (nil: the first leg of the transport and family).
+  public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil, leg: SIPLeg? = nil) {
     eventLoop.preconditionInEventLoop()
     guard !isClosed else { return }
-    perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType)))
+    let via = leg.map {
+      SIPVia(transport: $0.transport.viaName, host: viaHost(of: $0, towards: nil), port: $0.port)
+    }
+    perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType, via: via)))
   }
 
   /// Cancels our INVITE (RFC 3261 §9.1): the CANCEL leaves once a provisional response has come.
