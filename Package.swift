@@ -38,6 +38,8 @@ let package = Package(
     ),
     // Lua's macros as functions, and every path that may longjmp (DESIGN §3).
     .target(name: "CLuaShim", dependencies: ["CLua"]),
+    // The system resolver's res_nquery, for RFC 3263's SRV step (glibc's resolv.h is not in Swift's Glibc).
+    .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
     .target(
       name: "SIPCore",
       dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -54,6 +56,7 @@ let package = Package(
     .target(
       name: "SIPTransport",
       dependencies: [
+        "CResolv",
         "SIPCore",
         "SIPProtocol",
         .product(name: "NIOCore", package: "swift-nio"),

@@ -5,6 +5,9 @@
 --
 --   sipscript --listen udp:127.0.0.1:5062 examples/register_and_answer.lua \
 --     registrar=127.0.0.1:5060 user=alice password=secret [expires=300] [calls=N]
+--
+-- --listen is optional: without it sip.register opens a leg of its own towards the registrar
+-- (loopback here, any free port) and registers that address as the Contact.
 
 io.stdout:setvbuf("line")
 assert(arg.registrar and arg.user, "usage: registrar=HOST:PORT user=NAME password=SECRET [calls=N]")

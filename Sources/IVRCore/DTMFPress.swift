@@ -19,12 +19,18 @@ public struct DTMFPress: Sendable, Hashable, CustomStringConvertible {
   public var method: DTMFMethod
   /// When that first report arrived, in the caller's monotonic nanoseconds.
   public var at: UInt64
+  /// How long the key was held, in milliseconds, as that method told: the RFC 4733 end packet's
+  /// duration, the INFO body's `Duration=`, the detected tone length; nil when it did not tell.
+  public var duration: Int?
 
-  public init(key: Character, method: DTMFMethod, at: UInt64) {
+  public init(key: Character, method: DTMFMethod, at: UInt64, duration: Int? = nil) {
     self.key = key
     self.method = method
     self.at = at
+    self.duration = duration
   }
 
-  public var description: String { "\(key) by \(method.rawValue) at \(at) ns" }
+  public var description: String {
+    "\(key) by \(method.rawValue) at \(at) ns" + (duration.map { ", \($0) ms" } ?? "")
+  }
 }

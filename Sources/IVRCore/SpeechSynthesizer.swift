@@ -22,6 +22,12 @@ import RTPCore
 /// When espeak-ng is not installed, ``synthesize(_:voice:)`` throws a ``SpeechError`` with code
 /// ``SpeechError/Code/synthesizerMissing`` that says how to install it; nothing traps.
 ///
+/// The cache is bounded by ``cacheLimit`` (entries and bytes): after each new file the least
+/// recently used ones are removed from disk. Recency is the file's access time, which a cache hit
+/// sets explicitly (so `noatime` mounts work too; the modification time stays, for the prompt
+/// loader's clip cache), so the order survives restarts and is shared by processes using the same
+/// directory, with no index to keep consistent.
+///
 /// The only I/O piece of IVRCore. The process runs off the caller's thread; `synthesize` is async
 /// and never blocks an event loop. Its run time is bounded by ``timeout``.
 public struct SpeechSynthesizer: Sendable {
@@ -40,6 +46,22 @@ public struct SpeechSynthesizer: Sendable {
   public var timeout: Duration
   /// The `PATH` searched for ``executable``.
   public var searchPath: String
+  /// How much the cache directory may hold.
+  public var cacheLimit = CacheLimit()
+
+  /// Bounds of the speech cache; the least recently used files go first. A limit of 0 keeps
+  /// only the file just made.
+  public struct CacheLimit: Sendable, Hashable {
+    /// WAV files kept (1000 by default: a large IVR's prompts, each a few seconds).
+    public var entries: Int
+    /// Bytes of WAV kept (256 MiB by default: about 100 minutes of espeak-ng's 22 050 Hz speech).
+    public var bytes: Int
+
+    public init(entries: Int = 1000, bytes: Int = 256 << 20) {
+      self.entries = entries
+      self.bytes = bytes
+    }
+  }
 
   public init(
     cacheDirectory: String, executable: String = "espeak-ng", timeout: Duration = .seconds(30),
@@ -89,7 +111,7 @@ public struct SpeechSynthesizer: Sendable {
     try Self.check(voice: voice)
     try Self.check(text: text)
     let path = cachePath(text: text, voice: voice)
-    if FileManager.default.fileExists(atPath: path) { return SynthesizedSpeech(path: path, fromCache: true) }
+    if Self.touch(path) { return SynthesizedSpeech(path: path, fromCache: true) }
     guard let program = locateExecutable() else {
       throw SpeechError(
         .synthesizerMissing,
@@ -140,7 +162,84 @@ public struct SpeechSynthesizer: Sendable {
     guard rename(temporary, path) == 0 else {
       throw SpeechError(.cacheFailed, "cannot rename into \(path): \(String(cString: strerror(errno)))")
     }
+    _ = Self.touch(path)  // rename keeps the temporary file's times; this one is the newest use
+    pruneCache(keeping: path)
     return SynthesizedSpeech(path: path, fromCache: false)
+  }
+
+  // MARK: Cache bound
+
+  /// Removes the least recently used WAV files of the cache directory until it holds at most
+  /// ``cacheLimit``; `kept` (the file just made) is never removed. Returns the removed paths.
+  /// Files that are not ours (other names, temporary files of a synthesis in progress) are left
+  /// alone and not counted. A file removed while a call plays it stays readable for that call
+  /// (the open descriptor keeps it); the next `say` makes it again.
+  @discardableResult
+  public func pruneCache(keeping kept: String? = nil) -> [String] {
+    let directory = cacheDirectory.hasSuffix("/") ? String(cacheDirectory.dropLast()) : cacheDirectory
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+    var files: [CacheFile] = []
+    for name in names where Self.isCacheName(name) {
+      let path = directory + "/" + name
+      var info = stat()
+      guard stat(path, &info) == 0 else { continue }
+      #if canImport(Darwin)
+        let used = info.st_atimespec
+      #else
+        let used = info.st_atim
+      #endif
+      files.append(CacheFile(path: path, bytes: Int(info.st_size), used: used))
+    }
+    let victims = Self.evictionOrder(files, limit: cacheLimit, keeping: kept)
+    var removed: [String] = []
+    for victim in victims where unlink(victim) == 0 { removed.append(victim) }
+    return removed
+  }
+
+  /// Sets the access time of a cached file to now (the recency of the LRU order); false when the
+  /// file is not there (never made, or pruned by another process: it is made again).
+  static func touch(_ path: String) -> Bool {
+    // utimensat(2): access time now, modification time left as it is.
+    #if canImport(Darwin)
+      let (now, omit) = (-1, -2)
+    #else
+      let (now, omit) = ((1 << 30) - 1, (1 << 30) - 2)
+    #endif
+    var times = (timespec(tv_sec: 0, tv_nsec: now), timespec(tv_sec: 0, tv_nsec: omit))
+    return withUnsafePointer(to: &times) { pointer in
+      pointer.withMemoryRebound(to: timespec.self, capacity: 2) { utimensat(AT_FDCWD, path, $0, 0) == 0 }
+    }
+  }
+
+  /// One WAV file of the cache.
+  struct CacheFile: Sendable {
+    var path: String
+    var bytes: Int
+    /// Last use (access time).
+    var used: timespec
+  }
+
+  /// Which files go, oldest first, so that what stays is within `limit` (`keeping` stays).
+  static func evictionOrder(_ files: [CacheFile], limit: CacheLimit, keeping kept: String?) -> [String] {
+    let oldestFirst = files.sorted {
+      ($0.used.tv_sec, $0.used.tv_nsec, $0.path) < ($1.used.tv_sec, $1.used.tv_nsec, $1.path)
+    }
+    var count = files.count
+    var bytes = files.reduce(0) { $0 + $1.bytes }
+    var victims: [String] = []
+    for file in oldestFirst where count > max(limit.entries, 0) || bytes > max(limit.bytes, 0) {
+      guard file.path != kept else { continue }
+      victims.append(file.path)
+      count -= 1
+      bytes -= file.bytes
+    }
+    return victims
+  }
+
+  /// `<64 hex digits>.wav`: the names ``cachePath(text:voice:)`` makes.
+  static func isCacheName(_ name: String) -> Bool {
+    guard name.utf8.count == 68, name.hasSuffix(".wav") else { return false }
+    return name.utf8.prefix(64).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
   }
 
   // MARK: Checks

@@ -54,7 +54,18 @@ public struct DTMFDetector: Sendable {
     public var start: Int
   }
 
+  /// The end of a key press: the tone was seen from `start` for `length` samples (whole blocks,
+  /// from the first block of the detection to the last block that still had the key).
+  public struct Release: Hashable, Sendable {
+    public var key: Character
+    public var start: Int
+    public var length: Int
+  }
+
   public let configuration: Configuration
+  private var heldStart = 0
+  private var heldEnd = 0
+  private var releases: [Release] = []
   private var block: [Float]
   private var filled = 0
   private var blockStart = 0
@@ -99,15 +110,25 @@ public struct DTMFDetector: Sendable {
     samples.withUnsafeBufferPointer { process($0) }
   }
 
+  /// The key presses whose tone ended (after the hangover) in the samples fed so far, oldest
+  /// first; each is returned once.
+  public mutating func takeReleases() -> [Release] {
+    guard !releases.isEmpty else { return [] }
+    defer { releases.removeAll(keepingCapacity: true) }
+    return releases
+  }
+
   // MARK: Key-press state machine
 
   private mutating func advance(with key: Character?) -> Detection? {
     if let held {
       if key == held {
         absentBlocks = 0
+        heldEnd = blockStart + block.count
       } else {
         absentBlocks += 1
         if absentBlocks >= configuration.releaseBlocks {
+          releases.append(Release(key: held, start: heldStart, length: heldEnd - heldStart))
           self.held = nil
           candidate = nil
           candidateBlocks = 0
@@ -125,6 +146,8 @@ public struct DTMFDetector: Sendable {
     guard let key = candidate, candidateBlocks >= configuration.minimumBlocks else { return nil }
     held = key
     absentBlocks = 0
+    heldStart = candidateStart
+    heldEnd = blockStart + block.count
     return Detection(key: key, start: candidateStart)
   }
 

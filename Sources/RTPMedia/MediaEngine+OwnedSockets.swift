@@ -1,6 +1,14 @@
 public import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 // Sockets a caller owns (Net::SIP's `media_lsocks`): bound before any stream exists, so the port
 // can go into an SDP offer, and kept when a stream on them is closed and reopened (a new codec
 // after a re-INVITE). Streams adopt them with `MediaSocket.channel`.
@@ -9,8 +17,6 @@ extension MediaEngine {
   /// pipeline. The caller owns it and gives it back with ``closeSocket(_:)``, which also returns
   /// its port to the range.
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<any Channel> {
-    // Always a task of its own, even on the loop: callers see the socket after they return
-    // (a UAC's `invite` returns before its INVITE is sent, `call.state` still idle).
     eventLoop.flatSubmit { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
   }
 
@@ -18,6 +24,7 @@ extension MediaEngine {
   public func closeSocket(_ channel: any Channel) -> EventLoopFuture<Void> {
     onLoop {
       if let port = channel.localAddress?.port, self.isRangePort(port) { self.releasePort(port) }
+      self.forgetDescriptor(of: channel)
       return channel.close().recover { _ in }
     }
   }
@@ -42,28 +49,27 @@ extension MediaEngine {
       }
       chosen = reserved
     }
-    guard let bootstrap = DatagramBootstrap(validatingGroup: eventLoop) else {
+    let descriptor: CInt
+    do {
+      descriptor = try Self.openDescriptor(
+        host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize)
+    } catch {
+      guard port == nil else {
+        return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
+      }
+      // Taken by another process: give it back and try the next one.
+      releasePort(chosen)
+      return bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
+    }
+    guard let bootstrap = datagramBootstrap(polled: pollsOnTick) else {
+      close(descriptor)
       return eventLoop.makeFailedFuture(
         MediaError.bindFailed(host: host, port: chosen, reason: "the engine's event loop cannot open sockets")
       )
     }
-    let vector = max(configuration.vectorReadCount, 1)
-    return
-      bootstrap
-      .channelOption(.socketOption(.so_reuseaddr), value: 0)
-      .channelOption(.socketOption(.so_rcvbuf), value: configuration.receiveBufferSize)
-      .channelOption(.maxMessagesPerRead, value: 16)
-      .channelOption(.datagramVectorReadMessageCount, value: vector)
-      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
-      .bind(numericHost: host, port: chosen)
-      .flatMapError { error in
-        guard port == nil else {
-          return self.eventLoop.makeFailedFuture(
-            MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
-        }
-        // Taken by another process: give it back and try the next one.
-        self.releasePort(chosen)
-        return self.bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
-      }
+    return bootstrap.withBoundSocket(descriptor).map { channel in
+      self.rememberDescriptor(descriptor, of: channel)
+      return channel
+    }
   }
 }

@@ -2,6 +2,14 @@ public import NIOCore
 import NIOPosix
 import RTPCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Runs RTP streams on one SwiftNIO event loop: binds their sockets from a port range, drives
 /// every stream's sending from ONE absolute 20 ms schedule (``RTPPacer``), hands received
 /// datagrams to each stream's ``MediaStreamState`` and posts events to the loop each stream chose.
@@ -31,6 +39,11 @@ public final class MediaEngine: @unchecked Sendable {
   private var isShutDown = false
   private var histogram = ScheduleErrorHistogram()
   private var ticksWithWork: UInt64 = 0
+  /// Descriptors of the sockets ``openSocket(host:port:)`` opened, by channel, for direct sends
+  /// when a stream adopts one; an entry goes when its channel closes.
+  private var ownedDescriptors: [ObjectIdentifier: CInt] = [:]
+  /// Receive buffers of the polled reads (``MediaEngineConfiguration/pollsOnTick``).
+  private lazy var batch = DatagramBatch(capacity: max(configuration.vectorReadCount, 1))
 
   public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration())
   {
@@ -82,6 +95,16 @@ public final class MediaEngine: @unchecked Sendable {
   func releasePort(_ port: Int) { allocator.release(port) }
   /// Every even port of the range once.
   func reserveAttempts() -> Int { allocator.capacity }
+
+  func rememberDescriptor(_ descriptor: CInt, of channel: any Channel) {
+    let key = ObjectIdentifier(channel)
+    ownedDescriptors[key] = descriptor
+    channel.closeFuture.hop(to: eventLoop).whenComplete { _ in self.ownedDescriptors[key] = nil }
+  }
+
+  func forgetDescriptor(of channel: any Channel) { ownedDescriptors[ObjectIdentifier(channel)] = nil }
+
+  func ownedDescriptor(of channel: any Channel) -> CInt? { ownedDescriptors[ObjectIdentifier(channel)] }
 
   // MARK: Stream operations (on the loop)
 
@@ -142,12 +165,68 @@ public final class MediaEngine: @unchecked Sendable {
   func received(_ envelope: AddressedEnvelope<ByteBuffer>, slot: MediaStreamSlot) {
     let now = eventLoop.now.uptimeNanoseconds
     envelope.data.withUnsafeReadableBytes { bytes in
-      slot.state.receive(bytes, now: now) { header, payload in slot.write(header, payload) }
-      if let targetID = slot.bridgeTarget, let target = streams[targetID] {
-        relay(bytes, from: slot, to: target)
+      if slot.latches, let current = slot.remote, current != envelope.remoteAddress,
+        (try? RTPHeader.parse(bytes)) != nil
+      {
+        // Symmetric RTP (RFC 4961) behind NAT: the peer's packets come from another address than
+        // its SDP said; answer where they come from.
+        slot.latch(to: envelope.remoteAddress)
       }
+      process(bytes, slot: slot, now: now)
     }
     deliverEvents(slot)
+  }
+
+  /// Reads what waits on a polled stream's socket (a few `recvmmsg`, bounded) and handles it.
+  private func poll(_ slot: MediaStreamSlot, descriptor: CInt, now: UInt64) {
+    var rounds = 0
+    while rounds < 8 {
+      rounds += 1
+      let count = batch.receive(from: descriptor)
+      for index in 0..<count {
+        let bytes = batch.datagram(index)
+        if slot.latches, let packed = slot.packedRemote, !batch.source(index, equals: packed),
+          (try? RTPHeader.parse(bytes)) != nil, let source = batch.sourceAddress(index)
+        {
+          slot.latch(to: source)
+        }
+        process(bytes, slot: slot, now: now)
+      }
+      if count < batch.capacity { break }
+    }
+    slot.flush()
+    deliverEvents(slot)
+  }
+
+  /// One received RTP datagram of `slot`: statistics, events, echo, recording, bridging.
+  private func process(_ bytes: UnsafeRawBufferPointer, slot: MediaStreamSlot, now: UInt64) {
+    slot.state.receive(bytes, now: now) { header, payload in slot.write(header, payload) }
+    if let targetID = slot.bridgeTarget, let target = streams[targetID] {
+      relay(bytes, from: slot, to: target)
+    }
+  }
+
+  func receivedRTCP(_ envelope: AddressedEnvelope<ByteBuffer>, slot: MediaStreamSlot) {
+    let now = eventLoop.now.uptimeNanoseconds
+    envelope.data.withUnsafeReadableBytes { bytes in
+      let before = slot.state.rtcp?.reportsReceived ?? 0
+      slot.state.receiveRTCP(bytes, now: now, ntp: Self.ntpNow())
+      // Latching, as for RTP: RTCP from a NATed peer comes from its mapped port.
+      if slot.latches, slot.rtcpRemote != nil, slot.rtcpRemote != envelope.remoteAddress,
+        (slot.state.rtcp?.reportsReceived ?? 0) > before
+      {
+        slot.rtcpRemote = envelope.remoteAddress
+      }
+    }
+  }
+
+  /// The wall clock as a 64-bit NTP timestamp (seconds since 1900, RFC 3550 §4).
+  static func ntpNow() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    let seconds = UInt64(time.tv_sec) &+ 2_208_988_800
+    let fraction = (UInt64(time.tv_nsec) << 32) / 1_000_000_000
+    return seconds << 32 | fraction
   }
 
   /// Bridging: one received datagram of `source` sent on `target` (audio only; DTMF events are
@@ -212,7 +291,17 @@ public final class MediaEngine: @unchecked Sendable {
           slot.write(header, payload)
         }
         slot.flush()
+        if slot.rtcp != nil, let report = slot.state.rtcpReportIfDue(now: now, ntp: Self.ntpNow) {
+          slot.sendRTCP(report)
+        }
         deliverEvents(slot)
+      }
+    }
+    // Reads after every stream sent: the sends keep their schedule whatever arrived.
+    for slot in order {
+      // A caller may have closed an adopted socket: its descriptor number is no longer ours.
+      if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
+        poll(slot, descriptor: descriptor, now: now)
       }
     }
     if order.isEmpty {
@@ -231,24 +320,30 @@ public final class MediaEngine: @unchecked Sendable {
     let id = nextStreamID
     nextStreamID += 1
     let handler = RTPChannelHandler(engine: self, streamID: id)
-    let receive = acquire(options.local, handler: handler)
+    let receive = acquire(options.local, handler: handler, polled: true)
     return receive.flatMap { local in
       let sendSocket: MediaSocket? =
         options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local.channel)) : nil)
       guard let sendSocket else { return self.eventLoop.makeSucceededFuture((local, nil)) }
       // The send socket also receives (a peer doing symmetric RTP answers to it), into the same stream.
-      return self.acquire(sendSocket, handler: RTPChannelHandler(engine: self, streamID: id))
+      return self.acquire(sendSocket, handler: RTPChannelHandler(engine: self, streamID: id), polled: false)
         .map { (local, $0) }
         .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
-    }.flatMapThrowing { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
+    }.flatMap { (local: AcquiredSocket, send: AcquiredSocket?) in
+      self.acquireRTCP(options, beside: local, streamID: id).map { (local, send, $0) }
+    }.flatMapThrowing {
+      (local: AcquiredSocket, send: AcquiredSocket?, rtcp: AcquiredSocket?) -> MediaStream in
       let now = self.eventLoop.now.uptimeNanoseconds
       let slot = MediaStreamSlot(
         id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
         receive: local, send: send, remote: options.remote, events: options.events,
-        dropOutgoing: options.dropOutgoing)
+        dropOutgoing: options.dropOutgoing, latches: options.latching ?? (send == nil), rtcp: rtcp,
+        rtcpRemote: options.remoteRTCP, polled: self.pollsOnTick)
+      if rtcp == nil { slot.state.rtcp = nil }
       if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
       local.handler.attach(slot)
       send?.handler.attach(slot)
+      rtcp?.handler.attach(slot)
       slot.orderIndex = self.order.count
       self.order.append(slot)
       self.streams[id] = slot
@@ -274,6 +369,9 @@ public final class MediaEngine: @unchecked Sendable {
     }
     slot.receive.handler.attach(nil)
     slot.send?.handler.attach(nil)
+    slot.rtcp?.handler.attach(nil)
+    // RFC 3550 §6.6: a participant leaving sends BYE.
+    if slot.rtcp != nil, let goodbye = slot.state.rtcpGoodbye() { slot.sendRTCP(goodbye) }
     slot.state.finish()
     deliverEvents(slot)
     slot.playbackPromise?.fail(MediaError.stopped)
@@ -282,6 +380,7 @@ public final class MediaEngine: @unchecked Sendable {
     slot.dtmfPromise = nil
     var releasing = [release(slot.receive)]
     if let send = slot.send { releasing.append(release(send)) }
+    if let rtcp = slot.rtcp { releasing.append(release(rtcp)) }
     return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
   }
 }

@@ -19,6 +19,17 @@ public struct MediaStreamOptions: Sendable {
   public var asymmetric: Bool
   /// Where the peer receives; nil: on hold, nothing is sent.
   public var remote: SocketAddress?
+  /// RTP latching (symmetric RTP, RFC 4961): when valid RTP arrives from another address than
+  /// ``remote`` — a peer behind NAT — send to where it comes from. nil (the default): on unless
+  /// the stream sends from its own socket (``send`` given or ``asymmetric``, Net::SIP's
+  /// `asymetric_rtp`). A stream on hold (``remote`` nil) never latches.
+  public var latching: Bool?
+  /// RTCP (RFC 3550 §6): a socket on the RTP port + 1 of the same host (§11), reports every
+  /// ``MediaStreamParameters/rtcpInterval``, the peer's reports read. On by default; a stream
+  /// whose RTCP port cannot be bound runs without RTCP.
+  public var rtcp: Bool = true
+  /// Where the peer wants RTCP (SDP `a=rtcp`, RFC 3605); nil: its RTP port + 1.
+  public var remoteRTCP: SocketAddress?
   public var source: MediaSource
   public var events: MediaEventHandler?
   /// Test hook: packets for which it returns true are counted as sent but not written, to make

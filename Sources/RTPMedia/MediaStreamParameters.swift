@@ -18,13 +18,15 @@ public struct MediaStreamParameters: Hashable, Sendable {
   /// Length of each DTMF key press and the pause after it, in milliseconds (rounded to 20 ms).
   public var dtmfDuration: Int
   public var dtmfPause: Int
+  /// Mean RTCP reporting interval in nanoseconds (RFC 3550 §6.2: 5 s minimum); nil: no RTCP.
+  public var rtcpInterval: UInt64?
 
   public init(
     codec: MediaCodec = .pcmu, telephoneEventPayloadType: UInt8? = 101,
     peerTelephoneEventPayloadType: UInt8? = nil, ssrc: UInt32 = .random(in: 0...UInt32.max),
     initialSequence: UInt16 = .random(in: 0...UInt16.max),
     initialTimestamp: UInt32 = .random(in: 0...UInt32.max), rtpTimeout: UInt64? = nil,
-    dtmfDuration: Int = 100, dtmfPause: Int = 60
+    dtmfDuration: Int = 100, dtmfPause: Int = 60, rtcpInterval: UInt64? = 5_000_000_000
   ) {
     self.codec = codec
     self.telephoneEventPayloadType = telephoneEventPayloadType
@@ -35,5 +37,6 @@ public struct MediaStreamParameters: Hashable, Sendable {
     self.rtpTimeout = rtpTimeout
     self.dtmfDuration = dtmfDuration
     self.dtmfPause = dtmfPause
+    self.rtcpInterval = rtcpInterval
   }
 }

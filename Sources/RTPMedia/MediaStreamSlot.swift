@@ -1,13 +1,36 @@
 import NIOCore
 import RTPCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The engine's record of one open stream. Lives on the media loop only.
 final class MediaStreamSlot {
   let id: Int
   var state: MediaStreamState
   let receive: AcquiredSocket
   let send: AcquiredSocket?
-  var remote: SocketAddress?
+  /// Where packets go; nil: on hold. Setting it also packs it for `sendto`.
+  var remote: SocketAddress? {
+    didSet {
+      packedRemote = remote.map(PackedAddress.init)
+      if !rtcpRemoteGiven { rtcpRemote = remote.flatMap(Self.rtcpAddress(beside:)) }
+    }
+  }
+  /// Symmetric RTP: follow the source address of the peer's packets (``latch(to:)``).
+  let latches: Bool
+  /// The stream's RTCP socket (RTP port + 1), if it could be bound; nil: no RTCP.
+  let rtcp: AcquiredSocket?
+  /// Where RTCP goes: the peer's RTP port + 1 (RFC 3550 §11) unless given (SDP `a=rtcp`,
+  /// RFC 3605) or latched.
+  var rtcpRemote: SocketAddress?
+  /// ``rtcpRemote`` was given, so a new ``remote`` does not move it.
+  let rtcpRemoteGiven: Bool
   let events: MediaEventHandler?
   let dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
   var orderIndex = 0
@@ -17,20 +40,61 @@ final class MediaStreamSlot {
   var bridgeTarget: Int?
   private var needsFlush = false
   private let sendChannel: any Channel
+  /// The send socket's descriptor when the engine opened it: packets go out with one `sendto`
+  /// from ``scratch`` instead of through the channel.
+  private let sendDescriptor: CInt?
+  /// The receive socket's descriptor when the tick reads it (NIO does not).
+  let polledDescriptor: CInt?
+  private(set) var packedRemote: PackedAddress?
+  /// One packet's worth of bytes, reused for every direct send.
+  private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+  /// Direct sends that the kernel refused for a reason other than a full buffer (ICMP errors
+  /// reported on the socket, like NIO's ignored ones).
+  private(set) var sendErrors: UInt64 = 0
 
   init(
     id: Int, state: MediaStreamState, receive: AcquiredSocket, send: AcquiredSocket?, remote: SocketAddress?,
-    events: MediaEventHandler?, dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
+    events: MediaEventHandler?, dropOutgoing: (@Sendable (RTPHeader) -> Bool)?, latches: Bool,
+    rtcp: AcquiredSocket?, rtcpRemote: SocketAddress?, polled: Bool
   ) {
     self.id = id
     self.state = state
     self.receive = receive
     self.send = send
     self.remote = remote
+    packedRemote = remote.map(PackedAddress.init)
+    self.rtcp = rtcp
+    rtcpRemoteGiven = rtcpRemote != nil
+    self.rtcpRemote = rtcpRemote ?? remote.flatMap(Self.rtcpAddress(beside:))
+    self.latches = latches
     self.events = events
     self.dropOutgoing = dropOutgoing
     // Symmetric RTP: the receiving socket sends, unless a send socket was given or allocated.
     sendChannel = (send ?? receive).channel
+    sendDescriptor = (send ?? receive).descriptor
+    polledDescriptor = polled ? receive.descriptor : nil
+  }
+
+  deinit { scratch.deallocate() }
+
+  /// Moves the remote address to where the peer's packets come from.
+  func latch(to address: SocketAddress) {
+    remote = address
+    state.statistics.latched += 1
+  }
+
+  /// The same host, port + 1.
+  static func rtcpAddress(beside address: SocketAddress) -> SocketAddress? {
+    guard let host = address.ipAddress, let port = address.port, port < 65535 else { return nil }
+    return try? SocketAddress(ipAddress: host, port: port + 1)
+  }
+
+  /// Sends one RTCP compound packet (a few per stream per 5 s: through the channel).
+  func sendRTCP(_ bytes: [UInt8]) {
+    guard let rtcp, let rtcpRemote, !bytes.isEmpty, rtcp.channel.isActive else { return }
+    var buffer = rtcp.channel.allocator.buffer(capacity: bytes.count)
+    buffer.writeBytes(bytes)
+    rtcp.channel.writeAndFlush(AddressedEnvelope(remoteAddress: rtcpRemote, data: buffer), promise: nil)
   }
 
   /// Queues one packet on the send socket; ``flush()`` sends what is queued.
@@ -38,6 +102,27 @@ final class MediaStreamSlot {
     guard let remote else { return }  // on hold
     if let dropOutgoing, dropOutgoing(header) { return }
     let headerLength = header.encodedLength
+    // The direct path, unless NIO still holds queued packets of ours (order) or the channel closed
+    // (its descriptor number may be reused).
+    if let sendDescriptor, let packedRemote, !needsFlush, headerLength + payload.count <= scratch.count,
+      sendChannel.isActive, sendChannel.isWritable
+    {
+      let written = (try? header.write(to: scratch)) ?? 0
+      if written == headerLength {
+        if let base = payload.baseAddress, payload.count > 0 {
+          (scratch.baseAddress! + headerLength).copyMemory(from: base, byteCount: payload.count)
+        }
+        let code = packedRemote.send(
+          sendDescriptor,
+          UnsafeRawBufferPointer(start: scratch.baseAddress, count: headerLength + payload.count))
+        if code == 0 { return }
+        if code != EAGAIN && code != EWOULDBLOCK && code != ENOBUFS {
+          sendErrors += 1
+          return
+        }
+        // A full send buffer: NIO queues it and sends when the socket is writable again.
+      }
+    }
     var buffer = sendChannel.allocator.buffer(capacity: headerLength + payload.count)
     let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: headerLength) { raw in
       (try? header.write(to: raw)) ?? 0

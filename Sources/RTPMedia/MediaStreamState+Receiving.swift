@@ -44,6 +44,16 @@ extension MediaStreamState {
     figures.duplicates = reception.duplicates
     figures.reordered = reception.reordered
     figures.jitterMilliseconds = reception.jitterMilliseconds
+    if let rtcp {
+      figures.rtcpSent = rtcp.reportsSent
+      figures.rtcpReceived = rtcp.reportsReceived
+      if let block = rtcp.peerReport {
+        figures.peerFractionLost = Double(block.fractionLost) / 256
+        figures.peerCumulativeLost = Int(block.cumulativeLost)
+        figures.peerJitterMilliseconds = Double(block.jitter) * 1000 / Double(MediaCodec.clockRate)
+      }
+      figures.roundTripMilliseconds = rtcp.roundTripNanoseconds.map { Double($0) / 1e6 }
+    }
     return figures
   }
 

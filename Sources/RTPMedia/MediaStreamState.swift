@@ -24,6 +24,8 @@ public struct MediaStreamState {
   public private(set) var nextTimestamp: UInt32
   public internal(set) var statistics = MediaStreamStatistics()
   public internal(set) var reception: RTPStreamStatistics
+  /// RTCP reports of this stream (nil: RTCP off, ``MediaStreamParameters/rtcpInterval``).
+  public internal(set) var rtcp: RTCPReporter?
   /// Events produced since the last ``takeEvents()``.
   public internal(set) var events: [MediaEvent] = []
 
@@ -62,6 +64,7 @@ public struct MediaStreamState {
     reception = RTPStreamStatistics(clockRate: MediaCodec.clockRate)
     lastActivity = now
     timeout = parameters.rtpTimeout
+    rtcp = parameters.rtcpInterval.map { RTCPReporter(ssrc: parameters.ssrc, interval: $0, now: now) }
     if let type = parameters.telephoneEventPayloadType {
       dtmfSender = TelephoneEventSender(
         payloadType: type, ssrc: parameters.ssrc, packetInterval: UInt32(MediaCodec.samplesPerFrame))

@@ -23,6 +23,18 @@ public struct MediaStreamStatistics: Hashable, Sendable {
   public var malformed: UInt64 = 0
   /// Frames the pacer skipped for this stream after stalls (``RTPPacer``).
   public var skippedFrames: UInt64 = 0
+  /// RTCP compound packets sent and received (RFC 3550 §6).
+  public var rtcpSent: UInt64 = 0
+  public var rtcpReceived: UInt64 = 0
+  /// What the peer's last RTCP report said about our stream: fraction lost (0–1) in its last
+  /// interval, cumulative loss, and jitter in milliseconds; nil before a report arrived.
+  public var peerFractionLost: Double?
+  public var peerCumulativeLost: Int?
+  public var peerJitterMilliseconds: Double?
+  /// Round-trip time from RTCP (§6.4.1), once the peer reported on one of our SRs.
+  public var roundTripMilliseconds: Double?
+  /// Times RTP latching moved the peer's address to where its packets come from.
+  public var latched: UInt64 = 0
 
   public init() {}
 }

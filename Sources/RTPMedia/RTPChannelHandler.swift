@@ -8,11 +8,14 @@ final class RTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, @
 
   private let engine: MediaEngine
   let streamID: Int
+  /// This channel is the stream's RTCP socket.
+  let isRTCP: Bool
   private var slot: MediaStreamSlot?
 
-  init(engine: MediaEngine, streamID: Int) {
+  init(engine: MediaEngine, streamID: Int, isRTCP: Bool = false) {
     self.engine = engine
     self.streamID = streamID
+    self.isRTCP = isRTCP
   }
 
   func attach(_ slot: MediaStreamSlot?) {
@@ -21,7 +24,11 @@ final class RTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, @
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     guard let slot else { return }  // arrived before the stream was complete, or after close
-    engine.received(unwrapInboundIn(data), slot: slot)
+    if isRTCP {
+      engine.receivedRTCP(unwrapInboundIn(data), slot: slot)
+    } else {
+      engine.received(unwrapInboundIn(data), slot: slot)
+    }
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {

@@ -28,4 +28,11 @@ public struct ScheduleErrorHistogram: Hashable, Sendable {
   }
 
   public mutating func reset() { self = ScheduleErrorHistogram() }
+
+  /// Adds the samples of `other` (engines on several loops, one figure).
+  public mutating func merge(_ other: ScheduleErrorHistogram) {
+    for index in buckets.indices { buckets[index] &+= other.buckets[index] }
+    count += other.count
+    maximumNanoseconds = max(maximumNanoseconds, other.maximumNanoseconds)
+  }
 }

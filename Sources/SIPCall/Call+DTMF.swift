@@ -16,32 +16,55 @@ struct CallDTMFInput {
   /// drops in-band detections that confirm nothing, and a confirmation changes no result, so the
   /// detector's cost (about 4.4 µs per 20 ms packet, `mediabench detector`) is saved.
   var detectsInBand = true
+  /// Armed while a press waits for its end (``IVRCore/DTMFMerger/nextDeadline``).
+  var expiry: Scheduled<Void>?
 }
 
 extension Call {
-  /// One report of one method, which arrived at `time` (monotonic nanoseconds). `duration`
-  /// is the key's length when the method tells it at once (INFO's `Duration`).
-  func receiveDTMF(_ report: DTMFMerger.Report, at time: UInt64, duration: Int? = nil) {
+  /// One report of one method, which arrived at `time` (monotonic nanoseconds). The merger
+  /// emits each press at its end, with its duration (docs/architecture-ivr.md).
+  func receiveDTMF(_ report: DTMFMerger.Report, at time: UInt64) {
     guard !finished else { return }
     if dtmfInput.detectsInBand, dtmfInput.merger.configuration.inBandIsFallback {
       switch report {
       case .rfc4733, .info: stopInBandDetection()
-      case .inBand: break
+      case .inBand, .inBandEnded: break
       }
     }
-    guard let press = dtmfInput.merger.receive(report, at: time) else { return }
-    let method: DTMFMethod =
-      switch press.method {
-      case .rfc4733: .rfc4733
-      case .info: .info
-      case .inBand: .inband
-      }
-    dtmfReceived(DTMFEvent(key: press.key, duration: press.method == .info ? duration : nil, method: method))
+    deliver(dtmfInput.merger.receive(report, at: time))
   }
 
-  /// A digit of an INFO request of the peer.
+  /// Hands the merged presses to the script and arms the timer of a press still waiting for its
+  /// end (its end packets lost, its tone cut off).
+  private func deliver(_ presses: [DTMFPress]) {
+    for press in presses {
+      let method: DTMFMethod =
+        switch press.method {
+        case .rfc4733: .rfc4733
+        case .info: .info
+        case .inBand: .inband
+        }
+      guard !finished else { return }
+      dtmfReceived(DTMFEvent(key: press.key, duration: press.duration, method: method))
+    }
+    dtmfInput.expiry?.cancel()
+    dtmfInput.expiry = nil
+    guard !finished, let deadline = dtmfInput.merger.nextDeadline else { return }
+    let now = eventLoop.now.uptimeNanoseconds
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    dtmfInput.expiry = eventLoop.scheduleTask(
+      in: .nanoseconds(Int64(clamping: deadline &- min(deadline, now)))
+    ) {
+      let call = bound.value
+      call.dtmfInput.expiry = nil
+      guard !call.finished else { return }
+      call.deliver(call.dtmfInput.merger.expire(at: call.eventLoop.now.uptimeNanoseconds))
+    }
+  }
+
+  /// A digit of an INFO request of the peer, with its `Duration` (ms) when the body has one.
   func receiveInfoDTMF(_ digit: Character, duration: Int?) {
-    receiveDTMF(.info(digit), at: eventLoop.now.uptimeNanoseconds, duration: duration)
+    receiveDTMF(.info(digit, milliseconds: duration), at: eventLoop.now.uptimeNanoseconds)
   }
 
   /// The tap of a stream of this call: reports telephone-event packets and in-band detections
@@ -117,6 +140,10 @@ final class CallReceiveTap: MediaReceiveTap {
     guard detectsInBand else { return }
     if detector == nil { detector = DTMFDetector() }
     for detection in detector!.process(samples) { report(.inBand(detection.key), now) }
+    for release in detector!.takeReleases() {
+      let milliseconds = release.length * 1000 / max(Int(detector!.configuration.sampleRate), 1)
+      report(.inBandEnded(release.key, milliseconds: milliseconds), now)
+    }
   }
 
   func receivedTelephoneEvent(_ event: TelephoneEvent, header: RTPHeader, now: UInt64) {

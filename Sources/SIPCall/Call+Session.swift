@@ -291,7 +291,7 @@ extension Call {
       let contentType = request.body.isEmpty ? nil : request.header("Content-Type")
       agent.transport.sendACK(
         dialog: DialogID(callID: callID, localTag: local, remoteTag: remote), body: request.body,
-        contentType: contentType)
+        contentType: contentType, leg: leg)
       return
     case "CANCEL":
       // RFC 3261 §9.1: the CANCEL must match the INVITE's Via branch; the core builds it.

@@ -217,7 +217,9 @@ public final class Call {
   }
 
   /// Net::SIP `request`: sends another request inside the dialog (INFO, MESSAGE, NOTIFY,
-  /// OPTIONS, REFER); `completion` gets its final response.
+  /// OPTIONS, REFER, UPDATE); `completion` gets its final response. An UPDATE with an SDP body is
+  /// an offer (RFC 3311): its 2xx's answer changes the session as a re-INVITE's does; refused
+  /// while another offer/answer exchange is in progress.
   @discardableResult
   public func request(
     _ method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [],

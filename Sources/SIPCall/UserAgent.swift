@@ -245,9 +245,13 @@ public final class UserAgent {
       uri: SIPURI(user: configuration.user, host: transport.advertisedHost(of: leg), port: leg.port))
   }
 
-  /// Where RTP sockets are bound and what SDP says.
+  /// Where RTP sockets are bound and what SDP says: ``Configuration/mediaHost``, else the leg's
+  /// address (loopback for a wildcard leg or one on a ``SIPMemoryNetwork``).
   func mediaHost(on leg: SIPLeg) -> String {
     if let host = configuration.mediaHost { return host }
+    // A leg on an in-memory network may have any address (192.0.2.1 in tests); no RTP socket can
+    // be bound there, so media stays on loopback.
+    if leg.isInMemory { return leg.isIPv6 ? "::1" : "127.0.0.1" }
     if leg.isWildcard { return leg.isIPv6 ? "::1" : "127.0.0.1" }
     return leg.host
   }

@@ -138,14 +138,30 @@ extension SIPMessage {
     contentType: String? = nil
   ) -> SIPMessage {
     var response = SIPMessage(statusCode: statusCode, reasonPhrase: reasonPhrase)
+    response.bytes.reserveCapacity(response.bytes.count + (bodyRange.lowerBound - startLine.upperBound) + 64)
     for f in fields where f.id == .via { response.copyField(f, from: self) }
     for f in fields where f.id == .from { response.copyField(f, from: self) }
+    var firstTo = true
     for f in fields where f.id == .to {
-      var value = valueString(f.valueStart..<f.valueEnd, folded: f.folded)
-      if let toTag, statusCode > 100, (try? SIPNameAddress.parse(value))?.tag == nil {
-        value += ";tag=" + toTag
+      var tag: String? = nil
+      if let toTag, statusCode > 100 {
+        // The first To is the one `to` answers, parsed once when the message caches it.
+        let parsed =
+          firstTo && parsedHeaders != nil
+          ? to : try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded))
+        if parsed?.tag == nil { tag = toTag }
       }
-      response.addHeader("To", value)
+      firstTo = false
+      if !f.folded, isASCII(f.valueStart..<f.valueEnd),
+        tag?.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) != true
+      {
+        // The line `addHeader("To", value + ";tag=" + tag)` makes, built from the bytes.
+        response.appendField(name: Self.toName, id: .to, value: bytes[f.valueStart..<f.valueEnd], suffix: tag)
+      } else {
+        var value = valueString(f.valueStart..<f.valueEnd, folded: f.folded)
+        if let tag { value += ";tag=" + tag }
+        response.addHeader("To", value)
+      }
     }
     for f in fields where f.id == .callID || f.id == .cseq { response.copyField(f, from: self) }
     if (101..<300).contains(statusCode) {
@@ -197,9 +213,58 @@ extension SIPMessage {
 
   /// Appends a header line of `other` as written (name spelling and value).
   mutating func copyField(_ f: Field, from other: SIPMessage) {
+    if !f.folded, other.isASCII(f.lineStart..<f.nameEnd), other.isASCII(f.valueStart..<f.valueEnd) {
+      // A parsed line's name is a token and an unfolded value holds no CR or LF: the bytes are
+      // what makeField would make of their Strings (for ASCII, where decoding changes nothing).
+      appendField(
+        name: other.bytes[f.lineStart..<f.nameEnd], id: f.id, value: other.bytes[f.valueStart..<f.valueEnd],
+        suffix: nil)
+      return
+    }
     let name = other.string(f.lineStart..<f.nameEnd)
     let value = other.valueString(f.valueStart..<f.valueEnd, folded: f.folded)
     let field = makeField(name, value)
     fields.append(field)
+  }
+
+  static let toName: [UInt8] = Array("To".utf8)
+
+  /// Appends the line `name: value[;tag=suffix]` from bytes, as ``makeField(_:_:)`` lays it out
+  /// (trailing white space of the value trimmed). `name` must be a token whose id is `id` and
+  /// the value free of CR and LF: the callers copy them from parsed, unfolded lines.
+  mutating func appendField(
+    name: some Collection<UInt8>, id: SIPHeaderName, value: ArraySlice<UInt8>, suffix: String?
+  ) {
+    let start = bytes.count
+    bytes.append(contentsOf: name)
+    let nameEnd = bytes.count
+    bytes.append(UInt8(ascii: ":"))
+    bytes.append(0x20)
+    let valueStart = bytes.count
+    bytes.append(contentsOf: value)
+    if let suffix {
+      bytes.append(contentsOf: Self.tagPrefix)
+      bytes.append(contentsOf: suffix.utf8)
+    }
+    var valueEnd = bytes.count
+    while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }
+    fields.append(
+      Field(
+        lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
+        id: id, folded: false))
+  }
+
+  static let tagPrefix: [UInt8] = Array(";tag=".utf8)
+
+  /// Whether the bytes in `range` are all ASCII (so that decoding them as UTF-8 changes nothing).
+  func isASCII(_ range: Range<Int>) -> Bool {
+    bytes.withUnsafeBufferPointer { buffer in
+      var i = range.lowerBound
+      while i < range.upperBound {
+        if buffer[i] >= 0x80 { return false }
+        i += 1
+      }
+      return true
+    }
   }
 }

@@ -1,26 +1,42 @@
-// Typed accessors. Each parses its header when called (nothing is cached, nothing is parsed at
-// message-parse time): a message whose Via nobody reads never pays for parsing Via. An accessor
+// Typed accessors. Each parses its header when called (nothing is parsed at message-parse time:
+// a message whose Via nobody reads never pays for parsing Via), unless the message holds its
+// transaction headers parsed once (SIPMessage+Cache.swift), which answer the same. An accessor
 // answers nil (or leaves a value out of a list) when the header is absent or malformed;
 // validateAsRequest()/validateAsResponse() say why.
 
 extension SIPMessage {
   /// Call-ID (RFC 3261 §20.8), as written.
-  public var callID: String? { firstValue(.callID) }
+  public var callID: String? {
+    if let parsedHeaders { return parsedHeaders.callID }
+    return firstValue(.callID)
+  }
 
   /// The From header parsed (RFC 3261 §20.20).
-  public var from: SIPNameAddress? { firstValue(.from).flatMap { try? SIPNameAddress.parse($0) } }
+  public var from: SIPNameAddress? {
+    if let parsedHeaders { return parsedHeaders.from }
+    return parseFrom()
+  }
 
   /// The To header parsed (RFC 3261 §20.39).
-  public var to: SIPNameAddress? { firstValue(.to).flatMap { try? SIPNameAddress.parse($0) } }
+  public var to: SIPNameAddress? {
+    if let parsedHeaders { return parsedHeaders.to }
+    return parseTo()
+  }
 
   /// CSeq parsed (RFC 3261 §20.16).
-  public var cseq: SIPCSeq? { firstValue(.cseq).flatMap { try? SIPCSeq.parse($0) } }
+  public var cseq: SIPCSeq? {
+    if let parsedHeaders { return parsedHeaders.cseq }
+    return parseCSeq()
+  }
 
   /// Every Via value parsed, topmost first (RFC 3261 §20.42); malformed values are left out.
   public var vias: [SIPVia] { headerValues("Via").compactMap { try? SIPVia.parse($0) } }
 
   /// The topmost Via parsed.
-  public var topVia: SIPVia? { firstValue(.via).flatMap { try? SIPVia.parse($0) } }
+  public var topVia: SIPVia? {
+    if let parsedHeaders { return parsedHeaders.topVia }
+    return parseTopVia()
+  }
 
   /// Max-Forwards, 0–255 (RFC 3261 §20.22).
   public var maxForwards: Int? {

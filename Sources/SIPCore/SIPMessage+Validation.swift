@@ -18,17 +18,22 @@ extension SIPMessage {
     guard isRequest else { throw SIPParseError(line: 1, reason: "a response is not a request") }
     try checkMandatory([.to, .from, .callID, .cseq, .via])
     try checkCommonGrammar()
-    let cseq = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    // checkCommonGrammar parsed CSeq (or found it in the cache): it is well-formed when present.
+    let cseq = fields.contains { $0.id == .cseq } ? self.cseq : nil
     if let cseq, cseq.method != method {
       throw error(
         at: .cseq,
         "CSeq method '\(cseq.method)' differs from the request method (RFC 4475 §3.1.2.17)")
     }
     let uri: SIPURI
-    do {
-      uri = try SIPURI.parse(bytes: Array(bytes[part2]))
-    } catch {
-      throw SIPParseError(line: lineNumber(of: part2.lowerBound), reason: "Request-URI: " + error.reason)
+    if let cached = parsedHeaders?.requestURI {
+      uri = cached
+    } else {
+      do {
+        uri = try SIPURI.parse(bytes: Array(bytes[part2]))
+      } catch {
+        throw SIPParseError(line: lineNumber(of: part2.lowerBound), reason: "Request-URI: " + error.reason)
+      }
     }
     let schemeName = uri.scheme.description
     guard policy.supportedSchemes.contains(schemeName) else {
@@ -122,13 +127,27 @@ extension SIPMessage {
         reason:
           "missing mandatory header(s) \(missing.map(\.canonical).joined(separator: ", ")) (RFC 3261 §8.1.1)")
     }
-    for id in [SIPHeaderName.to, .from, .callID, .cseq, .maxForwards, .contentType, .expires] {
-      let values = valueRanges(.known(id))
-      if values.count > 1 {
-        throw error(
-          field: values[1].field, "\(id.canonical) must appear once (RFC 3261 §7.3.1, RFC 4475 §3.3.8)")
+    for id in Self.singleValuedHeaders {
+      // None of them is a comma list, so each line is one value: a second line is a second value.
+      if let second = secondField(id) {
+        throw error(field: second, "\(id.canonical) must appear once (RFC 3261 §7.3.1, RFC 4475 §3.3.8)")
       }
     }
+  }
+
+  /// The headers that must not appear twice (RFC 3261 §7.3.1); none is a comma list.
+  static let singleValuedHeaders: [SIPHeaderName] = [
+    .to, .from, .callID, .cseq, .maxForwards, .contentType, .expires,
+  ]
+
+  /// The index of the second line of a header, nil when it has fewer than two.
+  func secondField(_ id: SIPHeaderName) -> Int? {
+    var seen = false
+    for n in fields.indices where fields[n].id == id {
+      if seen { return n }
+      seen = true
+    }
+    return nil
   }
 
   /// Parses the single value of a header with `parse`, attributing a failure to its line.
@@ -146,8 +165,12 @@ extension SIPMessage {
 
   /// The grammar checks shared by requests and responses.
   func checkCommonGrammar() throws(SIPParseError) {
-    _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
-    _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
+    // A value in the cache (SIPMessage+Cache.swift) parsed without error: not parsed again.
+    let cache = parsedHeaders
+    if cache?.to == nil { _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) } }
+    if cache?.from == nil {
+      _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
+    }
     _ = try parsed(.callID) { v throws(SIPParseError) in
       // callid = word [ "@" word ] (RFC 3261 §25.1)
       let parts = v.utf8.split(separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
@@ -155,7 +178,7 @@ extension SIPMessage {
         throw SIPParseError(reason: "Call-ID must be word [\"@\" word] (RFC 3261 §25.1)")
       }
     }
-    _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    if cache?.cseq == nil { _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) } }
     _ = try parsed(.maxForwards) { v throws(SIPParseError) in
       guard SIPGrammar.decimal(v.trimmingLWS.utf8, limit: 255) != nil else {
         throw SIPParseError(reason: "Max-Forwards must be 0-255 (RFC 3261 §20.22, RFC 4475 §3.1.2.4)")
@@ -172,7 +195,7 @@ extension SIPMessage {
     if fields.contains(where: { $0.id == .via }) && viaValues.isEmpty {
       throw error(at: .via, "empty Via (RFC 3261 §20.42)")
     }
-    for (range, folded, n) in viaValues {
+    for (k, (range, folded, n)) in viaValues.enumerated() where k > 0 || cache?.topVia == nil {
       do { _ = try SIPVia.parse(valueString(range, folded: folded)) } catch {
         throw error.located(
           line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))

@@ -39,13 +39,21 @@ public struct SIPMessage: Sendable {
   /// Method (request) or SIP-Version (response).
   var part1: Range<Int>
   /// Request-URI (request) or Status-Code (response).
-  var part2: Range<Int>
+  var part2: Range<Int> {
+    didSet { parsedHeaders = nil }
+  }
   /// SIP-Version (request) or Reason-Phrase (response).
   var part3: Range<Int>
   /// 0 for requests.
   var status: Int
-  var fields: [Field]
+  /// The header lines. Any change drops ``parsedHeaders`` (a didSet that does not read the old
+  /// value, so appends and removals still happen in place).
+  var fields: [Field] {
+    didSet { parsedHeaders = nil }
+  }
   var bodyRange: Range<Int>
+  /// The transaction headers parsed once (``cacheTransactionHeaders()``), nil when not cached.
+  var parsedHeaders: SIPParsedHeaders? = nil
 
   /// Whether this is a request (else a response).
   public var isRequest: Bool { status == 0 }
@@ -59,8 +67,8 @@ public struct SIPMessage: Sendable {
   /// The Request-URI parsed, or nil for responses and URIs that do not parse
   /// (``validateAsRequest(_:)`` reports why).
   public var requestURIValue: SIPURI? {
-    guard isRequest else { return nil }
-    return try? SIPURI.parse(bytes: Array(bytes[part2]))
+    if let parsedHeaders { return parsedHeaders.requestURI }
+    return parseRequestURI()
   }
 
   /// The SIP-Version of the start line as written (`SIP/2.0`).

@@ -169,7 +169,8 @@ extension InviteSession {
       out.append(.refused("reinvite: the call is not established"))
       return
     }
-    guard pendingReinvite == nil, awaitingAck == nil, offerAnswer.pendingOffer == nil else {
+    guard pendingReinvite == nil, pendingUpdate == nil, awaitingAck == nil, offerAnswer.pendingOffer == nil
+    else {
       // RFC 3261 §14.1: no re-INVITE while another offer/answer exchange is in progress.
       out.append(.refused("reinvite: an offer/answer exchange is in progress"))
       return
@@ -255,6 +256,12 @@ extension InviteSession {
   }
 
   mutating func requestFailed(method: String, failure: RequestFailure, _ out: inout [Action]) {
+    if method == "UPDATE", let pending = pendingUpdate {
+      // RFC 3311 §5.1: no answer, no change: the session stays as it was.
+      pendingUpdate = nil
+      offerAnswer = pending.before
+      return
+    }
     guard method == "INVITE", state != .terminated else { return }
     let code = failure == .timeout ? 408 : 503
     let cause: HangupCause = failure == .timeout ? .timeout : .transportError

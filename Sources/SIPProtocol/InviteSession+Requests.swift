@@ -1,10 +1,11 @@
+import SDP
 import SIPCore
 
 // Requests of the Call layer inside the dialog (RFC 3261 §12.2.1.1): INFO, MESSAGE, NOTIFY,
-// OPTIONS, REFER. INVITE, ACK, CANCEL and BYE have their own commands, since they change the
-// session's state.
+// OPTIONS, REFER, UPDATE (with SDP it is an offer: InviteSession+Update.swift). INVITE, ACK,
+// CANCEL and BYE have their own commands, since they change the session's state.
 extension InviteSession {
-  static let methodsWithOwnCommand: Set<String> = ["INVITE", "ACK", "CANCEL", "BYE", "UPDATE", "PRACK"]
+  static let methodsWithOwnCommand: Set<String> = ["INVITE", "ACK", "CANCEL", "BYE", "PRACK"]
 
   mutating func sendInDialog(
     method: String, body: [UInt8], contentType: String?, headers: [(String, String)], _ out: inout [Action]
@@ -24,10 +25,19 @@ extension InviteSession {
       out.append(.refused("request: no dialog to send \(name) in"))
       return
     }
-    var (request, peer) = current.makeRequest(
-      method: name, via: freshVia(), body: body, contentType: body.isEmpty ? nil : contentType)
+    var offer: SessionDescription?
+    if name == "UPDATE", !body.isEmpty {
+      guard let checked = updateOffer(body, contentType: contentType, &out) else { return }
+      offer = checked
+    }
+    let type = body.isEmpty ? nil : contentType ?? (offer != nil ? SessionDescription.contentType : nil)
+    var (request, peer) = current.makeRequest(method: name, via: freshVia(), body: body, contentType: type)
     for (header, value) in headers { request.addHeader(header, value) }
     dialog = current
+    if let offer {
+      pendingUpdate = (request.cseq?.sequence ?? 0, offerAnswer)
+      offerAnswer.useOffer(offer)
+    }
     out.append(.sendRequest(request, to: peer))
   }
 }

@@ -39,8 +39,12 @@ extension InviteSession {
         // A retransmitted 2xx: the same ACK again (RFC 3261 §13.2.2.4).
         out.append(.sendRequest(lastAck.message, to: lastAck.peer))
       }
+    case "UPDATE":
+      if let pending = pendingUpdate, pending.cseq == cseq.sequence, code >= 200 {
+        updateResponse(response, code: code, before: pending.before, &out)
+      }
     default:
-      // Responses to BYE, INFO, UPDATE of ours need nothing from the session.
+      // Responses to BYE, INFO and the like need nothing from the session.
       break
     }
   }

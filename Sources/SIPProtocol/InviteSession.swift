@@ -133,8 +133,9 @@ public struct InviteSession: Sendable {
     /// `call:cancel()`: CANCEL our INVITE (sent once a provisional response has come, §9.1).
     case cancel
     /// `call:request(method, body)`: any other request inside the dialog (INFO, MESSAGE, NOTIFY,
-    /// OPTIONS, REFER), built by the dialog with the next CSeq. Its response is the caller's: the
-    /// session does not look at it.
+    /// OPTIONS, REFER, UPDATE), built by the dialog with the next CSeq. Its response is the
+    /// caller's: the session does not look at it, but for an UPDATE with SDP, an offer whose
+    /// 2xx carries the answer (RFC 3311, InviteSession+Update.swift).
     case request(
       method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [])
     case timerFired(Timer)
@@ -209,6 +210,9 @@ public struct InviteSession: Sendable {
   var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)?
   /// The direction to offer again when the glare retry timer fires.
   var glareDirection: MediaDirection?
+  /// Our UPDATE carrying an offer, waiting for its final response (RFC 3311 §5.1), and the
+  /// offer/answer state to return to when it fails.
+  var pendingUpdate: (cseq: UInt32, before: OfferAnswer)?
   /// An INVITE of the peer we answered 2xx and whose ACK is due; `offeredInResponse` when our
   /// 2xx carried the offer, so the ACK must carry the answer (RFC 3264 §5, RFC 3261 §13.2.1).
   var awaitingAck: (cseq: UInt32, offeredInResponse: Bool)?

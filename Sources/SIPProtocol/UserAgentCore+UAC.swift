@@ -116,23 +116,30 @@ extension UserAgentCore {
   /// Builds the ACK of a 2xx from the dialog (§13.2.2.4: CSeq number of the INVITE, a new
   /// branch), keeps it for the 2xx retransmissions, and sends it.
   mutating func makeAndSendACK(
-    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil
+    _ dialogID: DialogID, cseq: UInt32, body: [UInt8] = [], contentType: String? = nil,
+    via given: SIPVia? = nil
   )
     -> [Action]
   {
     guard var dialog = dialogs[dialogID] else { return [] }
     let next = SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget)
+    var via = makeVia(for: next)
+    if let given {
+      // The leg the INVITE left from (Net::SIP's `leg`), with the fresh branch just drawn.
+      via.host = given.host
+      via.port = given.port
+    }
     let (ack, peer) = dialog.makeRequest(
-      method: "ACK", via: makeVia(for: next), cseq: cseq, body: body, contentType: contentType)
+      method: "ACK", via: via, cseq: cseq, body: body, contentType: contentType)
     dialogs[dialogID] = dialog
     sentAcks[dialogID] = (cseq, ack, peer)
     return [.send(ack, to: peer, transaction: nil)]
   }
 
   /// The TU's ACK for a 2xx it was given (``Configuration/acksAutomatically`` off).
-  mutating func sendACK(dialog id: DialogID, body: [UInt8], contentType: String?) -> [Action] {
+  mutating func sendACK(dialog id: DialogID, body: [UInt8], contentType: String?, via: SIPVia?) -> [Action] {
     guard let cseq = awaitingACK.removeValue(forKey: id) else { return [] }
-    return makeAndSendACK(id, cseq: cseq, body: body, contentType: contentType)
+    return makeAndSendACK(id, cseq: cseq, body: body, contentType: contentType, via: via)
   }
 
   /// A 2xx that outlived its transaction (after Timer M): ACK it again if we know it.

@@ -66,7 +66,8 @@ public struct UserAgentCore: Sendable {
     /// The TU cancels its INVITE (§9.1): sent once a provisional response has arrived.
     case cancel(TransactionID)
     /// The TU ACKs the 2xx of this dialog (only with ``Configuration/acksAutomatically`` off).
-    case sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil)
+    /// `via` names where the ACK leaves from (the leg of the INVITE); nil: ``Configuration/via``.
+    case sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil, via: SIPVia? = nil)
   }
 
   public enum Action: Sendable {
@@ -153,8 +154,8 @@ public struct UserAgentCore: Sendable {
       return sendResponse(response, transaction: id)
     case .cancel(let id):
       return cancel(id)
-    case .sendACK(let id, let body, let contentType):
-      return sendACK(dialog: id, body: body, contentType: contentType)
+    case .sendACK(let id, let body, let contentType, let via):
+      return sendACK(dialog: id, body: body, contentType: contentType, via: via)
     }
   }
 

@@ -86,23 +86,74 @@ extension CallBinding {
       throw LuaArgumentError(
         "'register' must wait (or take cb_final), which is only possible directly in a task")
     }
+    // No leg of the registrar's transport and address family: open one first (port 0, not
+    // holding the run; docs/lua-api.md, "sip.register"), then register from it.
+    if parameters.leg == nil, let transportBinding,
+      transportBinding.pendingBinds > 0
+        || !transportBinding.hasLeg(reaching: agent.configuration.outgoingProxy ?? registrarURI)
+    {
+      let suspension = callback == nil ? try call.suspension() : nil
+      runtime?.retainPendingWork()
+      let target = agent.configuration.outgoingProxy ?? registrarURI
+      transportBinding.whenLegsReady { [weak self, weak transportBinding] in
+        guard let transportBinding else { return }
+        transportBinding.ensureLeg(for: target, preferringRoute: true) { [weak self] in
+          defer { self?.runtime?.releasePendingWork() }
+          // The task was stopped while the leg opened: nobody waits for this registration.
+          guard let self, suspension?.isPending ?? true else { return }
+          let failure = self.startRegistration(parameters, callback: callback, suspension: suspension)
+          guard let failure else { return }
+          if let suspension {
+            suspension.resume(with: [.nil, .string(failure)])
+          } else if let callback, let runtime = self.runtime {
+            let info = LuaValue.table(LuaTable(fields: ["code": .integer(0), "reason": .string(failure)]))
+            runtime.spawn(callback, arguments: [.string("FAIL"), info], name: "register cb_final")
+          }
+        }
+      }
+      return suspension == nil ? .value(.boolean(true)) : .suspend
+    }
+    // The token is taken once nothing can fail any more: one dropped unresumed would wake the
+    // task with an error of its own.
+    guard callback == nil else {
+      if let failure = startRegistration(parameters, callback: callback, suspension: nil) {
+        return .failure(failure)
+      }
+      return .value(.boolean(true))
+    }
     let registration: Registration
     do {
       registration = try agent.register(parameters)
     } catch {
       return .failure(error.description)
     }
-    // The token is taken once nothing can fail any more: one dropped unresumed would wake the
-    // task with an error of its own.
-    var suspension: LuaSuspension?
-    if callback == nil {
-      guard let token = try? call.suspension() else {
-        registration.close()
-        return .failure("register: cannot wait here")
-      }
-      suspension = token
+    guard let token = try? call.suspension() else {
+      registration.close()
+      return .failure("register: cannot wait here")
     }
-    if parameters.refresh, let runtime {
+    attach(registration, callback: nil, suspension: token)
+    return .suspend
+  }
+
+  /// Starts the registration and attaches the script's callback or waiting task to it; returns
+  /// the error message when the agent refused it.
+  private func startRegistration(
+    _ parameters: Registration.Parameters, callback: LuaReference?, suspension: LuaSuspension?
+  ) -> String? {
+    let registration: Registration
+    do {
+      registration = try agent.register(parameters)
+    } catch {
+      return error.description
+    }
+    attach(registration, callback: callback, suspension: suspension)
+    return nil
+  }
+
+  /// Routes the outcomes of `registration` to the waiting task (`true, expires` or
+  /// `nil, code, reason`) or to `cb_final`, and makes a kept binding hold the run.
+  private func attach(_ registration: Registration, callback: LuaReference?, suspension: LuaSuspension?) {
+    if registration.parameters.refresh, let runtime {
       // A kept binding is pending work: the script runs until it is removed.
       runtime.retainPendingWork()
       registration.onStop = { [weak runtime] _ in runtime?.releasePendingWork() }
@@ -125,11 +176,7 @@ extension CallBinding {
         runtime.spawn(callback, arguments: [.string(status ?? ""), info], name: "register cb_final")
       }
     }
-    if let suspension {
-      suspension.onAbandon { [weak registration] in registration?.close() }
-      return .suspend
-    }
-    return .value(.boolean(true))
+    suspension?.onAbandon { [weak registration] in registration?.close() }
   }
 
   /// `cb_final`'s arguments: `"OK"` or `"FAIL"` and `{code, reason, expires, response}`; nil

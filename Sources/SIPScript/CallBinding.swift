@@ -32,6 +32,8 @@ public final class CallBinding {
   public internal(set) var scriptErrors = 0
   /// Prompts, speech and patterns of the IVR words (LuaCallIVR).
   lazy var ivr = IVRServices(binding: self)
+  /// The transport layer's Lua side, for the legs `sip.register` opens when none suits.
+  weak var transportBinding: TransportBinding?
 
   init(runtime: LuaRuntime, transport: SIPTransport, media: MediaEngine) {
     self.runtime = runtime
@@ -147,6 +149,7 @@ extension LuaRuntime {
       eventLoop: eventLoop, configuration: MediaEngineConfiguration(portRange: 40000...49999))
     let binding = CallBinding(runtime: self, transport: transportBinding.transport, media: media)
     transportBinding.calls = binding
+    binding.transportBinding = transportBinding
     installSDPBinding()
     binding.installFunctions(flattener: transportBinding.headerFlattener)
     binding.installRegistration()  // sip.register/unregister, digest (CallBinding+Registration.swift)

@@ -324,11 +324,10 @@ extension LuaCallHandle {
     return .suspend
   }
 
-  /// `call:wait_dtmf([{timeout = s}])` → `key, method`, or `nil, "timeout"|"hangup"`.
+  /// `call:wait_dtmf([{timeout = s}])` → `key, method, duration_ms`, or `nil, "timeout"|"hangup"`.
   func waitDTMF(_ call: LuaCall) throws -> LuaResult {
     if !digits.isEmpty {
-      let key = digits.removeFirst()
-      return .values([.string(String(key.key)), .string(key.method.rawValue)])
+      return .values(Self.values(of: digits.removeFirst()))
     }
     guard self.call.isAlive else { return .failure("hangup") }
     self.call.listenForDTMF()

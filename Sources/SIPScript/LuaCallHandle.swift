@@ -99,6 +99,14 @@ final class LuaCallHandle {
     for waiter in waiters where waiter.wanted == wanted { finish(waiterID: waiter.id, with: values) }
   }
 
+  /// `wait_dtmf`'s results: `key, method, duration_ms` (nil when the method did not tell).
+  static func values(of key: DTMFEvent) -> [LuaValue] {
+    [
+      .string(String(key.key)), .string(key.method.rawValue),
+      key.duration.map { .integer(Int64($0)) } ?? .nil,
+    ]
+  }
+
   func observe(_ event: CallEvent) {
     switch event {
     case .established:
@@ -106,7 +114,7 @@ final class LuaCallHandle {
     case .dtmf(let key):
       if ivr.route(key.key) { break }
       if let waiter = waiters.first(where: { $0.wanted == .dtmf }) {
-        finish(waiterID: waiter.id, with: [.string(String(key.key)), .string(key.method.rawValue)])
+        finish(waiterID: waiter.id, with: Self.values(of: key))
       } else if digits.count < 256 {
         digits.append(key)
       }

@@ -54,6 +54,7 @@ extension TransportBinding {
     }
     if let domain = try table.string("domain") { self.domain = domain }
     try calls?.configureAccount(table)  // auth, outgoing_proxy, registrar (CallBinding+Registration.swift)
+    try calls?.configureSpeech(table)  // speech_cache_* (IVRServices.swift)
     if let limit = try table.number("max_transactions") {
       guard limit >= 1, limit <= 10_000_000 else {
         throw table.error("max_transactions", "must be 1 to 10000000")
@@ -226,14 +227,32 @@ extension TransportBinding {
 
   /// Opens an implicit leg (any address, any port, not holding the run) when no leg of the
   /// URI's transport exists for a literal address's family, or for IPv4 with a name.
-  func ensureLeg(for uri: SIPURI, _ body: @escaping () -> Void) {
+  ///
+  /// With `preferringRoute` (`sip.register`, whose Contact must reach us) the leg is bound to the
+  /// loopback address for a registrar on loopback, and to the local address the system routes
+  /// from for any other literal address (``LocalRoute``), so that the Contact names an address
+  /// the peer can reach; a host name (not resolved on the loop) still gets the wildcard.
+  func ensureLeg(for uri: SIPURI, preferringRoute: Bool = false, _ body: @escaping () -> Void) {
+    let endpoint = SIPEndpoint(uri: uri)
+    guard !hasLeg(reaching: uri), endpoint.transport == "UDP" || endpoint.transport == "TCP" else {
+      return body()
+    }
+    let kind: ListenAddress.Transport = endpoint.transport == "TCP" ? .tcp : .udp
+    let ipv6 = endpoint.host.hasPrefix("[")
+    var host = ipv6 ? "::" : "0.0.0.0"
+    if preferringRoute {
+      let literal = ipv6 ? String(endpoint.host.dropFirst().dropLast()) : endpoint.host
+      host = LocalRoute.sourceAddress(towards: literal, port: endpoint.port) ?? host
+    }
+    open([ListenAddress(transport: kind, host: host, port: 0)], hold: false) { _ in body() }
+  }
+
+  /// Whether a leg of the URI's transport and address family (IPv4 for a name) is open.
+  func hasLeg(reaching uri: SIPURI) -> Bool {
     let endpoint = SIPEndpoint(uri: uri)
     let kind: ListenAddress.Transport = endpoint.transport == "TCP" ? .tcp : .udp
     let ipv6 = endpoint.host.hasPrefix("[")
-    let exists = transport.legs.contains { $0.transport.rawValue == kind.rawValue && $0.isIPv6 == ipv6 }
-    guard !exists, endpoint.transport == "UDP" || endpoint.transport == "TCP" else { return body() }
-    let address = ListenAddress(transport: kind, host: ipv6 ? "::" : "0.0.0.0", port: 0)
-    open([address], hold: false) { _ in body() }
+    return transport.legs.contains { $0.transport.rawValue == kind.rawValue && $0.isIPv6 == ipv6 }
   }
 
   // MARK: - sip.listen{ cb_request = fn, methods = {...}, accept = {...} }

@@ -1,5 +1,7 @@
+internal import CResolv
 import NIOCore
 import NIOPosix
+import SIPProtocol
 
 #if canImport(Glibc)
   import Glibc
@@ -7,9 +9,9 @@ import NIOPosix
   import Darwin
 #endif
 
-/// Host names to addresses through the system resolver (getaddrinfo: /etc/hosts, A and AAAA).
-/// RFC 3263's NAPTR and SRV steps are not done: getaddrinfo offers no SRV. The lookup blocks, so
-/// it runs on NIO's blocking thread pool and the result comes back on the caller's loop.
+/// Host names to addresses through the system resolver (getaddrinfo: /etc/hosts, A and AAAA),
+/// and SRV records through its `res_nquery` (RFC 3263 §4.2; NAPTR is not asked). The lookups
+/// block, so they run on NIO's blocking thread pool and the result comes back on the caller's loop.
 enum SIPResolver {
   struct Failure: Error, CustomStringConvertible {
     let description: String
@@ -20,6 +22,17 @@ enum SIPResolver {
     [SocketAddress]
   > {
     NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try lookup(host: host, port: port) }
+  }
+
+  /// The SRV records of `name` (`_sip._udp.example.com`); empty when it has none or the
+  /// resolver gives no answer, an error when the answer cannot be read.
+  static func lookupSRV(name: String) throws -> [SRVRecord] {
+    var answer = [UInt8](repeating: 0, count: 4096)
+    let count = answer.withUnsafeMutableBufferPointer { buffer in
+      sipscript_dns_query(name, 33, buffer.baseAddress, Int32(buffer.count))
+    }
+    guard count > 0 else { return [] }
+    return try ServerLocation.srvRecords(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
   }
 
   static func lookup(host: String, port: Int) throws -> [SocketAddress] {

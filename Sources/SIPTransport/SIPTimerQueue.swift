@@ -77,6 +77,12 @@ struct SIPTimerQueue {
   }
 
   /// Forgets every timer.
+  /// Makes room for `capacity` armed timers without growing (a growing set rehashes every id).
+  mutating func reserveCapacity(_ capacity: Int) {
+    heap.reserveCapacity(capacity)
+    armed.reserveCapacity(capacity)
+  }
+
   mutating func removeAll() {
     heap.removeAll()
     armed.removeAll()

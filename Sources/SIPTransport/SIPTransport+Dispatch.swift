@@ -40,6 +40,8 @@ extension SIPTransport {
   func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
     var message = message
+    // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
+    message.cacheTransactionHeaders()
     let sourceIP = remote.ipAddress ?? "0.0.0.0"
     let sourcePort = remote.port ?? 0
     let source = SIPEndpoint(
@@ -72,9 +74,7 @@ extension SIPTransport {
     } else {
       return nil
     }
-    let text = via.description
-    message.removeFirstValue("Via")
-    message.prependHeader("Via", text)
+    let text = message.replaceTopVia(with: via)
     return (text, via.rport == .port(sourcePort))
   }
 
@@ -154,7 +154,9 @@ extension SIPTransport {
   func send(_ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
     let leg =
-      id.flatMap { transactionLegs[$0] } ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
+      id.flatMap { transactionLegs[$0] }
+      ?? (id == nil && message.isRequest ? self.leg(namedBy: message, transport) : nil)
+      ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     let bytes = message.serialize()
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
     if transport == .udp, !message.isRequest, let leg, let receiving = receivingRequest,
@@ -211,6 +213,15 @@ extension SIPTransport {
       return SIPConnection.key(address)
     }
     return "\(host)|\(peer.port)"
+  }
+
+  /// With several legs, the one a request sent outside a transaction (the ACK of a 2xx) names in
+  /// its top Via: it leaves from where it says it comes from (RFC 3261 §18.1.1).
+  func leg(namedBy request: SIPMessage, _ transport: SIPLeg.Transport) -> SIPLeg? {
+    guard legs.count > 1, let via = request.topVia else { return nil }
+    return legs.first {
+      $0.transport == transport && $0.port == via.port && viaHost(of: $0, towards: nil) == via.host
+    }
   }
 
   /// A leg of `transport` and family; one bound to a specific address first.

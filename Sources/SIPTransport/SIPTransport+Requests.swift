@@ -9,7 +9,9 @@ extension SIPTransport {
   ///
   /// The destination is `target` when given, else the first Route (a loose router) or the
   /// Request-URI (RFC 3261 §8.1.2): its host (numeric, or a name for the system resolver), its
-  /// port (default 5060) and its `transport` parameter (default UDP). The request leaves through
+  /// port (default 5060) and its `transport` parameter (default UDP). A name without a port is
+  /// located by SRV first (RFC 3263 §4: `_sip._udp`, then `_sip._tcp`, targets in RFC 2782
+  /// order), then by A/AAAA. The request leaves through
   /// a leg of that transport and address family; its top Via is replaced by one naming that leg,
   /// with a new branch and `rport` (RFC 3581 §3). Provisional responses go to `provisional`.
   /// `completion` runs once, on the event loop.
@@ -31,16 +33,18 @@ extension SIPTransport {
       return completion(.failure(SIPTransportError(.invalid, "ACK is sent by the transaction layer")))
     }
     var endpoint = SIPEndpoint(uri: uri)
-    guard let transport = SIPLeg.Transport(rawValue: endpoint.transport.lowercased()) else {
+    guard let requested = SIPLeg.Transport(rawValue: endpoint.transport.lowercased()) else {
       return completion(.failure(SIPTransportError(.invalid, "unsupported transport \(endpoint.transport)")))
     }
-    var host = endpoint.host
-    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    resolve(host: host, port: endpoint.port, transport: transport) { [self] result in
+    let host = uri.hostWithoutBrackets
+    locate(uri, endpoint: endpoint, transport: requested) { [self] result in
       guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
       let address: SocketAddress
+      let transport: SIPLeg.Transport
       switch result {
-      case .success(let a): address = a
+      case .success(let location):
+        address = location.address
+        transport = location.transport
       case .failure(let error):
         return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
       }
@@ -87,11 +91,15 @@ extension SIPTransport {
 
   /// ACKs the 2xx of this dialog, with the answer of a late offer in `body` (RFC 3261
   /// §13.2.2.4, RFC 3264 §5). Only with ``SIPTransportConfiguration/acksAutomatically`` off; the
-  /// core resends this ACK for every retransmission of the 2xx.
-  public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil) {
+  /// core resends this ACK for every retransmission of the 2xx. `leg`: the leg the INVITE left
+  /// from, named in the ACK's Via and its source (nil: the first leg of the transport and family).
+  public func sendACK(dialog: DialogID, body: [UInt8] = [], contentType: String? = nil, leg: SIPLeg? = nil) {
     eventLoop.preconditionInEventLoop()
     guard !isClosed else { return }
-    perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType)))
+    let via = leg.map {
+      SIPVia(transport: $0.transport.viaName, host: viaHost(of: $0, towards: nil), port: $0.port)
+    }
+    perform(core.handle(.sendACK(dialog: dialog, body: body, contentType: contentType, via: via)))
   }
 
   /// Cancels our INVITE (RFC 3261 §9.1): the CANCEL leaves once a provisional response has come.

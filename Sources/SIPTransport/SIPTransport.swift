@@ -102,6 +102,16 @@ public final class SIPTransport {
     self.logger = logger
     self.simulatedLoss = configuration.simulatedLoss
     self.core = Self.makeCore(configuration: configuration, validator: configuration.validator, via: nil)
+    reserveForTransactions()
+  }
+
+  /// Room for ``SIPTransportConfiguration/maxTransactions`` live transactions in the per-transaction
+  /// tables (legs, armed timers), as the transaction layer reserves its own: a table that grows
+  /// rehashes all its entries at once, a pause under load (docs/benchmarks-transactions.md).
+  func reserveForTransactions() {
+    let capacity = min(max(configuration.maxTransactions, 0), TransactionLayer.reservedCapacityLimit)
+    transactionLegs.reserveCapacity(capacity)
+    timerQueue.reserveCapacity(capacity)
   }
 
   static func makeCore(configuration: SIPTransportConfiguration, validator: RequestValidator, via: SIPVia?)
@@ -165,6 +175,7 @@ public final class SIPTransport {
     }
     pendingValidator = nil
     core = Self.makeCore(configuration: configuration, validator: validator, via: core.configuration.via)
+    reserveForTransactions()
     return true
   }
 

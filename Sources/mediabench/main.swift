@@ -6,6 +6,12 @@
 //   mediabench detector   the in-band DTMF detector's CPU time per 20 ms frame
 //   --inband-dtmf 1   the echo streams also run a Goertzel DTMF detector on what they receive, as
 //                     every call's streams do (SIPCall's receive tap): its cost per packet
+//   --loops K         each side spreads its streams over K event loops, one MediaEngine per loop
+//   --poll 1          both sides read RTP sockets on the tick (MediaEngineConfiguration.pollsOnTick)
+//   --echo-command C  run C (split on spaces) as the echo process instead of `mediabench echo`; it
+//                     gets the same arguments and speaks the same protocol (prints "ready", exits
+//                     when its standard input closes, prints "echo received=… echoed=… cpu=…")
+//                     — scripts/bench-media-netsip.pl, Perl Net::SIP's media_recv_echo
 //
 // Every loop is bounded: the generator runs S seconds; the echo stops when its standard input
 // closes or after S + 30 seconds, whichever comes first. Loopback only.
@@ -19,10 +25,15 @@ struct Options {
   var mode = "run"
   var streams = 100
   var seconds = 10.0
-  var base = 20000
-  var generatorBase = 40000
+  // Both below Linux's ephemeral range (32768–60999): on a shared machine other processes' port-0
+  // sockets land anywhere in it and made runs fail to bind.
+  var base = 12000
+  var generatorBase = 22000
   var vector = 8
   var inBandDTMF = false
+  var loops = 1
+  var poll = false
+  var echoCommand: [String] = []
 
   init(_ arguments: [String]) {
     var iterator = arguments.dropFirst().makeIterator()
@@ -36,8 +47,12 @@ struct Options {
       case "--streams": streams = max(1, min(Int(value) ?? streams, 5000))
       case "--seconds": seconds = max(1, min(Double(value) ?? seconds, 120))
       case "--base": base = Int(value) ?? base
+      case "--generator-base": generatorBase = Int(value) ?? generatorBase
       case "--vector": vector = max(1, min(Int(value) ?? vector, 64))
       case "--inband-dtmf": inBandDTMF = value == "1"
+      case "--poll": poll = value == "1"
+      case "--loops": loops = max(1, min(Int(value) ?? loops, 16))
+      case "--echo-command": echoCommand = value.split(separator: " ").map(String.init)
       default: FileHandle.standardError.write(Data("mediabench: unknown option \(argument)\n".utf8))
       }
     }
@@ -65,8 +80,9 @@ func emit(_ line: String) {
   try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }
 
-/// Opens `count` streams, `batch` binds in flight at a time.
-func openStreams(_ engine: MediaEngine, count: Int, options: (Int) throws -> MediaStreamOptions) async throws
+/// Opens `count` streams, 64 binds in flight at a time; stream i on engine i mod engines.count.
+func openStreams(_ engines: [MediaEngine], count: Int, options: (Int) throws -> MediaStreamOptions)
+  async throws
   -> [MediaStream]
 {
   var streams: [MediaStream] = []
@@ -74,7 +90,7 @@ func openStreams(_ engine: MediaEngine, count: Int, options: (Int) throws -> Med
   var index = 0
   while index < count {
     let upper = min(index + 64, count)
-    let futures = try (index..<upper).map { engine.openStream(try options($0)) }
+    let futures = try (index..<upper).map { engines[$0 % engines.count].openStream(try options($0)) }
     for future in futures { streams.append(try await future.get()) }
     index = upper
   }
@@ -94,10 +110,13 @@ final class DetectingTap: MediaReceiveTap {
 }
 
 func runEcho(_ options: Options) async throws {
-  let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-  let engine = MediaEngine(
-    eventLoop: group.next(), configuration: MediaEngineConfiguration(vectorReadCount: options.vector))
-  let streams = try await openStreams(engine, count: options.streams) { index in
+  let group = MultiThreadedEventLoopGroup(numberOfThreads: options.loops)
+  let engines = (0..<options.loops).map { _ in
+    MediaEngine(
+      eventLoop: group.next(),
+      configuration: MediaEngineConfiguration(vectorReadCount: options.vector, pollsOnTick: options.poll))
+  }
+  let streams = try await openStreams(engines, count: options.streams) { index in
     var streamOptions = MediaStreamOptions(
       local: .bind(host: "127.0.0.1", port: options.base + 2 * index), source: .none)
     if options.inBandDTMF { streamOptions.receiveTap = { DetectingTap() } }
@@ -145,18 +164,30 @@ func runEcho(_ options: Options) async throws {
     echoed += figures.packetsEchoed
   }
   emit("echo received=\(received) echoed=\(echoed) cpu=\(cpu)")
-  try await engine.shutdown().get()
+  for engine in engines { try await engine.shutdown().get() }
   try await group.shutdownGracefully()
 }
 
 func runGenerator(_ options: Options) async throws {
   raiseFileLimit()
   let child = Process()
-  child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-  child.arguments = [
-    "echo", "--streams", "\(options.streams)", "--seconds", "\(options.seconds)", "--base", "\(options.base)",
-    "--vector", "\(options.vector)", "--inband-dtmf", options.inBandDTMF ? "1" : "0",
+  var arguments = [
+    "--streams", "\(options.streams)", "--seconds", "\(options.seconds)", "--base", "\(options.base)",
+    "--generator-base", "\(options.generatorBase)",
   ]
+  if let program = options.echoCommand.first {
+    // PATH lookup through env, as a shell would.
+    child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    arguments = [program] + options.echoCommand.dropFirst() + arguments
+  } else {
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    arguments =
+      ["echo"] + arguments + [
+        "--vector", "\(options.vector)", "--inband-dtmf", options.inBandDTMF ? "1" : "0", "--loops",
+        "\(options.loops)", "--poll", options.poll ? "1" : "0",
+      ]
+  }
+  child.arguments = arguments
   let input = Pipe()
   let output = Pipe()
   child.standardInput = input
@@ -171,13 +202,15 @@ func runGenerator(_ options: Options) async throws {
     buffer += String(decoding: data, as: UTF8.self)
   }
 
-  let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-  let engine = MediaEngine(eventLoop: group.next())
+  let group = MultiThreadedEventLoopGroup(numberOfThreads: options.loops)
+  let engines = (0..<options.loops).map { _ in
+    MediaEngine(eventLoop: group.next(), configuration: MediaEngineConfiguration(pollsOnTick: options.poll))
+  }
   let tone = ToneGenerator(frequencies: [440], amplitude: 8000)
   var generator = tone
   let clip = MediaClip(samples: generator.nextFrame(count: 8000))
   let cpuStart = cpuSeconds()
-  let streams = try await openStreams(engine, count: options.streams) { index in
+  let streams = try await openStreams(engines, count: options.streams) { index in
     MediaStreamOptions(
       local: .bind(host: "127.0.0.1", port: options.generatorBase + 2 * index),
       remote: try SocketAddress(ipAddress: "127.0.0.1", port: options.base + 2 * index),
@@ -190,14 +223,15 @@ func runGenerator(_ options: Options) async throws {
   _ = playing  // complete (failing with .stopped) when replaced at the end
   // Warm-up second, then measure the schedule error for the rest of the run.
   try await Task.sleep(for: .seconds(1))
-  try await engine.resetScheduleErrors().get()
+  for engine in engines { try await engine.resetScheduleErrors().get() }
   try await Task.sleep(for: .milliseconds(Int((options.seconds - 1) * 1000)))
   // Stop every stream in one burst of hops (awaiting each in turn would let the others keep
   // sending for as long as the round trips take on a busy loop).
   let stops = streams.map { $0.play(.none) }
   for stop in stops { try await stop.get() }
   let elapsed = ContinuousClock.now - started
-  let histogram = try await engine.scheduleErrors().get()
+  var histogram = ScheduleErrorHistogram()
+  for engine in engines { histogram.merge(try await engine.scheduleErrors().get()) }
   // Let the last echoes come back and be read: a loop that fell behind still has them in its
   // socket buffers. Wait until the count stops moving (bounded: 10 s).
   var previous: UInt64 = 0
@@ -235,23 +269,32 @@ func runGenerator(_ options: Options) async throws {
     let parts = pair.split(separator: "=")
     if parts.count == 2 { fields[String(parts[0])] = Double(parts[1]) }
   }
-  let echoed = fields["echoed"] ?? 0
+  // An echo that cannot count its own packets (Perl Net::SIP) says echoed=-1: count what came back.
+  let echoed = (fields["echoed"] ?? 0) < 0 ? Double(back) : (fields["echoed"] ?? 0)
   let echoCPU = fields["cpu"] ?? 0
   let p50 = histogram.percentileMicroseconds(0.5) ?? -1
   let p99 = histogram.percentileMicroseconds(0.99) ?? -1
   let perPacket = echoed > 0 ? echoCPU / echoed * 1e6 : 0
+  let echoName = options.echoCommand.isEmpty ? "mediabench" : (options.echoCommand.last ?? "?")
   emit(
-    String(
-      format:
-        "streams=%d vector=%d inband_dtmf=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
-        + "echo_cpu_s=%.3f echo_cpu_us_per_pkt=%.2f gen_cpu_s=%.3f tick_p50_us=%d tick_p99_us=%d tick_max_us=%llu ticks=%llu",
-      options.streams, options.vector, options.inBandDTMF ? 1 : 0, options.seconds, seconds, rate, sent,
-      fields["received"] ?? 0, echoed,
-      back,
-      Int64(sent) - Int64(back), lost,
-      echoCPU, perPacket, generatorCPU, p50, p99, histogram.maximumNanoseconds / 1000, histogram.count))
-  try await engine.shutdown().get()
+    "echo=\(echoName) loops=\(options.loops) poll=\(options.poll ? 1 : 0) load=\(loadAverage()) "
+      + String(
+        format:
+          "streams=%d vector=%d inband_dtmf=%d seconds=%.0f sending_s=%.2f pkts_per_stream_s=%.1f sent=%llu echo_received=%.0f echoed=%.0f back=%llu loss=%lld loss_rtp=%llu "
+          + "echo_cpu_s=%.3f echo_cpu_us_per_pkt=%.2f gen_cpu_s=%.3f tick_p50_us=%d tick_p99_us=%d tick_max_us=%llu ticks=%llu",
+        options.streams, options.vector, options.inBandDTMF ? 1 : 0, options.seconds, seconds, rate, sent,
+        fields["received"] ?? 0, echoed,
+        back,
+        Int64(sent) - Int64(back), lost,
+        echoCPU, perPacket, generatorCPU, p50, p99, histogram.maximumNanoseconds / 1000, histogram.count))
+  for engine in engines { try await engine.shutdown().get() }
   try await group.shutdownGracefully()
+}
+
+/// The 1-minute load average now (the machine is shared: every line says how busy it was).
+func loadAverage() -> String {
+  let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?"
+  return String(text.split(separator: " ").first ?? "?")
 }
 
 let options = Options(CommandLine.arguments)
@@ -292,11 +335,17 @@ func runDetector(_ options: Options) {
   }
 }
 
-switch options.mode {
-case "detector": runDetector(options)
-case "echo": try await runEcho(options)
-case "run": try await runGenerator(options)
-default:
-  FileHandle.standardError.write(Data("usage: mediabench [run|echo] --streams N --seconds S\n".utf8))
-  exit(2)
+do {
+  switch options.mode {
+  case "detector": runDetector(options)
+  case "echo": try await runEcho(options)
+  case "run": try await runGenerator(options)
+  default:
+    FileHandle.standardError.write(Data("usage: mediabench [run|echo] --streams N --seconds S\n".utf8))
+    exit(2)
+  }
+} catch {
+  // A port held by another process, a child that did not start: say so, no crash report.
+  FileHandle.standardError.write(Data("mediabench \(options.mode): \(error)\n".utf8))
+  exit(1)
 }

@@ -22,22 +22,35 @@ private func rfcPress(
   }
 }
 
-/// Feeds every report in time order (stable), returns the presses.
+/// Feeds every report in time order (stable), returns the presses emitted on the way.
 private func run(_ reports: [Timed], merger: inout DTMFMerger) -> [DTMFPress] {
   let ordered = reports.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
-  return ordered.compactMap { merger.receive($0.element.report, at: $0.element.at) }
+  return ordered.flatMap { merger.receive($0.element.report, at: $0.element.at) }
 }
 
+/// As above with a fresh merger, then lets 10 s pass (``DTMFMerger/expire(at:)``), so that presses
+/// whose end never came are emitted too.
 private func run(_ reports: [Timed]) -> [DTMFPress] {
   var merger = DTMFMerger()
-  return run(reports, merger: &merger)
+  let presses = run(reports, merger: &merger)
+  return presses + merger.expire(at: (reports.map(\.at).max() ?? 0) + ms(10_000))
+}
+
+/// An in-band tone as the call's tap reports it: the detection 40 ms after the tone starts, the
+/// release 40 ms after it ends (the detector's hangover).
+private func tone(_ key: Character, at start: Double, milliseconds: Int = 100) -> [Timed] {
+  [
+    (ms(start + 40), .inBand(key)),
+    (ms(start + Double(milliseconds) + 40), .inBandEnded(key, milliseconds: milliseconds)),
+  ]
 }
 
 @Suite struct DTMFMergerTests {
-  @Test func oneRFC4733PressIsOneEventAtItsFirstPacket() {
+  @Test func oneRFC4733PressIsOneEventWithItsDuration() {
     var merger = DTMFMerger()
     let presses = run(rfcPress("5", at: 1000, timestamp: 8000), merger: &merger)
-    #expect(presses == [DTMFPress(key: "5", method: .rfc4733, at: ms(1000))])
+    // Emitted at the end packet, dated from the first, with the end packet's duration.
+    #expect(presses == [DTMFPress(key: "5", method: .rfc4733, at: ms(1000), duration: 100)])
     // 100 ms at 20 ms: 4 progress packets and 3 end packets; all but the first are repeats.
     #expect(merger.statistics.rfc4733Repeats == 6)
     #expect(merger.statistics.presses == 1)
@@ -73,9 +86,12 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
       })
     #expect(timestamps.sorted() == [1000, 1000 + 65535])
     var merger = DTMFMerger()
-    #expect(run(packets, merger: &merger).map(\.key) == ["0"])
+    let presses = run(packets, merger: &merger)
+    #expect(presses.map(\.key) == ["0"])
+    // Both segments count: 65 535 + 14 465 units at 8 kHz.
+    #expect(presses.first?.duration == 10_000)
     // INFO sent on key-up, 10 s after the press started, confirms it (the press stayed active).
-    #expect(merger.receive(.info("0"), at: ms(10_100)) == nil)
+    #expect(merger.receive(.info("0"), at: ms(10_100)).isEmpty)
     #expect(merger.statistics.confirmations == 1)
   }
 
@@ -85,12 +101,12 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
     // INFO only, 100 ms apart: two presses, whatever the window.
     #expect(run([(ms(0), .info("5")), (ms(100), .info("5"))]).count == 2)
     // In-band only.
-    #expect(run([(ms(0), .inBand("5")), (ms(120), .inBand("5"))]).count == 2)
+    #expect(run(tone("5", at: 0) + tone("5", at: 200)).count == 2)
   }
 
   @Test func samePressByRFC4733AndINFOIsOneEvent() {
     let rfcFirst = rfcPress("7", at: 0, timestamp: 0) + [(ms(15), .info("7"))]
-    #expect(run(rfcFirst) == [DTMFPress(key: "7", method: .rfc4733, at: 0)])
+    #expect(run(rfcFirst) == [DTMFPress(key: "7", method: .rfc4733, at: 0, duration: 100)])
     // INFO can arrive first; the first method to report wins.
     let infoFirst = [(ms(0), DTMFMerger.Report.info("7"))] + rfcPress("7", at: 30, timestamp: 0)
     #expect(run(infoFirst) == [DTMFPress(key: "7", method: .info, at: 0)])
@@ -114,11 +130,12 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
     let presses = run(reports, merger: &merger)
     #expect(
       presses == [
-        DTMFPress(key: "5", method: .rfc4733, at: 0), DTMFPress(key: "5", method: .rfc4733, at: ms(200)),
+        DTMFPress(key: "5", method: .rfc4733, at: 0, duration: 100),
+        DTMFPress(key: "5", method: .rfc4733, at: ms(200), duration: 100),
       ])
     #expect(merger.statistics.confirmations == 4)
     // A third INFO has no press left to confirm: it is a new press.
-    #expect(merger.receive(.info("5"), at: ms(520))?.method == .info)
+    #expect(merger.receive(.info("5"), at: ms(520)).first?.method == .info)
   }
 
   @Test func reportsOutsideTheWindowAreNewPresses() {
@@ -126,10 +143,10 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
     // 500 ms from there.
     var within = DTMFMerger()
     _ = run(rfcPress("2", at: 0, timestamp: 0), merger: &within)
-    #expect(within.receive(.info("2"), at: ms(619)) == nil)
+    #expect(within.receive(.info("2"), at: ms(619)).isEmpty)
     var past = DTMFMerger()
     _ = run(rfcPress("2", at: 0, timestamp: 0), merger: &past)
-    #expect(past.receive(.info("2"), at: ms(621)) == DTMFPress(key: "2", method: .info, at: ms(621)))
+    #expect(past.receive(.info("2"), at: ms(621)) == [DTMFPress(key: "2", method: .info, at: ms(621))])
     // Within the window of that INFO press, a shorter window would have split them.
     var narrow = DTMFMerger(
       configuration: {
@@ -137,24 +154,24 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
         configuration.window = ms(50)
         return configuration
       }())
-    #expect(narrow.receive(.info("4"), at: 0) != nil)
-    #expect(narrow.receive(.inBand("4"), at: ms(40)) == nil)
-    #expect(narrow.receive(.inBand("4"), at: ms(200)) == nil)  // signalled seen: dropped
+    #expect(!narrow.receive(.info("4"), at: 0).isEmpty)
+    #expect(narrow.receive(.inBand("4"), at: ms(40)).isEmpty)
+    #expect(narrow.receive(.inBand("4"), at: ms(200)).isEmpty)  // signalled seen: dropped
     #expect(narrow.statistics.suppressedInBand == 1)
   }
 
   @Test func inBandIsAFallbackOnceSignalledDigitsArrive() {
     // A call with only in-band DTMF: every detection counts.
-    #expect(run([(ms(0), .inBand("1")), (ms(300), .inBand("2"))]).map(\.key) == ["1", "2"])
+    #expect(run(tone("1", at: 0) + tone("2", at: 300)).map(\.key) == ["1", "2"])
 
     // After an RFC 4733 press, an in-band "8" that confirms nothing is talk-off: dropped.
     var merger = DTMFMerger()
     _ = run(rfcPress("5", at: 0, timestamp: 0), merger: &merger)
-    #expect(merger.receive(.inBand("8"), at: ms(30)) == nil)
+    #expect(merger.receive(.inBand("8"), at: ms(30)).isEmpty)
     // The in-band tone of the RFC 4733 press still confirms it.
-    #expect(merger.receive(.inBand("5"), at: ms(40)) == nil)
+    #expect(merger.receive(.inBand("5"), at: ms(40)).isEmpty)
     #expect(merger.statistics.confirmations == 1)
-    #expect(merger.receive(.inBand("8"), at: ms(5000)) == nil)
+    #expect(merger.receive(.inBand("8"), at: ms(5000)).isEmpty)
     #expect(merger.statistics.suppressedInBand == 2)
 
     var keepAll = DTMFMerger(
@@ -164,12 +181,17 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
         return configuration
       }())
     _ = run(rfcPress("5", at: 0, timestamp: 0), merger: &keepAll)
-    #expect(keepAll.receive(.inBand("8"), at: ms(30))?.key == "8")
+    // (The RFC 4733 press's last end packet came at 120 ms.)
+    #expect(keepAll.receive(.inBand("8"), at: ms(130)).isEmpty)  // emitted at the tone's end
+    #expect(
+      keepAll.receive(.inBandEnded("8", milliseconds: 60), at: ms(190))
+        == [DTMFPress(key: "8", method: .inBand, at: ms(130), duration: 60)])
   }
 
   @Test func differentKeysAtOnceAreDifferentPresses() {
     let reports: [Timed] = rfcPress("5", at: 0, timestamp: 0) + [(ms(10), .info("6"))]
-    #expect(run(reports).map(\.key) == ["5", "6"])
+    // Each is emitted at its end: the INFO at once, the RFC 4733 press at its end packet.
+    #expect(run(reports).map(\.key) == ["6", "5"])
   }
 
   @Test func reorderedLeftoversAreDropped() {
@@ -180,7 +202,7 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
     let late = first.last!
     let presses = run(Array(first.dropLast()) + second, merger: &merger)
     #expect(presses.map(\.key) == ["1", "2"])
-    #expect(merger.receive(late.report, at: ms(300)) == nil)
+    #expect(merger.receive(late.report, at: ms(300)).isEmpty)
     #expect(merger.statistics.rfc4733Leftovers == 1)
   }
 
@@ -200,19 +222,20 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
   @Test func nonKeysAreIgnored() {
     var merger = DTMFMerger()
     let flash = RTPHeader(marker: true, payloadType: 101, sequenceNumber: 1, timestamp: 0, ssrc: 9)
-    #expect(merger.receive(.rfc4733(flash, TelephoneEvent(event: 16, duration: 160)), at: 0) == nil)
-    #expect(merger.receive(.info("x"), at: 1) == nil)
-    #expect(merger.receive(.inBand("?"), at: 2) == nil)
-    #expect(merger.statistics.ignored == 3)
-    #expect(merger.receive(.info("a"), at: 3)?.key == "A")
+    #expect(merger.receive(.rfc4733(flash, TelephoneEvent(event: 16, duration: 160)), at: 0).isEmpty)
+    #expect(merger.receive(.info("x"), at: 1).isEmpty)
+    #expect(merger.receive(.inBand("?"), at: 2).isEmpty)
+    #expect(merger.receive(.inBandEnded("?", milliseconds: 50), at: 2).isEmpty)
+    #expect(merger.statistics.ignored == 4)
+    #expect(merger.receive(.info("a"), at: 3).first?.key == "A")
   }
 
   @Test func timeGoingBackwardsIsReadAsTheLatestTime() {
     var merger = DTMFMerger()
-    #expect(merger.receive(.info("1"), at: ms(1000))?.at == ms(1000))
+    #expect(merger.receive(.info("1"), at: ms(1000)).first?.at == ms(1000))
     let back = merger.receive(.info("2"), at: ms(10))
-    #expect(back == DTMFPress(key: "2", method: .info, at: ms(1000)))
-    #expect(merger.receive(.inBand("2"), at: 0) == nil)
+    #expect(back == [DTMFPress(key: "2", method: .info, at: ms(1000))])
+    #expect(merger.receive(.inBand("2"), at: 0).isEmpty)
     #expect(merger.statistics.confirmations == 1)
   }
 
@@ -224,15 +247,17 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
       let header = RTPHeader(
         marker: true, payloadType: 101, sequenceNumber: UInt16(index), timestamp: UInt32(index) * 1600,
         ssrc: UInt32(index % 40))
-      if merger.receive(
-        .rfc4733(header, TelephoneEvent(event: UInt8(index % 16), duration: 160)), at: ms(Double(index)))
-        != nil
-      {
-        count += 1
-      }
-      if merger.receive(.info(key), at: ms(Double(index))) != nil { count += 1 }
+      count +=
+        merger.receive(
+          .rfc4733(header, TelephoneEvent(event: UInt8(index % 16), duration: 160)), at: ms(Double(index))
+        ).count
+      count += merger.receive(.info(key), at: ms(Double(index))).count
     }
+    // Presses still waiting for their end are emitted when forgotten or when their time is up:
+    // none is lost, none doubled.
+    count += merger.expire(at: ms(20_000)).count
     #expect(count == 500)
+    #expect(merger.nextDeadline == nil)
   }
 
   @Test func inBandToneAndRFC4733FromTheSameKeypadGiveOnePressPerKey() {
@@ -256,6 +281,10 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
         // Reported when the frame that completed it arrived.
         reports.append((UInt64(position) * 125_000, .inBand(detection.key)))
       }
+      for release in detector.takeReleases() {
+        reports.append(
+          (UInt64(position) * 125_000, .inBandEnded(release.key, milliseconds: release.length / 8)))
+      }
     }
     #expect(reports.filter { if case .inBand = $0.report { true } else { false } }.count == 4)
     var merger = DTMFMerger()
@@ -263,5 +292,187 @@ private func run(_ reports: [Timed]) -> [DTMFPress] {
     #expect(presses.map(\.key) == keys)
     #expect(presses.allSatisfy { $0.method == .rfc4733 })
     #expect(merger.statistics.confirmations == 4)
+  }
+}
+
+/// Durations, presses whose end never comes, and fast dialing (docs/gather-semantics.md, "DTMF
+/// from three methods": the evidence behind the merge rule).
+@Suite struct DTMFMergerTimingTests {
+  private static func events(_ reports: [Timed]) -> [Timed] {
+    reports.filter { if case .rfc4733(_, let event) = $0.report { !event.isEnd } else { true } }
+  }
+
+  @Test func eachMethodReportsItsDuration() {
+    // RFC 4733: the end packet's duration in timestamp units at the event's clock rate.
+    #expect(run(rfcPress("1", at: 0, milliseconds: 120, timestamp: 0)).map(\.duration) == [120])
+    var wideband = DTMFMerger(
+      configuration: {
+        var configuration = DTMFMerger.Configuration()
+        configuration.telephoneEventClockRate = 16_000
+        return configuration
+      }())
+    // 800 units (100 ms at 8 kHz) are 50 ms at 16 kHz.
+    #expect(run(rfcPress("1", at: 0, timestamp: 0), merger: &wideband).map(\.duration) == [50])
+    // INFO: the body's Duration=, or nothing when it has none.
+    #expect(
+      run([(0, .info("2", milliseconds: 250))]) == [DTMFPress(key: "2", method: .info, at: 0, duration: 250)])
+    #expect(run([(0, .info("2"))]).map(\.duration) == [nil])
+    // In-band: the detected tone length.
+    #expect(
+      run(tone("3", at: 0, milliseconds: 140)) == [
+        DTMFPress(key: "3", method: .inBand, at: ms(40), duration: 140)
+      ])
+  }
+
+  @Test func inBandDurationIsTheDetectedToneLength() {
+    // 160 ms of "7" through the Goertzel detector: 8 blocks of 20 ms.
+    var generator = ToneGenerator.dtmf(key: "7")!
+    let audio = generator.nextFrame(count: 1280) + [Int16](repeating: 0, count: 800)
+    var detector = DTMFDetector()
+    var reports: [Timed] = []
+    for start in stride(from: 0, to: audio.count, by: 160) {
+      let at = UInt64(start + 160) * 125_000
+      for detection in detector.process(Array(audio[start..<start + 160])) {
+        reports.append((at, .inBand(detection.key)))
+      }
+      for release in detector.takeReleases() {
+        reports.append((at, .inBandEnded(release.key, milliseconds: release.length / 8)))
+      }
+    }
+    #expect(run(reports).map(\.duration) == [160])
+  }
+
+  @Test func lostEndPacketsAreEmittedAfterTheTimeout() {
+    let packets = Self.events(rfcPress("4", at: 0, timestamp: 0))
+    var merger = DTMFMerger()
+    #expect(run(packets, merger: &merger).isEmpty)
+    let last = packets.last!.at
+    #expect(merger.nextDeadline == last + merger.configuration.endTimeout)
+    #expect(merger.expire(at: last + merger.configuration.endTimeout - 1).isEmpty)
+    let presses = merger.expire(at: last + merger.configuration.endTimeout)
+    // The duration as far as the last packet told (its running duration).
+    guard case .rfc4733(_, let event) = packets.last!.report else { return }
+    #expect(presses == [DTMFPress(key: "4", method: .rfc4733, at: 0, duration: Int(event.duration) / 8)])
+    #expect(merger.statistics.endsMissed == 1)
+    #expect(merger.nextDeadline == nil)
+    #expect(merger.expire(at: ms(60_000)).isEmpty)
+  }
+
+  @Test func aNewEventEndsThePreviousOneWithoutItsEnd() {
+    var merger = DTMFMerger()
+    let first = Self.events(rfcPress("5", at: 0, timestamp: 0))
+    #expect(run(first, merger: &merger).isEmpty)
+    let second = rfcPress("6", at: 150, timestamp: 1200)
+    let presses = run(second, merger: &merger)
+    #expect(presses.map(\.key) == ["5", "6"])
+    #expect(presses.first?.at == 0)
+  }
+
+  @Test func anInBandToneCutOffIsEmittedAfterTheTimeout() {
+    var merger = DTMFMerger()
+    #expect(merger.receive(.inBand("9"), at: ms(40)).isEmpty)
+    #expect(merger.nextDeadline == ms(340))
+    #expect(merger.expire(at: ms(340)) == [DTMFPress(key: "9", method: .inBand, at: ms(40))])
+  }
+
+  // MARK: Fast dialing and repeated keys
+
+  /// `keys` pressed `period` ms apart, each `length` ms, by RFC 4733 with successive timestamps.
+  private static func dialed(_ keys: String, period: Double, length: Int, from start: Double = 0) -> [Timed] {
+    keys.enumerated().flatMap { index, key in
+      rfcPress(
+        key, at: start + Double(index) * period, milliseconds: length,
+        timestamp: UInt32(1000 + Double(index) * period * 8))
+    }
+  }
+
+  @Test func fastDialingByRFC4733AloneIsOneEventPerPress() {
+    for period in [80.0, 90, 100] {
+      let presses = run(Self.dialed("1111", period: period, length: 50))
+      #expect(presses.map(\.key) == ["1", "1", "1", "1"], "\(period) ms")
+      #expect(presses.allSatisfy { $0.duration == 50 })
+    }
+    #expect(run(Self.dialed("1121", period: 80, length: 60)).map(\.key) == ["1", "1", "2", "1"])
+  }
+
+  @Test func fastDialingByRFC4733AndINFOIsOneEventPerPress() {
+    // Each press also by INFO, lagging 0 to 30 ms behind its first packet, or 5 ms ahead of it.
+    for lag in [-5.0, 0, 15, 30] {
+      let keys = "1111"
+      var reports = Self.dialed(keys, period: 80, length: 50)
+      for index in 0..<keys.count { reports.append((ms(max(0, Double(index) * 80 + lag)), .info("1"))) }
+      var merger = DTMFMerger()
+      let presses = run(reports, merger: &merger) + merger.expire(at: ms(10_000))
+      #expect(presses.map(\.key) == ["1", "1", "1", "1"], "lag \(lag) ms")
+      #expect(merger.statistics.confirmations == 4)
+    }
+  }
+
+  @Test func repeatedKeyByThreeMethodsNeverMerges() {
+    // "11" 90 ms apart: RFC 4733, the leaked tone (detected 40 ms in), and INFO 20 ms late.
+    var reports = Self.dialed("11", period: 90, length: 60)
+    for index in 0..<2 {
+      let start = Double(index) * 90
+      reports += tone("1", at: start, milliseconds: 60)
+      reports.append((ms(start + 20), .info("1", milliseconds: 60)))
+    }
+    var merger = DTMFMerger()
+    let presses = run(reports, merger: &merger) + merger.expire(at: ms(10_000))
+    #expect(presses.count == 2)
+    #expect(merger.statistics.confirmations == 4)
+  }
+
+  @Test func pjsua2SendingRFC4733AndINFOForAStringIsOneEventPerKey() {
+    // Measured (scripts/interop/pjsua2_call.py --dtmf-method both --dtmf-duration 80 --dtmf-timing,
+    // PJSUA2 2.15.1 to PJSUA2 on loopback): the seven INFOs of "1123455" arrive within 2 ms; the
+    // RFC 4733 events follow one by one, 80 ms each, starting 44 to 744 ms after the first INFO.
+    // A window counted from each INFO alone (the earlier rule) lets the last two events of "5"
+    // start new presses: nine events for seven keys.
+    let keys = Array("1123455")
+    let infoArrivals = [0.0, 0.6, 0.9, 1.1, 1.3, 1.6, 1.7]
+    let rfcStarts = [44.0, 140, 244, 364, 492, 612, 744]
+    func string(from offset: Double) -> [Timed] {
+      keys.indices.flatMap { index -> [Timed] in
+        [(ms(offset + infoArrivals[index]), .info(keys[index], milliseconds: 80))]
+          + rfcPress(
+            keys[index], at: offset + rfcStarts[index], milliseconds: 80,
+            timestamp: UInt32((offset + rfcStarts[index]) * 8))
+      }
+    }
+    var merger = DTMFMerger()
+    let presses = run(string(from: 0), merger: &merger)
+    #expect(String(presses.map(\.key)) == "1123455")
+    #expect(presses.allSatisfy { $0.method == .info && $0.duration == 80 })
+    #expect(merger.statistics.confirmations == 7)
+    // The same string dialed again 2 s later is seven more.
+    #expect(String(run(string(from: 2000), merger: &merger).map(\.key)) == "1123455")
+    #expect(merger.expire(at: ms(10_000)).isEmpty)
+  }
+
+  @Test func inBandFastDialingThroughTheDetector() {
+    // "11" and "1212" as tones of 60 ms with 40 ms pauses (100 ms apart; Q.24's minimum is a
+    // 40 ms tone and a 40 ms pause), through the Goertzel detector.
+    for keys in ["11", "1212"] {
+      var audio: [Int16] = []
+      for key in keys {
+        var generator = ToneGenerator.dtmf(key: key)!
+        audio += generator.nextFrame(count: 480) + [Int16](repeating: 0, count: 320)
+      }
+      audio += [Int16](repeating: 0, count: 800)
+      var detector = DTMFDetector()
+      var reports: [Timed] = []
+      for start in stride(from: 0, to: audio.count, by: 160) {
+        let at = UInt64(start + 160) * 125_000
+        for detection in detector.process(Array(audio[start..<start + 160])) {
+          reports.append((at, .inBand(detection.key)))
+        }
+        for release in detector.takeReleases() {
+          reports.append((at, .inBandEnded(release.key, milliseconds: release.length / 8)))
+        }
+      }
+      let presses = run(reports)
+      #expect(String(presses.map(\.key)) == keys)
+      #expect(presses.allSatisfy { $0.duration == 60 }, "\(presses)")
+    }
   }
 }

@@ -203,4 +203,91 @@ private let espeakInstalled = SpeechSynthesizer(cacheDirectory: "/nonexistent").
       SpeechSynthesizer.defaultCacheDirectory(environment: ["HOME": "/h"]) == "/h/.cache/sipscript/speech")
     #expect(SpeechSynthesizer.defaultCacheDirectory(environment: [:]).hasSuffix("sipscript-speech"))
   }
+
+  // MARK: Cache bound
+
+  private static func file(_ name: String, bytes: Int, used: Int) -> SpeechSynthesizer.CacheFile {
+    SpeechSynthesizer.CacheFile(path: name, bytes: bytes, used: timespec(tv_sec: used, tv_nsec: 0))
+  }
+
+  @Test func evictionRemovesTheLeastRecentlyUsedFirst() {
+    let files = [
+      Self.file("c", bytes: 10, used: 3), Self.file("a", bytes: 10, used: 1),
+      Self.file("b", bytes: 10, used: 2),
+      Self.file("d", bytes: 10, used: 4),
+    ]
+    typealias Limit = SpeechSynthesizer.CacheLimit
+    #expect(SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 4, bytes: 40), keeping: nil).isEmpty)
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: nil) == [
+        "a", "b",
+      ])
+    // Bytes: 25 allowed, so two files of 10 stay.
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 100, bytes: 25), keeping: nil) == [
+        "a", "b",
+      ])
+    // The file just made stays even when it is the oldest by its times.
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 2, bytes: 1000), keeping: "a") == [
+        "b", "c",
+      ])
+    // A limit of 0 keeps only that file.
+    #expect(
+      SpeechSynthesizer.evictionOrder(files, limit: Limit(entries: 0, bytes: 0), keeping: "d") == [
+        "a", "b", "c",
+      ])
+    #expect(SpeechSynthesizer.isCacheName(String(repeating: "0a", count: 32) + ".wav"))
+    #expect(!SpeechSynthesizer.isCacheName(String(repeating: "0A", count: 32) + ".wav"))
+    #expect(!SpeechSynthesizer.isCacheName(String(repeating: "0a", count: 32) + ".wav.123-4.tmp"))
+    #expect(!SpeechSynthesizer.isCacheName("notes.wav"))
+  }
+
+  @Test func cacheIsBoundedAndEvictsTheLeastRecentlyUsedFromDisk() async throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var wav = try WAVWriter(sink: InMemoryWAVSink(), sampleRate: 22_050)
+    try wav.append([Int16](repeating: 500, count: 1000))
+    try Data(wav.sink.bytes).write(to: URL(fileURLWithPath: directory + "/one.wav"))
+    let size = wav.sink.bytes.count
+    let program = try script("cp '\(directory)/one.wav' \"$2\"", in: directory)
+    var synthesizer = SpeechSynthesizer(cacheDirectory: directory + "/cache", executable: program)
+    synthesizer.cacheLimit = .init(entries: 2, bytes: 1 << 30)
+    // Someone else's file in the directory is neither counted nor removed.
+    try FileManager.default.createDirectory(atPath: directory + "/cache", withIntermediateDirectories: true)
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/cache/notes.txt"))
+    func cached() throws -> Set<String> {
+      Set(
+        try FileManager.default.contentsOfDirectory(atPath: directory + "/cache").filter {
+          $0.hasSuffix(".wav")
+        })
+    }
+    func name(_ text: String) -> String {
+      String(synthesizer.cachePath(text: text).split(separator: "/").last!)
+    }
+    // File times are as coarse as the kernel's tick (up to 10 ms): each use lands on a later one.
+    func say(_ text: String) async throws -> SynthesizedSpeech {
+      try await Task.sleep(for: .milliseconds(25))
+      return try await synthesizer.synthesize(text)
+    }
+    _ = try await say("one")
+    _ = try await say("two")
+    #expect(try cached() == [name("one"), name("two")])
+    _ = try await say("three")
+    #expect(try cached() == [name("two"), name("three")])  // "one" was the least recently used
+    // A hit makes "two" the most recent: "three" goes next.
+    #expect(try await say("two").fromCache)
+    _ = try await say("four")
+    #expect(try cached() == [name("two"), name("four")])
+    // An evicted text is made again.
+    #expect(try await say("one").fromCache == false)
+    #expect(try cached() == [name("four"), name("one")])
+    #expect(FileManager.default.fileExists(atPath: directory + "/cache/notes.txt"))
+
+    // Bytes: room for one file and a half keeps one.
+    synthesizer.cacheLimit = .init(entries: 100, bytes: size + size / 2)
+    _ = try await say("five")
+    #expect(try cached() == [name("five")])
+    #expect(synthesizer.pruneCache().isEmpty)
+  }
 }

@@ -17,13 +17,16 @@ import Testing
     let b: MediaEngine
     let log = EventLog()
 
-    init(base: Int) {
+    /// `polled`: both engines read RTP on the tick (``MediaEngineConfiguration/pollsOnTick``).
+    init(base: Int, polled: Bool = false) {
       group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
       let loops = Array(group.makeIterator())
       a = MediaEngine(
-        eventLoop: loops[0], configuration: MediaEngineConfiguration(portRange: base...(base + 99)))
+        eventLoop: loops[0],
+        configuration: MediaEngineConfiguration(portRange: base...(base + 99), pollsOnTick: polled))
       b = MediaEngine(
-        eventLoop: loops[1], configuration: MediaEngineConfiguration(portRange: (base + 100)...(base + 199)))
+        eventLoop: loops[1],
+        configuration: MediaEngineConfiguration(portRange: (base + 100)...(base + 199), pollsOnTick: polled))
     }
 
     var events: MediaEventHandler {
@@ -96,9 +99,9 @@ import Testing
     try await pair.shutdown()
   }
 
-  @Test(arguments: hosts)
-  func echoReturnsTheSamePayloadsAfterTheDelay(host: String) async throws {
-    let pair = Pair(base: 41200)
+  @Test(arguments: hosts, [false, true])
+  func echoReturnsTheSamePayloadsAfterTheDelay(host: String, polled: Bool) async throws {
+    let pair = Pair(base: 41200, polled: polled)
     let (streamA, streamB) = try await pair.connect(host: host)
     try await NetSIPMedia.receiveEcho(on: streamB, delay: 5).get()
     let recorder = InMemoryRecorder()
@@ -119,9 +122,9 @@ import Testing
     try await pair.shutdown()
   }
 
-  @Test(arguments: hosts)
-  func dtmfIsReceivedExactlyOncePerKey(host: String) async throws {
-    let pair = Pair(base: 41400)
+  @Test(arguments: hosts, [false, true])
+  func dtmfIsReceivedExactlyOncePerKey(host: String, polled: Bool) async throws {
+    let pair = Pair(base: 41400, polled: polled)
     let (streamA, streamB) = try await pair.connect(host: host, sourceA: .silence)
     try await streamA.sendDTMF("159#").get()
     _ = await pair.log.wait { events in

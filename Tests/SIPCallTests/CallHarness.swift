@@ -22,6 +22,9 @@ final class AgentPeer: @unchecked Sendable {
   private(set) var port = 0
   let host: String
   let transport: SIPLeg.Transport
+  /// The in-memory network the agent's legs are bound on (nil: UDP/TCP sockets).
+  let network: NIOLoopBound<SIPMemoryNetwork>?
+  private let traceSink = TraceSink()
 
   /// Only on `loop`.
   var agent: UserAgent { bound.value }
@@ -29,12 +32,15 @@ final class AgentPeer: @unchecked Sendable {
   /// `mediaLoop`: where the media engine runs (default: `loop`, like sipscript).
   init(
     _ name: String, loop: any EventLoop, host: String = "127.0.0.1", transport: SIPLeg.Transport = .udp,
-    mediaLoop: (any EventLoop)? = nil, configuration: UserAgent.Configuration = UserAgent.Configuration()
+    mediaLoop: (any EventLoop)? = nil, configuration: UserAgent.Configuration = UserAgent.Configuration(),
+    network: NIOLoopBound<SIPMemoryNetwork>? = nil, timers: TimerSettings? = nil, traceMessages: Bool = false
   ) throws {
     self.name = name
     self.loop = loop
     self.host = host
     self.transport = transport
+    self.network = network
+    let sink = traceSink
     let mediaLoop = mediaLoop ?? loop
     bound = try loop.submit {
       var logger = Logger(label: "test-\(name)")
@@ -46,7 +52,11 @@ final class AgentPeer: @unchecked Sendable {
       if ProcessInfo.processInfo.environment["SIPCALL_TEST_TRACE"] != nil {
         // SIPCALL_TEST_TRACE=1 prints every SIP message sent and received.
         settings.trace = { line in FileHandle.standardError.write(Data("[\(name)] \(line)".utf8)) }
+      } else if traceMessages {
+        // Kept for the test (``traceLines``): what left and arrived, with the addresses.
+        settings.trace = { line in sink.append(line) }
       }
+      if let timers { settings.timers = timers }
       let transport = SIPTransport(eventLoop: loop, configuration: settings, logger: logger)
       let media = MediaEngine(eventLoop: mediaLoop, configuration: .init(portRange: 42000...43999))
       return NIOLoopBound(
@@ -55,11 +65,16 @@ final class AgentPeer: @unchecked Sendable {
     }.wait()
     let promise = loop.makePromise(of: Int.self)
     try on {
-      self.agent.transport.bind(transport, host: host, port: 0) { result in
+      let done: (Result<SIPLeg, any Error>) -> Void = { result in
         switch result {
         case .success(let leg): promise.succeed(leg.port)
         case .failure(let error): promise.fail(error)
         }
+      }
+      if let network {
+        self.agent.transport.bind(transport, host: host, port: 0, on: network.value, completion: done)
+      } else {
+        self.agent.transport.bind(transport, host: host, port: 0, completion: done)
       }
     }
     port = try promise.futureResult.wait()
@@ -79,6 +94,9 @@ final class AgentPeer: @unchecked Sendable {
   func record(_ entry: String) { lock.withLock { entries.append(entry) } }
 
   var log: [String] { lock.withLock { entries } }
+
+  /// The SIP messages traced so far (with `traceMessages`): `--- recv UDP <leg> <- <source> …`.
+  var traceLines: [String] { traceSink.lines }
 
   /// Runs `body` on the loop and waits for it.
   @discardableResult
@@ -113,12 +131,20 @@ final class AgentPeer: @unchecked Sendable {
   func addLeg(_ transport: SIPLeg.Transport = .udp, host: String = "127.0.0.1") throws -> (String, Int) {
     let promise = loop.makePromise(of: Int.self)
     try on {
-      self.agent.transport.bind(transport, host: host, port: 0) { result in
-        promise.completeWith(result.map(\.port))
+      if let network = self.network {
+        self.agent.transport.bind(transport, host: host, port: 0, on: network.value) { result in
+          promise.completeWith(result.map(\.port))
+        }
+      } else {
+        self.agent.transport.bind(transport, host: host, port: 0) { result in
+          promise.completeWith(result.map(\.port))
+        }
       }
     }
     let port = try promise.futureResult.wait()
-    let name = try on { self.agent.transport.legs.first { $0.port == port }?.description ?? "" }
+    let name = try on {
+      self.agent.transport.legs.first { $0.port == port && $0.host == host }?.description ?? ""
+    }
     return (name, port)
   }
 
@@ -135,10 +161,25 @@ final class AgentPeer: @unchecked Sendable {
   func close() throws {
     try loop.flatSubmit {
       self.agent.cleanup()
+      // Handlers a test set capture this peer, which holds the agent: let go of them, or the
+      // agent, its transport and the event loop stay in a cycle (LeakSanitizer reports it).
+      self.agent.fallbackHandler = nil
+      self.agent.authenticator = nil
       // The engine may run on another loop: come back before touching the agent.
       return self.agent.media.shutdown().hop(to: self.loop).flatMap { self.agent.transport.close() }
     }.wait()
   }
+}
+
+/// Trace lines of a transport, written on its loop and read by the test.
+final class TraceSink: @unchecked Sendable {
+  // @unchecked: `stored` is only touched under the lock.
+  private let lock = NSLock()
+  private var stored: [String] = []
+
+  func append(_ line: String) { lock.withLock { stored.append(line) } }
+
+  var lines: [String] { lock.withLock { stored } }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -91,8 +91,9 @@ import Testing
     let bobLines = bob.waitForLines(9)
     #expect(
       bobLines == [
-        "incoming incoming uas hello", "answer true", "state established true", "played true", "dtmf 7 info",
-        "dtmf # rfc4733", "bye true remote_bye", "after false nil hangup", "sleep after nil hangup",
+        "incoming incoming uas hello", "answer true", "state established true", "played true",
+        "dtmf 7 info 160",
+        "dtmf # rfc4733 100", "bye true remote_bye", "after false nil hangup", "sleep after nil hangup",
       ])
   }
 
@@ -392,6 +393,7 @@ import Testing
       """)
     defer { alice.close() }
     #expect(alice.waitForOutcome(20) == .stopped)
-    #expect(bob.waitForLines(3) == ["play true", "dtmf during the prompt 5 info", "played true nil true"])
+    #expect(
+      bob.waitForLines(3) == ["play true", "dtmf during the prompt 5 info 160", "played true nil true"])
   }
 }

@@ -121,7 +121,7 @@ import Testing
     #expect(alice.waitForOutcome(40) == .stopped)
     #expect(
       bob.waitForLines(10, 20) == [
-        "barge nil dtmf", "kept 7 info", "no barge true", "queued key answers at once nil dtmf",
+        "barge nil dtmf", "kept 7 info 160", "no barge true", "queued key answers at once nil dtmf",
         "typed ahead 8 max",
         "gather barge 12 max", "no barge gather 4 max", "flushed 0", "cb_final true",
         "cb_final called nil dtmf true",
@@ -169,7 +169,9 @@ import Testing
     let lines = bob.waitForLines(9, 20)
     #expect(lines.count == 9)
     #expect(
-      lines.filter { $0.hasPrefix("inband") } == ["inband 1 inband", "inband 5 inband", "inband 9 inband"])
+      lines.filter { $0.hasPrefix("inband") } == [
+        "inband 1 inband 120", "inband 5 inband 120", "inband 9 inband 120",
+      ])
     #expect(
       lines.filter { $0.hasPrefix("cb_dtmf inband") } == [
         "cb_dtmf inband 1 inband", "cb_dtmf inband 5 inband", "cb_dtmf inband 9 inband",
@@ -179,6 +181,47 @@ import Testing
     #expect(merged.count == 1 && merged[0].hasPrefix("merged 5 "))
     #expect(lines.filter { $0.hasPrefix("cb_dtmf three") }.count == 1)
     #expect(lines.contains("nothing more nil timeout"))
+  }
+
+  @Test func eachMethodReportsTheKeyDuration() throws {
+    // In-band: the detected tone length (a 200 ms tone; first, as the first signalled key turns
+    // the call's tone detection off); RFC 4733: the end packet's duration (sipscript sends 100 ms
+    // keys); INFO: its Duration= (sipscript sends 160).
+    let fixtures = AudioFixtures()
+    let three = try fixtures.dtmf("3.wav", keys: "3", on: 0.2, off: 0.2)
+    let (bob, uri) = try peers.uas(
+      Self.ready + """
+        sip.listen{
+          cb_dtmf = function(key, duration, call, method) test.record("cb_dtmf", key, method, duration) end,
+          handler = function(call)
+            call:answer()
+            ready(call)
+            for _ = 1, 3 do test.record("key", call:wait_dtmf{ timeout = 5 }) end
+            call:bye()
+          end,
+        }
+        """)
+    defer { bob.close() }
+    let alice = try peers.uac(
+      Self.await + """
+        local call = sip.invite("\(uri)", {})
+        await(call)
+        call:play("\(three)")
+        call:dtmf("1", { method = "rfc4733" })
+        sip.sleep(0.5)
+        call:dtmf("2", { method = "info" })
+        call:wait_bye{ timeout = 10 }
+        sip.stop()
+        """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome(30) == .stopped)
+    let lines = bob.waitForLines(6, 20)
+    #expect(
+      lines.filter { $0.hasPrefix("key") } == ["key 3 inband 200", "key 1 rfc4733 100", "key 2 info 160"])
+    #expect(
+      lines.filter { $0.hasPrefix("cb_dtmf") } == [
+        "cb_dtmf 3 inband 200", "cb_dtmf 1 rfc4733 100", "cb_dtmf 2 info 160",
+      ])
   }
 
   @Test func recordEndsOnSilenceKeyMaxStopAndHangupAndClosesTheFile() throws {
@@ -360,5 +403,42 @@ import Testing
     let message =
       "say: espeak-ng is not installed (not found on PATH); install the Debian package espeak-ng (scripts/setup does)"
     #expect(bob.waitForLines(2, 10) == ["say nil \(message)", "gather nil \(message)"])
+  }
+
+  @Test func speechCacheBoundsAreSetBySipConfig() throws {
+    // Three cached speeches used at 1, 2 and 3 s: bounded to two files, the oldest goes.
+    let fixtures = AudioFixtures()
+    let cache = fixtures.path("speech")
+    try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+    let names = ["a", "b", "c"].map { String(repeating: $0, count: 64) + ".wav" }
+    for (index, name) in names.enumerated() {
+      let path = cache + "/" + name
+      try Data(repeating: 1, count: 1000).write(to: URL(fileURLWithPath: path))
+      var times = (timespec(tv_sec: index + 1, tv_nsec: 0), timespec(tv_sec: index + 1, tv_nsec: 0))
+      _ = withUnsafePointer(to: &times) {
+        $0.withMemoryRebound(to: timespec.self, capacity: 2) { utimensat(AT_FDCWD, path, $0, 0) }
+      }
+    }
+    let script = try NetworkScript(loop: peers.loop)
+    defer { script.close() }
+    try script.start(
+      """
+      test.record(sip.config{ speech_cache_dir = "\(cache)", speech_cache_entries = 2 } ~= nil)
+      test.record(pcall(sip.config, { speech_cache_entries = 0 }))
+      test.record(pcall(sip.config, { speech_cache_bytes = 1.5 }))
+      """)
+    #expect(script.waitForOutcome() == .finished)
+    let lines = script.lines
+    #expect(lines.first == "true")
+    #expect(lines.dropFirst().first?.contains("field 'speech_cache_entries' must be a whole number") == true)
+    #expect(lines.last?.contains("field 'speech_cache_bytes' must be a whole number") == true)
+    // Pruned off the loop: wait for it (bounded).
+    var left: Set<String> = []
+    for _ in 0..<200 {
+      left = Set(try FileManager.default.contentsOfDirectory(atPath: cache))
+      if left.count <= 2 { break }
+      Thread.sleep(forTimeInterval: 0.01)
+    }
+    #expect(left == Set(names.dropFirst()))
   }
 }

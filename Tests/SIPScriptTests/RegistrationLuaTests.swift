@@ -210,4 +210,67 @@ import Testing
     #expect(lines.dropFirst().first?.contains("user = password strings expected, got string = table") == true)
     #expect(lines.last?.contains("bad field 'realm'") == true)
   }
+
+  /// A registrar that challenges (401, then 200 with the right password) and records the
+  /// Contact of each REGISTER that gets through.
+  static let contactRecorder = """
+    sip.listen{
+      realm = "reg.test", auth_user2pass = { alice = "secret" }, methods = { "REGISTER" },
+      cb_request = function(req)
+        test.record("REGISTER", req:header("Expires"), req:header("Contact"))
+        if req:header("Expires") == "0" then return 200 end
+        return 200, "OK", { Contact = req:header("Contact") .. ";expires=60" }
+      end }
+    """
+
+  @Test func registerWithoutALegOpensOne() throws {
+    let (registrar, address) = try server(Self.contactRecorder)
+    defer { registrar.close() }
+    // No --listen, no sip.config{legs}: sip.register opens a leg towards the registrar itself.
+    let alice = try NetworkScript(loop: loop)
+    try alice.start(
+      """
+      test.record("before", #sip.legs())
+      test.record("register", sip.register{ registrar = "sip:\(address)", expires = 300,
+        auth = { user = "alice", password = "secret" } })
+      local legs = sip.legs()
+      test.record("legs", #legs, legs[1].transport, legs[1].host, legs[1].port > 0)
+      test.record("unregister", sip.unregister())
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome() == .finished)
+    #expect(
+      alice.lines == ["before 0", "register true 60", "legs 1 udp 127.0.0.1 true", "unregister true"])
+    let seen = registrar.waitForLines(2)
+    #expect(seen.count == 2)
+    // The Contact names the opened leg: loopback (the registrar is there) and its bound port.
+    let contact = seen.first?.split(separator: " ").last.map(String.init) ?? ""
+    #expect(seen.first?.hasPrefix("REGISTER 300 <sip:sipscript@127.0.0.1:") == true, "\(seen)")
+    #expect(!contact.hasSuffix(":0>"))
+    #expect(seen.last?.hasPrefix("REGISTER 0 ") == true)
+  }
+
+  @Test func registerOpensALegOfTheRegistrarsFamilyWithCallback() throws {
+    let (registrar, address) = try server(Self.contactRecorder)
+    defer { registrar.close() }
+    // Only an IPv6 leg is open; the registrar is on IPv4: an IPv4 leg is opened for it.
+    let alice = try NetworkScript(loop: loop, listen: ["udp:[::1]:0"])
+    try alice.start(
+      """
+      assert(sip.register{ registrar = "\(address)", expires = 300, auth = { "alice", "secret" },
+        cb_final = function(status, info)
+          local hosts = {}
+          for _, leg in ipairs(sip.legs()) do hosts[#hosts + 1] = leg.host end
+          table.sort(hosts)
+          test.record("cb_final", status, info.code, info.expires, table.concat(hosts, ","))
+          sip.unregister()
+          sip.stop()
+        end })
+      test.record("returned at once")
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome() == .stopped)
+    #expect(alice.lines == ["returned at once", "cb_final OK 200 60 127.0.0.1,::1"])
+    #expect(registrar.waitForLines(1).first?.hasPrefix("REGISTER 300 <sip:sipscript@127.0.0.1:") == true)
+  }
 }

@@ -152,6 +152,15 @@ class PeerCall(pj.Call):
         ST.dtmf += prm.digit
         say("DTMF", prm.digit)
 
+    def onDtmfEvent(self, prm):
+        # With --dtmf-timing: every report with its arrival (monotonic ms), for
+        # scripts/interop/dtmf-timing (the evidence behind docs/gather-semantics.md's merge rule).
+        if self.args.dtmf_timing:
+            method = {pj.PJSUA_DTMF_METHOD_RFC2833: "rfc4733", pj.PJSUA_DTMF_METHOD_SIP_INFO: "info"}.get(
+                prm.method, str(prm.method))
+            say("DTMF_TIMING %.1f %s %s duration=%d flags=%d" % (
+                time.monotonic() * 1000, method, prm.digit, prm.duration, prm.flags))
+
 
 class PeerAccount(pj.Account):
     def __init__(self, args):
@@ -197,7 +206,10 @@ def parse_arguments():
     parser.add_argument("--hangup-after-dtmf", action="store_true")
     parser.add_argument("--once", action="store_true", help="uas: exit when the first call ends")
     parser.add_argument("--digits", default="")
-    parser.add_argument("--dtmf-method", choices=["rfc4733", "info", "inband"], default="rfc4733")
+    parser.add_argument("--dtmf-method", choices=["rfc4733", "info", "inband", "both"], default="rfc4733",
+                        help="both: each key as RFC 4733 events and as SIP INFO, sent in the same instant")
+    parser.add_argument("--dtmf-duration", type=int, default=160, help="ms per key (RFC 4733 and INFO)")
+    parser.add_argument("--dtmf-timing", action="store_true", help="print every DTMF report with its arrival")
     parser.add_argument("--dtmf-delay", type=float, default=1.0)
     parser.add_argument("--hold", action="store_true")
     parser.add_argument("--duration", type=float, default=5.0)
@@ -257,11 +269,14 @@ def uac_step(call, args, done):
         if args.dtmf_method == "inband":
             send_inband(call, args.digits)
         else:
-            prm = pj.CallSendDtmfParam()
-            prm.digits = args.digits
-            prm.duration = 160
-            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if args.dtmf_method == "info" else pj.PJSUA_DTMF_METHOD_RFC2833
-            call.sendDtmf(prm)
+            methods = {"info": [pj.PJSUA_DTMF_METHOD_SIP_INFO], "rfc4733": [pj.PJSUA_DTMF_METHOD_RFC2833],
+                       "both": [pj.PJSUA_DTMF_METHOD_RFC2833, pj.PJSUA_DTMF_METHOD_SIP_INFO]}[args.dtmf_method]
+            for method in methods:
+                prm = pj.CallSendDtmfParam()
+                prm.digits = args.digits
+                prm.duration = args.dtmf_duration
+                prm.method = method
+                call.sendDtmf(prm)
         say("DTMF_SENT", args.digits, args.dtmf_method)
     # A hold stops the RTP stream and drops digits still queued: hold only after the last one
     # (160 ms a digit plus pjsua's gap, with a margin).

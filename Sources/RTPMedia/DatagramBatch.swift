@@ -1,0 +1,104 @@
+import NIOCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// One `recvmmsg` worth of receive buffers, reused for every polled read of an engine
+/// (``MediaEngineConfiguration/pollsOnTick``): no allocation per packet, the source address of
+/// each datagram kept in its raw form (turned into a `SocketAddress` only when latching needs it).
+///
+/// Linux only (`recvmmsg`, reached through the C library's symbol since Swift's Glibc module does
+/// not show it); elsewhere ``isAvailable`` is false and the engine reads through NIO.
+/// Used on the media loop only.
+final class DatagramBatch {
+  /// Glibc's `struct mmsghdr`: a `msghdr` and the received length (same layout in Swift).
+  private struct MessageHeader {
+    var header: msghdr
+    var length: CUnsignedInt
+  }
+
+  private typealias ReceiveMultiple =
+    @convention(c) (CInt, UnsafeMutableRawPointer?, CUnsignedInt, CInt, UnsafeMutableRawPointer?) -> CInt
+
+  /// `recvmmsg`, when the C library has it.
+  private static let receiveMultiple: ReceiveMultiple? = {
+    #if os(Linux)
+      guard MemoryLayout<MessageHeader>.stride == MemoryLayout<msghdr>.stride + 8,
+        let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "recvmmsg")
+      else { return nil }
+      return unsafeBitCast(symbol, to: ReceiveMultiple.self)
+    #else
+      return nil
+    #endif
+  }()
+
+  static var isAvailable: Bool { receiveMultiple != nil }
+
+  let capacity: Int
+  let slotSize = 2048
+  private let data: UnsafeMutableRawBufferPointer
+  private let addresses: UnsafeMutableBufferPointer<sockaddr_storage>
+  private let vectors: UnsafeMutableBufferPointer<iovec>
+  private let headers: UnsafeMutableBufferPointer<MessageHeader>
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 1)
+    data = .allocate(byteCount: self.capacity * slotSize, alignment: 16)
+    addresses = .allocate(capacity: self.capacity)
+    addresses.initialize(repeating: sockaddr_storage())
+    vectors = .allocate(capacity: self.capacity)
+    vectors.initialize(repeating: iovec())
+    headers = .allocate(capacity: self.capacity)
+    headers.initialize(repeating: MessageHeader(header: msghdr(), length: 0))
+  }
+
+  deinit {
+    data.deallocate()
+    addresses.deallocate()
+    vectors.deallocate()
+    headers.deallocate()
+  }
+
+  /// Reads up to ``capacity`` datagrams from the non-blocking `descriptor` with one system call.
+  /// Returns how many arrived (0 when none was waiting or on an error).
+  func receive(from descriptor: CInt) -> Int {
+    guard let receiveMultiple = Self.receiveMultiple else { return 0 }
+    for index in 0..<capacity {
+      vectors[index] = iovec(iov_base: data.baseAddress! + index * slotSize, iov_len: slotSize)
+      var header = msghdr()
+      header.msg_name = UnsafeMutableRawPointer(addresses.baseAddress! + index)
+      header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+      header.msg_iov = vectors.baseAddress! + index
+      header.msg_iovlen = 1
+      headers[index] = MessageHeader(header: header, length: 0)
+    }
+    let count = receiveMultiple(
+      descriptor, UnsafeMutableRawPointer(headers.baseAddress), CUnsignedInt(capacity), CInt(MSG_DONTWAIT),
+      nil)
+    return count > 0 ? Int(count) : 0
+  }
+
+  /// The bytes of datagram `index` of the last ``receive(from:)``.
+  func datagram(_ index: Int) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: data.baseAddress! + index * slotSize, count: Int(headers[index].length))
+  }
+
+  /// Whether datagram `index` came from `address`.
+  func source(_ index: Int, equals address: PackedAddress) -> Bool {
+    address.matches(
+      UnsafeRawPointer(addresses.baseAddress! + index), length: headers[index].header.msg_namelen)
+  }
+
+  /// The source of datagram `index` as a `SocketAddress`.
+  func sourceAddress(_ index: Int) -> SocketAddress? {
+    let raw = UnsafeRawPointer(addresses.baseAddress! + index)
+    switch CInt(addresses[index].ss_family) {
+    case AF_INET: return SocketAddress(raw.load(as: sockaddr_in.self))
+    case AF_INET6: return SocketAddress(raw.load(as: sockaddr_in6.self))
+    default: return nil
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+@testable import SIPCore
+
+/// The parse-once cache of To, From, top Via, CSeq, Call-ID and Request-URI
+/// (`cacheTransactionHeaders`) and the byte-copying response builder answer exactly what the
+/// uncached message and the String-building builder answer, on every RFC 4475 message.
+@Suite struct ParsedHeaderCacheTests {
+  static let fixtures: [String] = {
+    guard let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil),
+      let names = try? FileManager.default.contentsOfDirectory(
+        atPath: folder.appendingPathComponent("rfc4475").path)
+    else { return [] }
+    return names.filter { $0.hasSuffix(".dat") }.map { "rfc4475/" + $0.dropLast(4) }.sorted()
+  }()
+
+  /// The response as the builder made it before it copied bytes: each line through
+  /// `makeField(String, String)`, To through `addHeader` with the tag appended to its text.
+  static func referenceResponse(to request: SIPMessage, statusCode: Int, toTag: String?) -> SIPMessage {
+    var response = SIPMessage(statusCode: statusCode)
+    func copy(_ f: SIPMessage.Field) {
+      let field = response.makeField(
+        request.string(f.lineStart..<f.nameEnd),
+        request.valueString(f.valueStart..<f.valueEnd, folded: f.folded))
+      response.fields.append(field)
+    }
+    for f in request.fields where f.id == .via { copy(f) }
+    for f in request.fields where f.id == .from { copy(f) }
+    for f in request.fields where f.id == .to {
+      var value = request.valueString(f.valueStart..<f.valueEnd, folded: f.folded)
+      if let toTag, statusCode > 100, (try? SIPNameAddress.parse(value))?.tag == nil {
+        value += ";tag=" + toTag
+      }
+      response.addHeader("To", value)
+    }
+    for f in request.fields where f.id == .callID || f.id == .cseq { copy(f) }
+    if (101..<300).contains(statusCode) {
+      for f in request.fields where f.id == .recordRoute { copy(f) }
+    }
+    if statusCode == 100 {
+      for f in request.fields where f.id == .timestamp { copy(f) }
+    }
+    response.setBody([])
+    return response
+  }
+
+  @Test func fixturesAreFound() {
+    #expect(Self.fixtures.count > 40)
+  }
+
+  /// checkMandatory counts lines, not values, for these: true only while none is a comma list.
+  @Test func singleValuedHeadersAreNotLists() {
+    #expect(SIPMessage.singleValuedHeaders.allSatisfy { !$0.isList })
+  }
+
+  @Test(arguments: fixtures)
+  func cachedAccessorsAnswerAsParsing(_ name: String) throws {
+    guard let plain = try? Fixture.message(name) else { return }  // framing errors: nothing to cache
+    var cached = plain
+    cached.cacheTransactionHeaders()
+    #expect(cached.hasCachedTransactionHeaders)
+    #expect(!plain.hasCachedTransactionHeaders)
+    #expect(cached.to == plain.to)
+    #expect(cached.from == plain.from)
+    #expect(cached.topVia == plain.topVia)
+    #expect(cached.cseq == plain.cseq)
+    #expect(cached.callID == plain.callID)
+    #expect(cached.requestURIValue == plain.requestURIValue)
+    if plain.isRequest {
+      #expect(Self.requestError(plain) == Self.requestError(cached))
+    } else {
+      #expect(Self.responseError(plain) == Self.responseError(cached))
+    }
+  }
+
+  @Test(arguments: fixtures)
+  func responsesAreTheBytesTheStringBuilderMade(_ name: String) throws {
+    guard let plain = try? Fixture.message(name), plain.isRequest else { return }
+    var cached = plain
+    cached.cacheTransactionHeaders()
+    for (code, tag) in [(100, "t1"), (180, "t2"), (200, "a84b4c76e66710"), (200, nil), (503, "x")]
+      as [(Int, String?)]
+    {
+      let reference = Self.referenceResponse(to: plain, statusCode: code, toTag: tag).serialize()
+      #expect(plain.makeResponse(statusCode: code, toTag: tag).serialize() == reference, "\(name) \(code)")
+      #expect(cached.makeResponse(statusCode: code, toTag: tag).serialize() == reference, "\(name) \(code)")
+    }
+  }
+
+  static let options = Array(
+    ("OPTIONS sip:uas@127.0.0.1 SIP/2.0\r\nv: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1;rport\r\n"
+      + "Via: SIP/2.0/TCP proxy.example.com;branch=z9hG4bKb2\r\nt: <sip:uas@127.0.0.1>\r\n"
+      + "f: \"A\" <sip:a@192.0.2.1>;tag=f1\r\ni: c1@192.0.2.1\r\nCSeq: 7 OPTIONS\r\n"
+      + "Max-Forwards: 70\r\nl: 0\r\n\r\n").utf8)
+
+  @Test func everyHeaderChangeDropsTheCache() throws {
+    var m = try SIPMessage.parse(Self.options)
+    m.cacheTransactionHeaders()
+    m.setHeader("To", "<sip:other@example.com>;tag=9")
+    #expect(!m.hasCachedTransactionHeaders)
+    #expect(m.to?.tag == "9")
+    m.cacheTransactionHeaders()
+    m.addHeader("X-Any", "1")
+    #expect(!m.hasCachedTransactionHeaders)
+    m.cacheTransactionHeaders()
+    m.removeHeader("CSeq")
+    #expect(m.cseq == nil)
+    m.cacheTransactionHeaders()
+    m.removeFirstValue("Via")
+    #expect(m.topVia?.host == "proxy.example.com")
+    m.cacheTransactionHeaders()
+    m.setRequestURI("sip:changed@example.com")
+    #expect(m.requestURIValue?.user == "changed")
+    m.cacheTransactionHeaders()
+    m.setBody(Array("v=0\r\n".utf8), contentType: "application/sdp")
+    #expect(!m.hasCachedTransactionHeaders)
+  }
+
+  @Test func replacingTheTopViaKeepsTheRestCached() throws {
+    var m = try SIPMessage.parse(Self.options)
+    m.cacheTransactionHeaders()
+    var via = try #require(m.topVia)
+    via.rport = .port(40000)
+    via.received = "198.51.100.7"
+    let text = m.replaceTopVia(with: via)
+    #expect(m.hasCachedTransactionHeaders)
+    #expect(m.header("Via") == text)
+    #expect(m.topVia == (try SIPVia.parse(text)))
+    #expect(m.header("Via", 1) == "SIP/2.0/TCP proxy.example.com;branch=z9hG4bKb2")
+    #expect(m.from?.tag == "f1")
+    let response = m.makeResponse(statusCode: 200, toTag: "u1")
+    #expect(response.header("Via") == text)
+    #expect(response.to?.tag == "u1")
+    #expect(response.from?.tag == "f1")
+  }
+
+  static func requestError(_ message: SIPMessage) -> SIPParseError? {
+    do {
+      try message.validateAsRequest()
+      return nil
+    } catch { return error }
+  }
+
+  static func responseError(_ message: SIPMessage) -> SIPParseError? {
+    do {
+      try message.validateAsResponse()
+      return nil
+    } catch { return error }
+  }
+}

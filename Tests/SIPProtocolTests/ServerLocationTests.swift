@@ -1,0 +1,171 @@
+import SIPCore
+import Testing
+
+@testable import SIPProtocol
+
+/// RFC 3263 §4 without I/O: which URIs go through SRV, the names asked, reading SRV records
+/// out of DNS responses (RFC 1035, with compression), and RFC 2782's order.
+@Suite struct ServerLocationTests {
+  /// A DNS response for `question` (type SRV) with `answers`; each SRV target after the first
+  /// whose name ends like the question's is written with a compression pointer to it.
+  static func response(
+    question: String, answers: [SRVRecord], rcode: UInt8 = 0, extra: [UInt8] = [], compress: Bool = true
+  ) -> [UInt8] {
+    func name(_ text: String) -> [UInt8] {
+      var out: [UInt8] = []
+      for label in text.split(separator: ".") {
+        out.append(UInt8(label.utf8.count))
+        out.append(contentsOf: label.utf8)
+      }
+      out.append(0)
+      return out
+    }
+    func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    var out: [UInt8] = [0x12, 0x34, 0x81, 0x80 | rcode] + u16(1) + u16(answers.count) + u16(0) + u16(0)
+    out += name(question) + u16(33) + u16(1)
+    for record in answers {
+      out += compress ? [0xC0, 12] : name(question)  // the owner: a pointer to the question's name
+      let target = record.target == "." ? [UInt8(0)] : name(record.target)
+      let rdata = u16(record.priority) + u16(record.weight) + u16(record.port) + target
+      out += u16(33) + u16(1) + [0, 0, 0x0E, 0x10] + u16(rdata.count) + rdata
+    }
+    return out + extra
+  }
+
+  @Test func whichURIsUseSRV() throws {
+    #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@example.com")))
+    #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@example.com;transport=tcp")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@example.com:5070")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@192.0.2.1")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@[2001:db8::1]")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@example.com;maddr=192.0.2.1")))
+    #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@1.2.3.4.example.com")))
+    #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@300.1.1.1")))  // not an IPv4 address
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("tel:+15551234")))
+  }
+
+  @Test func serviceNamesFollowTheTransport() throws {
+    let plain = ServerLocation.serviceNames(
+      for: try SIPURI.parse("sip:bob@example.com"), transports: ["udp", "tcp"])
+    #expect(plain.map(\.name) == ["_sip._udp.example.com", "_sip._tcp.example.com"])
+    #expect(plain.map(\.transport) == ["udp", "tcp"])
+    let tcp = ServerLocation.serviceNames(
+      for: try SIPURI.parse("sip:bob@example.com;transport=TCP"), transports: ["udp", "tcp"])
+    #expect(tcp.map(\.name) == ["_sip._tcp.example.com"])
+    let sips = ServerLocation.serviceNames(for: try SIPURI.parse("sips:bob@example.com"), transports: ["udp"])
+    #expect(sips.map(\.name) == ["_sips._tcp.example.com"])
+    #expect(ServerLocation.serviceNames(for: try SIPURI.parse("sip:bob@example.com"), transports: []).isEmpty)
+  }
+
+  @Test func readsSRVRecordsWithAndWithoutCompression() throws {
+    let records = [
+      SRVRecord(priority: 10, weight: 60, port: 5060, target: "sip1.example.com"),
+      SRVRecord(priority: 20, weight: 0, port: 5070, target: "sip2.example.com"),
+    ]
+    for compress in [true, false] {
+      let bytes = Self.response(question: "_sip._udp.example.com", answers: records, compress: compress)
+      #expect(try ServerLocation.srvRecords(inDNSResponse: bytes) == records)
+    }
+    // A target compressed against the question's name: "sip3" + pointer to "example.com" (offset 22).
+    var bytes = Self.response(question: "_sip._udp.example.com", answers: [])
+    bytes[7] = 1
+    let rdata: [UInt8] = [0, 5, 0, 1, 0x13, 0xC4, 4] + Array("sip3".utf8) + [0xC0, 22]
+    bytes += [0xC0, 12, 0, 33, 0, 1, 0, 0, 0, 60, 0, UInt8(rdata.count)] + rdata
+    #expect(
+      try ServerLocation.srvRecords(inDNSResponse: bytes) == [
+        SRVRecord(priority: 5, weight: 1, port: 5060, target: "sip3.example.com")
+      ])
+  }
+
+  @Test func skipsOtherRecordTypes() throws {
+    var bytes = Self.response(
+      question: "_sip._udp.example.com",
+      answers: [SRVRecord(priority: 1, weight: 1, port: 5060, target: "a.b")])
+    // A CNAME-like record (type 5) before the SRV: answer count 2.
+    bytes[7] = 2
+    let other: [UInt8] = [0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 1, 0, 3, 1, 0x61, 0]
+    bytes.insert(contentsOf: other, at: 12 + 23 + 4)
+    #expect(try ServerLocation.srvRecords(inDNSResponse: bytes).map(\.target) == ["a.b"])
+  }
+
+  @Test func badResponsesAreErrorsNotCrashes() throws {
+    let good = Self.response(
+      question: "_sip._udp.example.com",
+      answers: [SRVRecord(priority: 1, weight: 1, port: 5060, target: "a.example")])
+    // Every truncation of a good response is either a clean error or (for none here) a result.
+    for length in 0..<good.count {
+      #expect(throws: DNSResponseError.self) {
+        try ServerLocation.srvRecords(inDNSResponse: Array(good.prefix(length)))
+      }
+    }
+    // A pointer to itself.
+    var loop = Self.response(question: "_sip._udp.example.com", answers: [])
+    loop[7] = 1
+    loop += [0xC0, UInt8(loop.count)]
+    #expect(throws: DNSResponseError("a name's compression pointers loop")) {
+      try ServerLocation.srvRecords(inDNSResponse: loop)
+    }
+    // NXDOMAIN, and a query instead of a response.
+    #expect(throws: DNSResponseError("the server answered rcode 3")) {
+      try ServerLocation.srvRecords(inDNSResponse: Self.response(question: "x.y", answers: [], rcode: 3))
+    }
+    var query = good
+    query[2] = 0x01
+    #expect(throws: DNSResponseError("not a response (QR is 0)")) {
+      try ServerLocation.srvRecords(inDNSResponse: query)
+    }
+    // An SRV record too short for its fixed fields.
+    var short = Self.response(question: "a.b", answers: [])
+    short[7] = 1
+    short += [0xC0, 12, 0, 33, 0, 1, 0, 0, 0, 1, 0, 3, 0, 1, 0]
+    #expect(throws: DNSResponseError("an SRV record of 3 bytes")) {
+      try ServerLocation.srvRecords(inDNSResponse: short)
+    }
+    // Random bytes never crash.
+    var generator = SplitMix(seed: 7)
+    for _ in 0..<2_000 {
+      var bytes = good
+      for _ in 0..<3 {
+        bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+      }
+      _ = try? ServerLocation.srvRecords(inDNSResponse: bytes)
+    }
+  }
+
+  @Test func orderIsByPriorityThenWeight() {
+    let a = SRVRecord(priority: 10, weight: 60, port: 1, target: "a")
+    let b = SRVRecord(priority: 10, weight: 20, port: 2, target: "b")
+    let c = SRVRecord(priority: 10, weight: 0, port: 3, target: "c")
+    let d = SRVRecord(priority: 5, weight: 0, port: 4, target: "d")
+    // random(n) = n: the last running sum is chosen each time, so weight 0 (listed first) comes last.
+    #expect(ServerLocation.order([a, b, c, d]) { $0 }.map(\.target) == ["d", "b", "a", "c"])
+    // random(n) = 0: the first listed is chosen, weight 0 first.
+    #expect(ServerLocation.order([a, b, c, d]) { _ in 0 }.map(\.target) == ["d", "c", "a", "b"])
+    // Over many draws, weight 60 comes first about three times as often as weight 20.
+    var generator = SplitMix(seed: 1)
+    var firstA = 0
+    for _ in 0..<4_000 {
+      let order = ServerLocation.order([a, b]) { Int(generator.next() % UInt64($0 + 1)) }
+      #expect(Set(order.map(\.target)) == ["a", "b"])
+      if order.first?.target == "a" { firstA += 1 }
+    }
+    #expect((2_700...3_300).contains(firstA))
+  }
+
+  @Test func aLoneDotTargetMeansNoService() {
+    #expect(ServerLocation.order([SRVRecord(priority: 0, weight: 0, port: 0, target: ".")]) { $0 }.isEmpty)
+  }
+}
+
+/// A small deterministic generator for the tests.
+private struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
