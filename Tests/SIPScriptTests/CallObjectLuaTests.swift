@@ -76,4 +76,45 @@ import Testing
     #expect(lines.contains("bye true remote_bye"))
     #expect(lines.contains("cleanup true 1"))
   }
+
+  /// `call:request("UPDATE", sdp)` is an offer (RFC 3311): its 2xx answer changes the session
+  /// as a re-INVITE's does — here a hold, seen by both sides.
+  @Test func updateFromLuaHoldsTheCall() throws {
+    let bob = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"], watchdogSeconds: 5)
+    try bob.start(
+      """
+      sip.listen{ handler = function(call)
+        assert(call:answer())
+        for _ = 1, 100 do
+          if call.state == "held" then break end
+          call:sleep(0.05)
+        end
+        test.record("uas", call.state, tostring(call.sdp_peer):find("a=sendonly", 1, true) ~= nil,
+          tostring(call.sdp):find("a=recvonly", 1, true) ~= nil)
+        test.record("bye", call:wait_bye{ timeout = 5 })
+      end }
+      """)
+    defer { bob.close() }
+    let port = try waitForPort(bob)
+    let alice = try NetworkScript(loop: loop)
+    try alice.start(
+      """
+      assert(sip.config{ legs = {'udp:127.0.0.1:0'} })
+      local call = assert(sip.invite("sip:bob@127.0.0.1:\(port)"))
+      -- Our SDP again, sendonly, with the next o= version: a new offer.
+      local offer = tostring(call.sdp):gsub("a=sendrecv", "a=sendonly")
+        :gsub("(o=%S+ %S+ )(%d+)", function(head, version) return head .. (tonumber(version) + 1) end)
+      if not offer:find("a=sendonly", 1, true) then offer = offer .. "a=sendonly\\r\\n" end
+      local r, err = call:request("UPDATE", offer, { content_type = "application/sdp" })
+      test.record("update", r and r.code, err)
+      test.record("uac", call.state, tostring(call.sdp_peer):find("a=recvonly", 1, true) ~= nil)
+      sip.sleep(0.3)
+      test.record("bye", call:bye())
+      sip.stop()
+      """)
+    defer { alice.close() }
+    #expect(alice.waitForOutcome() == .stopped)
+    #expect(alice.lines == ["update 200 nil", "uac held true", "bye true 200"])
+    #expect(bob.waitForLines(2) == ["uas held true true", "bye true remote_bye"])
+  }
 }
