@@ -70,9 +70,13 @@ extension MediaEngine {
       return eventLoop.makeSucceededFuture(nil)
     }
     let handler = RTPChannelHandler(engine: self, streamID: streamID, isRTCP: true)
-    return bind(host: host, port: port + 1, handler: handler, polled: false)
-      .map { Optional(AcquiredSocket(channel: $0.0, handler: handler, ownsChannel: true, rangePort: nil)) }
-      .recover { _ in nil }
+    // A report every few seconds: one datagram per read and a small kernel buffer, so the
+    // second socket of a call costs little memory (a vector of RTP buffers is 16 KiB).
+    return bind(
+      host: host, port: port + 1, handler: handler, polled: false, vector: 1, receiveBufferSize: 65_536
+    )
+    .map { Optional(AcquiredSocket(channel: $0.0, handler: handler, ownsChannel: true, rangePort: nil)) }
+    .recover { _ in nil }
   }
 
   /// Undoes ``acquire(_:handler:)``.
@@ -113,17 +117,19 @@ extension MediaEngine {
   /// where `recvmmsg` exists).
   var pollsOnTick: Bool { configuration.pollsOnTick && DatagramBatch.isAvailable }
 
+  /// `vector` and `receiveBufferSize` default to the configuration's (RTP); RTCP asks for less.
   func bind(
-    host: String, port: Int, handler: RTPChannelHandler, polled: Bool = true
+    host: String, port: Int, handler: RTPChannelHandler, polled: Bool = true, vector: Int? = nil,
+    receiveBufferSize: Int? = nil
   ) -> EventLoopFuture<(any Channel, CInt)> {
     let descriptor: CInt
     do {
       descriptor = try Self.openDescriptor(
-        host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
+        host: host, port: port, receiveBufferSize: receiveBufferSize ?? configuration.receiveBufferSize)
     } catch {
       return eventLoop.makeFailedFuture(error)
     }
-    guard let bootstrap = datagramBootstrap(polled: polled && pollsOnTick) else {
+    guard let bootstrap = datagramBootstrap(polled: polled && pollsOnTick, vector: vector) else {
       close(descriptor)
       return eventLoop.makeFailedFuture(
         MediaError.bindFailed(host: host, port: port, reason: "the engine's event loop cannot open sockets"))
@@ -154,9 +160,9 @@ extension MediaEngine {
   /// The datagram bootstrap every engine socket uses. NIO reads at most one vector of datagrams
   /// per readiness (`maxMessagesPerRead` 1): epoll is level-triggered, so what is left is
   /// reported again, and the read that would only return EAGAIN is never made.
-  func datagramBootstrap(polled: Bool = false) -> DatagramBootstrap? {
+  func datagramBootstrap(polled: Bool = false, vector: Int? = nil) -> DatagramBootstrap? {
     guard let bootstrap = DatagramBootstrap(validatingGroup: eventLoop) else { return nil }
-    let vector = max(configuration.vectorReadCount, 1)
+    let vector = max(vector ?? configuration.vectorReadCount, 1)
     return
       bootstrap
       // Polled sockets are read by the tick; NIO must not read them too.
