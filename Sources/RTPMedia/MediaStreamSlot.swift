@@ -30,7 +30,7 @@ final class MediaStreamSlot {
   /// RFC 3605) or latched.
   var rtcpRemote: SocketAddress?
   /// ``rtcpRemote`` was given, so a new ``remote`` does not move it.
-  let rtcpRemoteGiven: Bool
+  var rtcpRemoteGiven: Bool
   let events: MediaEventHandler?
   let dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
   var orderIndex = 0
