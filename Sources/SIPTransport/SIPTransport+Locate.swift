@@ -12,6 +12,9 @@ extension SIPTransport {
   struct Location {
     var address: SocketAddress
     var transport: SIPLeg.Transport
+    /// The SRV targets after this one, in order: where the request goes when this one fails
+    /// (§4.3). Empty for a literal host, an A/AAAA fallback or the last target.
+    var remaining: ArraySlice<SRVRecord> = []
   }
 
   /// Locates the server for `uri`, whose endpoint (host, default port, transport) is
@@ -68,6 +71,12 @@ extension SIPTransport {
     }
   }
 
+  /// The next SRV target after `location` that resolves (RFC 3263 §4.3: after a timeout or a
+  /// transport error at `location`).
+  func locateNext(after location: Location, _ completion: @escaping (Result<Location, any Error>) -> Void) {
+    resolveFirst(of: location.remaining, transport: location.transport, failures: [], completion)
+  }
+
   /// Resolves the SRV targets in order until one has an address (§4.3's failover, for targets
   /// whose name does not resolve).
   private func resolveFirst(
@@ -82,7 +91,7 @@ extension SIPTransport {
     resolve(host: target.target, port: target.port, transport: transport) { [self] result in
       switch result {
       case .success(let address):
-        completion(.success(Location(address: address, transport: transport)))
+        completion(.success(Location(address: address, transport: transport, remaining: targets.dropFirst())))
       case .failure(let error):
         resolveFirst(
           of: targets.dropFirst(), transport: transport, failures: failures + ["\(target.target): \(error)"],
