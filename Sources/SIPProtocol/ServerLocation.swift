@@ -26,8 +26,9 @@ public struct DNSResponseError: Error, Sendable, Equatable, CustomStringConverti
 
 /// RFC 3263 §4 server location without I/O: whether a URI goes through SRV, the SRV names to
 /// ask, reading the SRV records out of a DNS response (RFC 1035 §4, name compression included),
-/// and the order to try the targets in (RFC 2782). NAPTR (§4.1's first step) is not used: the
-/// transport comes from the URI's `transport` parameter, else SRV is asked for UDP, then TCP.
+/// and the order to try the targets in (RFC 2782). NAPTR (§4.1's first step) is in
+/// ServerLocation+NAPTR.swift: with no `transport` parameter, the domain's NAPTR records choose
+/// the transports and SRV names; without usable ones, SRV is asked for UDP, then TCP.
 public enum ServerLocation {
   /// Whether a request to `uri` looks up SRV records: the host is a name, not an IP literal,
   /// and the URI names no port (RFC 3263 §4.2).
@@ -77,7 +78,26 @@ public enum ServerLocation {
   public static func srvAnswer(inDNSResponse bytes: [UInt8]) throws(DNSResponseError) -> (
     records: [SRVRecord], ttl: UInt32
   ) {
-    var ttl: UInt32?
+    try answers(ofType: 33, inDNSResponse: bytes) {
+      (reader: inout DNSReader, length: Int) throws(DNSResponseError) in
+      guard length >= 7 else { throw DNSResponseError("an SRV record of \(length) bytes") }
+      let priority = Int(reader.u16(at: reader.offset))
+      let weight = Int(reader.u16(at: reader.offset + 2))
+      let port = Int(reader.u16(at: reader.offset + 4))
+      reader.offset += 6
+      let target = try reader.name()
+      return SRVRecord(priority: priority, weight: weight, port: port, target: target)
+    }
+  }
+
+  /// The records of `type` (class IN) in the answer section of a DNS response, each read by
+  /// `read` from its RDATA (the reader at its start, its length given), and their least TTL
+  /// (0 when there are none). Other records are skipped; a record read past its RDATA, a cut
+  /// response or a bad name is an error.
+  static func answers<Record>(
+    ofType wanted: UInt16, inDNSResponse bytes: [UInt8],
+    _ read: (inout DNSReader, Int) throws(DNSResponseError) -> Record
+  ) throws(DNSResponseError) -> (records: [Record], ttl: UInt32) {
     var reader = DNSReader(bytes: bytes)
     guard bytes.count >= 12 else {
       throw DNSResponseError("a DNS header is 12 bytes, this response has \(bytes.count)")
@@ -93,28 +113,23 @@ public enum ServerLocation {
       _ = try reader.name()
       try reader.skip(4)
     }
-    var records: [SRVRecord] = []
+    var records: [Record] = []
+    var ttl: UInt32?
     for _ in 0..<answers {
       _ = try reader.name()
       try reader.need(10)
       let type = reader.u16(at: reader.offset)
       let recordClass = reader.u16(at: reader.offset + 2)
+      let recordTTL =
+        UInt32(reader.u16(at: reader.offset + 4)) << 16 | UInt32(reader.u16(at: reader.offset + 6))
       let length = Int(reader.u16(at: reader.offset + 8))
       reader.offset += 10
       try reader.need(length)
       let end = reader.offset + length
-      if type == 33, recordClass == 1 {
-        guard length >= 7 else { throw DNSResponseError("an SRV record of \(length) bytes") }
-        let recordTTL =
-          UInt32(reader.u16(at: reader.offset - 6)) << 16 | UInt32(reader.u16(at: reader.offset - 4))
+      if type == wanted, recordClass == 1 {
+        records.append(try read(&reader, length))
+        guard reader.offset <= end else { throw DNSResponseError("a record's data runs past its length") }
         ttl = min(ttl ?? recordTTL, recordTTL)
-        let priority = Int(reader.u16(at: reader.offset))
-        let weight = Int(reader.u16(at: reader.offset + 2))
-        let port = Int(reader.u16(at: reader.offset + 4))
-        reader.offset += 6
-        let target = try reader.name()
-        guard reader.offset <= end else { throw DNSResponseError("an SRV target runs past its record") }
-        records.append(SRVRecord(priority: priority, weight: weight, port: port, target: target))
       }
       reader.offset = end
     }
@@ -153,7 +168,7 @@ public enum ServerLocation {
 }
 
 /// Reads RFC 1035 wire format: big-endian numbers and names with compression pointers.
-private struct DNSReader {
+struct DNSReader {
   let bytes: [UInt8]
   var offset = 0
 

@@ -30,6 +30,16 @@ enum SIPResolver {
     try lookupSRVAnswer(name: name).records
   }
 
+  /// The NAPTR records of `name` and their TTL; none (TTL 0) when it has none or the query failed.
+  static func lookupNAPTRAnswer(name: String) throws -> (records: [NAPTRRecord], ttl: UInt32) {
+    var answer = [UInt8](repeating: 0, count: 4096)
+    let count = answer.withUnsafeMutableBufferPointer { buffer in
+      sipscript_dns_query(name, 35, buffer.baseAddress, Int32(buffer.count))
+    }
+    guard count > 0 else { return ([], 0) }
+    return try ServerLocation.naptrAnswer(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
+  }
+
   /// The SRV records of `name` and their TTL; none (TTL 0) when the name has none or the query
   /// failed.
   static func lookupSRVAnswer(name: String) throws -> (records: [SRVRecord], ttl: UInt32) {

@@ -34,11 +34,53 @@ extension SIPTransport {
     }
     // SRV is asked for the transports a leg exists for (UDP before TCP), else the URI's own.
     let open = [SIPLeg.Transport.udp, .tcp].filter { t in legs.contains { $0.transport == t } }
-    let available = open.isEmpty ? [transport] : open
-    let names = ServerLocation.serviceNames(for: uri, transports: available.map(\.rawValue)).compactMap {
-      entry -> (SIPLeg.Transport, String)? in
-      SIPLeg.Transport(rawValue: entry.transport).map { ($0, entry.name) }
+    let available = (open.isEmpty ? [transport] : open).map(\.rawValue)
+    func typed(_ names: [(transport: String, name: String)]) -> [(SIPLeg.Transport, String)] {
+      names.compactMap { entry in SIPLeg.Transport(rawValue: entry.transport).map { ($0, entry.name) } }
     }
+    let names = typed(ServerLocation.serviceNames(for: uri, transports: available))
+    guard uri.transport == nil else {
+      return locateSRV(host: host, names: names, endpoint: endpoint, transport: transport, completion)
+    }
+    // §4.1: with no transport given, the domain's NAPTR records choose the transports and SRV
+    // names, in their order; none usable (or no answer): the SRV names above.
+    let useNAPTR = { [self] (records: [NAPTRRecord]) in
+      let chosen = typed(ServerLocation.serviceNames(fromNAPTR: records, for: uri, transports: available))
+      if !chosen.isEmpty {
+        logger.debug(
+          "NAPTR for \(host): \(chosen.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", "))")
+      }
+      locateSRV(
+        host: host, names: chosen.isEmpty ? names : chosen, endpoint: endpoint, transport: transport,
+        completion)
+    }
+    if let cached = naptrCache.records(for: host, now: eventLoop.now.uptimeNanoseconds) {
+      return useNAPTR(cached)
+    }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+      try SIPResolver.lookupNAPTRAnswer(name: host)
+    }.assumeIsolated().whenComplete { result in
+      let transportObject = bound.value
+      switch result {
+      case .success(let answer):
+        transportObject.naptrCache.store(
+          answer.records, ttl: answer.ttl, for: host, now: transportObject.eventLoop.now.uptimeNanoseconds)
+        useNAPTR(answer.records)
+      case .failure(let error):
+        // A NAPTR answer that does not parse is not the end: SRV and A/AAAA may still answer.
+        transportObject.logger.debug("NAPTR for \(host) unreadable (\(error)): asking SRV")
+        useNAPTR([])
+      }
+    }
+  }
+
+  /// RFC 3263 §4.2's SRV step over `names` (in order, until one has records), then the A/AAAA
+  /// fallback.
+  private func locateSRV(
+    host: String, names: [(SIPLeg.Transport, String)], endpoint: SIPEndpoint, transport: SIPLeg.Transport,
+    _ completion: @escaping (Result<Location, any Error>) -> Void
+  ) {
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     // Answers still in the cache decide without asking; the first name not cached, and those
     // after it, are asked on the thread pool (one query per name until one has records).

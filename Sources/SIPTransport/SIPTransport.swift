@@ -74,6 +74,7 @@ public final class SIPTransport {
   var pendingValidator: RequestValidator?
   /// SRV answers for their TTL (RFC 3263 location, SIPTransport+Locate.swift).
   var srvCache = SRVCache()
+  var naptrCache = NAPTRCache()
   /// The core's armed timers; one NIO task (`timerWakeUp`) waits for the earliest.
   var timerQueue = SIPTimerQueue()
   var timerWakeUp: Scheduled<Void>?

@@ -227,3 +227,72 @@ private struct SplitMix {
         .ttl == 0)
   }
 }
+
+/// RFC 3263 §4.1: NAPTR records read from the wire and turned into SRV names.
+@Suite struct NAPTRLocationTests {
+  static func response(question: String, records: [NAPTRRecord], ttl: UInt32 = 300) -> [UInt8] {
+    func name(_ text: String) -> [UInt8] {
+      var out: [UInt8] = []
+      for label in text.split(separator: ".") {
+        out.append(UInt8(label.utf8.count))
+        out.append(contentsOf: label.utf8)
+      }
+      return out + [0]
+    }
+    func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    func text(_ s: String) -> [UInt8] { [UInt8(s.utf8.count)] + Array(s.utf8) }
+    var out: [UInt8] = [0x12, 0x34, 0x81, 0x80] + u16(1) + u16(records.count) + u16(0) + u16(0)
+    out += name(question) + u16(35) + u16(1)
+    for record in records {
+      let rdata =
+        u16(record.order) + u16(record.preference) + text(record.flags) + text(record.service)
+        + text(record.regexp) + (record.replacement == "." ? [0] : name(record.replacement))
+      let ttlBytes = [
+        UInt8(ttl >> 24 & 0xFF), UInt8(ttl >> 16 & 0xFF), UInt8(ttl >> 8 & 0xFF), UInt8(ttl & 0xFF),
+      ]
+      out += [0xC0, 12] + u16(35) + u16(1) + ttlBytes + u16(rdata.count) + rdata
+    }
+    return out
+  }
+
+  static let records = [
+    NAPTRRecord(
+      order: 20, preference: 10, flags: "S", service: "SIP+D2U", replacement: "_sip._udp.example.com"),
+    NAPTRRecord(
+      order: 10, preference: 20, flags: "s", service: "SIP+D2T", replacement: "_sip._tcp.example.com"),
+    NAPTRRecord(
+      order: 10, preference: 10, flags: "s", service: "SIPS+D2T", replacement: "_sips._tcp.example.com"),
+    NAPTRRecord(
+      order: 5, preference: 10, flags: "u", service: "E2U+sip", regexp: "!^.*$!sip:x@y!", replacement: "."),
+  ]
+
+  @Test func readsNAPTRRecordsAndTheirTTL() throws {
+    let answer = try ServerLocation.naptrAnswer(
+      inDNSResponse: Self.response(question: "example.com", records: Self.records, ttl: 120))
+    #expect(answer.records == Self.records)
+    #expect(answer.ttl == 120)
+    // Cut anywhere inside the records: an error, never a crash.
+    let good = Self.response(question: "example.com", records: Self.records)
+    for length in 12..<good.count {
+      _ = try? ServerLocation.naptrAnswer(inDNSResponse: Array(good.prefix(length)))
+    }
+    #expect(throws: DNSResponseError.self) {
+      try ServerLocation.naptrAnswer(inDNSResponse: Array(good.prefix(good.count - 3)))
+    }
+  }
+
+  @Test func serviceNamesFollowOrderPreferenceAndTransports() throws {
+    let sip = try SIPURI.parse("sip:bob@example.com")
+    // Order 10 (TCP) before order 20 (UDP); SIPS+D2T is not for a sip URI; the "u" record is not SIP's.
+    let both = ServerLocation.serviceNames(fromNAPTR: Self.records, for: sip, transports: ["udp", "tcp"])
+    #expect(both.map(\.name) == ["_sip._tcp.example.com", "_sip._udp.example.com"])
+    #expect(both.map(\.transport) == ["tcp", "udp"])
+    // Only a UDP leg: the TCP record is left out.
+    let udp = ServerLocation.serviceNames(fromNAPTR: Self.records, for: sip, transports: ["udp"])
+    #expect(udp.map(\.name) == ["_sip._udp.example.com"])
+    let sips = ServerLocation.serviceNames(
+      fromNAPTR: Self.records, for: try SIPURI.parse("sips:bob@example.com"), transports: ["udp", "tcp"])
+    #expect(sips.map(\.name) == ["_sips._tcp.example.com"])
+    #expect(ServerLocation.serviceNames(fromNAPTR: [], for: sip, transports: ["udp"]).isEmpty)
+  }
+}

@@ -1,4 +1,9 @@
-/// SRV answers kept for their time to live (RFC 1035 §3.2.1, RFC 2181 §8), so that a UA sending
+/// SRV answers (RFC 3263 §4.2) for their TTL.
+public typealias SRVCache = DNSAnswerCache<SRVRecord>
+/// NAPTR answers (RFC 3263 §4.1) for their TTL.
+public typealias NAPTRCache = DNSAnswerCache<NAPTRRecord>
+
+/// DNS answers (SRV, NAPTR) kept for their time to live (RFC 1035 §3.2.1, RFC 2181 §8), so that a UA sending
 /// many requests to one domain asks the DNS once per TTL instead of once per request. glibc's
 /// resolver keeps nothing, so without it every request to `sip:bob@example.com` costs one or two
 /// SRV queries.
@@ -13,11 +18,11 @@
 /// if let records = cache.records(for: "_sip._udp.example.com", now: now) { … }  // a hit
 /// cache.store(answer.records, ttl: answer.ttl, for: "_sip._udp.example.com", now: now)
 /// ```
-public struct SRVCache: Sendable {
+public struct DNSAnswerCache<Record: Sendable>: Sendable {
   public var capacity: Int
   public var negativeSeconds: UInt32
   public var maximumSeconds: UInt32
-  private var entries: [String: (records: [SRVRecord], expires: UInt64)] = [:]
+  private var entries: [String: (records: [Record], expires: UInt64)] = [:]
 
   public init(capacity: Int = 256, negativeSeconds: UInt32 = 10, maximumSeconds: UInt32 = 3600) {
     self.capacity = max(capacity, 0)
@@ -30,7 +35,7 @@ public struct SRVCache: Sendable {
 
   /// The cached answer for `name` (lowercased), empty for a cached "no records"; nil when
   /// nothing is cached or it expired.
-  public mutating func records(for name: String, now: UInt64) -> [SRVRecord]? {
+  public mutating func records(for name: String, now: UInt64) -> [Record]? {
     let key = name.lowercased()
     guard let entry = entries[key] else { return nil }
     guard now < entry.expires else {
@@ -42,7 +47,7 @@ public struct SRVCache: Sendable {
 
   /// Keeps `records` (the answer for `name`) for `ttl` seconds, or ``negativeSeconds`` when
   /// there are none.
-  public mutating func store(_ records: [SRVRecord], ttl: UInt32, for name: String, now: UInt64) {
+  public mutating func store(_ records: [Record], ttl: UInt32, for name: String, now: UInt64) {
     let seconds = records.isEmpty ? negativeSeconds : min(ttl, maximumSeconds)
     let key = name.lowercased()
     guard seconds > 0, capacity > 0 else {
