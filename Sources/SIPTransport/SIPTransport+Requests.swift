@@ -32,7 +32,7 @@ extension SIPTransport {
     guard request.method != "ACK" else {
       return completion(.failure(SIPTransportError(.invalid, "ACK is sent by the transaction layer")))
     }
-    var endpoint = SIPEndpoint(uri: uri)
+    let endpoint = SIPEndpoint(uri: uri)
     guard let requested = SIPLeg.Transport(rawValue: endpoint.transport.lowercased()) else {
       return completion(.failure(SIPTransportError(.invalid, "unsupported transport \(endpoint.transport)")))
     }
