@@ -3,13 +3,15 @@
 // sendmmsg/recvmmsg batches, so that its cost per packet is a fraction of the engine's under test.
 //
 //   cc -O2 -o media-peer media-peer.c
-//   media-peer gen --streams N --seconds S --base P --generator-base G
+//   media-peer gen [--active K] --streams N --seconds S --base P --generator-base G
 //       sends stream i from 127.0.0.1:G to 127.0.0.1:P+2i on one absolute 20 ms schedule (one
 //       160-octet µ-law frame per stream per tick, RTP seq/timestamp/SSRC per stream), reads the
 //       echoes back on the same socket, and prints one line:
 //       gen sent=… back=… sending_s=… pkts_per_stream_s=… cpu=… tick_p50_us=… tick_p99_us=…
 //           tick_max_us=… ticks=… short_sends=…
 //       (tick_*: how late its own wake-ups were, after a 1 s warm-up: that it kept its schedule)
+//       --active K: only the first K streams send (the others stay idle: what idle or held
+//       streams cost the echo); pkts_per_stream_s is per active stream
 //   media-peer reflect --streams N --seconds S --base P
 //       the echo protocol of mediabench's --echo-command: binds 127.0.0.1:P, sends every datagram
 //       back to where it came from, prints "ready", and when its standard input closes (or after
@@ -107,7 +109,7 @@ static uint64_t drain(int fd, struct mmsghdr *headers, int reflect, uint64_t *ec
   return total;
 }
 
-static int run_gen(int streams, double seconds, int base, int generator_base) {
+static int run_gen(int streams, int active, double seconds, int base, int generator_base) {
   int fd = open_socket(generator_base);
   uint8_t *packets = calloc((size_t)streams, PACKET);
   struct sockaddr_in *targets = calloc((size_t)streams, sizeof *targets);
@@ -157,14 +159,14 @@ static int run_gen(int streams, double seconds, int base, int generator_base) {
       // One frame per stream (a late wake-up sends one, the schedule stays absolute).
       uint16_t nseq = htons(seq);
       uint32_t nts = htonl(timestamp);
-      for (int i = 0; i < streams; i++) {
+      for (int i = 0; i < active; i++) {
         uint8_t *p = packets + (size_t)i * PACKET;
         memcpy(p + 2, &nseq, 2);
         memcpy(p + 4, &nts, 4);
       }
       int done = 0;
-      while (done < streams) {
-        unsigned chunk = (unsigned)(streams - done) > 1024 ? 1024 : (unsigned)(streams - done);
+      while (done < active) {
+        unsigned chunk = (unsigned)(active - done) > 1024 ? 1024 : (unsigned)(active - done);
         int count = sendmmsg(fd, out + done, chunk, 0);
         if (count <= 0) {
           short_sends++;
@@ -208,7 +210,7 @@ static int run_gen(int streams, double seconds, int base, int generator_base) {
   double cpu = cpu_seconds() - cpu_start;
   printf("gen sent=%llu back=%llu sending_s=%.2f pkts_per_stream_s=%.1f cpu=%.3f tick_p50_us=%llu "
          "tick_p99_us=%llu tick_max_us=%llu ticks=%llu short_sends=%llu\n",
-         (unsigned long long)sent, (unsigned long long)back, sending, (double)sent / streams / sending, cpu,
+         (unsigned long long)sent, (unsigned long long)back, sending, (double)sent / active / sending, cpu,
          (unsigned long long)percentile(histogram, ticks, 0.5), (unsigned long long)percentile(histogram, ticks, 0.99),
          (unsigned long long)percentile(histogram, ticks, 1.0), (unsigned long long)ticks,
          (unsigned long long)short_sends);
@@ -251,20 +253,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: media-peer gen|reflect --streams N --seconds S --base P [--generator-base G]\n");
     return 2;
   }
-  int streams = 100, base = 12000, generator_base = 22000;
+  int streams = 100, active = -1, base = 12000, generator_base = 22000;
   double seconds = 10;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--streams") == 0) streams = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
     else if (strcmp(argv[i], "--base") == 0) base = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--generator-base") == 0) generator_base = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--active") == 0) active = atoi(argv[i + 1]);
     // Other mediabench options (--vector, --loops, …) do not apply here.
   }
   if (streams < 1 || streams > 5000 || seconds < 1 || seconds > 120 || base < 1024 || base + 2 * streams > 65535) {
     fprintf(stderr, "media-peer: streams 1…5000, seconds 1…120, ports within 1024…65535\n");
     return 2;
   }
-  if (strcmp(argv[1], "gen") == 0) return run_gen(streams, seconds, base, generator_base);
+  if (active < 1 || active > streams) active = streams;
+  if (strcmp(argv[1], "gen") == 0) return run_gen(streams, active, seconds, base, generator_base);
   if (strcmp(argv[1], "reflect") == 0) return run_reflect(streams, seconds, base);
   fprintf(stderr, "media-peer: unknown mode %s\n", argv[1]);
   return 2;
