@@ -123,6 +123,13 @@ public final class MediaStream: Sendable {
     }
   }
 
+  /// Where RTCP goes from now on (SDP `a=rtcp` of a new offer or answer, RFC 3605); nil: the
+  /// remote RTP port + 1 (RFC 3550 §11), following later ``setRemote(_:rtpTimeout:)`` calls.
+  /// At open, ``MediaStreamOptions/remoteRTCP`` does the same.
+  public func setRemoteRTCP(_ address: SocketAddress?) -> EventLoopFuture<Void> {
+    engine.withSlot(id) { slot in slot.setRTCPRemote(address) }
+  }
+
   /// Stops sending, echoing and recording; the stream stays open and keeps receiving.
   public func stop() -> EventLoopFuture<Void> {
     engine.withSlot(id) { slot in

@@ -200,6 +200,9 @@ import Testing
     #expect(await Self.eventually { announced.count > before + 1 })
     #expect(plusOne.count == 0)
     #expect(movedPlusOne.count == 0)
+    // A new answer without a=rtcp: back to the (moved) RTP port + 1.
+    try await stream.setRemoteRTCP(nil).get()
+    #expect(await Self.eventually { movedPlusOne.count >= 1 })
     let port = stream.localAddress!.port! + 1
     #expect(announced.box.ports.withLock { $0.allSatisfy { $0 == port } })
     try await stream.close().get()
