@@ -109,11 +109,20 @@ public final class MediaStream: Sendable {
   }
 
   /// Sets where to send; nil puts the stream on hold (nothing is sent) and turns the RTP timeout
-  /// off (DESIGN §8). `rtpTimeout` (when given) replaces the timeout.
-  public func setRemote(_ address: SocketAddress?, rtpTimeout: TimeAmount?? = .none) -> EventLoopFuture<Void>
-  {
+  /// off (DESIGN §8). `rtpTimeout` (when given) replaces the timeout. `rtcp` (when given) says
+  /// where RTCP now goes (SDP `a=rtcp`, RFC 3605; `.some(nil)`: the RTP address's port + 1);
+  /// RTCP keeps flowing while RTP is on hold (RFC 3264 §5.1) when an address is given.
+  public func setRemote(
+    _ address: SocketAddress?, rtcp: SocketAddress?? = .none, rtpTimeout: TimeAmount?? = .none
+  ) -> EventLoopFuture<Void> {
     engine.withSlot(id) { slot in
-      slot.remote = address
+      if let rtcp {
+        slot.rtcpRemoteGiven = rtcp != nil
+        slot.remote = address
+        if let rtcp { slot.rtcpRemote = rtcp }
+      } else {
+        slot.remote = address
+      }
       let now = slot.receive.channel.eventLoop.now.uptimeNanoseconds
       if address == nil {
         slot.state.setRTPTimeout(nil, now: now)
@@ -121,13 +130,6 @@ public final class MediaStream: Sendable {
         slot.state.setRTPTimeout(timeout.map { UInt64(max($0.nanoseconds, 0)) }, now: now)
       }
     }
-  }
-
-  /// Where RTCP goes from now on (SDP `a=rtcp` of a new offer or answer, RFC 3605); nil: the
-  /// remote RTP port + 1 (RFC 3550 §11), following later ``setRemote(_:rtpTimeout:)`` calls.
-  /// At open, ``MediaStreamOptions/remoteRTCP`` does the same.
-  public func setRemoteRTCP(_ address: SocketAddress?) -> EventLoopFuture<Void> {
-    engine.withSlot(id) { slot in slot.setRTCPRemote(address) }
   }
 
   /// Stops sending, echoing and recording; the stream stays open and keeps receiving.

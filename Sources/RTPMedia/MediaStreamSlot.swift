@@ -30,7 +30,7 @@ final class MediaStreamSlot {
   /// RFC 3605) or latched.
   var rtcpRemote: SocketAddress?
   /// ``rtcpRemote`` was given, so a new ``remote`` does not move it.
-  private(set) var rtcpRemoteGiven: Bool
+  var rtcpRemoteGiven: Bool
   let events: MediaEventHandler?
   let dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
   var orderIndex = 0
@@ -76,13 +76,6 @@ final class MediaStreamSlot {
   }
 
   deinit { scratch.deallocate() }
-
-  /// Where RTCP goes from now on: `address` (SDP `a=rtcp` of a new offer or answer), or with nil
-  /// the remote RTP port + 1 again, following later ``remote`` changes.
-  func setRTCPRemote(_ address: SocketAddress?) {
-    rtcpRemoteGiven = address != nil
-    rtcpRemote = address ?? remote.flatMap(Self.rtcpAddress(beside:))
-  }
 
   /// Moves the remote address to where the peer's packets come from.
   func latch(to address: SocketAddress) {

@@ -69,6 +69,15 @@ public enum ServerLocation {
   /// (a CNAME, the A records some servers add) are skipped. A response that is cut short, has a
   /// name longer than 255 bytes or a compression loop is an error, never a crash.
   public static func srvRecords(inDNSResponse bytes: [UInt8]) throws(DNSResponseError) -> [SRVRecord] {
+    try srvAnswer(inDNSResponse: bytes).records
+  }
+
+  /// ``srvRecords(inDNSResponse:)`` with the answer's time to live: the least TTL of the SRV
+  /// records read (RFC 2181 §5.2: the records of one set share it), 0 when there are none.
+  public static func srvAnswer(inDNSResponse bytes: [UInt8]) throws(DNSResponseError) -> (
+    records: [SRVRecord], ttl: UInt32
+  ) {
+    var ttl: UInt32?
     var reader = DNSReader(bytes: bytes)
     guard bytes.count >= 12 else {
       throw DNSResponseError("a DNS header is 12 bytes, this response has \(bytes.count)")
@@ -96,6 +105,9 @@ public enum ServerLocation {
       let end = reader.offset + length
       if type == 33, recordClass == 1 {
         guard length >= 7 else { throw DNSResponseError("an SRV record of \(length) bytes") }
+        let recordTTL =
+          UInt32(reader.u16(at: reader.offset - 6)) << 16 | UInt32(reader.u16(at: reader.offset - 4))
+        ttl = min(ttl ?? recordTTL, recordTTL)
         let priority = Int(reader.u16(at: reader.offset))
         let weight = Int(reader.u16(at: reader.offset + 2))
         let port = Int(reader.u16(at: reader.offset + 4))
@@ -106,7 +118,7 @@ public enum ServerLocation {
       }
       reader.offset = end
     }
-    return records
+    return (records, ttl ?? 0)
   }
 
   /// The order to try `records` in (RFC 2782): lower priority first; within one priority, a

@@ -12,6 +12,9 @@ extension SIPTransport {
   struct Location {
     var address: SocketAddress
     var transport: SIPLeg.Transport
+    /// The SRV targets after this one, in order: where the request goes when this one fails
+    /// (§4.3). Empty for a literal host, an A/AAAA fallback or the last target.
+    var remaining: ArraySlice<SRVRecord> = []
   }
 
   /// Locates the server for `uri`, whose endpoint (host, default port, transport) is
@@ -37,35 +40,77 @@ extension SIPTransport {
       SIPLeg.Transport(rawValue: entry.transport).map { ($0, entry.name) }
     }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { () -> (SIPLeg.Transport, [SRVRecord])? in
-      var generator = SystemRandomNumberGenerator()
-      for (transport, name) in names {
-        let records = try SIPResolver.lookupSRV(name: name)
-        guard !records.isEmpty else { continue }
-        return (transport, ServerLocation.order(records) { Int.random(in: 0...$0, using: &generator) })
+    // Answers still in the cache decide without asking; the first name not cached, and those
+    // after it, are asked on the thread pool (one query per name until one has records).
+    let now = eventLoop.now.uptimeNanoseconds
+    var uncached = names[...]
+    while let (transport, name) = uncached.first, let cached = srvCache.records(for: name, now: now) {
+      uncached = uncached.dropFirst()
+      guard cached.isEmpty else {
+        var generator = SystemRandomNumberGenerator()
+        let ordered = ServerLocation.order(cached) { Int.random(in: 0...$0, using: &generator) }
+        return located(
+          host: host, endpoint: endpoint, transport: transport, srv: (transport, ordered), completion)
       }
-      return nil
+    }
+    guard !uncached.isEmpty else {
+      return located(host: host, endpoint: endpoint, transport: transport, srv: nil, completion)
+    }
+    let asked = Array(uncached)
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+      () -> [(name: String, transport: SIPLeg.Transport, records: [SRVRecord], ttl: UInt32)] in
+      var answers: [(name: String, transport: SIPLeg.Transport, records: [SRVRecord], ttl: UInt32)] = []
+      for (transport, name) in asked {
+        let answer = try SIPResolver.lookupSRVAnswer(name: name)
+        answers.append((name, transport, answer.records, answer.ttl))
+        if !answer.records.isEmpty { break }
+      }
+      return answers
     }.assumeIsolated().whenComplete { result in
       let transportObject = bound.value
       switch result {
       case .failure(let error):
         completion(.failure(error))
-      case .success(nil):
-        // No SRV: the name's A/AAAA records on the transport's default port (§4.2).
-        transportObject.logger.debug("no SRV records for \(host): A/AAAA on port \(endpoint.port)")
-        transportObject.resolve(host: host, port: endpoint.port, transport: transport) { result in
-          completion(result.map { Location(address: $0, transport: transport) })
+      case .success(let answers):
+        let now = transportObject.eventLoop.now.uptimeNanoseconds
+        for answer in answers {
+          transportObject.srvCache.store(answer.records, ttl: answer.ttl, for: answer.name, now: now)
         }
-      case .success(let (found, targets)?):
-        transportObject.logger.debug(
-          "SRV for \(host) over \(found.rawValue): \(targets.map(\.description).joined(separator: ", "))")
-        guard !targets.isEmpty else {
-          return completion(
-            .failure(SIPResolver.Failure(description: "SRV says \(host) offers no SIP service")))
+        var found: (SIPLeg.Transport, [SRVRecord])?
+        if let last = answers.last, !last.records.isEmpty {
+          var generator = SystemRandomNumberGenerator()
+          found = (
+            last.transport, ServerLocation.order(last.records) { Int.random(in: 0...$0, using: &generator) }
+          )
         }
-        transportObject.resolveFirst(of: targets[...], transport: found, failures: [], completion)
+        transportObject.located(host: host, endpoint: endpoint, transport: transport, srv: found, completion)
       }
     }
+  }
+
+  /// Where the SRV step led: its ordered targets (`srv`), or nil for none — then the name's
+  /// A/AAAA records on the default port (§4.2).
+  private func located(
+    host: String, endpoint: SIPEndpoint, transport: SIPLeg.Transport, srv: (SIPLeg.Transport, [SRVRecord])?,
+    _ completion: @escaping (Result<Location, any Error>) -> Void
+  ) {
+    guard let (found, targets) = srv else {
+      logger.debug("no SRV records for \(host): A/AAAA on port \(endpoint.port)")
+      return resolve(host: host, port: endpoint.port, transport: transport) { result in
+        completion(result.map { Location(address: $0, transport: transport) })
+      }
+    }
+    logger.debug(
+      "SRV for \(host) over \(found.rawValue): \(targets.map(\.description).joined(separator: ", "))")
+    guard !targets.isEmpty else {
+      return completion(.failure(SIPResolver.Failure(description: "SRV says \(host) offers no SIP service")))
+    }
+    resolveFirst(of: targets[...], transport: found, failures: [], completion)
+  }
+  /// The next SRV target after `location` that resolves (RFC 3263 §4.3: after a timeout or a
+  /// transport error at `location`).
+  func locateNext(after location: Location, _ completion: @escaping (Result<Location, any Error>) -> Void) {
+    resolveFirst(of: location.remaining, transport: location.transport, failures: [], completion)
   }
 
   /// Resolves the SRV targets in order until one has an address (§4.3's failover, for targets
@@ -82,7 +127,7 @@ extension SIPTransport {
     resolve(host: target.target, port: target.port, transport: transport) { [self] result in
       switch result {
       case .success(let address):
-        completion(.success(Location(address: address, transport: transport)))
+        completion(.success(Location(address: address, transport: transport, remaining: targets.dropFirst())))
       case .failure(let error):
         resolveFirst(
           of: targets.dropFirst(), transport: transport, failures: failures + ["\(target.target): \(error)"],

@@ -201,7 +201,9 @@ import Testing
     #expect(plusOne.count == 0)
     #expect(movedPlusOne.count == 0)
     // A new answer without a=rtcp: back to the (moved) RTP port + 1.
-    try await stream.setRemoteRTCP(nil).get()
+    try await stream.setRemote(
+      try SocketAddress(ipAddress: "127.0.0.1", port: movedPlusOne.address.port! - 1), rtcp: .some(nil)
+    ).get()
     #expect(await Self.eventually { movedPlusOne.count >= 1 })
     let port = stream.localAddress!.port! + 1
     #expect(announced.box.ports.withLock { $0.allSatisfy { $0 == port } })

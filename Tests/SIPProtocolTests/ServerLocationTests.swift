@@ -169,3 +169,61 @@ private struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+/// The SRV cache: answers for their TTL, "no records" briefly, bounded in names.
+@Suite struct SRVCacheTests {
+  static let second: UInt64 = 1_000_000_000
+  static let records = [SRVRecord(priority: 10, weight: 0, port: 5060, target: "sip1.example.com")]
+
+  @Test func keepsAnAnswerForItsTTL() {
+    var cache = SRVCache()
+    #expect(cache.records(for: "_sip._udp.example.com", now: 0) == nil)
+    cache.store(Self.records, ttl: 60, for: "_sip._udp.Example.com", now: 5 * Self.second)
+    #expect(cache.records(for: "_sip._udp.example.com", now: 5 * Self.second) == Self.records)
+    #expect(cache.records(for: "_SIP._udp.EXAMPLE.com", now: 64 * Self.second) == Self.records)
+    #expect(cache.records(for: "_sip._udp.example.com", now: 65 * Self.second) == nil)
+    #expect(cache.count == 0)  // the expired entry was dropped when read
+  }
+
+  @Test func noRecordsIsCachedBrieflyAndTTLZeroNotAtAll() {
+    var cache = SRVCache(negativeSeconds: 10, maximumSeconds: 100)
+    cache.store([], ttl: 3600, for: "_sip._udp.plain.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.plain.com", now: 9 * Self.second) == [])
+    #expect(cache.records(for: "_sip._udp.plain.com", now: 10 * Self.second) == nil)
+    cache.store(Self.records, ttl: 0, for: "_sip._udp.zero.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.zero.com", now: 0) == nil)
+    // A TTL past the cap is cut to it.
+    cache.store(Self.records, ttl: 86_400, for: "_sip._udp.long.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.long.com", now: 99 * Self.second) == Self.records)
+    #expect(cache.records(for: "_sip._udp.long.com", now: 100 * Self.second) == nil)
+  }
+
+  @Test func staysWithinItsCapacity() {
+    var cache = SRVCache(capacity: 3)
+    for (index, ttl) in [UInt32(30), 10, 20].enumerated() {
+      cache.store(Self.records, ttl: ttl, for: "name\(index)", now: 0)
+    }
+    // Full: the new name takes the place of the one expiring soonest (name1, 10 s).
+    cache.store(Self.records, ttl: 40, for: "name3", now: Self.second)
+    #expect(cache.count == 3)
+    #expect(cache.records(for: "name1", now: Self.second) == nil)
+    #expect(cache.records(for: "name0", now: Self.second) != nil)
+    // Expired names go first: at 25 s name2 (20 s) has expired and makes room.
+    cache.store(Self.records, ttl: 40, for: "name4", now: 25 * Self.second)
+    #expect(cache.count == 3)
+    #expect(cache.records(for: "name0", now: 25 * Self.second) != nil)
+    #expect(cache.records(for: "name3", now: 25 * Self.second) != nil)
+    #expect(cache.records(for: "name4", now: 25 * Self.second) != nil)
+  }
+
+  @Test func readsTheAnswersTTL() throws {
+    // The helper writes every record with TTL 0x0E10 = 3600 s.
+    let bytes = ServerLocationTests.response(question: "_sip._udp.example.com", answers: Self.records)
+    let answer = try ServerLocation.srvAnswer(inDNSResponse: bytes)
+    #expect(answer.records == Self.records)
+    #expect(answer.ttl == 3600)
+    #expect(
+      try ServerLocation.srvAnswer(inDNSResponse: ServerLocationTests.response(question: "x.y", answers: []))
+        .ttl == 0)
+  }
+}
