@@ -263,14 +263,21 @@ public struct TransactionLayer: Sendable {
 
   // MARK: - Running a machine
 
-  mutating func insert(_ record: Record) -> TransactionID {
+  mutating func insert(_ record: consuming Record) -> TransactionID {
     let id = TransactionID(rawValue: nextTransaction)
     nextTransaction += 1
-    records[id] = record
     index[record.key] = id
-    if let merge = record.mergeKey, merges[merge] == nil { merges[merge] = id }
+    if let merge = record.mergeKey {
+      // One hash: the access through `default:` stores `id` only when the key is new, so the
+      // first transaction with this key keeps it.
+      Self.leave(&merges[merge, default: id])
+    }
+    records.insert(consume record, for: id)
     return id
   }
+
+  /// Leaves a value as it is (see ``insert(_:)``).
+  @inline(__always) static func leave(_ value: inout TransactionID) {}
 
   /// Feeds one event to a machine and turns its actions into layer actions.
   mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
@@ -297,15 +304,16 @@ public struct TransactionLayer: Sendable {
           out.append(.cancelTimer(old))
         }
       case .passToTU(let message):
-        guard let machine = records[id]?.machine else { continue }
-        if machine.isServer, message.method == "ACK" {
+        // Read in place: binding the machine would copy it (a retain of each message it holds).
+        guard let isServer = records[id]?.machine.isServer else { continue }
+        if isServer, message.method == "ACK" {
           // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
           // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
           out.append(.ack(message, from: peer))
-        } else if machine.isServer {
+        } else if isServer {
           out.append(.request(message, transaction: id, from: peer))
-        } else {
-          out.append(.response(message, transaction: id, request: machine.request))
+        } else if let request = records[id]?.machine.request {
+          out.append(.response(message, transaction: id, request: request))
         }
       case .timeout:
         out.append(.timeout(id))
@@ -325,8 +333,11 @@ public struct TransactionLayer: Sendable {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
     }
-    if index[record.key] == id { index[record.key] = nil }
-    if let merge = record.mergeKey, merges[merge] == id { merges[merge] = nil }
+    // One hash of each key: removed, and put back in the rare case it named another transaction.
+    if let other = index.removeValue(forKey: record.key), other != id { index[record.key] = other }
+    if let merge = record.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
+      merges[merge] = other
+    }
     out.append(.terminated(id))
     return out
   }
