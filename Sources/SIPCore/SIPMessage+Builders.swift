@@ -244,7 +244,7 @@ extension SIPMessage {
     bytes.append(contentsOf: value)
     if let suffix {
       bytes.append(contentsOf: Self.tagPrefix)
-      bytes.append(contentsOf: suffix.utf8)
+      bytes.appendUTF8(suffix)
     }
     var valueEnd = bytes.count
     while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }

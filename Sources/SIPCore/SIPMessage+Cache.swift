@@ -74,7 +74,18 @@ extension SIPMessage {
   /// of every response it sends, to see whether the response goes to the request's source.
   public func topViaValue(is text: String) -> Bool {
     guard let range = inPlaceValue(.via) else { return header("Via") == text }
-    return bytes[range].elementsEqual(text.utf8)
+    var text = text
+    return text.withUTF8 { other in
+      guard other.count == range.count else { return false }
+      return bytes.withUnsafeBufferPointer { mine in
+        var i = 0
+        while i < other.count {
+          guard mine[range.lowerBound + i] == other[i] else { return false }
+          i += 1
+        }
+        return true
+      }
+    }
   }
 
   /// The bytes of the first value of `id` when it can be read in place: an unfolded ASCII line

@@ -179,7 +179,7 @@ extension SIPMessage {
     if name.isEmpty {
       bytes.append(UInt8(ascii: "X"))
     } else {
-      bytes.append(contentsOf: name.utf8)
+      bytes.appendUTF8(name)
       for i in start..<bytes.count where !SIPGrammar.is(bytes[i], SIPGrammar.token) {
         bytes[i] = UInt8(ascii: "-")
       }
@@ -206,7 +206,7 @@ extension SIPMessage {
   /// of building a response: docs/benchmarks-transactions.md).
   mutating func appendLineSafe(_ text: String) {
     let start = bytes.count
-    bytes.append(contentsOf: text.utf8)
+    bytes.appendUTF8(text)
     for i in start..<bytes.count where bytes[i] == 0x0D || bytes[i] == 0x0A { bytes[i] = 0x20 }
   }
 

@@ -95,23 +95,23 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
   /// Appends the UTF-8 of ``description`` to `bytes`, without making Strings on the way (the
   /// transport writes one for every request it stamps, RFC 3261 §18.2.1).
   public func appendText(to bytes: inout [UInt8]) {
-    bytes.append(contentsOf: protocolName.utf8)
+    bytes.appendUTF8(protocolName)
     bytes.append(UInt8(ascii: "/"))
-    bytes.append(contentsOf: protocolVersion.utf8)
+    bytes.appendUTF8(protocolVersion)
     bytes.append(UInt8(ascii: "/"))
-    bytes.append(contentsOf: transport.utf8)
+    bytes.appendUTF8(transport)
     bytes.append(0x20)
-    bytes.append(contentsOf: host.utf8)
+    bytes.appendUTF8(host)
     if let port {
       bytes.append(UInt8(ascii: ":"))
       SIPGrammar.appendDecimal(port, to: &bytes)
     }
     for p in parameters.elements {
       bytes.append(UInt8(ascii: ";"))
-      bytes.append(contentsOf: p.name.utf8)
+      bytes.appendUTF8(p.name)
       if let value = p.value {
         bytes.append(UInt8(ascii: "="))
-        bytes.append(contentsOf: value.utf8)
+        bytes.appendUTF8(value)
       }
     }
   }

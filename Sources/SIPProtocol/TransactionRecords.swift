@@ -1,14 +1,27 @@
-/// The live transactions of a ``TransactionLayer``, by id: each record in a slot of one array
-/// (freed slots are reused, most recently freed first), and a dictionary from id to slot.
+/// The live transactions of a ``TransactionLayer``, by id: each record in a box in a slot of one
+/// array (freed slots are reused, most recently freed first), and a dictionary from id to slot.
 ///
 /// A dictionary of whole records moved every ~600-byte record and rehashed every key each time
 /// it doubled: a pause of about a second at 98,304 live transactions (0.75 × 2¹⁷) on the
-/// benchmark machine. Here the dictionary holds 16-byte entries and room for the layer's
-/// `maxTransactions` is reserved up front (address space only: pages are touched as slots are
-/// used, and reuse keeps the used slots packed at the front), so nothing grows while requests
-/// wait. Value semantics like a dictionary's: copies are independent.
+/// benchmark machine. Here the dictionary holds 16-byte entries, so a doubling moves no record.
+///
+/// Each record lives in a box (a class instance) so that reading one field of it
+/// (`records[id]?.peer`) borrows the record where it is: with records stored inline, every
+/// read through the subscript copied the whole record (a retain and a release of each of its
+/// references), ~15 % of a transaction's instructions (docs/benchmarks-transactions.md).
+/// Value semantics like a dictionary's: copies are independent (a shared box is copied before it
+/// changes).
 struct TransactionRecords<Record: Sendable>: Sendable {
-  private var slots: [Record?] = []
+  /// One record. Changed only when the table holds the only reference (copy-on-write), so that
+  /// sharing between copies of the table is safe.
+  final class Box: @unchecked Sendable {
+    /// Always `.some` while the box is in a slot: the subscript yields it as it is, which an
+    /// unwrapped value would not allow without a copy.
+    var value: Record?
+    init(_ value: Record?) { self.value = value }
+  }
+
+  private var slots: [Box?] = []
   private var freeSlots: [Int] = []
   private var slotOfID: [TransactionID: Int] = [:]
 
@@ -29,23 +42,25 @@ struct TransactionRecords<Record: Sendable>: Sendable {
   /// (`records[id]?.peer`, `records[id]?.machine.handle(event)`) happen in place, without
   /// copying the record.
   subscript(id: TransactionID) -> Record? {
-    // A read borrows the record in its slot: `records[id]?.peer` copies the peer, not the
-    // whole ~600-byte record with a retain of each of its references (8 % of a transaction's
-    // instructions with a `get`, docs/benchmarks-transactions.md).
     _read {
-      if let slot = slotOfID[id] {
-        yield slots[slot]
+      if let slot = slotOfID[id], let box = slots[slot] {
+        yield box.value
       } else {
         yield nil
       }
     }
     _modify {
-      if let slot = slotOfID[id] {
-        yield &slots[slot]
-        if slots[slot] == nil {
-          slotOfID[id] = nil
-          freeSlots.append(slot)
+      if let slot = slotOfID[id], var box = slots[slot].take() {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.value) }
+        defer {
+          if box.value == nil {
+            slotOfID[id] = nil
+            freeSlots.append(slot)
+          } else {
+            slots[slot] = box
+          }
         }
+        yield &box.value
       } else {
         var added: Record? = nil
         yield &added
@@ -57,21 +72,21 @@ struct TransactionRecords<Record: Sendable>: Sendable {
   /// Removes and returns the record of `id`.
   @discardableResult
   mutating func removeValue(forKey id: TransactionID) -> Record? {
-    guard let slot = slotOfID.removeValue(forKey: id) else { return nil }
-    // Moved out of its slot (not copied and then destroyed there).
-    let record = slots[slot].take()
+    guard let slot = slotOfID.removeValue(forKey: id), var box = slots[slot].take() else { return nil }
     freeSlots.append(slot)
-    return record
+    // Moved out of a box nobody else holds (not copied and then destroyed with it).
+    return isKnownUniquelyReferenced(&box) ? box.value.take() : box.value
   }
 
   /// Stores a record for an id that has none (moved in, not copied).
   mutating func insert(_ record: consuming Record, for id: TransactionID) {
+    let box = Box(consume record)
     if let slot = freeSlots.popLast() {
-      slots[slot] = consume record
+      slots[slot] = box
       slotOfID[id] = slot
     } else {
       slotOfID[id] = slots.count
-      slots.append(consume record)
+      slots.append(box)
     }
   }
 }
