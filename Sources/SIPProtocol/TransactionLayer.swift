@@ -339,7 +339,7 @@ public struct TransactionLayer: Sendable {
   mutating func remove(_ id: TransactionID) -> [Action] {
     guard let record = records.removeValue(forKey: id) else { return [] }
     var out: [Action] = []
-    for timer in record.timers.values.sorted() {
+    for timer in record.timers.isEmpty ? [] : record.timers.values.sorted() {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
     }

@@ -77,4 +77,17 @@ import Testing
     #expect(table.box(id(1)) == nil)
     #expect(copy[id(1)]?.name == "a")
   }
+
+  @Test func armedTimersKnowWhenEmpty() {
+    var timers = ArmedTimers()
+    #expect(timers.isEmpty)
+    let names: [TransactionTimer] = [.A, .B, .D, .E]
+    for (n, name) in names.enumerated() { timers[name] = TimerID(rawValue: UInt64(n + 1)) }
+    #expect(!timers.isEmpty)
+    for name in names.dropLast() { timers[name] = nil }
+    #expect(!timers.isEmpty)  // the fourth lives in `more`
+    timers[.E] = nil
+    #expect(timers.isEmpty)
+    #expect(timers.values.isEmpty)
+  }
 }
