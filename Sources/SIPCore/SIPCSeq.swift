@@ -15,6 +15,11 @@ public struct SIPCSeq: Sendable, Hashable, CustomStringConvertible {
   /// Parses `1*DIGIT LWS Method`.
   public static func parse(_ text: String) throws(SIPParseError) -> SIPCSeq {
     var scanner = SIPScanner(text)
+    return try parse(&scanner)
+  }
+
+  /// ``parse(_:)`` of the bytes the scanner covers.
+  static func parse(_ scanner: inout SIPScanner) throws(SIPParseError) -> SIPCSeq {
     scanner.skipLWS()
     let digits = scanner.take(SIPGrammar.digit)
     guard let number = SIPGrammar.decimal(digits, limit: UInt64(UInt32.max)) else {

@@ -169,4 +169,16 @@ enum SIPGrammar {
     }
     return value
   }
+
+  /// Appends the decimal digits of `value` (as `String(value)` writes them) to `bytes`.
+  static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+    if value < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = value.magnitude
+    let start = bytes.count
+    repeat {
+      bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+      magnitude /= 10
+    } while magnitude > 0
+    bytes[start...].reverse()
+  }
 }

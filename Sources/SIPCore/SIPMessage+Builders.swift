@@ -139,6 +139,9 @@ extension SIPMessage {
   ) -> SIPMessage {
     var response = SIPMessage(statusCode: statusCode, reasonPhrase: reasonPhrase)
     response.bytes.reserveCapacity(response.bytes.count + (bodyRange.lowerBound - startLine.upperBound) + 64)
+    // Room for the copied lines, Content-Length and a few the caller adds (OPTIONS: Allow, Accept,
+    // Supported) without growing the array line by line.
+    response.fields.reserveCapacity(fields.count + 4)
     for f in fields where f.id == .via { response.copyField(f, from: self) }
     for f in fields where f.id == .from { response.copyField(f, from: self) }
     var firstTo = true
@@ -244,7 +247,7 @@ extension SIPMessage {
     bytes.append(contentsOf: value)
     if let suffix {
       bytes.append(contentsOf: Self.tagPrefix)
-      bytes.append(contentsOf: suffix.utf8)
+      bytes.appendUTF8(suffix)
     }
     var valueEnd = bytes.count
     while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }

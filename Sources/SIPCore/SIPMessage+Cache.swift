@@ -17,6 +17,14 @@ extension SIPMessage {
       requestURI: parseRequestURI())
   }
 
+  /// Drops the values ``cacheTransactionHeaders()`` parsed (the accessors parse again when
+  /// asked). For a message kept long after its headers were read: a UDP non-INVITE server
+  /// transaction keeps its request 32 s after answering it (Timer J, RFC 3261 §17.2.2), and the
+  /// parsed values are most of what it holds.
+  public mutating func discardCachedTransactionHeaders() {
+    parsedHeaders = nil
+  }
+
   /// Whether ``cacheTransactionHeaders()`` holds parsed values for the current headers.
   public var hasCachedTransactionHeaders: Bool { parsedHeaders != nil }
 
@@ -26,17 +34,98 @@ extension SIPMessage {
   @discardableResult
   public mutating func replaceTopVia(with via: SIPVia) -> String {
     let cached = parsedHeaders
-    let text = via.description
-    removeFirstValue("Via")
-    prependHeader("Via", text)
+    let text: String
+    if let index = fields.firstIndex(where: { $0.id == .via }), !fields[index].folded,
+      !bytes[fields[index].valueStart..<fields[index].valueEnd].contains(UInt8(ascii: ",")),
+      index + 1 < fields.count && fields[index + 1].id == .via
+        || index == 0 && !fields.dropFirst().contains(where: { $0.id == .via })
+    {
+      // The usual case: the first Via line holds one value and is the first header line or
+      // followed by the next Via line. The new line is written as bytes where `removeFirstValue`
+      // and `prependHeader` would put it, without their Strings and two moves of the header array.
+      let start = bytes.count
+      bytes.append(contentsOf: Self.viaName)
+      let nameEnd = bytes.count
+      bytes.append(UInt8(ascii: ":"))
+      bytes.append(0x20)
+      let valueStart = bytes.count
+      via.appendText(to: &bytes)
+      // As makeField: CR and LF never reach a header line, trailing white space is trimmed.
+      for i in valueStart..<bytes.count where bytes[i] == 0x0D || bytes[i] == 0x0A { bytes[i] = 0x20 }
+      var valueEnd = bytes.count
+      while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }
+      text = string(valueStart..<valueEnd)
+      fields[index] = Field(
+        lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
+        id: .via, folded: false)
+    } else {
+      text = via.description
+      removeFirstValue("Via")
+      prependHeader("Via", text)
+    }
     if let cached { parsedHeaders = cached.replacingTopVia(via) }
     return text
   }
 
-  func parseTo() -> SIPNameAddress? { firstValue(.to).flatMap { try? SIPNameAddress.parse($0) } }
-  func parseFrom() -> SIPNameAddress? { firstValue(.from).flatMap { try? SIPNameAddress.parse($0) } }
-  func parseTopVia() -> SIPVia? { firstValue(.via).flatMap { try? SIPVia.parse($0) } }
-  func parseCSeq() -> SIPCSeq? { firstValue(.cseq).flatMap { try? SIPCSeq.parse($0) } }
+  static let viaName: [UInt8] = Array("Via".utf8)
+
+  /// Whether the first Via value is `text` (the same answer as `header("Via") == text`),
+  /// comparing bytes when the first Via line is one unfolded ASCII value: the transport asks it
+  /// of every response it sends, to see whether the response goes to the request's source.
+  public func topViaValue(is text: String) -> Bool {
+    guard let range = inPlaceValue(.via) else { return header("Via") == text }
+    var text = text
+    return text.withUTF8 { other in
+      guard other.count == range.count else { return false }
+      return bytes.withUnsafeBufferPointer { mine in
+        var i = 0
+        while i < other.count {
+          guard mine[range.lowerBound + i] == other[i] else { return false }
+          i += 1
+        }
+        return true
+      }
+    }
+  }
+
+  /// The bytes of the first value of `id` when it can be read in place: an unfolded ASCII line
+  /// (for a comma-list header, one without a comma), trimmed as ``valueRanges(_:split:)`` trims
+  /// a list element. nil otherwise; the String accessors answer then.
+  func inPlaceValue(_ id: SIPHeaderName) -> Range<Int>? {
+    guard let f = fields.first(where: { $0.id == id }), !f.folded, isASCII(f.valueStart..<f.valueEnd) else {
+      return nil
+    }
+    guard id.isList else { return f.valueStart..<f.valueEnd }
+    guard !bytes[f.valueStart..<f.valueEnd].contains(UInt8(ascii: ",")) else { return nil }
+    var start = f.valueStart
+    var end = f.valueEnd
+    while start < end, SIPGrammar.isLWS(bytes[start]) { start += 1 }
+    while end > start, SIPGrammar.isLWS(bytes[end - 1]) { end -= 1 }
+    return start < end ? start..<end : nil
+  }
+
+  // Each parses the bytes in place when it can (no String of the value, no copy of its bytes:
+  // the same parse over the same ASCII bytes), else the value's String as the accessors do.
+  func parseTo() -> SIPNameAddress? {
+    if var scanner = inPlaceScanner(.to) { return try? SIPNameAddress.parse(&scanner) }
+    return firstValue(.to).flatMap { try? SIPNameAddress.parse($0) }
+  }
+  func parseFrom() -> SIPNameAddress? {
+    if var scanner = inPlaceScanner(.from) { return try? SIPNameAddress.parse(&scanner) }
+    return firstValue(.from).flatMap { try? SIPNameAddress.parse($0) }
+  }
+  func parseTopVia() -> SIPVia? {
+    if var scanner = inPlaceScanner(.via) { return try? SIPVia.parse(&scanner) }
+    return firstValue(.via).flatMap { try? SIPVia.parse($0) }
+  }
+  func parseCSeq() -> SIPCSeq? {
+    if var scanner = inPlaceScanner(.cseq) { return try? SIPCSeq.parse(&scanner) }
+    return firstValue(.cseq).flatMap { try? SIPCSeq.parse($0) }
+  }
+
+  func inPlaceScanner(_ id: SIPHeaderName) -> SIPScanner? {
+    inPlaceValue(id).map { SIPScanner(bytes, from: $0.lowerBound, to: $0.upperBound) }
+  }
   func parseRequestURI() -> SIPURI? {
     guard isRequest else { return nil }
     return try? SIPURI.parse(bytes: Array(bytes[part2]))

@@ -174,35 +174,40 @@ extension SIPMessage {
 
   /// Bytes of a header line `Name: value` appended to the buffer; returns its field.
   mutating func makeField(_ name: String, _ value: String) -> Field {
-    var nameBytes = Array(name.utf8)
-    if nameBytes.isEmpty { nameBytes = Array("X".utf8) }
-    for i in nameBytes.indices where !SIPGrammar.is(nameBytes[i], SIPGrammar.token) {
-      nameBytes[i] = UInt8(ascii: "-")
-    }
-    // A value never carries CR or LF: that would inject header lines.
-    let valueBytes = Self.lineSafeBytes(value)
+    // Written straight into `bytes` and fixed in place (no Array per name and value).
     let start = bytes.count
-    bytes.append(contentsOf: nameBytes)
+    if name.isEmpty {
+      bytes.append(UInt8(ascii: "X"))
+    } else {
+      bytes.appendUTF8(name)
+      for i in start..<bytes.count where !SIPGrammar.is(bytes[i], SIPGrammar.token) {
+        bytes[i] = UInt8(ascii: "-")
+      }
+    }
     let nameEnd = bytes.count
-    bytes.append(contentsOf: [UInt8(ascii: ":"), 0x20])
+    bytes.append(UInt8(ascii: ":"))
+    bytes.append(0x20)
     let valueStart = bytes.count
-    bytes.append(contentsOf: valueBytes)
+    // A value never carries CR or LF: that would inject header lines.
+    appendLineSafe(value)
     var valueEnd = bytes.count
     while valueEnd > valueStart, SIPGrammar.isWSP(bytes[valueEnd - 1]) { valueEnd -= 1 }
-    let id = nameBytes.withUnsafeBufferPointer { SIPHeaderName.identify($0) }
+    let id = bytes.withUnsafeBufferPointer {
+      SIPHeaderName.identify(UnsafeBufferPointer(rebasing: $0[start..<nameEnd]))
+    }
     return Field(
       lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
       id: id,
       folded: false)
   }
 
-  /// The UTF-8 of `text` with CR and LF made spaces. Copies the bytes at once and fixes them in
-  /// place: a byte-by-byte `map` over a UTF8View was the largest single cost of building a
-  /// response (docs/benchmarks-transactions.md).
-  static func lineSafeBytes(_ text: String) -> [UInt8] {
-    var bytes = Array(text.utf8)
-    for i in bytes.indices where bytes[i] == 0x0D || bytes[i] == 0x0A { bytes[i] = 0x20 }
-    return bytes
+  /// Appends the UTF-8 of `text` to ``bytes`` with CR and LF made spaces, fixed in place (a
+  /// byte-by-byte `map` over a UTF8View, then an Array per value, were the largest single costs
+  /// of building a response: docs/benchmarks-transactions.md).
+  mutating func appendLineSafe(_ text: String) {
+    let start = bytes.count
+    bytes.appendUTF8(text)
+    for i in start..<bytes.count where bytes[i] == 0x0D || bytes[i] == 0x0A { bytes[i] = 0x20 }
   }
 
   /// Adds a header line after the last line of the same header, or at the end.
@@ -284,15 +289,14 @@ extension SIPMessage {
   }
 
   mutating func setStartLine(_ a: String, _ b: String, _ c: String) {
-    let clean = Self.lineSafeBytes
     let s = bytes.count
-    bytes.append(contentsOf: clean(a))
+    appendLineSafe(a)
     let e1 = bytes.count
     bytes.append(0x20)
-    bytes.append(contentsOf: clean(b))
+    appendLineSafe(b)
     let e2 = bytes.count
     bytes.append(0x20)
-    bytes.append(contentsOf: clean(c))
+    appendLineSafe(c)
     part1 = s..<e1
     part2 = (e1 + 1)..<e2
     part3 = (e2 + 1)..<bytes.count

@@ -171,18 +171,15 @@ extension SIPMessage {
     if cache?.from == nil {
       _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
-    _ = try parsed(.callID) { v throws(SIPParseError) in
-      // callid = word [ "@" word ] (RFC 3261 §25.1)
-      let parts = v.utf8.split(separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
-      guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { SIPGrammar.is($0, SIPGrammar.word) } }) else {
-        throw SIPParseError(reason: "Call-ID must be word [\"@\" word] (RFC 3261 §25.1)")
-      }
+    // Call-ID and Max-Forwards are checked on their bytes when their line is plain (the common
+    // case); anything else, and every failure, goes through the String checks below, which
+    // report it.
+    if !inPlaceValueIs(.callID, isCallID) {
+      try checkCallID()
     }
     if cache?.cseq == nil { _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) } }
-    _ = try parsed(.maxForwards) { v throws(SIPParseError) in
-      guard SIPGrammar.decimal(v.trimmingLWS.utf8, limit: 255) != nil else {
-        throw SIPParseError(reason: "Max-Forwards must be 0-255 (RFC 3261 §20.22, RFC 4475 §3.1.2.4)")
-      }
+    if !inPlaceValueIs(.maxForwards, { r in SIPGrammar.decimal(trimmedLWS(r), limit: 255) != nil }) {
+      try checkMaxForwards()
     }
     _ = try parsed(.expires) { v throws(SIPParseError) in
       let t = v.trimmingLWS
@@ -190,21 +187,10 @@ extension SIPMessage {
         throw SIPParseError(reason: "Expires must be delta-seconds (RFC 3261 §20.19)")
       }
     }
-    // Every value of the list headers whose values we interpret.
-    let viaValues = valueRanges(.known(.via))
-    if fields.contains(where: { $0.id == .via }) && viaValues.isEmpty {
-      throw error(at: .via, "empty Via (RFC 3261 §20.42)")
-    }
-    for (k, (range, folded, n)) in viaValues.enumerated() where k > 0 || cache?.topVia == nil {
-      do { _ = try SIPVia.parse(valueString(range, folded: folded)) } catch {
-        throw error.located(
-          line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
-      }
-    }
-    // A Via line whose elements are empty (`a,,b`) hides nothing we need, but ";," is an error
-    // caught above; a bare separator list like ",,," leaves no value at all:
-    for (n, f) in fields.enumerated() where f.id == .via && valueRanges(f, split: true).isEmpty {
-      throw error(field: n, "empty Via value (RFC 3261 §20.42)")
+    // Every value of the list headers whose values we interpret. One plain Via line holding one
+    // value that the cache parsed needs nothing more.
+    if cache?.topVia == nil || inPlaceValue(.via) == nil || secondField(.via) != nil {
+      try checkViaValues(parsedTop: cache?.topVia != nil)
     }
     let contactValues = valueRanges(.known(.contact))
     let isStar = contactValues.count == 1 && valueString(contactValues[0].range, folded: false) == "*"
@@ -217,7 +203,7 @@ extension SIPMessage {
         }
       }
     }
-    for id in [SIPHeaderName.route, .recordRoute] {
+    for id in [SIPHeaderName.route, .recordRoute] where fields.contains(where: { $0.id == id }) {
       for (range, folded, n) in valueRanges(.known(id)) {
         do { _ = try SIPNameAddress.parse(valueString(range, folded: folded)) } catch {
           throw error.located(
@@ -225,6 +211,68 @@ extension SIPMessage {
           )
         }
       }
+    }
+  }
+
+  /// Whether the first value of `id` can be read in place and `check` accepts its bytes; false
+  /// when absent, not plain, or refused.
+  func inPlaceValueIs(_ id: SIPHeaderName, _ check: (Range<Int>) -> Bool) -> Bool {
+    guard let range = inPlaceValue(id) else { return false }
+    return check(range)
+  }
+
+  /// callid = word [ "@" word ] (RFC 3261 §25.1), on bytes.
+  func isCallID(_ range: Range<Int>) -> Bool {
+    func isWord(_ r: Range<Int>) -> Bool {
+      !r.isEmpty && bytes[r].allSatisfy { SIPGrammar.is($0, SIPGrammar.word) }
+    }
+    guard let at = bytes[range].firstIndex(of: UInt8(ascii: "@")) else { return isWord(range) }
+    return isWord(range.lowerBound..<at) && isWord((at + 1)..<range.upperBound)
+  }
+
+  func trimmedLWS(_ range: Range<Int>) -> ArraySlice<UInt8> {
+    var start = range.lowerBound
+    var end = range.upperBound
+    while start < end, SIPGrammar.isLWS(bytes[start]) { start += 1 }
+    while end > start, SIPGrammar.isLWS(bytes[end - 1]) { end -= 1 }
+    return bytes[start..<end]
+  }
+
+  func checkCallID() throws(SIPParseError) {
+    _ = try parsed(.callID) { v throws(SIPParseError) in
+      // callid = word [ "@" word ] (RFC 3261 §25.1)
+      let parts = v.utf8.split(separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { SIPGrammar.is($0, SIPGrammar.word) } }) else {
+        throw SIPParseError(reason: "Call-ID must be word [\"@\" word] (RFC 3261 §25.1)")
+      }
+    }
+  }
+
+  func checkMaxForwards() throws(SIPParseError) {
+    _ = try parsed(.maxForwards) { v throws(SIPParseError) in
+      guard SIPGrammar.decimal(v.trimmingLWS.utf8, limit: 255) != nil else {
+        throw SIPParseError(reason: "Max-Forwards must be 0-255 (RFC 3261 §20.22, RFC 4475 §3.1.2.4)")
+      }
+    }
+  }
+
+  /// Every Via value parses (the first one only when `parsedTop` is false), and no Via line is
+  /// empty.
+  func checkViaValues(parsedTop: Bool) throws(SIPParseError) {
+    let viaValues = valueRanges(.known(.via))
+    if fields.contains(where: { $0.id == .via }) && viaValues.isEmpty {
+      throw error(at: .via, "empty Via (RFC 3261 §20.42)")
+    }
+    for (k, (range, folded, n)) in viaValues.enumerated() where k > 0 || !parsedTop {
+      do { _ = try SIPVia.parse(valueString(range, folded: folded)) } catch {
+        throw error.located(
+          line: lineNumber(of: fields[n].lineStart), header: string(fields[n].lineStart..<fields[n].nameEnd))
+      }
+    }
+    // A Via line whose elements are empty (`a,,b`) hides nothing we need, but ";," is an error
+    // caught above; a bare separator list like ",,," leaves no value at all:
+    for (n, f) in fields.enumerated() where f.id == .via && valueRanges(f, split: true).isEmpty {
+      throw error(field: n, "empty Via value (RFC 3261 §20.42)")
     }
   }
 }

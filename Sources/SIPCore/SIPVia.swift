@@ -87,13 +87,44 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
   public var sentBy: String { port.map { "\(host):\($0)" } ?? host }
 
   public var description: String {
-    "\(protocolName)/\(protocolVersion)/\(transport) \(sentBy)\(parameters.description)"
+    var text: [UInt8] = []
+    appendText(to: &text)
+    return String(decoding: text, as: UTF8.self)
+  }
+
+  /// Appends the UTF-8 of ``description`` to `bytes`, without making Strings on the way (the
+  /// transport writes one for every request it stamps, RFC 3261 §18.2.1).
+  public func appendText(to bytes: inout [UInt8]) {
+    bytes.appendUTF8(protocolName)
+    bytes.append(UInt8(ascii: "/"))
+    bytes.appendUTF8(protocolVersion)
+    bytes.append(UInt8(ascii: "/"))
+    bytes.appendUTF8(transport)
+    bytes.append(0x20)
+    bytes.appendUTF8(host)
+    if let port {
+      bytes.append(UInt8(ascii: ":"))
+      SIPGrammar.appendDecimal(port, to: &bytes)
+    }
+    for p in parameters.elements {
+      bytes.append(UInt8(ascii: ";"))
+      bytes.appendUTF8(p.name)
+      if let value = p.value {
+        bytes.append(UInt8(ascii: "="))
+        bytes.appendUTF8(value)
+      }
+    }
   }
 
   /// Parses one via-parm (one element of the Via list). LWS is allowed around `/`, `:`, `;` and
   /// `=` (RFC 4475 §3.1.1.1); a trailing comment (RFC 2543) is accepted and ignored.
   public static func parse(_ text: String) throws(SIPParseError) -> SIPVia {
     var scanner = SIPScanner(text)
+    return try parse(&scanner)
+  }
+
+  /// ``parse(_:)`` of the bytes the scanner covers (all of them must be the one via-parm).
+  static func parse(_ scanner: inout SIPScanner) throws(SIPParseError) -> SIPVia {
     scanner.skipLWS()
     guard let name = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),
       let version = scanner.token(), scanner.consume(UInt8(ascii: "/"), lws: true),

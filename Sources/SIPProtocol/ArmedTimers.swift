@@ -55,6 +55,9 @@ struct ArmedTimers: Sendable {
   }
 
   /// The armed ids, in arming order of their slots.
+  /// Whether no timer is armed (a transaction ending by its last timer has none left).
+  var isEmpty: Bool { first == nil && second == nil && third == nil && more.isEmpty }
+
   var values: [TimerID] {
     [first, second, third].compactMap { $0?.id } + more.map(\.id)
   }

@@ -12,7 +12,9 @@ public import SIPCore
 /// Not thread-safe: owned by one event loop.
 public struct ServerNonInviteTransaction: Sendable {
   public private(set) var state: TransactionState = .trying
-  public let request: SIPMessage
+  /// The request; once the final response is sent, without its parsed-header cache (see
+  /// ``handle(_:)``).
+  public private(set) var request: SIPMessage
   public let reliable: Bool
   public let timers: TimerSettings
   public private(set) var lastResponse: SIPMessage?
@@ -50,6 +52,9 @@ public struct ServerNonInviteTransaction: Sendable {
         state = .terminated
         return [.send(response), .terminate]
       }
+      // Completed for 32 s only to answer retransmissions with `lastResponse`: the request's
+      // parsed headers (~1 KB of small objects) are not needed any more and go now.
+      request.discardCachedTransactionHeaders()
       return [.send(response), .arm(.J, timers.timeout)]
 
     case (.completed, .timerFired(.J)):

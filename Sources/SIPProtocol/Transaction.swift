@@ -8,7 +8,9 @@ enum Transaction: Sendable {
   case serverNonInvite(ServerNonInviteTransaction)
 
   mutating func handle(_ event: TransactionEvent) -> [TransactionAction] {
-    switch self {
+    // `consume` moves the machine out and back: no retain and release of every message it holds
+    // per event, as a copy out of the enum would cost.
+    switch consume self {
     case .clientInvite(var tx):
       let actions = tx.handle(event)
       self = .clientInvite(tx)

@@ -113,16 +113,18 @@ public struct TransactionLayer: Sendable {
   public var count: Int { records.count }
 
   /// The state of a live transaction, nil once it is gone.
-  public func state(of id: TransactionID) -> TransactionState? { records[id]?.machine.state }
+  public func state(of id: TransactionID) -> TransactionState? { records.box(id)?.value?.machine.state }
 
   /// The request that created a live transaction.
-  public func request(of id: TransactionID) -> SIPMessage? { records[id]?.machine.request }
+  public func request(of id: TransactionID) -> SIPMessage? { records.box(id)?.value?.machine.request }
 
   /// The last response a live server transaction sent.
-  public func lastResponse(of id: TransactionID) -> SIPMessage? { records[id]?.machine.lastResponse }
+  public func lastResponse(of id: TransactionID) -> SIPMessage? {
+    records.box(id)?.value?.machine.lastResponse
+  }
 
   /// The peer a live transaction talks to.
-  public func peer(of id: TransactionID) -> SIPEndpoint? { records[id]?.peer }
+  public func peer(of id: TransactionID) -> SIPEndpoint? { records.box(id)?.value?.peer }
 
   /// A fresh timer id, for timers the core arms itself (2xx retransmission, §13.3.1.4).
   mutating func makeTimerID() -> TimerID {
@@ -142,17 +144,17 @@ public struct TransactionLayer: Sendable {
     case .sendRequest(let request, let peer):
       return sendRequest(request, to: peer)
     case .sendResponse(let response, let id):
-      guard records[id]?.machine.isServer == true else {
+      guard records.box(id)?.value?.machine.isServer == true else {
         return [.discarded(response, reason: "no server transaction \(id)")]
       }
       return run(id, .sendResponse(response))
     case .timerFired(let timer):
       // A timer cancelled after the driver already fired it is no longer owned: ignore it.
       guard let (id, name) = timerOwners.removeValue(forKey: timer) else { return [] }
-      if records[id]?.timers[name] == timer { records[id]?.timers[name] = nil }
+      if let box = records.uniqueBox(id), box.value?.timers[name] == timer { box.value?.timers[name] = nil }
       return run(id, .timerFired(name))
     case .transportError(let id):
-      guard records[id] != nil else { return [] }
+      guard records.box(id) != nil else { return [] }
       return run(id, .transportError)
     }
   }
@@ -189,8 +191,10 @@ public struct TransactionLayer: Sendable {
 
   /// The server transaction a request belongs to, with the To-tag check of RFC 2543 matching.
   func match(_ request: SIPMessage, key: TransactionKey) -> TransactionID? {
-    guard let id = index[key], let record = records[id], record.machine.isServer else { return nil }
-    guard key.isLegacy else { return id }
+    guard let id = index[key], let box = records.box(id), box.value?.machine.isServer == true else {
+      return nil
+    }
+    guard key.isLegacy, let record = box.value else { return id }
     // RFC 3261 §17.2.3: an ACK carries the To tag of our response; anything else the same To
     // tag as the request that made the transaction.
     let tag = request.to?.tag
@@ -215,7 +219,8 @@ public struct TransactionLayer: Sendable {
   /// `request` is the one that made `transaction` (its key, stored at creation, is used).
   public func isMerged(_ request: SIPMessage, transaction: TransactionID) -> Bool {
     // The key the transaction was stored with (parsed once, at its creation) when it is ours.
-    guard let key = records[transaction]?.mergeKey ?? MergeKey(request), let other = merges[key] else {
+    guard let key = records.box(transaction)?.value?.mergeKey ?? MergeKey(request), let other = merges[key]
+    else {
       return false
     }
     return other != transaction
@@ -223,7 +228,7 @@ public struct TransactionLayer: Sendable {
 
   /// Whether the INVITE server transaction has sent its final response.
   public func hasFinalResponse(_ id: TransactionID) -> Bool {
-    guard case .serverInvite(let tx)? = records[id]?.machine else { return true }
+    guard case .serverInvite(let tx)? = records.box(id)?.value?.machine else { return true }
     return tx.hasSentFinalResponse
   }
 
@@ -232,7 +237,7 @@ public struct TransactionLayer: Sendable {
   mutating func receiveResponse(_ response: SIPMessage, from source: SIPEndpoint) -> [Action] {
     // RFC 3261 §17.1.3: top Via branch and CSeq method.
     guard let key = TransactionKey.client(for: response), let id = index[key],
-      records[id]?.machine.isServer == false
+      records.box(id)?.value?.machine.isServer == false
     else {
       return [.strayResponse(response, from: source)]
     }
@@ -263,19 +268,30 @@ public struct TransactionLayer: Sendable {
 
   // MARK: - Running a machine
 
-  mutating func insert(_ record: Record) -> TransactionID {
+  mutating func insert(_ record: consuming Record) -> TransactionID {
     let id = TransactionID(rawValue: nextTransaction)
     nextTransaction += 1
-    records[id] = record
     index[record.key] = id
-    if let merge = record.mergeKey, merges[merge] == nil { merges[merge] = id }
+    if let merge = record.mergeKey {
+      // One hash: the access through `default:` stores `id` only when the key is new, so the
+      // first transaction with this key keeps it.
+      Self.leave(&merges[merge, default: id])
+    }
+    records.insert(consume record, for: id)
     return id
   }
 
+  /// Leaves a value as it is (see ``insert(_:)``).
+  @inline(__always) static func leave(_ value: inout TransactionID) {}
+
   /// Feeds one event to a machine and turns its actions into layer actions.
   mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
-    // The machine runs in place in the dictionary (no copy of the record and write-back).
-    guard let actions = records[id]?.machine.handle(event), let peer = records[id]?.peer else { return [] }
+    // The machine runs in place in its box (no copy of the record and write-back, no accessor
+    // coroutine). `live` is nil once the transaction is removed, as a lookup would then be.
+    var live = records.uniqueBox(id)
+    guard let box = live, let actions = box.value?.machine.handle(event), let peer = box.value?.peer else {
+      return []
+    }
     var out: [Action] = []
     out.reserveCapacity(actions.count)
     for action in actions {
@@ -283,35 +299,37 @@ public struct TransactionLayer: Sendable {
       case .send(let message):
         out.append(.send(message, to: peer, transaction: id))
       case .arm(let name, let duration):
-        if let old = records[id]?.timers[name] {
+        if let old = live?.value?.timers[name] {
           timerOwners[old] = nil
           out.append(.cancelTimer(old))
         }
         let timer = makeTimerID()
         timerOwners[timer] = (id, name)
-        records[id]?.timers[name] = timer
+        live?.value?.timers[name] = timer
         out.append(.armTimer(timer, after: duration))
       case .cancel(let name):
-        if let old = records[id]?.timers.removeValue(forKey: name) {
+        if let old = live?.value?.timers.removeValue(forKey: name) {
           timerOwners[old] = nil
           out.append(.cancelTimer(old))
         }
       case .passToTU(let message):
-        guard let machine = records[id]?.machine else { continue }
-        if machine.isServer, message.method == "ACK" {
+        // Read in place: binding the machine would copy it (a retain of each message it holds).
+        guard let isServer = live?.value?.machine.isServer else { continue }
+        if isServer, message.method == "ACK" {
           // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
           // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
           out.append(.ack(message, from: peer))
-        } else if machine.isServer {
+        } else if isServer {
           out.append(.request(message, transaction: id, from: peer))
-        } else {
-          out.append(.response(message, transaction: id, request: machine.request))
+        } else if let request = live?.value?.machine.request {
+          out.append(.response(message, transaction: id, request: request))
         }
       case .timeout:
         out.append(.timeout(id))
       case .transportError:
         out.append(.transportError(id))
       case .terminate:
+        live = nil
         out += remove(id)
       }
     }
@@ -321,12 +339,15 @@ public struct TransactionLayer: Sendable {
   mutating func remove(_ id: TransactionID) -> [Action] {
     guard let record = records.removeValue(forKey: id) else { return [] }
     var out: [Action] = []
-    for timer in record.timers.values.sorted() {
+    for timer in record.timers.isEmpty ? [] : record.timers.values.sorted() {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
     }
-    if index[record.key] == id { index[record.key] = nil }
-    if let merge = record.mergeKey, merges[merge] == id { merges[merge] = nil }
+    // One hash of each key: removed, and put back in the rare case it named another transaction.
+    if let other = index.removeValue(forKey: record.key), other != id { index[record.key] = other }
+    if let merge = record.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
+      merges[merge] = other
+    }
     out.append(.terminated(id))
     return out
   }

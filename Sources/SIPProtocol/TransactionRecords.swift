@@ -1,14 +1,27 @@
-/// The live transactions of a ``TransactionLayer``, by id: each record in a slot of one array
-/// (freed slots are reused, most recently freed first), and a dictionary from id to slot.
+/// The live transactions of a ``TransactionLayer``, by id: each record in a box in a slot of one
+/// array (freed slots are reused, most recently freed first), and a dictionary from id to slot.
 ///
 /// A dictionary of whole records moved every ~600-byte record and rehashed every key each time
 /// it doubled: a pause of about a second at 98,304 live transactions (0.75 × 2¹⁷) on the
-/// benchmark machine. Here the dictionary holds 16-byte entries and room for the layer's
-/// `maxTransactions` is reserved up front (address space only: pages are touched as slots are
-/// used, and reuse keeps the used slots packed at the front), so nothing grows while requests
-/// wait. Value semantics like a dictionary's: copies are independent.
+/// benchmark machine. Here the dictionary holds 16-byte entries, so a doubling moves no record.
+///
+/// Each record lives in a box (a class instance) so that reading one field of it
+/// (`records[id]?.peer`) borrows the record where it is: with records stored inline, every
+/// read through the subscript copied the whole record (a retain and a release of each of its
+/// references), ~15 % of a transaction's instructions (docs/benchmarks-transactions.md).
+/// Value semantics like a dictionary's: copies are independent (a shared box is copied before it
+/// changes).
 struct TransactionRecords<Record: Sendable>: Sendable {
-  private var slots: [Record?] = []
+  /// One record. Changed only when the table holds the only reference (copy-on-write), so that
+  /// sharing between copies of the table is safe.
+  final class Box: @unchecked Sendable {
+    /// Always `.some` while the box is in a slot: the subscript yields it as it is, which an
+    /// unwrapped value would not allow without a copy.
+    var value: Record?
+    init(_ value: Record?) { self.value = value }
+  }
+
+  private var slots: [Box?] = []
   private var freeSlots: [Int] = []
   private var slotOfID: [TransactionID: Int] = [:]
 
@@ -25,20 +38,47 @@ struct TransactionRecords<Record: Sendable>: Sendable {
     slotOfID.reserveCapacity(capacity)
   }
 
-  /// The record of `id`; assigning nil removes it. Mutations through optional chaining
-  /// (`records[id]?.machine.handle(event)`) happen in place, without copying the record.
+  /// The box of `id`'s record, for reading in place: `box(id)?.value?.peer` copies the peer
+  /// only. (A read through the subscript is a coroutine whose frame is allocated: eight mallocs
+  /// per transaction in the benchmark.)
+  func box(_ id: TransactionID) -> Box? {
+    guard let slot = slotOfID[id] else { return nil }
+    return slots[slot]
+  }
+
+  /// The box of `id`'s record, held by this table only (copied first when a copy of the table
+  /// shares it), so that changes made through it (`uniqueBox(id)?.value?.machine.handle(e)`)
+  /// happen in place and stay in this table. Valid until the table is copied or the record
+  /// removed.
+  mutating func uniqueBox(_ id: TransactionID) -> Box? {
+    guard let slot = slotOfID[id], slots[slot] != nil else { return nil }
+    if !isKnownUniquelyReferenced(&slots[slot]!) { slots[slot] = Box(slots[slot]!.value) }
+    return slots[slot]
+  }
+
+  /// The record of `id`; assigning nil removes it. Reads and mutations through optional chaining
+  /// (`records[id]?.peer`, `records[id]?.machine.handle(event)`) happen in place, without
+  /// copying the record.
   subscript(id: TransactionID) -> Record? {
-    get {
-      guard let slot = slotOfID[id] else { return nil }
-      return slots[slot]
+    _read {
+      if let slot = slotOfID[id], let box = slots[slot] {
+        yield box.value
+      } else {
+        yield nil
+      }
     }
     _modify {
-      if let slot = slotOfID[id] {
-        yield &slots[slot]
-        if slots[slot] == nil {
-          slotOfID[id] = nil
-          freeSlots.append(slot)
+      if let slot = slotOfID[id], var box = slots[slot].take() {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.value) }
+        defer {
+          if box.value == nil {
+            slotOfID[id] = nil
+            freeSlots.append(slot)
+          } else {
+            slots[slot] = box
+          }
         }
+        yield &box.value
       } else {
         var added: Record? = nil
         yield &added
@@ -50,20 +90,21 @@ struct TransactionRecords<Record: Sendable>: Sendable {
   /// Removes and returns the record of `id`.
   @discardableResult
   mutating func removeValue(forKey id: TransactionID) -> Record? {
-    guard let slot = slotOfID.removeValue(forKey: id) else { return nil }
-    let record = slots[slot]
-    slots[slot] = nil
+    guard let slot = slotOfID.removeValue(forKey: id), var box = slots[slot].take() else { return nil }
     freeSlots.append(slot)
-    return record
+    // Moved out of a box nobody else holds (not copied and then destroyed with it).
+    return isKnownUniquelyReferenced(&box) ? box.value.take() : box.value
   }
 
-  private mutating func insert(_ record: Record, for id: TransactionID) {
+  /// Stores a record for an id that has none (moved in, not copied).
+  mutating func insert(_ record: consuming Record, for id: TransactionID) {
+    let box = Box(consume record)
     if let slot = freeSlots.popLast() {
-      slots[slot] = record
+      slots[slot] = box
       slotOfID[id] = slot
     } else {
       slotOfID[id] = slots.count
-      slots.append(record)
+      slots.append(box)
     }
   }
 }

@@ -42,7 +42,13 @@ extension SIPTransport {
     var message = message
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
-    let sourceIP = remote.ipAddress ?? "0.0.0.0"
+    let sourceIP: String
+    if let last = lastSource, last.address == remote {
+      sourceIP = last.ip
+    } else {
+      sourceIP = remote.ipAddress ?? "0.0.0.0"
+      lastSource = (remote, sourceIP)
+    }
     let sourcePort = remote.port ?? 0
     let source = SIPEndpoint(
       transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
@@ -161,7 +167,7 @@ extension SIPTransport {
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
     if transport == .udp, !message.isRequest, let leg, let receiving = receivingRequest,
       receiving.topVia.answersToSource, receiving.source == peer,
-      message.header("Via") == receiving.topVia.text
+      message.topViaValue(is: receiving.topVia.text)
     {
       // An answer to the request being handled, whose Via says rport: back to the packet's
       // source (RFC 3581 §4) without parsing the Via again or the address.

@@ -94,6 +94,9 @@ public final class SIPTransport {
   var legsToFlush: [SIPLeg] = []
   var isClosed = false
   var rng = SystemRandomNumberGenerator()
+  /// The last source address and its text: a peer sends many datagrams from one address, and
+  /// `SocketAddress.ipAddress` formats it (`inet_ntop`, a String) every time.
+  var lastSource: (address: SocketAddress, ip: String)?
 
   /// Datagrams read by one `recvmmsg` (Linux).
   static let datagramsPerRead = 16

@@ -187,4 +187,26 @@ import Testing
       return
     }
   }
+
+  @Test(
+    "Server non-INVITE over UDP: Completed keeps the request without its parsed headers, still answers retransmissions"
+  )
+  func nonInviteCompletedDropsParsedHeaders() throws {
+    var request = try Trace.options()
+    request.cacheTransactionHeaders()
+    var tx = ServerNonInviteTransaction(request: request, reliable: false)
+    _ = tx.handle(.start)
+    #expect(tx.request.hasCachedTransactionHeaders)
+    let ok = try Trace.response("200 OK", to: request)
+    #expect(tx.handle(.sendResponse(ok)).count == 2)
+    #expect(tx.state == .completed)
+    #expect(!tx.request.hasCachedTransactionHeaders)
+    #expect(tx.request.serialize() == request.serialize())
+    #expect(tx.request.from?.tag == "1928301774")
+    guard case .send(let resent)? = tx.handle(.received(try Trace.options())).first else {
+      Issue.record("no resend")
+      return
+    }
+    #expect(resent.serialize() == ok.serialize())
+  }
 }

@@ -58,4 +58,36 @@ import Testing
     #expect(table[id(2)] == nil)
     #expect(copy.count == 2)
   }
+
+  @Test func boxesReadInPlaceAndChangeOnlyTheirTable() {
+    var table = TransactionRecords<Item>()
+    table[id(1)] = Item(name: "a")
+    #expect(table.box(id(1))?.value?.name == "a")
+    #expect(table.box(id(2)) == nil)
+    let copy = table
+    // Changed through the box: in place in `table`, not seen by the copy that shared it.
+    table.uniqueBox(id(1))?.value?.changes += 1
+    #expect(table[id(1)]?.changes == 1)
+    #expect(copy[id(1)]?.changes == 0)
+    let box = table.uniqueBox(id(1))
+    box?.value?.name = "b"
+    #expect(table[id(1)]?.name == "b")
+    #expect(table.uniqueBox(id(9)) == nil)
+    table.removeValue(forKey: id(1))
+    #expect(table.box(id(1)) == nil)
+    #expect(copy[id(1)]?.name == "a")
+  }
+
+  @Test func armedTimersKnowWhenEmpty() {
+    var timers = ArmedTimers()
+    #expect(timers.isEmpty)
+    let names: [TransactionTimer] = [.A, .B, .D, .E]
+    for (n, name) in names.enumerated() { timers[name] = TimerID(rawValue: UInt64(n + 1)) }
+    #expect(!timers.isEmpty)
+    for name in names.dropLast() { timers[name] = nil }
+    #expect(!timers.isEmpty)  // the fourth lives in `more`
+    timers[.E] = nil
+    #expect(timers.isEmpty)
+    #expect(timers.values.isEmpty)
+  }
 }

@@ -1,0 +1,94 @@
+import Testing
+
+@testable import SIPCore
+
+/// `replaceTopVia(with:)` writes the stamped Via (RFC 3261 §18.2.1, RFC 3581 §4) as bytes in
+/// place when it can; the message must be exactly what the String path made: the Via's
+/// `description` through `removeFirstValue` and `prependHeader`.
+@Suite struct ViaStampTests {
+  /// The top Via replaced the way `replaceTopVia` did before it wrote bytes.
+  static func reference(_ message: SIPMessage, _ via: SIPVia) -> SIPMessage {
+    var message = message
+    let text = "\(via.protocolName)/\(via.protocolVersion)/\(via.transport) \(via.sentBy)\(via.parameters)"
+    message.removeFirstValue("Via")
+    message.prependHeader("Via", text)
+    return message
+  }
+
+  /// The stamp of the transport: rport filled in and received added.
+  static func stamped(_ via: SIPVia) -> SIPVia {
+    var via = via
+    via.rport = .port(40000)
+    via.received = "198.51.100.7"
+    return via
+  }
+
+  static let layouts: [String] = [
+    // Via first, alone.
+    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1;rport\r\nTo: <sip:a@b>\r\n"
+      + "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+    // Via not first, alone: the String path moves it to the top.
+    "OPTIONS sip:a@b SIP/2.0\r\nMax-Forwards: 70\r\nv: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1\r\n"
+      + "To: <sip:a@b>\r\nFrom: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n",
+    // Two Via lines next to each other, not first.
+    "OPTIONS sip:a@b SIP/2.0\r\nMax-Forwards: 70\r\nVia: SIP/2.0/UDP 192.0.2.1;rport;branch=z9hG4bKa1\r\n"
+      + "Via: SIP/2.0/TCP p.example.com;branch=z9hG4bKb2\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n\r\n",
+    // Two Via lines apart: the String path puts the new one before the second.
+    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1\r\nTo: <sip:a@b>\r\n"
+      + "Via: SIP/2.0/TCP p.example.com;branch=z9hG4bKb2\r\nCall-ID: x\r\n\r\n",
+    // Two values on one line, and a folded line.
+    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1, SIP/2.0/UDP p;branch=z9hG4bKb\r\n"
+      + "To: <sip:a@b>\r\nCall-ID: x\r\n\r\n",
+    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP\r\n 192.0.2.1 ; branch = z9hG4bKa1 ;received=192.0.2.9\r\n"
+      + "To: <sip:a@b>\r\nCall-ID: x\r\n\r\n",
+    // IPv6 sent-by, received already present, a trailing comment.
+    "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5070;received=2001:db8::9;branch=z9hG4bKa1 (c)\r\n"
+      + "To: <sip:a@b>\r\nCall-ID: x\r\n\r\n",
+  ]
+
+  @Test(arguments: layouts)
+  func stampIsTheStringPathsMessage(_ text: String) throws {
+    let message = try SIPMessage.parse(Array(text.utf8))
+    for cache in [false, true] {
+      var m = message
+      if cache { m.cacheTransactionHeaders() }
+      let via = Self.stamped(try #require(m.topVia))
+      let expected = Self.reference(m, via)
+      let written = m.replaceTopVia(with: via)
+      #expect(m.serialize() == expected.serialize(), "\(text)")
+      #expect(written == expected.header("Via"))
+      #expect(m.topVia == via)
+      #expect(m.hasCachedTransactionHeaders == cache)
+    }
+  }
+
+  @Test(arguments: ParsedHeaderCacheTests.fixtures)
+  func stampOfEveryTortureMessage(_ name: String) throws {
+    guard var m = try? Fixture.message(name), m.isRequest, let top = m.topVia else { return }
+    m.cacheTransactionHeaders()
+    let via = Self.stamped(top)
+    let expected = Self.reference(m, via)
+    let written = m.replaceTopVia(with: via)
+    #expect(m.serialize() == expected.serialize(), "\(name)")
+    #expect(written == expected.header("Via"), "\(name)")
+    #expect(m.to == expected.to && m.from == expected.from && m.cseq == expected.cseq, "\(name)")
+  }
+
+  @Test func descriptionIsTheInterpolatedText() throws {
+    for text in [
+      "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1;rport", "SIP/2.0/TCP [::1];received=::1;maddr=x",
+      "SIP/2.0/UDP h", "sip/2.0/udp h:0;rport=65535;ttl=1",
+    ] {
+      let via = try SIPVia.parse(text)
+      #expect(
+        via.description
+          == "\(via.protocolName)/\(via.protocolVersion)/\(via.transport) \(via.sentBy)\(via.parameters)")
+    }
+    var bytes: [UInt8] = []
+    for n in [0, 7, 10, 5060, 65535, Int.max, Int.min, -42] {
+      bytes.removeAll()
+      SIPGrammar.appendDecimal(n, to: &bytes)
+      #expect(String(decoding: bytes, as: UTF8.self) == String(n))
+    }
+  }
+}
