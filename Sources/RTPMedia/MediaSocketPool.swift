@@ -1,0 +1,56 @@
+import NIOCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Sockets of streams that ended, kept bound for the next ones: opening a datagram channel (a
+/// socket, its options, a pipeline, the event loop's registration) and closing it again were the
+/// largest cost of a short call. On the engine's loop.
+///
+/// An RTP socket of ``MediaEngine/openSocket(host:port:)`` given back with
+/// ``MediaEngine/closeSocket(_:)`` waits here with its range port marked parked (not counted as
+/// reserved, never handed out by the allocator); the stream's RTCP socket on the port above waits
+/// beside it. A parked socket is handed out again only after ``quietPeriod`` (late packets of the
+/// old call, which round-robin over the range used to keep away), unless the range has no free
+/// port left; what it received meanwhile is read and dropped first. Two live streams therefore
+/// never share a socket, and the range, the even/odd pairing and symmetric RTP are unchanged.
+struct MediaSocketPool {
+  struct Parked {
+    let channel: any Channel
+    let descriptor: CInt
+    let port: Int
+    let host: String
+    let since: NIODeadline
+  }
+
+  /// How long a socket rests before another call gets it.
+  static let quietPeriod = TimeAmount.seconds(2)
+  /// At most this many RTP sockets (and as many RTCP sockets) wait; older ones are closed.
+  static let capacity = 1024
+
+  /// Oldest first.
+  var rtp = CircularBuffer<Parked>()
+  /// RTCP sockets by port (an RTP socket's port + 1).
+  var rtcp: [Int: any Channel] = [:]
+  /// After ``MediaEngine/shutdown()``: nothing is parked any more.
+  var isClosed = false
+
+  /// Reads and drops what waits on a parked socket's descriptor (bounded).
+  static func drain(_ descriptor: CInt) {
+    withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 8) { buffer in
+      for _ in 0..<256 {
+        #if canImport(Darwin)
+          let flags = MSG_DONTWAIT
+        #else
+          let flags = CInt(MSG_DONTWAIT)
+        #endif
+        if recv(descriptor, buffer.baseAddress, buffer.count, flags) < 0 { break }
+      }
+    }
+  }
+}
