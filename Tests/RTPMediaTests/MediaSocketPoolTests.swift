@@ -64,7 +64,7 @@ import Testing
       eventLoop: group.next(),
       configuration: MediaEngineConfiguration(portRange: 42620...42621, pollsOnTick: true))
     var previous: (any Channel)?
-    for round in 0..<2 {
+    for _ in 0..<2 {
       let socket = try await engine.openSocket(host: "127.0.0.1").get()
       if let previous { #expect(socket === previous) }
       let peer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
