@@ -5,7 +5,8 @@
 #
 #   bench-media-netsip.pl --streams N --seconds S --base P --generator-base G
 #
-# Stream i receives on 127.0.0.1:P+2i and echoes to 127.0.0.1:G+2i. The call object handed to
+# Stream i receives on 127.0.0.1:P+2i and echoes to 127.0.0.1:G+2i (to G with
+# --single-peer-port 1: the one-socket C generator, scripts/bench-reference/media-peer.c). The call object handed to
 # media_recv_echo holds what that function uses of a Net::SIP::Simple::Call: the event loop
 # (`loop`), `dispatcher->add_timer` for its 10 s inactivity timer, `rtp_cleanup` and `bye`.
 #
@@ -23,10 +24,10 @@ use Net::SIP::Simple::RTP;
 use Net::SIP::Util qw(invoke_callback);
 
 $| = 1;
-my ($streams, $seconds, $base, $generator_base) = (100, 10, 20000, 40000);
+my ($streams, $seconds, $base, $generator_base, $single) = (100, 10, 20000, 40000, 0);
 GetOptions(
     'streams=i' => \$streams, 'seconds=f' => \$seconds,
-    'base=i' => \$base, 'generator-base=i' => \$generator_base,
+    'base=i' => \$base, 'generator-base=i' => \$generator_base, 'single-peer-port=i' => \$single,
 ) or die "bad options\n";
 
 # The part of Net::SIP::Simple::Call that media_recv_echo's init_media touches.
@@ -51,7 +52,7 @@ for my $i (0 .. $streams - 1) {
     my $call = BenchCall->new($loop);
     invoke_callback($init_media, $call, {
         media_lsocks => [ [ $sock ] ],
-        media_raddr  => [ pack_sockaddr_in($generator_base + 2 * $i, inet_aton('127.0.0.1')) ],
+        media_raddr  => [ pack_sockaddr_in($generator_base + ($single ? 0 : 2 * $i), inet_aton('127.0.0.1')) ],
     });
 }
 

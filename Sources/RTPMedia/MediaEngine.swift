@@ -46,6 +46,11 @@ public final class MediaEngine: @unchecked Sendable {
   private var ownedDescriptors: [ObjectIdentifier: CInt] = [:]
   /// Receive buffers of the polled reads (``MediaEngineConfiguration/pollsOnTick``).
   private lazy var batch = DatagramBatch(capacity: max(configuration.vectorReadCount, 1))
+  /// Which polled sockets have datagrams waiting (one `epoll_wait` per tick); nil: not polling,
+  /// or no epoll here (then the tick reads every polled stream).
+  private lazy var readiness: ReadinessSet? = pollsOnTick ? ReadinessSet.make() : nil
+  /// Polled streams whose socket could not join ``readiness``: read on every tick.
+  private var unwatchedPolled: Set<Int> = []
 
   public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration())
   {
@@ -180,6 +185,13 @@ public final class MediaEngine: @unchecked Sendable {
     deliverEvents(slot)
   }
 
+  private func pollIfOpen(_ slot: MediaStreamSlot, now: UInt64) {
+    // A caller may have closed an adopted socket: its descriptor number is no longer ours.
+    if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
+      poll(slot, descriptor: descriptor, now: now)
+    }
+  }
+
   /// Reads what waits on a polled stream's socket (a few `recvmmsg`, bounded) and handles it.
   private func poll(_ slot: MediaStreamSlot, descriptor: CInt, now: UInt64) {
     var rounds = 0
@@ -301,11 +313,16 @@ public final class MediaEngine: @unchecked Sendable {
       }
     }
     // Reads after every stream sent: the sends keep their schedule whatever arrived.
-    for slot in order {
-      // A caller may have closed an adopted socket: its descriptor number is no longer ours.
-      if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
-        poll(slot, descriptor: descriptor, now: now)
+    if let readiness {
+      // Only the sockets that received: the kernel says which, in one call.
+      readiness.forEachReady(rounds: order.count / readiness.capacity + 2) { id in
+        if let slot = streams[id] { pollIfOpen(slot, now: now) }
       }
+      for id in unwatchedPolled {
+        if let slot = streams[id] { pollIfOpen(slot, now: now) }
+      }
+    } else {
+      for slot in order { pollIfOpen(slot, now: now) }
     }
     if order.isEmpty {
       // Idle engines do not wake up every 20 ms; the next stream starts a new schedule.
@@ -347,6 +364,9 @@ public final class MediaEngine: @unchecked Sendable {
       local.handler.attach(slot)
       send?.handler.attach(slot)
       rtcp?.handler.attach(slot)
+      if let descriptor = slot.polledDescriptor {
+        if self.readiness?.add(descriptor, token: id) != true { self.unwatchedPolled.insert(id) }
+      }
       slot.orderIndex = self.order.count
       self.order.append(slot)
       self.streams[id] = slot
@@ -370,6 +390,10 @@ public final class MediaEngine: @unchecked Sendable {
         last.orderIndex = index
       }
     }
+    if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
+      readiness?.remove(descriptor)
+    }
+    unwatchedPolled.remove(slot.id)
     slot.receive.handler.attach(nil)
     slot.send?.handler.attach(nil)
     slot.rtcp?.handler.attach(nil)

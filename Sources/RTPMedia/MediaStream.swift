@@ -109,11 +109,20 @@ public final class MediaStream: Sendable {
   }
 
   /// Sets where to send; nil puts the stream on hold (nothing is sent) and turns the RTP timeout
-  /// off (DESIGN §8). `rtpTimeout` (when given) replaces the timeout.
-  public func setRemote(_ address: SocketAddress?, rtpTimeout: TimeAmount?? = .none) -> EventLoopFuture<Void>
-  {
+  /// off (DESIGN §8). `rtpTimeout` (when given) replaces the timeout. `rtcp` (when given) says
+  /// where RTCP now goes (SDP `a=rtcp`, RFC 3605; `.some(nil)`: the RTP address's port + 1);
+  /// RTCP keeps flowing while RTP is on hold (RFC 3264 §5.1) when an address is given.
+  public func setRemote(
+    _ address: SocketAddress?, rtcp: SocketAddress?? = .none, rtpTimeout: TimeAmount?? = .none
+  ) -> EventLoopFuture<Void> {
     engine.withSlot(id) { slot in
-      slot.remote = address
+      if let rtcp {
+        slot.rtcpRemoteGiven = rtcp != nil
+        slot.remote = address
+        if let rtcp { slot.rtcpRemote = rtcp }
+      } else {
+        slot.remote = address
+      }
       let now = slot.receive.channel.eventLoop.now.uptimeNanoseconds
       if address == nil {
         slot.state.setRTPTimeout(nil, now: now)

@@ -30,7 +30,7 @@ final class MediaStreamSlot {
   /// RFC 3605) or latched.
   var rtcpRemote: SocketAddress?
   /// ``rtcpRemote`` was given, so a new ``remote`` does not move it.
-  let rtcpRemoteGiven: Bool
+  var rtcpRemoteGiven: Bool
   let events: MediaEventHandler?
   let dropOutgoing: (@Sendable (RTPHeader) -> Bool)?
   var orderIndex = 0
@@ -79,7 +79,13 @@ final class MediaStreamSlot {
 
   /// Moves the remote address to where the peer's packets come from.
   func latch(to address: SocketAddress) {
+    // A given RTCP address that is just the SDP's RTP port + 1 (a call always passes one) moves
+    // with RTP, as a derived one does; one that names another port (a=rtcp) stays, and only the
+    // peer's own RTCP moves it (RTCP latching).
+    let rtcpFollows =
+      rtcpRemoteGiven && rtcpRemote != nil && rtcpRemote == remote.flatMap(Self.rtcpAddress(beside:))
     remote = address
+    if rtcpFollows { rtcpRemote = Self.rtcpAddress(beside: address) }
     state.statistics.latched += 1
   }
 

@@ -99,19 +99,20 @@ extension MediaStreamState {
   private mutating func echoBack(
     header: RTPHeader, payload: UnsafeRawBufferPointer, emit: (RTPHeader, UnsafeRawBufferPointer) -> Void
   ) {
-    guard var buffer = echo else { return }
+    guard let delay = echo?.delay else { return }
     // Our SSRC and sequence numbers; the peer's timestamps shifted onto our timeline keep its
     // spacing (RFC 3550 §5.1).
-    if buffer.timestampOffset == nil { buffer.timestampOffset = nextTimestamp &- header.timestamp }
-    let timestamp = header.timestamp &+ (buffer.timestampOffset ?? 0)
-    if buffer.delay == 0 {
+    if echo?.timestampOffset == nil { echo?.timestampOffset = nextTimestamp &- header.timestamp }
+    let timestamp = header.timestamp &+ (echo?.timestampOffset ?? 0)
+    if delay == 0 {
+      // Every packet of a Net::SIP-style echo: no copy of the buffer (its array) in and out.
       let out = RTPHeader(
         marker: header.marker, payloadType: header.payloadType, sequenceNumber: nextSequence,
         timestamp: timestamp, ssrc: parameters.ssrc)
       emitEcho(out, payload, emit: emit)
-      echo = buffer
       return
     }
+    guard var buffer = echo else { return }
     buffer.push(
       EchoBuffer.Entry(
         marker: header.marker, payloadType: header.payloadType, timestamp: timestamp, payload: Array(payload))

@@ -174,7 +174,9 @@ extension Call {
       // Only after an exchange changed it: setRemote restarts the RTP timeout's wait.
       slot.pointed = true
       streams[index] = slot
-      return stream.setRemote(remote, rtpTimeout: .some(timeout)).hop(to: eventLoop).map { stream }
+      return stream.setRemote(
+        remote, rtcp: .some(Self.remoteRTCPAddress(of: slot.negotiated)), rtpTimeout: .some(timeout)
+      ).hop(to: eventLoop).map { stream }
     }
     if let opening = slot.opening { return opening }
     guard let codec = slot.negotiated.codec else {
@@ -197,6 +199,7 @@ extension Call {
       events: MediaEventHandler(eventLoop: eventLoop) { streamID, event in
         bound.value.mediaEvent(index: index, streamID: streamID, event)
       })
+    options.remoteRTCP = Self.remoteRTCPAddress(of: slot.negotiated)
     options.receiveTap = makeReceiveTap()
     let negotiated = slot.negotiated
     let opening = agent.media.openStream(options).hop(to: eventLoop)
@@ -240,6 +243,18 @@ extension Call {
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     guard host != "0.0.0.0", host != "::" else { return nil }
     return try? SocketAddress(ipAddress: host, port: stream.remotePort)
+  }
+
+  /// Where to send RTCP for a negotiated stream: the peer's `a=rtcp` (RFC 3605), else its RTP
+  /// address and port + 1. Unlike RTP it does not stop on hold (RFC 3264 §5.1: RTCP still flows
+  /// for sendonly, recvonly and inactive streams); nil for a `0.0.0.0` address or a port of 0.
+  static func remoteRTCPAddress(of stream: NegotiatedStream) -> SocketAddress? {
+    guard var host = stream.remoteRTCPAddress, let port = stream.remoteRTCPPort, port > 0, port <= 65535,
+      stream.remotePort > 0
+    else { return nil }
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard host != "0.0.0.0", host != "::" else { return nil }
+    return try? SocketAddress(ipAddress: host, port: port)
   }
 
   /// Every open stream's statistics (`call.rtp_stats`), by `m=` line.

@@ -219,7 +219,9 @@ public final class Call {
   /// Net::SIP `request`: sends another request inside the dialog (INFO, MESSAGE, NOTIFY,
   /// OPTIONS, REFER, UPDATE); `completion` gets its final response. An UPDATE with an SDP body is
   /// an offer (RFC 3311): its 2xx's answer changes the session as a re-INVITE's does; refused
-  /// while another offer/answer exchange is in progress.
+  /// while another offer/answer exchange is in progress. Once it succeeds, `call_on_hold`
+  /// follows the offer (on when its first stream does not receive: `sendonly`, `inactive` or a
+  /// `0.0.0.0` address), so a later ``reinvite(_:setKeys:completion:)`` keeps the hold.
   @discardableResult
   public func request(
     _ method: String, body: [UInt8] = [], contentType: String? = nil, headers: [(String, String)] = [],
@@ -227,6 +229,19 @@ public final class Call {
   ) -> Result<Void, CallError> {
     guard !finished else { return .failure(CallError("request: the call has ended")) }
     pendingRequestCompletion = completion
+    if method.uppercased() == "UPDATE", !body.isEmpty, let offer = try? SessionDescription(parsing: body),
+      !offer.media.isEmpty
+    {
+      let holds =
+        !offer.direction(forMedia: 0).receives || offer.connection(forMedia: 0)?.isNullAddress == true
+      let bound = NIOLoopBound(self, eventLoop: eventLoop)
+      pendingRequestCompletion = { result in
+        if case .success(let response) = result, (200..<300).contains(response.statusCode ?? 0) {
+          bound.value.parameters.callOnHold = holds
+        }
+        completion?(result)
+      }
+    }
     defer { pendingRequestCompletion = nil }
     return command(.request(method: method, body: body, contentType: contentType, headers: headers))
   }

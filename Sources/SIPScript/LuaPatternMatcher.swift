@@ -9,7 +9,10 @@ internal import CLuaShim
 /// (DESIGN §3). The function is taken from the `string` library table in `package.loaded` when the
 /// matcher is made, so a script that reassigns the global `string` does not change it.
 final class LuaPatternMatcher {
-  private let runtime: LuaRuntime
+  /// Weak, as ``LuaReference``'s: the runtime owns the call binding that owns this matcher, so a
+  /// strong reference would keep the whole runtime (transport, media engine, Lua state) alive
+  /// after it stops.
+  private weak var runtime: LuaRuntime?
   private let thread: LuaReference
   private let state: OpaquePointer
   private let match: LuaReference
@@ -47,7 +50,9 @@ final class LuaPatternMatcher {
   /// Whether `pattern` matches somewhere in `subject` (`string.match(subject, pattern) ~= nil`);
   /// a malformed pattern is `.failure` with Lua's message.
   func matches(_ subject: String, _ pattern: String) -> Result<Bool, LuaPatternError> {
-    guard runtime.state != nil else { return .failure(LuaPatternError(message: "the Lua state is closed")) }
+    guard let runtime, runtime.state != nil else {
+      return .failure(LuaPatternError(message: "the Lua state is closed"))
+    }
     let L = state
     let top = lua_gettop(L)
     defer { lua_settop(L, top) }

@@ -61,6 +61,7 @@ extension TransportBinding {
       }
       transport.setMaxTransactions(Int(limit))
     }
+    try configureTimers(table)
     if let loss = try table.number("simulated_loss") {
       guard loss >= 0, loss <= 1 else { throw table.error("simulated_loss", "must be between 0 and 1") }
       transport.simulatedLoss = loss
@@ -96,6 +97,30 @@ extension TransportBinding {
       }
     }
     return .suspend
+  }
+
+  /// `t1`, `t2`, `t4` in seconds (RFC 3261 §17.1.1.1; 0.5, 4 and 5 by default): a short T1 for
+  /// a loopback test, a longer one for a slow satellite link. Each must keep T1 ≤ T2.
+  func configureTimers(_ table: TransportTableReader) throws {
+    var timers = transport.timers
+    func duration(_ key: String, _ range: ClosedRange<Double>) throws -> Duration? {
+      guard let seconds = try table.number(key) else { return nil }
+      guard range.contains(seconds) else {
+        throw table.error(key, "must be \(range.lowerBound) to \(range.upperBound) seconds")
+      }
+      return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+    let t1 = try duration("t1", 0.001...60)
+    let t2 = try duration("t2", 0.001...600)
+    let t4 = try duration("t4", 0...600)
+    guard t1 != nil || t2 != nil || t4 != nil else { return }
+    timers.t1 = t1 ?? timers.t1
+    timers.t2 = t2 ?? timers.t2
+    timers.t4 = t4 ?? timers.t4
+    guard timers.t1 <= timers.t2 else {
+      throw table.error(t1 != nil ? "t1" : "t2", "T1 must not exceed T2 (now \(timers.t1) and \(timers.t2))")
+    }
+    transport.setTimers(timers)
   }
 
   // MARK: - sip.legs()

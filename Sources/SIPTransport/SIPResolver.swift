@@ -27,12 +27,28 @@ enum SIPResolver {
   /// The SRV records of `name` (`_sip._udp.example.com`); empty when it has none or the
   /// resolver gives no answer, an error when the answer cannot be read.
   static func lookupSRV(name: String) throws -> [SRVRecord] {
+    try lookupSRVAnswer(name: name).records
+  }
+
+  /// The NAPTR records of `name` and their TTL; none (TTL 0) when it has none or the query failed.
+  static func lookupNAPTRAnswer(name: String) throws -> (records: [NAPTRRecord], ttl: UInt32) {
+    var answer = [UInt8](repeating: 0, count: 4096)
+    let count = answer.withUnsafeMutableBufferPointer { buffer in
+      sipscript_dns_query(name, 35, buffer.baseAddress, Int32(buffer.count))
+    }
+    guard count > 0 else { return ([], 0) }
+    return try ServerLocation.naptrAnswer(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
+  }
+
+  /// The SRV records of `name` and their TTL; none (TTL 0) when the name has none or the query
+  /// failed.
+  static func lookupSRVAnswer(name: String) throws -> (records: [SRVRecord], ttl: UInt32) {
     var answer = [UInt8](repeating: 0, count: 4096)
     let count = answer.withUnsafeMutableBufferPointer { buffer in
       sipscript_dns_query(name, 33, buffer.baseAddress, Int32(buffer.count))
     }
-    guard count > 0 else { return [] }
-    return try ServerLocation.srvRecords(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
+    guard count > 0 else { return ([], 0) }
+    return try ServerLocation.srvAnswer(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
   }
 
   static func lookup(host: String, port: Int) throws -> [SocketAddress] {

@@ -12,6 +12,9 @@ extension SIPTransport {
   struct Location {
     var address: SocketAddress
     var transport: SIPLeg.Transport
+    /// The SRV targets after this one, in order: where the request goes when this one fails
+    /// (§4.3). Empty for a literal host, an A/AAAA fallback or the last target.
+    var remaining: ArraySlice<SRVRecord> = []
   }
 
   /// Locates the server for `uri`, whose endpoint (host, default port, transport) is
@@ -31,41 +34,125 @@ extension SIPTransport {
     }
     // SRV is asked for the transports a leg exists for (UDP before TCP), else the URI's own.
     let open = [SIPLeg.Transport.udp, .tcp].filter { t in legs.contains { $0.transport == t } }
-    let available = open.isEmpty ? [transport] : open
-    let names = ServerLocation.serviceNames(for: uri, transports: available.map(\.rawValue)).compactMap {
-      entry -> (SIPLeg.Transport, String)? in
-      SIPLeg.Transport(rawValue: entry.transport).map { ($0, entry.name) }
+    let available = (open.isEmpty ? [transport] : open).map(\.rawValue)
+    func typed(_ names: [(transport: String, name: String)]) -> [(SIPLeg.Transport, String)] {
+      names.compactMap { entry in SIPLeg.Transport(rawValue: entry.transport).map { ($0, entry.name) } }
+    }
+    let names = typed(ServerLocation.serviceNames(for: uri, transports: available))
+    guard uri.transport == nil else {
+      return locateSRV(host: host, names: names, endpoint: endpoint, transport: transport, completion)
+    }
+    // §4.1: with no transport given, the domain's NAPTR records choose the transports and SRV
+    // names, in their order; none usable (or no answer): the SRV names above.
+    let useNAPTR = { [self] (records: [NAPTRRecord]) in
+      let chosen = typed(ServerLocation.serviceNames(fromNAPTR: records, for: uri, transports: available))
+      if !chosen.isEmpty {
+        logger.debug(
+          "NAPTR for \(host): \(chosen.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", "))")
+      }
+      locateSRV(
+        host: host, names: chosen.isEmpty ? names : chosen, endpoint: endpoint, transport: transport,
+        completion)
+    }
+    if let cached = naptrCache.records(for: host, now: eventLoop.now.uptimeNanoseconds) {
+      return useNAPTR(cached)
     }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { () -> (SIPLeg.Transport, [SRVRecord])? in
-      var generator = SystemRandomNumberGenerator()
-      for (transport, name) in names {
-        let records = try SIPResolver.lookupSRV(name: name)
-        guard !records.isEmpty else { continue }
-        return (transport, ServerLocation.order(records) { Int.random(in: 0...$0, using: &generator) })
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+      try SIPResolver.lookupNAPTRAnswer(name: host)
+    }.assumeIsolated().whenComplete { result in
+      let transportObject = bound.value
+      switch result {
+      case .success(let answer):
+        transportObject.naptrCache.store(
+          answer.records, ttl: answer.ttl, for: host, now: transportObject.eventLoop.now.uptimeNanoseconds)
+        useNAPTR(answer.records)
+      case .failure(let error):
+        // A NAPTR answer that does not parse is not the end: SRV and A/AAAA may still answer.
+        transportObject.logger.debug("NAPTR for \(host) unreadable (\(error)): asking SRV")
+        useNAPTR([])
       }
-      return nil
+    }
+  }
+
+  /// RFC 3263 §4.2's SRV step over `names` (in order, until one has records), then the A/AAAA
+  /// fallback.
+  private func locateSRV(
+    host: String, names: [(SIPLeg.Transport, String)], endpoint: SIPEndpoint, transport: SIPLeg.Transport,
+    _ completion: @escaping (Result<Location, any Error>) -> Void
+  ) {
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    // Answers still in the cache decide without asking; the first name not cached, and those
+    // after it, are asked on the thread pool (one query per name until one has records).
+    let now = eventLoop.now.uptimeNanoseconds
+    var uncached = names[...]
+    while let (transport, name) = uncached.first, let cached = srvCache.records(for: name, now: now) {
+      uncached = uncached.dropFirst()
+      guard cached.isEmpty else {
+        var generator = SystemRandomNumberGenerator()
+        let ordered = ServerLocation.order(cached) { Int.random(in: 0...$0, using: &generator) }
+        return located(
+          host: host, endpoint: endpoint, transport: transport, srv: (transport, ordered), completion)
+      }
+    }
+    guard !uncached.isEmpty else {
+      return located(host: host, endpoint: endpoint, transport: transport, srv: nil, completion)
+    }
+    let asked = Array(uncached)
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+      () -> [(name: String, transport: SIPLeg.Transport, records: [SRVRecord], ttl: UInt32)] in
+      var answers: [(name: String, transport: SIPLeg.Transport, records: [SRVRecord], ttl: UInt32)] = []
+      for (transport, name) in asked {
+        let answer = try SIPResolver.lookupSRVAnswer(name: name)
+        answers.append((name, transport, answer.records, answer.ttl))
+        if !answer.records.isEmpty { break }
+      }
+      return answers
     }.assumeIsolated().whenComplete { result in
       let transportObject = bound.value
       switch result {
       case .failure(let error):
         completion(.failure(error))
-      case .success(nil):
-        // No SRV: the name's A/AAAA records on the transport's default port (§4.2).
-        transportObject.logger.debug("no SRV records for \(host): A/AAAA on port \(endpoint.port)")
-        transportObject.resolve(host: host, port: endpoint.port, transport: transport) { result in
-          completion(result.map { Location(address: $0, transport: transport) })
+      case .success(let answers):
+        let now = transportObject.eventLoop.now.uptimeNanoseconds
+        for answer in answers {
+          transportObject.srvCache.store(answer.records, ttl: answer.ttl, for: answer.name, now: now)
         }
-      case .success(let (found, targets)?):
-        transportObject.logger.debug(
-          "SRV for \(host) over \(found.rawValue): \(targets.map(\.description).joined(separator: ", "))")
-        guard !targets.isEmpty else {
-          return completion(
-            .failure(SIPResolver.Failure(description: "SRV says \(host) offers no SIP service")))
+        var found: (SIPLeg.Transport, [SRVRecord])?
+        if let last = answers.last, !last.records.isEmpty {
+          var generator = SystemRandomNumberGenerator()
+          found = (
+            last.transport, ServerLocation.order(last.records) { Int.random(in: 0...$0, using: &generator) }
+          )
         }
-        transportObject.resolveFirst(of: targets[...], transport: found, failures: [], completion)
+        transportObject.located(host: host, endpoint: endpoint, transport: transport, srv: found, completion)
       }
     }
+  }
+
+  /// Where the SRV step led: its ordered targets (`srv`), or nil for none — then the name's
+  /// A/AAAA records on the default port (§4.2).
+  private func located(
+    host: String, endpoint: SIPEndpoint, transport: SIPLeg.Transport, srv: (SIPLeg.Transport, [SRVRecord])?,
+    _ completion: @escaping (Result<Location, any Error>) -> Void
+  ) {
+    guard let (found, targets) = srv else {
+      logger.debug("no SRV records for \(host): A/AAAA on port \(endpoint.port)")
+      return resolve(host: host, port: endpoint.port, transport: transport) { result in
+        completion(result.map { Location(address: $0, transport: transport) })
+      }
+    }
+    logger.debug(
+      "SRV for \(host) over \(found.rawValue): \(targets.map(\.description).joined(separator: ", "))")
+    guard !targets.isEmpty else {
+      return completion(.failure(SIPResolver.Failure(description: "SRV says \(host) offers no SIP service")))
+    }
+    resolveFirst(of: targets[...], transport: found, failures: [], completion)
+  }
+  /// The next SRV target after `location` that resolves (RFC 3263 §4.3: after a timeout or a
+  /// transport error at `location`).
+  func locateNext(after location: Location, _ completion: @escaping (Result<Location, any Error>) -> Void) {
+    resolveFirst(of: location.remaining, transport: location.transport, failures: [], completion)
   }
 
   /// Resolves the SRV targets in order until one has an address (§4.3's failover, for targets
@@ -82,7 +169,7 @@ extension SIPTransport {
     resolve(host: target.target, port: target.port, transport: transport) { [self] result in
       switch result {
       case .success(let address):
-        completion(.success(Location(address: address, transport: transport)))
+        completion(.success(Location(address: address, transport: transport, remaining: targets.dropFirst())))
       case .failure(let error):
         resolveFirst(
           of: targets.dropFirst(), transport: transport, failures: failures + ["\(target.target): \(error)"],

@@ -32,61 +32,102 @@ extension SIPTransport {
     guard request.method != "ACK" else {
       return completion(.failure(SIPTransportError(.invalid, "ACK is sent by the transaction layer")))
     }
-    var endpoint = SIPEndpoint(uri: uri)
+    let endpoint = SIPEndpoint(uri: uri)
     guard let requested = SIPLeg.Transport(rawValue: endpoint.transport.lowercased()) else {
       return completion(.failure(SIPTransportError(.invalid, "unsupported transport \(endpoint.transport)")))
     }
     let host = uri.hostWithoutBrackets
     locate(uri, endpoint: endpoint, transport: requested) { [self] result in
-      guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
-      let address: SocketAddress
-      let transport: SIPLeg.Transport
       switch result {
       case .success(let location):
-        address = location.address
-        transport = location.transport
+        send(
+          request, located: location, host: host, endpoint: endpoint, leg: preferred,
+          provisional: provisional,
+          started: started, completion: completion)
       case .failure(let error):
-        return completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
+        completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
       }
-      let wanted = preferred.flatMap { $0.transport == transport && $0.isIPv6 == address.isIPv6 ? $0 : nil }
-      guard let leg = wanted ?? chooseLeg(transport, ipv6: address.isIPv6) else {
-        return completion(
-          .failure(
-            SIPTransportError(
-              .invalid, "no \(transport.rawValue) leg for IPv\(address.isIPv6 ? 6 : 4) to reach \(address)")))
-      }
-      guard core.layer.count < configuration.maxTransactions else {
-        return completion(.failure(SIPTransportError(.overload, "\(core.layer.count) transactions alive")))
-      }
-      let ip = address.ipAddress ?? host
-      endpoint = SIPEndpoint(
-        transport: transport.viaName, host: address.isIPv6 ? "[\(ip)]" : ip,
-        port: address.port ?? endpoint.port)
-      var message = request
-      var via = SIPVia(
-        transport: transport.viaName, host: viaHost(of: leg, towards: address), port: leg.port,
-        branch: SIPIdentifiers.branch(using: &rng))
-      via.rport = .requested
-      if message.hasHeader("Via") { message.removeFirstValue("Via") }
-      message.prependHeader("Via", via.description)
-      let actions = core.handle(.sendRequest(message, to: endpoint))
-      var id: TransactionID?
-      for case .send(_, _, let tx?) in actions {
-        id = tx
-        break
-      }
-      guard let id else {
-        let reason = actions.compactMap { action -> String? in
-          if case .discarded(_, let reason) = action { return reason }
-          return nil
-        }.first
-        return completion(.failure(SIPTransportError(.invalid, reason ?? "no transaction was made")))
-      }
-      transactionLegs[id] = leg
-      clients[id] = ClientRequest(completion: completion, provisional: provisional)
-      started?(id)
-      perform(actions)
     }
+  }
+
+  /// Sends `request` to a located server. When that server fails — the transaction times out or
+  /// the transport reports an error, with no response heard — and SRV named other targets, the
+  /// request goes again, as a new transaction (a new Via branch), to the next one (RFC 3263
+  /// §4.3); `started` then hears of the new transaction.
+  private func send(
+    _ request: SIPMessage, located location: Location, host: String, endpoint given: SIPEndpoint,
+    leg preferred: SIPLeg?, provisional: ((SIPMessage) -> Void)?, started: ((TransactionID) -> Void)?,
+    completion: @escaping (Result<SIPMessage, SIPTransportError>) -> Void
+  ) {
+    guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
+    let address = location.address
+    let transport = location.transport
+    let wanted = preferred.flatMap { $0.transport == transport && $0.isIPv6 == address.isIPv6 ? $0 : nil }
+    guard let leg = wanted ?? chooseLeg(transport, ipv6: address.isIPv6) else {
+      return completion(
+        .failure(
+          SIPTransportError(
+            .invalid, "no \(transport.rawValue) leg for IPv\(address.isIPv6 ? 6 : 4) to reach \(address)")))
+    }
+    guard core.layer.count < configuration.maxTransactions else {
+      return completion(.failure(SIPTransportError(.overload, "\(core.layer.count) transactions alive")))
+    }
+    let ip = address.ipAddress ?? host
+    let endpoint = SIPEndpoint(
+      transport: transport.viaName, host: address.isIPv6 ? "[\(ip)]" : ip, port: address.port ?? given.port)
+    var message = request
+    var via = SIPVia(
+      transport: transport.viaName, host: viaHost(of: leg, towards: address), port: leg.port,
+      branch: SIPIdentifiers.branch(using: &rng))
+    via.rport = .requested
+    if message.hasHeader("Via") { message.removeFirstValue("Via") }
+    message.prependHeader("Via", via.description)
+    let actions = core.handle(.sendRequest(message, to: endpoint))
+    var id: TransactionID?
+    for case .send(_, _, let tx?) in actions {
+      id = tx
+      break
+    }
+    guard let id else {
+      let reason = actions.compactMap { action -> String? in
+        if case .discarded(_, let reason) = action { return reason }
+        return nil
+      }.first
+      return completion(.failure(SIPTransportError(.invalid, reason ?? "no transaction was made")))
+    }
+    var finish = completion
+    var hear = provisional
+    if !location.remaining.isEmpty {
+      // A server that answered anything is alive: its outcome is final. Only silence or a
+      // transport error moves on to the next SRV target.
+      var heard = false
+      hear = { response in
+        heard = true
+        provisional?(response)
+      }
+      finish = { [self] result in
+        guard case .failure(let error) = result, error.kind == .timeout || error.kind == .transport, !heard,
+          !isClosed
+        else { return completion(result) }
+        let target = address.isIPv6 ? "[\(ip)]:\(endpoint.port)" : "\(ip):\(endpoint.port)"
+        logger.notice("SRV target \(target) for \(host) failed (\(error)); trying the next one")
+        locateNext(after: location) { [self] next in
+          switch next {
+          case .success(let following):
+            send(
+              request, located: following, host: host, endpoint: given, leg: preferred,
+              provisional: provisional,
+              started: started, completion: completion)
+          case .failure:
+            completion(result)
+          }
+        }
+      }
+    }
+    transactionLegs[id] = leg
+    clients[id] = ClientRequest(completion: finish, provisional: hear)
+    started?(id)
+    perform(actions)
   }
 
   /// ACKs the 2xx of this dialog, with the answer of a late offer in `body` (RFC 3261

@@ -72,6 +72,9 @@ public final class SIPTransport {
   var core: UserAgentCore
   /// A validator waiting for the core to be idle (see ``setValidator(_:)``).
   var pendingValidator: RequestValidator?
+  /// SRV answers for their TTL (RFC 3263 location, SIPTransport+Locate.swift).
+  var srvCache = SRVCache()
+  var naptrCache = NAPTRCache()
   /// The core's armed timers; one NIO task (`timerWakeUp`) waits for the earliest.
   var timerQueue = SIPTimerQueue()
   var timerWakeUp: Scheduled<Void>?

@@ -175,4 +175,88 @@ import Testing
     try await peerRTCP.channel.close()
     try await group.shutdownGracefully()
   }
+
+  /// A peer behind NAT: its RTP comes from another port than its SDP said, and the stream
+  /// latches to it. A given RTCP address that is only the SDP's RTP port + 1 (what a call passes
+  /// when the SDP has no a=rtcp) moves with it, to the new port + 1; one that a=rtcp named
+  /// elsewhere stays.
+  @Test(arguments: [false, true])
+  func rtcpFollowsLatchedRTPUnlessSDPNamedAnotherPort(explicit: Bool) async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 44650...44699))
+    let announced = try await Self.collector(on: group)
+    let named = try await Self.collector(on: group)
+    // The peer's real RTP port and its port + 1, both bound (a few tries for a free pair).
+    var pair: (Collector, Collector)?
+    for _ in 0..<20 where pair == nil {
+      let plusOne = try await Self.collector(on: group)
+      if let peer = try? await Self.collector(on: group, port: plusOne.address.port! - 1) {
+        pair = (peer, plusOne)
+      } else {
+        try await plusOne.channel.close()
+      }
+    }
+    let (peer, peerPlusOne) = try #require(pair)
+    var options = MediaStreamOptions(
+      parameters: MediaStreamParameters(rtcpInterval: 100_000_000), remote: announced.address, source: .none)
+    options.remoteRTCP =
+      explicit
+      ? named.address : try SocketAddress(ipAddress: "127.0.0.1", port: announced.address.port! + 1)
+    let stream = try await engine.openStream(options).get()
+    for sequence in 0..<5 {
+      try await peer.channel.writeAndFlush(
+        AddressedEnvelope(remoteAddress: stream.localAddress!, data: Self.rtp(UInt16(sequence))))
+    }
+    #expect(await Self.eventually { (try? await stream.remoteAddress().get()) == peer.address })
+    if explicit {
+      let before = named.count
+      #expect(await Self.eventually { named.count > before + 1 })
+      #expect(peerPlusOne.count == 0)
+    } else {
+      #expect(await Self.eventually { peerPlusOne.count >= 2 })
+    }
+    try await stream.close().get()
+    try await engine.shutdown().get()
+    for collector in [announced, named, peer, peerPlusOne] { try await collector.channel.close() }
+    try await group.shutdownGracefully()
+  }
+
+  /// SDP `a=rtcp` (RFC 3605): with ``MediaStreamOptions/remoteRTCP`` given, reports go there, not
+  /// to the RTP port + 1, and a new remote RTP address (a re-INVITE) does not move them.
+  @Test func rtcpGoesWhereTheSDPSaid() async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let engine = MediaEngine(eventLoop: group.next(), configuration: .init(portRange: 44600...44649))
+    let announced = try await Self.collector(on: group)
+    // Listens on the port + 1 of the RTP addresses used below: RTCP must not arrive there.
+    let plusOne = try await Self.collector(on: group, port: 0)
+    let movedPlusOne = try await Self.collector(on: group, port: 0)
+    let rtp = try SocketAddress(ipAddress: "127.0.0.1", port: plusOne.address.port! - 1)
+    var options = MediaStreamOptions(
+      parameters: MediaStreamParameters(rtcpInterval: 100_000_000), remote: rtp, source: .none)
+    options.remoteRTCP = announced.address
+    let stream = try await engine.openStream(options).get()
+    #expect(await Self.eventually { announced.count >= 2 })
+    // Re-INVITE: the RTP address moves; RTCP stays where a=rtcp said.
+    try await stream.setRemote(
+      try SocketAddress(ipAddress: "127.0.0.1", port: movedPlusOne.address.port! - 1)
+    )
+    .get()
+    let before = announced.count
+    #expect(await Self.eventually { announced.count > before + 1 })
+    #expect(plusOne.count == 0)
+    #expect(movedPlusOne.count == 0)
+    // A new answer without a=rtcp: back to the (moved) RTP port + 1.
+    try await stream.setRemote(
+      try SocketAddress(ipAddress: "127.0.0.1", port: movedPlusOne.address.port! - 1), rtcp: .some(nil)
+    ).get()
+    #expect(await Self.eventually { movedPlusOne.count >= 1 })
+    let port = stream.localAddress!.port! + 1
+    #expect(announced.box.ports.withLock { $0.allSatisfy { $0 == port } })
+    try await stream.close().get()
+    try await engine.shutdown().get()
+    try await announced.channel.close()
+    try await plusOne.channel.close()
+    try await movedPlusOne.channel.close()
+    try await group.shutdownGracefully()
+  }
 }

@@ -164,6 +164,56 @@ struct CallMediaParameterTests {
   }
 
   @Test(
+    "a=rtcp (RFC 3605): RTCP goes to the port the peer's SDP names, whether the peer offered or answered",
+    arguments: [false, true])
+  func rtcpAttribute(peerOffers: Bool) throws {
+    try withAgents { alice, bob in
+      // `tap` is named only by the peer's a=rtcp: anything reaching it is our RTCP.
+      let tap = try DatagramTap(loop: alice.loop)
+      defer { tap.close() }
+      let peerPort = try freeUDPPort(loop: alice.loop)
+      var peerSide = OfferAnswer(address: "127.0.0.1", sessionID: 99, username: "peer")
+      let peerStream = LocalStream(port: peerPort, rtcpPort: tap.port)
+      // The peer (the side with the given SDP) is alice when she offers, else bob who answers.
+      let us = peerOffers ? bob : alice
+      let offerSDP = peerOffers ? peerSide.makeOffer([peerStream]) : nil
+      if peerOffers {
+        try bob.on {
+          var parameters = CallParameters()
+          parameters.initMedia = sendSilence(bob, note: "us media")
+          bob.agent.listen(UserAgent.Listener(parameters: parameters))
+        }
+      } else {
+        // Bob's given answer, made against an offer of the same default codecs as alice's.
+        var offering = OfferAnswer(address: "127.0.0.1", sessionID: 1, username: "offer")
+        let anOffer = offering.makeOffer([LocalStream(port: 40000)])
+        let answer = peerSide.answer(to: anOffer, streams: [peerStream]).description
+        try bob.on {
+          var parameters = CallParameters()
+          parameters.sdp = answer
+          parameters.mediaLocalSockets = [.bind(host: "127.0.0.1", port: peerPort)]
+          bob.agent.listen(UserAgent.Listener(parameters: parameters))
+        }
+      }
+      try alice.on {
+        var parameters = CallParameters()
+        if let offerSDP {
+          parameters.sdp = offerSDP
+          parameters.mediaLocalSockets = [.bind(host: "127.0.0.1", port: peerPort)]
+        } else {
+          parameters.initMedia = sendSilence(alice, note: "us media")
+        }
+        _ = try alice.agent.invite(bob.uri, parameters: parameters)
+      }
+      #expect(us.waitFor("us media"))
+      // The first report comes after 0.25–0.75 of the 5 s interval (RFC 3550 §6.2).
+      #expect(tap.waitForPackets(1, seconds: 8))
+      let ourRTP = try #require(try us.firstStream().localAddress?.port)
+      #expect(tap.sourcePorts == [ourRTP + 1])
+    }
+  }
+
+  @Test(
     "clear_sdp: a peer re-INVITE gets fresh ports in our answer and init_media runs again; without it the port stays",
     arguments: [false, true])
   func clearSDPOnPeerReinvite(clear: Bool) throws {

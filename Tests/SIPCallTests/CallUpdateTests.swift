@@ -49,6 +49,8 @@ struct CallUpdateTests {
       #expect(bob.waitFor("state held"))
       #expect(try alice.on { try alice.onlyCall().negotiatedStreams.first?.direction } == .sendonly)
       #expect(try bob.on { try bob.onlyCall().negotiatedStreams.first?.direction } == .recvonly)
+      // call_on_hold follows the UPDATE, so a later reinvite keeps the hold.
+      #expect(try alice.on { try alice.onlyCall().parameters.callOnHold })
       // Resume with another codec: both sides switch to it, as after a re-INVITE.
       try alice.on {
         let call = try alice.onlyCall()
@@ -65,6 +67,7 @@ struct CallUpdateTests {
       #expect(try alice.on { try alice.onlyCall().negotiatedStreams.first?.codec?.codec.name } == "PCMA")
       #expect(try bob.on { try bob.onlyCall().negotiatedStreams.first?.codec?.codec.name } == "PCMA")
       #expect(try alice.on { try alice.onlyCall().sdpPeer?.media.first?.codecs.first?.name } == "PCMA")
+      #expect(try alice.on { try alice.onlyCall().parameters.callOnHold } == false)
     }
   }
 

@@ -169,3 +169,130 @@ private struct SplitMix {
     return z ^ (z >> 31)
   }
 }
+
+/// The SRV cache: answers for their TTL, "no records" briefly, bounded in names.
+@Suite struct SRVCacheTests {
+  static let second: UInt64 = 1_000_000_000
+  static let records = [SRVRecord(priority: 10, weight: 0, port: 5060, target: "sip1.example.com")]
+
+  @Test func keepsAnAnswerForItsTTL() {
+    var cache = SRVCache()
+    #expect(cache.records(for: "_sip._udp.example.com", now: 0) == nil)
+    cache.store(Self.records, ttl: 60, for: "_sip._udp.Example.com", now: 5 * Self.second)
+    #expect(cache.records(for: "_sip._udp.example.com", now: 5 * Self.second) == Self.records)
+    #expect(cache.records(for: "_SIP._udp.EXAMPLE.com", now: 64 * Self.second) == Self.records)
+    #expect(cache.records(for: "_sip._udp.example.com", now: 65 * Self.second) == nil)
+    #expect(cache.count == 0)  // the expired entry was dropped when read
+  }
+
+  @Test func noRecordsIsCachedBrieflyAndTTLZeroNotAtAll() {
+    var cache = SRVCache(negativeSeconds: 10, maximumSeconds: 100)
+    cache.store([], ttl: 3600, for: "_sip._udp.plain.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.plain.com", now: 9 * Self.second) == [])
+    #expect(cache.records(for: "_sip._udp.plain.com", now: 10 * Self.second) == nil)
+    cache.store(Self.records, ttl: 0, for: "_sip._udp.zero.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.zero.com", now: 0) == nil)
+    // A TTL past the cap is cut to it.
+    cache.store(Self.records, ttl: 86_400, for: "_sip._udp.long.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.long.com", now: 99 * Self.second) == Self.records)
+    #expect(cache.records(for: "_sip._udp.long.com", now: 100 * Self.second) == nil)
+  }
+
+  @Test func staysWithinItsCapacity() {
+    var cache = SRVCache(capacity: 3)
+    for (index, ttl) in [UInt32(30), 10, 20].enumerated() {
+      cache.store(Self.records, ttl: ttl, for: "name\(index)", now: 0)
+    }
+    // Full: the new name takes the place of the one expiring soonest (name1, 10 s).
+    cache.store(Self.records, ttl: 40, for: "name3", now: Self.second)
+    #expect(cache.count == 3)
+    #expect(cache.records(for: "name1", now: Self.second) == nil)
+    #expect(cache.records(for: "name0", now: Self.second) != nil)
+    // Expired names go first: at 25 s name2 (20 s) has expired and makes room.
+    cache.store(Self.records, ttl: 40, for: "name4", now: 25 * Self.second)
+    #expect(cache.count == 3)
+    #expect(cache.records(for: "name0", now: 25 * Self.second) != nil)
+    #expect(cache.records(for: "name3", now: 25 * Self.second) != nil)
+    #expect(cache.records(for: "name4", now: 25 * Self.second) != nil)
+  }
+
+  @Test func readsTheAnswersTTL() throws {
+    // The helper writes every record with TTL 0x0E10 = 3600 s.
+    let bytes = ServerLocationTests.response(question: "_sip._udp.example.com", answers: Self.records)
+    let answer = try ServerLocation.srvAnswer(inDNSResponse: bytes)
+    #expect(answer.records == Self.records)
+    #expect(answer.ttl == 3600)
+    #expect(
+      try ServerLocation.srvAnswer(inDNSResponse: ServerLocationTests.response(question: "x.y", answers: []))
+        .ttl == 0)
+  }
+}
+
+/// RFC 3263 §4.1: NAPTR records read from the wire and turned into SRV names.
+@Suite struct NAPTRLocationTests {
+  static func response(question: String, records: [NAPTRRecord], ttl: UInt32 = 300) -> [UInt8] {
+    func name(_ text: String) -> [UInt8] {
+      var out: [UInt8] = []
+      for label in text.split(separator: ".") {
+        out.append(UInt8(label.utf8.count))
+        out.append(contentsOf: label.utf8)
+      }
+      return out + [0]
+    }
+    func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    func text(_ s: String) -> [UInt8] { [UInt8(s.utf8.count)] + Array(s.utf8) }
+    var out: [UInt8] = [0x12, 0x34, 0x81, 0x80] + u16(1) + u16(records.count) + u16(0) + u16(0)
+    out += name(question) + u16(35) + u16(1)
+    for record in records {
+      let rdata =
+        u16(record.order) + u16(record.preference) + text(record.flags) + text(record.service)
+        + text(record.regexp) + (record.replacement == "." ? [0] : name(record.replacement))
+      let ttlBytes = [
+        UInt8(ttl >> 24 & 0xFF), UInt8(ttl >> 16 & 0xFF), UInt8(ttl >> 8 & 0xFF), UInt8(ttl & 0xFF),
+      ]
+      out += [0xC0, 12] + u16(35) + u16(1) + ttlBytes + u16(rdata.count) + rdata
+    }
+    return out
+  }
+
+  static let records = [
+    NAPTRRecord(
+      order: 20, preference: 10, flags: "S", service: "SIP+D2U", replacement: "_sip._udp.example.com"),
+    NAPTRRecord(
+      order: 10, preference: 20, flags: "s", service: "SIP+D2T", replacement: "_sip._tcp.example.com"),
+    NAPTRRecord(
+      order: 10, preference: 10, flags: "s", service: "SIPS+D2T", replacement: "_sips._tcp.example.com"),
+    NAPTRRecord(
+      order: 5, preference: 10, flags: "u", service: "E2U+sip", regexp: "!^.*$!sip:x@y!", replacement: "."),
+  ]
+
+  @Test func readsNAPTRRecordsAndTheirTTL() throws {
+    let answer = try ServerLocation.naptrAnswer(
+      inDNSResponse: Self.response(question: "example.com", records: Self.records, ttl: 120))
+    #expect(answer.records == Self.records)
+    #expect(answer.ttl == 120)
+    // Cut anywhere inside the records: an error, never a crash.
+    let good = Self.response(question: "example.com", records: Self.records)
+    for length in 12..<good.count {
+      _ = try? ServerLocation.naptrAnswer(inDNSResponse: Array(good.prefix(length)))
+    }
+    #expect(throws: DNSResponseError.self) {
+      try ServerLocation.naptrAnswer(inDNSResponse: Array(good.prefix(good.count - 3)))
+    }
+  }
+
+  @Test func serviceNamesFollowOrderPreferenceAndTransports() throws {
+    let sip = try SIPURI.parse("sip:bob@example.com")
+    // Order 10 (TCP) before order 20 (UDP); SIPS+D2T is not for a sip URI; the "u" record is not SIP's.
+    let both = ServerLocation.serviceNames(fromNAPTR: Self.records, for: sip, transports: ["udp", "tcp"])
+    #expect(both.map(\.name) == ["_sip._tcp.example.com", "_sip._udp.example.com"])
+    #expect(both.map(\.transport) == ["tcp", "udp"])
+    // Only a UDP leg: the TCP record is left out.
+    let udp = ServerLocation.serviceNames(fromNAPTR: Self.records, for: sip, transports: ["udp"])
+    #expect(udp.map(\.name) == ["_sip._udp.example.com"])
+    let sips = ServerLocation.serviceNames(
+      fromNAPTR: Self.records, for: try SIPURI.parse("sips:bob@example.com"), transports: ["udp", "tcp"])
+    #expect(sips.map(\.name) == ["_sips._tcp.example.com"])
+    #expect(ServerLocation.serviceNames(fromNAPTR: [], for: sip, transports: ["udp"]).isEmpty)
+  }
+}

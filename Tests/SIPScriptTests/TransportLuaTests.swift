@@ -280,6 +280,34 @@ final class NetworkScript: @unchecked Sendable {
   }
 }
 
+extension TransportLuaTests {
+  @Test func configuredTimersTimeARequestOut() throws {
+    // Nobody answers on `silent`: with T1 = 20 ms, Timer F ends the MESSAGE after 64 × T1 =
+    // 1.28 s; with the default T1 it would take 32 s, past the wait below.
+    let silent = try DatagramBootstrap(group: loop).bind(host: "127.0.0.1", port: 0).wait()
+    defer { try? silent.close().wait() }
+    let port = try #require(silent.localAddress?.port)
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      assert(sip.config{ legs = {"udp:127.0.0.1:0"}, t1 = 0.02, t2 = 0.5 })
+      test.record(pcall(sip.config, { t1 = 0 }))
+      test.record(pcall(sip.config, { t1 = 2, t2 = 1 }))
+      test.record(pcall(sip.config, { t4 = "soon" }))
+      test.record(sip.request("MESSAGE", "sip:x@127.0.0.1:\(port)", { body = "hello" }))
+      sip.stop()
+      """)
+    #expect(uac.waitForOutcome(10) == .stopped)
+    let lines = uac.lines
+    #expect(lines.count == 4)
+    #expect(lines.first?.contains("field 't1' must be 0.001 to 60.0 seconds") == true)
+    #expect(lines.dropFirst().first?.contains("T1 must not exceed T2") == true)
+    #expect(lines.dropFirst(2).first?.contains("field 't4' must be a number") == true)
+    #expect(lines.last?.hasPrefix("nil timeout") == true)
+  }
+}
+
 extension NetworkScript {
   /// The first leg's port (call on the loop).
   var boundPort: Int? { binding?.transport.legs.first?.port }
