@@ -30,8 +30,19 @@ struct MediaSocketPool {
 
   /// How long a socket rests before another call gets it.
   static let quietPeriod = TimeAmount.seconds(2)
-  /// At most this many RTP sockets (and as many RTCP sockets) wait; older ones are closed.
-  static let capacity = 1024
+  /// At most this many RTP sockets (and as many RTCP sockets) wait; older ones are closed. A
+  /// resting pair holds two descriptors: at most a quarter of the process's limit rests, so that
+  /// live calls never run out of descriptors because of the pool (1,024 pairs at most).
+  static let capacity: Int = {
+    var limit = rlimit()
+    #if os(Linux)
+      let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+      let resource = RLIMIT_NOFILE
+    #endif
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return 1024 }
+    return min(1024, Int(clamping: limit.rlim_cur / 8))
+  }()
 
   /// Oldest first.
   var rtp = CircularBuffer<Parked>()
