@@ -15,15 +15,25 @@ import NIOPosix
 extension MediaEngine {
   /// Binds a datagram socket on `host` from the port range (or `port` exactly) with nothing in its
   /// pipeline. The caller owns it and gives it back with ``closeSocket(_:)``, which also returns
-  /// its port to the range.
+  /// its port to the range. A range socket may be one an ended call gave back (``MediaSocketPool``).
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<any Channel> {
-    eventLoop.flatSubmit { self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts()) }
+    eventLoop.flatSubmit {
+      if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: false) {
+        return self.eventLoop.makeSucceededFuture(parked)
+      }
+      return self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts())
+    }
   }
 
-  /// Closes a socket of ``openSocket(host:port:)`` and releases its range port.
+  /// Closes a socket of ``openSocket(host:port:)`` and releases its range port; a range socket
+  /// with nothing left in its pipeline is parked for a later call instead (``MediaSocketPool``).
   public func closeSocket(_ channel: any Channel) -> EventLoopFuture<Void> {
     onLoop {
-      if let port = channel.localAddress?.port, self.isRangePort(port) { self.releasePort(port) }
+      if let port = channel.localAddress?.port, self.isRangePort(port) {
+        if self.park(channel, port: port) { return self.eventLoop.makeSucceededVoidFuture() }
+        self.releasePort(port)
+        self.closeParkedRTCP(port: port + 1)
+      }
       self.forgetDescriptor(of: channel)
       return channel.close().recover { _ in }
     }
@@ -37,12 +47,118 @@ extension MediaEngine {
 
   func isRangePort(_ port: Int) -> Bool { configuration.portRange.contains(port) }
 
+  // MARK: - Parking (on the loop)
+
+  /// Parks an RTP socket the range gave: it must be ours (a known descriptor), open, from the
+  /// allocator, and free of stream handlers. False: close it as before.
+  private func park(_ channel: any Channel, port: Int) -> Bool {
+    guard !socketPool.isClosed, allocator.isReserved(port), channel.isActive,
+      let descriptor = ownedDescriptor(of: channel),
+      (try? channel.pipeline.syncOperations.handler(type: RTPChannelHandler.self)) == nil,
+      let host = channel.localAddress?.ipAddress
+    else { return false }
+    if pollsOnTick {
+      // A stream that used it as a send socket let NIO read it; the next one polls it again.
+      guard (try? channel.syncOptions?.setOption(.autoRead, value: false)) != nil else { return false }
+    }
+    allocator.park(port)
+    socketPool.rtp.append(
+      MediaSocketPool.Parked(
+        channel: channel, descriptor: descriptor, port: port, host: host, since: eventLoop.now))
+    while socketPool.rtp.count > MediaSocketPool.capacity {
+      closeParked(socketPool.rtp.removeFirst())
+    }
+    return true
+  }
+
+  /// The oldest parked socket on `host` that has rested ``MediaSocketPool/quietPeriod``; with
+  /// `evenIfRecent`, the oldest on `host` at all (the range has no free port left).
+  func takeParkedSocket(host: String, evenIfRecent: Bool) -> (any Channel)? {
+    let now = eventLoop.now
+    var index = socketPool.rtp.startIndex
+    while index != socketPool.rtp.endIndex {
+      let parked = socketPool.rtp[index]
+      guard evenIfRecent || now - parked.since >= MediaSocketPool.quietPeriod else { return nil }
+      guard parked.host == host else {
+        index = socketPool.rtp.index(after: index)
+        continue
+      }
+      socketPool.rtp.remove(at: index)
+      guard parked.channel.isActive else {
+        closeParked(parked)
+        return takeParkedSocket(host: host, evenIfRecent: evenIfRecent)
+      }
+      if pollsOnTick { MediaSocketPool.drain(parked.descriptor) }
+      allocator.unpark(parked.port)
+      return parked.channel
+    }
+    return nil
+  }
+
+  /// Closes what rests on `port` (an RTP or RTCP socket), so that it can be bound by number.
+  func evictParked(port: Int) {
+    guard isRangePort(port) || isRangePort(port - 1) else { return }
+    closeParkedRTCP(port: port)
+    if allocator.isParked(port), let index = socketPool.rtp.firstIndex(where: { $0.port == port }) {
+      closeParked(socketPool.rtp.remove(at: index))
+    }
+  }
+
+  private func closeParked(_ parked: MediaSocketPool.Parked) {
+    releasePort(parked.port)
+    closeParkedRTCP(port: parked.port + 1)
+    forgetDescriptor(of: parked.channel)
+    parked.channel.close(promise: nil)
+  }
+
+  /// Parks a stream's RTCP socket (its handler removed) while its RTP socket is live or parked.
+  func parkRTCP(_ socket: AcquiredSocket) -> Bool {
+    guard !socketPool.isClosed, socket.channel.isActive, let port = socket.channel.localAddress?.port,
+      allocator.isReserved(port - 1) || allocator.isParked(port - 1), socketPool.rtcp[port] == nil,
+      socketPool.rtcp.count < MediaSocketPool.capacity,
+      (try? socket.channel.pipeline.syncOperations.context(handler: socket.handler)) != nil
+    else { return false }
+    _ = socket.channel.pipeline.syncOperations.removeHandler(socket.handler)
+    socketPool.rtcp[port] = socket.channel
+    return true
+  }
+
+  /// A parked RTCP socket on `host:port`, if there is one.
+  func takeParkedRTCP(host: String, port: Int) -> (any Channel)? {
+    guard let channel = socketPool.rtcp.removeValue(forKey: port) else { return nil }
+    guard channel.isActive, channel.localAddress?.ipAddress == host else {
+      channel.close(promise: nil)
+      return nil
+    }
+    return channel
+  }
+
+  private func closeParkedRTCP(port: Int) {
+    socketPool.rtcp.removeValue(forKey: port)?.close(promise: nil)
+  }
+
+  /// Closes every parked socket; nothing is parked afterwards (``shutdown()``).
+  func closeParkedSockets() {
+    socketPool.isClosed = true
+    while let parked = socketPool.rtp.popFirst() { closeParked(parked) }
+    for channel in socketPool.rtcp.values { channel.close(promise: nil) }
+    socketPool.rtcp.removeAll()
+  }
+
+  // MARK: - Binding
+
   private func bindOwned(host: String, port: Int?, attemptsLeft: Int) -> EventLoopFuture<any Channel> {
     let chosen: Int
     if let port {
+      // Asked for by number: a socket resting there gives way.
+      evictParked(port: port)
       chosen = port
     } else {
       guard attemptsLeft > 0, let reserved = reservePort() else {
+        // Every port is live or resting: a resting one is better than none.
+        if let parked = takeParkedSocket(host: host, evenIfRecent: true) {
+          return eventLoop.makeSucceededFuture(parked)
+        }
         return eventLoop.makeFailedFuture(
           MediaError.portRangeExhausted(
             lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))

@@ -70,10 +70,16 @@ extension MediaEngine {
       return eventLoop.makeSucceededFuture(nil)
     }
     let handler = RTPChannelHandler(engine: self, streamID: streamID, isRTCP: true)
-    // A report every few seconds: one datagram per read and a small kernel buffer, so the
-    // second socket of a call costs little memory (a vector of RTP buffers is 16 KiB).
+    if let parked = takeParkedRTCP(host: host, port: port + 1),
+      (try? parked.pipeline.syncOperations.addHandler(handler)) != nil
+    {
+      return eventLoop.makeSucceededFuture(
+        AcquiredSocket(channel: parked, handler: handler, ownsChannel: true, rangePort: nil))
+    }
+    // A report every few seconds: one datagram per read (no vector) and a small kernel buffer, so
+    // the second socket of a call costs little memory (a vector of RTP buffers is 16 KiB).
     return bind(
-      host: host, port: port + 1, handler: handler, polled: false, vector: 1, receiveBufferSize: 65_536
+      host: host, port: port + 1, handler: handler, polled: false, vector: 0, receiveBufferSize: 65_536
     )
     .map { Optional(AcquiredSocket(channel: $0.0, handler: handler, ownsChannel: true, rangePort: nil)) }
     .recover { _ in nil }
@@ -82,6 +88,10 @@ extension MediaEngine {
   /// Undoes ``acquire(_:handler:)``.
   func release(_ socket: AcquiredSocket) -> EventLoopFuture<Void> {
     if let port = socket.rangePort { releasePort(port) }
+    // An RTCP socket rests beside its RTP socket (MediaSocketPool).
+    if socket.handler.isRTCP, socket.ownsChannel, parkRTCP(socket) {
+      return eventLoop.makeSucceededVoidFuture()
+    }
     if socket.ownsChannel {
       return socket.channel.close().recover { _ in }
     }
@@ -122,6 +132,7 @@ extension MediaEngine {
     host: String, port: Int, handler: RTPChannelHandler, polled: Bool = true, vector: Int? = nil,
     receiveBufferSize: Int? = nil
   ) -> EventLoopFuture<(any Channel, CInt)> {
+    evictParked(port: port)
     let descriptor: CInt
     do {
       descriptor = try Self.openDescriptor(
@@ -160,9 +171,13 @@ extension MediaEngine {
   /// The datagram bootstrap every engine socket uses. NIO reads at most one vector of datagrams
   /// per readiness (`maxMessagesPerRead` 1): epoll is level-triggered, so what is left is
   /// reported again, and the read that would only return EAGAIN is never made.
+  ///
+  /// `vector` 0 reads one datagram at a time with no vector (NIO allocates a vector's headers,
+  /// addresses and control buffers, about 2.5 KiB for 8, when the option is set). Polled sockets
+  /// get none: the tick reads them, and NIO only if a stream uses one as a send socket.
   func datagramBootstrap(polled: Bool = false, vector: Int? = nil) -> DatagramBootstrap? {
     guard let bootstrap = DatagramBootstrap(validatingGroup: eventLoop) else { return nil }
-    let vector = max(vector ?? configuration.vectorReadCount, 1)
+    let vector = polled ? 0 : max(vector ?? configuration.vectorReadCount, 0)
     return
       bootstrap
       // Polled sockets are read by the tick; NIO must not read them too.
@@ -171,6 +186,6 @@ extension MediaEngine {
       .channelOption(.datagramVectorReadMessageCount, value: vector)
       // NIO splits one receive buffer among the vector's messages: 2 KiB each covers any RTP
       // packet of ours (a G.711 frame is 172 octets).
-      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * vector))
+      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(vector, 1)))
   }
 }

@@ -29,7 +29,9 @@ public final class MediaEngine: @unchecked Sendable {
   public let eventLoop: any EventLoop
   public let configuration: MediaEngineConfiguration
 
-  private var allocator: MediaPortAllocator
+  var allocator: MediaPortAllocator
+  /// Range sockets of ended calls kept bound for the next ones (MediaSocketPool.swift).
+  var socketPool = MediaSocketPool()
   private var streams: [Int: MediaStreamSlot] = [:]
   /// Tick order; a slot knows its index here so removal is O(1).
   private var order: [MediaStreamSlot] = []
@@ -69,6 +71,7 @@ public final class MediaEngine: @unchecked Sendable {
   public func shutdown() -> EventLoopFuture<Void> {
     eventLoop.flatSubmit {
       self.isShutDown = true
+      self.closeParkedSockets()
       let closing = self.order.map { self.close($0) }
       return EventLoopFuture.andAllComplete(closing, on: self.eventLoop)
     }

@@ -8,7 +8,12 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   /// Always what parsing `mediaLine.value` gives (the empty field when it does not parse).
   private var parsedField: MediaField
   /// The lines after `m=` (`i=`, `c=`, `b=`, `k=`, `a=`, unknown types) in order.
-  public var lines: [SDPLine]
+  public var lines: [SDPLine] {
+    didSet { cachedCodecs = nil }
+  }
+  /// ``codecs`` as the parser left them (offer/answer reads them several times per call); nil
+  /// once the lines or the `m=` line change.
+  private var cachedCodecs: [Codec]?
 
   public init(_ field: MediaField, lines: [SDPLine] = []) {
     self.init(mediaLine: SDPLine("m", field.description), lines: lines)
@@ -47,6 +52,7 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
     set {
       mediaLine.value = newValue.description
       parsedField = Self.parseField(mediaLine.value)
+      cachedCodecs = nil
     }
   }
 
@@ -87,9 +93,19 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
 
   /// The codecs of the `m=` line in its order, skipping formats that resolve to nothing.
   public var codecs: [Codec] {
+    if let cachedCodecs { return cachedCodecs }
+    return resolveCodecs()
+  }
+
+  private func resolveCodecs() -> [Codec] {
     guard field.isRTP else { return [] }
     let table = codecTable()
     return formats.compactMap { table[$0] }
+  }
+
+  /// Resolves ``codecs`` once for the reads to come (the parser, with every line in place).
+  mutating func cacheCodecs() {
+    cachedCodecs = resolveCodecs()
   }
 
   /// Every payload type with an `a=rtpmap` or in the static table, resolved in one pass over the

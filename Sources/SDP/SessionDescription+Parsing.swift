@@ -144,6 +144,7 @@ struct SDPParser {
       try checkConnection(
         media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
     }
+    for index in media.indices { media[index].cacheCodecs() }
     var description = SessionDescription(lines: session, media: media)
     description.lineEnding = lineEnding
     description.trailer = String(

@@ -53,4 +53,20 @@ import Testing
     rebuilt.port = 49172
     #expect(rebuilt != parsed)
   }
+
+  @Test func codecsResolvedByTheParserFollowEveryChangeOfTheLines() throws {
+    var description = try SessionDescription(parsing: Self.offer)
+    // Replacing the rtpmap renames payload type 101; removing it leaves it unresolved.
+    description.media[0].lines = [.attribute("rtpmap", "101 opus/48000/2")]
+    #expect(description.media[0].codecs.map(\.name) == ["PCMU", "PCMA", "opus"])
+    description.media[0].lines.removeAll()
+    #expect(description.media[0].codecs.map(\.name) == ["PCMU", "PCMA"])
+    description.media[0].lines.append(.attribute("rtpmap", "101 telephone-event/8000"))
+    #expect(description.media[0].codecs.map(\.name) == ["PCMU", "PCMA", "telephone-event"])
+    // Equality and hashing ignore what was resolved: a parsed value equals the same text built by hand.
+    let parsed = try SessionDescription(parsing: Self.offer).media[0]
+    let handMade = MediaDescription(parsed.field, lines: parsed.lines)
+    #expect(parsed == handMade)
+    #expect(parsed.codecs == handMade.codecs)
+  }
 }
