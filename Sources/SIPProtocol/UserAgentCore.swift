@@ -262,7 +262,13 @@ public struct UserAgentCore: Sendable {
       // RFC 3261 §13.3.1.4: no ACK within 64*T1: the session SHOULD be ended with a BYE.
       out.append(.ackTimeout(id))
       if var dialog = dialogs[id] {
-        let via = makeVia(for: SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget))
+        var via = makeVia(for: SIPEndpoint(uri: dialog.routeSet.first?.uri ?? dialog.remoteTarget))
+        // The BYE names the leg the dialog lives on: the one our 2xx's Contact gave the peer
+        // (the transport sends it from the leg its Via names).
+        if let contact = pending.response.contacts.first?.uri {
+          via.host = contact.host
+          via.port = contact.port
+        }
         let (bye, peer) = dialog.makeRequest(method: "BYE", via: via)
         dialogs[id] = dialog
         out += process(layer.handle(.sendRequest(bye, to: peer)))

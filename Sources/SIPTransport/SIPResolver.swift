@@ -32,23 +32,26 @@ enum SIPResolver {
 
   /// The NAPTR records of `name` and their TTL; none (TTL 0) when it has none or the query failed.
   static func lookupNAPTRAnswer(name: String) throws -> (records: [NAPTRRecord], ttl: UInt32) {
-    var answer = [UInt8](repeating: 0, count: 4096)
-    let count = answer.withUnsafeMutableBufferPointer { buffer in
-      sipscript_dns_query(name, 35, buffer.baseAddress, Int32(buffer.count))
-    }
-    guard count > 0 else { return ([], 0) }
-    return try ServerLocation.naptrAnswer(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
+    guard let response = query(name, type: 35) else { return ([], 0) }
+    return try DNSAnswers.naptr(inDNSResponse: response)
   }
 
   /// The SRV records of `name` and their TTL; none (TTL 0) when the name has none or the query
   /// failed.
   static func lookupSRVAnswer(name: String) throws -> (records: [SRVRecord], ttl: UInt32) {
+    guard let response = query(name, type: 33) else { return ([], 0) }
+    return try DNSAnswers.srv(inDNSResponse: response)
+  }
+
+  /// The system resolver's response to a class-IN query of `type` for `name`; nil when it has
+  /// none (no such name, no such record, or no answer).
+  private static func query(_ name: String, type: Int32) -> [UInt8]? {
     var answer = [UInt8](repeating: 0, count: 4096)
     let count = answer.withUnsafeMutableBufferPointer { buffer in
-      sipscript_dns_query(name, 33, buffer.baseAddress, Int32(buffer.count))
+      sipscript_dns_query(name, type, buffer.baseAddress, Int32(buffer.count))
     }
-    guard count > 0 else { return ([], 0) }
-    return try ServerLocation.srvAnswer(inDNSResponse: Array(answer.prefix(min(Int(count), answer.count))))
+    guard count > 0 else { return nil }
+    return Array(answer.prefix(min(Int(count), answer.count)))
   }
 
   static func lookup(host: String, port: Int) throws -> [SocketAddress] {

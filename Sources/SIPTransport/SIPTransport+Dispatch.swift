@@ -161,7 +161,8 @@ extension SIPTransport {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
     let leg =
       id.flatMap { transactionLegs[$0] }
-      ?? (id == nil && message.isRequest ? self.leg(namedBy: message, transport) : nil)
+      // A request the core made itself (an ACK, the BYE after an ACK timeout): the leg its Via names.
+      ?? (message.isRequest ? self.leg(namedBy: message, transport) : nil)
       ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     let bytes = message.serialize()
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SIPCall
 import SIPCore
+import SIPProtocol
 import SIPTransport
 import Testing
 
@@ -48,5 +49,26 @@ struct CallLegTests {
     #expect(bob.waitFor("terminated remoteBye"))
     let bye = bob.traceLines.first { $0.hasPrefix("--- recv") && $0.contains("\nBYE sip:") } ?? ""
     #expect(bye.prefix { $0 != "\n" }.contains(":\(secondPort) ("))
+  }
+
+  @Test("a 2xx never ACKed on the second leg: the core's BYE after 64×T1 leaves from that leg and names it")
+  func byeAfterAckTimeoutLeavesFromTheDialogsLeg() throws {
+    try withAgents { _, bob in
+      let (_, secondPort) = try bob.addLeg()
+      try bob.on {
+        // T1 = 10 ms: the UAS gives up on the ACK after 640 ms (RFC 3261 §13.3.1.4).
+        bob.agent.transport.setTimers(TimerSettings(t1: .milliseconds(10), t2: .milliseconds(40)))
+        bob.agent.listen(UserAgent.Listener(parameters: CallParameters()))
+      }
+      let raw = try RawSIPPeer(loop: bob.loop)
+      defer { raw.close() }
+      let invite = try raw.invite(to: "sip:bob@127.0.0.1:\(secondPort)", callID: "never-acked")
+      try raw.send(invite, to: try SocketAddress(ipAddress: "127.0.0.1", port: secondPort))
+      #expect(raw.waitForResponse(200, to: "INVITE") != nil)
+      let bye = try #require(raw.waitForRequest("BYE"))
+      #expect(bye.topVia?.port == secondPort)
+      #expect(raw.source { $0.method == "BYE" }?.port == secondPort)
+      #expect(secondPort != bob.port)
+    }
   }
 }

@@ -35,6 +35,11 @@ final class RawSIPPeer: @unchecked Sendable {
   /// What arrived so far, in order.
   var messages: [SIPMessage] { lock.withLock { received.map(\.message) } }
 
+  /// Where the first message that `matches` came from.
+  func source(of matches: (SIPMessage) -> Bool) -> SocketAddress? {
+    lock.withLock { received.first { matches($0.message) }?.from }
+  }
+
   /// Sends a message (serialized as it is) to `address`.
   func send(_ message: SIPMessage, to address: SocketAddress) throws {
     let buffer = channel.allocator.buffer(bytes: message.serialize())
