@@ -10,6 +10,10 @@ public enum ServerLocation {
   /// and the URI names no port (RFC 3263 §4.2).
   public static func usesSRV(_ uri: SIPURI) -> Bool {
     guard uri.isSIP, uri.port == nil, uri.parameters.value("maddr") == nil else { return false }
+    // RFC 6761 §6.3: `localhost` names are loopback and never asked of DNS (a UA without a
+    // reachable DNS server would otherwise wait for the resolver's timeouts first).
+    let host = uri.host.lowercased()
+    guard host != "localhost", !host.hasSuffix(".localhost"), host != "localhost." else { return false }
     return !isIPLiteral(uri.host)
   }
 

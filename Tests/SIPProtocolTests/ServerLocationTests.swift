@@ -42,6 +42,10 @@ import Testing
     #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@1.2.3.4.example.com")))
     #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@300.1.1.1")))  // not an IPv4 address
     #expect(!ServerLocation.usesSRV(try SIPURI.parse("tel:+15551234")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@localhost")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@LocalHost")))
+    #expect(!ServerLocation.usesSRV(try SIPURI.parse("sip:bob@pbx.localhost")))
+    #expect(ServerLocation.usesSRV(try SIPURI.parse("sip:bob@localhost.example.com")))
   }
 
   @Test func serviceNamesFollowTheTransport() throws {
