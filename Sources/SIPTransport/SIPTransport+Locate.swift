@@ -15,6 +15,13 @@ extension SIPTransport {
     /// The SRV targets after this one, in order: where the request goes when this one fails
     /// (§4.3). Empty for a literal host, an A/AAAA fallback or the last target.
     var remaining: ArraySlice<SRVRecord> = []
+    /// The other addresses of the same name (its A/AAAA records in the resolver's order, those a
+    /// leg can reach), tried before the next SRV target (§4.2: each address of the list can be
+    /// contacted; §4.3: on failure, the next element).
+    var alternatives: ArraySlice<SocketAddress> = []
+
+    /// Whether a failure here has somewhere else to go.
+    var hasNext: Bool { !remaining.isEmpty || !alternatives.isEmpty }
   }
 
   /// Locates the server for `uri`, whose endpoint (host, default port, transport) is
@@ -27,8 +34,9 @@ extension SIPTransport {
     guard ServerLocation.usesSRV(uri) else {
       var plain = endpoint.host
       if plain.hasPrefix("["), plain.hasSuffix("]") { plain = String(plain.dropFirst().dropLast()) }
-      resolve(host: plain, port: endpoint.port, transport: transport) { result in
-        completion(result.map { Location(address: $0, transport: transport) })
+      resolveAll(host: plain, port: endpoint.port, transport: transport) { result in
+        completion(
+          result.map { Location(address: $0[0], transport: transport, alternatives: $0.dropFirst()) })
       }
       return
     }
@@ -138,8 +146,9 @@ extension SIPTransport {
   ) {
     guard let (found, targets) = srv else {
       logger.debug("no SRV records for \(host): A/AAAA on port \(endpoint.port)")
-      return resolve(host: host, port: endpoint.port, transport: transport) { result in
-        completion(result.map { Location(address: $0, transport: transport) })
+      return resolveAll(host: host, port: endpoint.port, transport: transport) { result in
+        completion(
+          result.map { Location(address: $0[0], transport: transport, alternatives: $0.dropFirst()) })
       }
     }
     logger.debug(
@@ -149,10 +158,49 @@ extension SIPTransport {
     }
     resolveFirst(of: targets[...], transport: found, failures: [], completion)
   }
-  /// The next SRV target after `location` that resolves (RFC 3263 §4.3: after a timeout or a
-  /// transport error at `location`).
+  /// Where to go after a timeout or a transport error at `location` (RFC 3263 §4.3): the next
+  /// address of the same name, else the next SRV target that resolves.
   func locateNext(after location: Location, _ completion: @escaping (Result<Location, any Error>) -> Void) {
+    if let address = location.alternatives.first {
+      var next = location
+      next.address = address
+      next.alternatives = location.alternatives.dropFirst()
+      return completion(.success(next))
+    }
     resolveFirst(of: location.remaining, transport: location.transport, failures: [], completion)
+  }
+
+  /// Every address of `host` on `port`, in the resolver's order (RFC 6724 for getaddrinfo),
+  /// keeping those a leg of `transport` and their family can reach; when none can, the first
+  /// address alone (sending then names the missing leg). Never an empty list on success.
+  func resolveAll(
+    host: String, port: Int, transport: SIPLeg.Transport,
+    _ completion: @escaping (Result<[SocketAddress], any Error>) -> Void
+  ) {
+    if let address = try? SocketAddress(ipAddress: host, port: port) {
+      return completion(.success([address]))
+    }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    SIPResolver.resolve(host: host, port: port, on: eventLoop).assumeIsolated().whenComplete { result in
+      let transportObject = bound.value
+      switch result {
+      case .success(let addresses):
+        var seen = Set<SocketAddress>()
+        let reachable = addresses.filter { address in
+          transportObject.legs.contains { $0.isIPv6 == address.isIPv6 && $0.transport == transport }
+            && seen.insert(address).inserted
+        }
+        if !reachable.isEmpty {
+          completion(.success(reachable))
+        } else if let first = addresses.first {
+          completion(.success([first]))
+        } else {
+          completion(.failure(SIPResolver.Failure(description: "no address for \(host)")))
+        }
+      case .failure(let error):
+        completion(.failure(error))
+      }
+    }
   }
 
   /// Resolves the SRV targets in order until one has an address (§4.3's failover, for targets
@@ -166,10 +214,14 @@ extension SIPTransport {
         .failure(
           SIPResolver.Failure(description: "no SRV target resolves: \(failures.joined(separator: "; "))")))
     }
-    resolve(host: target.target, port: target.port, transport: transport) { [self] result in
+    resolveAll(host: target.target, port: target.port, transport: transport) { [self] result in
       switch result {
-      case .success(let address):
-        completion(.success(Location(address: address, transport: transport, remaining: targets.dropFirst())))
+      case .success(let addresses):
+        completion(
+          .success(
+            Location(
+              address: addresses[0], transport: transport, remaining: targets.dropFirst(),
+              alternatives: addresses.dropFirst())))
       case .failure(let error):
         resolveFirst(
           of: targets.dropFirst(), transport: transport, failures: failures + ["\(target.target): \(error)"],

@@ -51,9 +51,9 @@ extension SIPTransport {
   }
 
   /// Sends `request` to a located server. When that server fails — the transaction times out or
-  /// the transport reports an error, with no response heard — and SRV named other targets, the
-  /// request goes again, as a new transaction (a new Via branch), to the next one (RFC 3263
-  /// §4.3); `started` then hears of the new transaction.
+  /// the transport reports an error, with no response heard — and the name had another address
+  /// or SRV named other targets, the request goes again, as a new transaction (a new Via
+  /// branch), to the next one (RFC 3263 §4.3); `started` then hears of the new transaction.
   private func send(
     _ request: SIPMessage, located location: Location, host: String, endpoint given: SIPEndpoint,
     leg preferred: SIPLeg?, provisional: ((SIPMessage) -> Void)?, started: ((TransactionID) -> Void)?,
@@ -97,9 +97,9 @@ extension SIPTransport {
     }
     var finish = completion
     var hear = provisional
-    if !location.remaining.isEmpty {
+    if location.hasNext {
       // A server that answered anything is alive: its outcome is final. Only silence or a
-      // transport error moves on to the next SRV target.
+      // transport error moves on to the next address or SRV target.
       var heard = false
       hear = { response in
         heard = true
@@ -110,7 +110,8 @@ extension SIPTransport {
           !isClosed
         else { return completion(result) }
         let target = address.isIPv6 ? "[\(ip)]:\(endpoint.port)" : "\(ip):\(endpoint.port)"
-        logger.notice("SRV target \(target) for \(host) failed (\(error)); trying the next one")
+        let next = location.alternatives.isEmpty ? "SRV target" : "address"
+        logger.notice("server \(target) for \(host) failed (\(error)); trying the next \(next)")
         locateNext(after: location) { [self] next in
           switch next {
           case .success(let following):
