@@ -9,8 +9,9 @@ public typealias NAPTRCache = DNSAnswerCache<NAPTRRecord>
 /// SRV queries.
 ///
 /// Sans-I/O: the caller passes the time (monotonic nanoseconds). An empty answer is cached for
-/// ``negativeSeconds`` (a name without SRV records then goes straight to A/AAAA); a TTL of 0 is
-/// not cached; TTLs are capped at ``maximumSeconds``. At most ``capacity`` names are kept: a new
+/// its negative TTL (RFC 2308: the SOA's, as ``DNSAnswers`` reads it) or, without one,
+/// ``negativeSeconds`` (a name without SRV records then goes straight to A/AAAA); records with a
+/// TTL of 0 are not cached; TTLs are capped at ``maximumSeconds``. At most ``capacity`` names are kept: a new
 /// one past it first drops the expired ones, then the one that expires soonest.
 ///
 /// ```swift
@@ -45,10 +46,10 @@ public struct DNSAnswerCache<Record: Sendable>: Sendable {
     return entry.records
   }
 
-  /// Keeps `records` (the answer for `name`) for `ttl` seconds, or ``negativeSeconds`` when
-  /// there are none.
+  /// Keeps `records` (the answer for `name`) for `ttl` seconds; an empty answer with a TTL of 0
+  /// (no SOA said how long) for ``negativeSeconds``.
   public mutating func store(_ records: [Record], ttl: UInt32, for name: String, now: UInt64) {
-    let seconds = records.isEmpty ? negativeSeconds : min(ttl, maximumSeconds)
+    let seconds = records.isEmpty && ttl == 0 ? negativeSeconds : min(ttl, maximumSeconds)
     let key = name.lowercased()
     guard seconds > 0, capacity > 0 else {
       entries[key] = nil

@@ -32,7 +32,8 @@ public enum DNSAnswers {
   /// (a CNAME, the A records some servers add) are skipped. A response that is cut short, has a
   /// name longer than 255 bytes or a compression loop is an error, never a crash.
   /// ``srvRecords(inDNSResponse:)`` with the answer's time to live: the least TTL of the SRV
-  /// records read (RFC 2181 §5.2: the records of one set share it), 0 when there are none.
+  /// records read (RFC 2181 §5.2: the records of one set share it); with none, how long the
+  /// negative answer may be kept (RFC 2308: the SOA's, 0 without one; see `answers`).
   public static func srv(inDNSResponse bytes: [UInt8]) throws(DNSResponseError) -> (
     records: [SRVRecord], ttl: UInt32
   ) {
@@ -49,9 +50,12 @@ public enum DNSAnswers {
   }
 
   /// The records of `type` (class IN) in the answer section of a DNS response, each read by
-  /// `read` from its RDATA (the reader at its start, its length given), and their least TTL
-  /// (0 when there are none). Other records are skipped; a record read past its RDATA, a cut
-  /// response or a bad name is an error.
+  /// `read` from its RDATA (the reader at its start, its length given), and their least TTL.
+  /// Other records are skipped; a record read past its RDATA, a cut response or a bad name is an
+  /// error. With none of them — NOERROR without records or NXDOMAIN — the TTL is how long that
+  /// negative answer may be kept (RFC 2308 §5): the least of the authority section's SOA TTL and
+  /// its MINIMUM field, 0 without an SOA. A server that failed (SERVFAIL, REFUSED, any other
+  /// rcode) gave no answer: no records, TTL 0.
   static func answers<Record>(
     ofType wanted: UInt16, inDNSResponse bytes: [UInt8],
     _ read: (inout DNSReader, Int) throws(DNSResponseError) -> Record
@@ -63,9 +67,10 @@ public enum DNSAnswers {
     let flags = reader.u16(at: 2)
     guard flags & 0x8000 != 0 else { throw DNSResponseError("not a response (QR is 0)") }
     let rcode = flags & 0x000F
-    guard rcode == 0 else { throw DNSResponseError("the server answered rcode \(rcode)") }
+    guard rcode == 0 || rcode == 3 else { return ([], 0) }
     let questions = Int(reader.u16(at: 4))
     let answers = Int(reader.u16(at: 6))
+    let authorities = Int(reader.u16(at: 8))
     reader.offset = 12
     for _ in 0..<questions {
       _ = try reader.name()
@@ -78,20 +83,45 @@ public enum DNSAnswers {
       try reader.need(10)
       let type = reader.u16(at: reader.offset)
       let recordClass = reader.u16(at: reader.offset + 2)
-      let recordTTL =
-        UInt32(reader.u16(at: reader.offset + 4)) << 16 | UInt32(reader.u16(at: reader.offset + 6))
+      let recordTTL = reader.u32(at: reader.offset + 4)
       let length = Int(reader.u16(at: reader.offset + 8))
       reader.offset += 10
       try reader.need(length)
       let end = reader.offset + length
-      if type == wanted, recordClass == 1 {
+      if type == wanted, recordClass == 1, rcode == 0 {
         records.append(try read(&reader, length))
         guard reader.offset <= end else { throw DNSResponseError("a record's data runs past its length") }
         ttl = min(ttl ?? recordTTL, recordTTL)
       }
       reader.offset = end
     }
-    return (records, ttl ?? 0)
+    if let ttl, !records.isEmpty { return (records, ttl) }
+    return ([], try negativeTTL(&reader, authorities: authorities))
+  }
+
+  /// RFC 2308 §5: the least of the SOA record's TTL and its MINIMUM in the authority section
+  /// (the reader at its start), 0 when it has no SOA.
+  static func negativeTTL(_ reader: inout DNSReader, authorities: Int) throws(DNSResponseError) -> UInt32 {
+    for _ in 0..<authorities {
+      _ = try reader.name()
+      try reader.need(10)
+      let type = reader.u16(at: reader.offset)
+      let recordClass = reader.u16(at: reader.offset + 2)
+      let recordTTL = reader.u32(at: reader.offset + 4)
+      let length = Int(reader.u16(at: reader.offset + 8))
+      reader.offset += 10
+      try reader.need(length)
+      let end = reader.offset + length
+      if type == 6, recordClass == 1 {
+        _ = try reader.name()  // MNAME
+        _ = try reader.name()  // RNAME
+        guard reader.offset + 20 <= end else { throw DNSResponseError("an SOA record of \(length) bytes") }
+        let minimum = reader.u32(at: reader.offset + 16)  // after SERIAL, REFRESH, RETRY, EXPIRE
+        return min(recordTTL, minimum)
+      }
+      reader.offset = end
+    }
+    return 0
   }
 
   /// The order to try `records` in (RFC 2782): lower priority first; within one priority, a
@@ -131,6 +161,8 @@ struct DNSReader {
   var offset = 0
 
   func u16(at index: Int) -> UInt16 { UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]) }
+
+  func u32(at index: Int) -> UInt32 { UInt32(u16(at: index)) << 16 | UInt32(u16(at: index + 2)) }
 
   func need(_ count: Int) throws(DNSResponseError) {
     guard count >= 0, offset + count <= bytes.count else {

@@ -30,21 +30,22 @@ enum SIPResolver {
     try lookupSRVAnswer(name: name).records
   }
 
-  /// The NAPTR records of `name` and their TTL; none (TTL 0) when it has none or the query failed.
+  /// The NAPTR records of `name` and their TTL; none when it has none (with the SOA's negative
+  /// TTL, RFC 2308, or 0) or the query failed (TTL 0).
   static func lookupNAPTRAnswer(name: String) throws -> (records: [NAPTRRecord], ttl: UInt32) {
     guard let response = query(name, type: 35) else { return ([], 0) }
     return try DNSAnswers.naptr(inDNSResponse: response)
   }
 
-  /// The SRV records of `name` and their TTL; none (TTL 0) when the name has none or the query
-  /// failed.
+  /// The SRV records of `name` and their TTL; none when the name has none (with the SOA's
+  /// negative TTL, RFC 2308, or 0) or the query failed (TTL 0).
   static func lookupSRVAnswer(name: String) throws -> (records: [SRVRecord], ttl: UInt32) {
     guard let response = query(name, type: 33) else { return ([], 0) }
     return try DNSAnswers.srv(inDNSResponse: response)
   }
 
-  /// The system resolver's response to a class-IN query of `type` for `name`; nil when it has
-  /// none (no such name, no such record, or no answer).
+  /// The system resolver's response to a class-IN query of `type` for `name`, whatever its rcode;
+  /// nil when no server answered.
   private static func query(_ name: String, type: Int32) -> [UInt8]? {
     var answer = [UInt8](repeating: 0, count: 4096)
     let count = answer.withUnsafeMutableBufferPointer { buffer in

@@ -9,7 +9,8 @@ import Testing
   /// A DNS response for `question` (type SRV) with `answers`; each SRV target after the first
   /// whose name ends like the question's is written with a compression pointer to it.
   static func response(
-    question: String, answers: [SRVRecord], rcode: UInt8 = 0, extra: [UInt8] = [], compress: Bool = true
+    question: String, answers: [SRVRecord], rcode: UInt8 = 0, extra: [UInt8] = [], compress: Bool = true,
+    soa: (ttl: UInt32, minimum: UInt32)? = nil
   ) -> [UInt8] {
     func name(_ text: String) -> [UInt8] {
       var out: [UInt8] = []
@@ -21,13 +22,22 @@ import Testing
       return out
     }
     func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    var out: [UInt8] = [0x12, 0x34, 0x81, 0x80 | rcode] + u16(1) + u16(answers.count) + u16(0) + u16(0)
+    func u32(_ v: UInt32) -> [UInt8] { u16(Int(v >> 16)) + u16(Int(v & 0xFFFF)) }
+    var out: [UInt8] =
+      [0x12, 0x34, 0x81, 0x80 | rcode] + u16(1) + u16(answers.count) + u16(soa == nil ? 0 : 1) + u16(0)
     out += name(question) + u16(33) + u16(1)
     for record in answers {
       out += compress ? [0xC0, 12] : name(question)  // the owner: a pointer to the question's name
       let target = record.target == "." ? [UInt8(0)] : name(record.target)
       let rdata = u16(record.priority) + u16(record.weight) + u16(record.port) + target
       out += u16(33) + u16(1) + [0, 0, 0x0E, 0x10] + u16(rdata.count) + rdata
+    }
+    if let soa {
+      // The zone's SOA in the authority section (RFC 2308 §3): serial, refresh, retry, expire, minimum.
+      let rdata =
+        name("ns.example") + name("hostmaster.example") + u32(7) + u32(3600) + u32(600) + u32(86_400)
+        + u32(soa.minimum)
+      out += name("example") + u16(6) + u16(1) + u32(soa.ttl) + u16(rdata.count) + rdata
     }
     return out + extra
   }
@@ -109,10 +119,7 @@ import Testing
     #expect(throws: DNSResponseError("a name's compression pointers loop")) {
       try ServerLocation.srvRecords(inDNSResponse: loop)
     }
-    // NXDOMAIN, and a query instead of a response.
-    #expect(throws: DNSResponseError("the server answered rcode 3")) {
-      try ServerLocation.srvRecords(inDNSResponse: Self.response(question: "x.y", answers: [], rcode: 3))
-    }
+    // A query instead of a response.
     var query = good
     query[2] = 0x01
     #expect(throws: DNSResponseError("not a response (QR is 0)")) {
@@ -191,9 +198,17 @@ private struct SplitMix {
 
   @Test func noRecordsIsCachedBrieflyAndTTLZeroNotAtAll() {
     var cache = SRVCache(negativeSeconds: 10, maximumSeconds: 100)
-    cache.store([], ttl: 3600, for: "_sip._udp.plain.com", now: 0)
+    // No SOA said how long: the short default.
+    cache.store([], ttl: 0, for: "_sip._udp.plain.com", now: 0)
     #expect(cache.records(for: "_sip._udp.plain.com", now: 9 * Self.second) == [])
     #expect(cache.records(for: "_sip._udp.plain.com", now: 10 * Self.second) == nil)
+    // The SOA's negative TTL (RFC 2308), within the cap.
+    cache.store([], ttl: 30, for: "_sip._udp.soa.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.soa.com", now: 29 * Self.second) == [])
+    #expect(cache.records(for: "_sip._udp.soa.com", now: 30 * Self.second) == nil)
+    cache.store([], ttl: 3600, for: "_sip._udp.capped.com", now: 0)
+    #expect(cache.records(for: "_sip._udp.capped.com", now: 99 * Self.second) == [])
+    #expect(cache.records(for: "_sip._udp.capped.com", now: 100 * Self.second) == nil)
     cache.store(Self.records, ttl: 0, for: "_sip._udp.zero.com", now: 0)
     #expect(cache.records(for: "_sip._udp.zero.com", now: 0) == nil)
     // A TTL past the cap is cut to it.
@@ -218,6 +233,51 @@ private struct SplitMix {
     #expect(cache.records(for: "name0", now: 25 * Self.second) != nil)
     #expect(cache.records(for: "name3", now: 25 * Self.second) != nil)
     #expect(cache.records(for: "name4", now: 25 * Self.second) != nil)
+  }
+
+  /// RFC 2308 §5: a negative answer (NXDOMAIN, or NOERROR without the records) lasts the least of
+  /// its SOA's TTL and MINIMUM; without an SOA, or from a server that failed, nothing says.
+  @Test func readsTheNegativeTTLFromTheSOA() throws {
+    let question = "_sip._udp.example.com"
+    for rcode: UInt8 in [0, 3] {
+      let minimum = try DNSAnswers.srv(
+        inDNSResponse: ServerLocationTests.response(
+          question: question, answers: [], rcode: rcode, soa: (ttl: 900, minimum: 300)))
+      #expect(minimum.records.isEmpty && minimum.ttl == 300)
+      let ttl = try DNSAnswers.srv(
+        inDNSResponse: ServerLocationTests.response(
+          question: question, answers: [], rcode: rcode, soa: (ttl: 120, minimum: 300)))
+      #expect(ttl.records.isEmpty && ttl.ttl == 120)
+      let none = try DNSAnswers.srv(
+        inDNSResponse: ServerLocationTests.response(question: question, answers: [], rcode: rcode))
+      #expect(none.records.isEmpty && none.ttl == 0)
+    }
+    // NAPTR reads it the same way.
+    let naptr = try DNSAnswers.naptr(
+      inDNSResponse: ServerLocationTests.response(
+        question: "example.com", answers: [], rcode: 3, soa: (ttl: 900, minimum: 60)))
+    #expect(naptr.records.isEmpty && naptr.ttl == 60)
+    // Records present: their TTL, the SOA (if any) is not read.
+    let positive = try DNSAnswers.srv(
+      inDNSResponse: ServerLocationTests.response(
+        question: question, answers: Self.records, soa: (ttl: 5, minimum: 5)))
+    #expect(positive.records == Self.records && positive.ttl == 3600)
+    // SERVFAIL and REFUSED are no answer at all, whatever they carry.
+    for rcode: UInt8 in [2, 5] {
+      let failed = try DNSAnswers.srv(
+        inDNSResponse: ServerLocationTests.response(
+          question: question, answers: [], rcode: rcode, soa: (ttl: 900, minimum: 300)))
+      #expect(failed.records.isEmpty && failed.ttl == 0)
+    }
+    // An SOA cut anywhere is an error, never a crash.
+    let whole = ServerLocationTests.response(
+      question: question, answers: [], rcode: 3, soa: (ttl: 9, minimum: 9))
+    let questionEnd = 12 + question.utf8.count + 2 + 4
+    for length in questionEnd..<whole.count {
+      #expect(throws: DNSResponseError.self) {
+        try DNSAnswers.srv(inDNSResponse: Array(whole.prefix(length)))
+      }
+    }
   }
 
   @Test func readsTheAnswersTTL() throws {

@@ -3,8 +3,9 @@
 
 /// One DNS query of class IN through the system resolver (/etc/resolv.conf), with a resolver
 /// state of its own so that threads do not share one. Writes the response into `answer` and
-/// returns its length; -1 when there is no answer (no such name, no record of that type, no
-/// server reachable). Blocks: call it off the event loop.
+/// returns its length, whatever its rcode (NXDOMAIN and NODATA responses carry the SOA that says
+/// how long to keep them, RFC 2308); -1 when no server answered. Blocks: call it off the event
+/// loop.
 int sipscript_dns_query(const char *name, int type, unsigned char *answer, int length);
 
 #endif
