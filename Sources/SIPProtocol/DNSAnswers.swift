@@ -49,6 +49,18 @@ public enum DNSAnswers {
     }
   }
 
+  /// How many records of `type` (class IN: 1 for A, 28 for AAAA) the answer section of a DNS
+  /// response holds and their least TTL (the negative TTL when none, as for SRV). For address
+  /// lookups made elsewhere (getaddrinfo), whose TTL this response tells.
+  public static func count(
+    ofType type: UInt16, inDNSResponse bytes: [UInt8]
+  ) throws(DNSResponseError) -> (count: Int, ttl: UInt32) {
+    let found = try answers(ofType: type, inDNSResponse: bytes) {
+      (_: inout DNSReader, _: Int) throws(DNSResponseError) in ()
+    }
+    return (found.records.count, found.ttl)
+  }
+
   /// The records of `type` (class IN) in the answer section of a DNS response, each read by
   /// `read` from its RDATA (the reader at its start, its length given), and their least TTL.
   /// Other records are skipped; a record read past its RDATA, a cut response or a bad name is an

@@ -12,9 +12,15 @@ public enum ServerLocation {
     guard uri.isSIP, uri.port == nil, uri.parameters.value("maddr") == nil else { return false }
     // RFC 6761 §6.3: `localhost` names are loopback and never asked of DNS (a UA without a
     // reachable DNS server would otherwise wait for the resolver's timeouts first).
-    let host = uri.host.lowercased()
-    guard host != "localhost", !host.hasSuffix(".localhost"), host != "localhost." else { return false }
+    guard !isLocalhost(uri.host) else { return false }
     return !isIPLiteral(uri.host)
+  }
+
+  /// Whether `host` is `localhost` or a name under it (RFC 6761 §6.3: loopback, never asked of DNS).
+  public static func isLocalhost(_ host: String) -> Bool {
+    let name = host.lowercased()
+    return name == "localhost" || name == "localhost." || name.hasSuffix(".localhost")
+      || name.hasSuffix(".localhost.")
   }
 
   /// The SRV names to ask, in order, each with the transport it stands for (lowercase, as in

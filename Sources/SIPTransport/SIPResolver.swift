@@ -55,6 +55,22 @@ enum SIPResolver {
     return Array(answer.prefix(min(Int(count), answer.count)))
   }
 
+  /// ``lookup(host:port:)``, and how long its addresses may be kept: the TTL DNS gives the
+  /// name's A records (AAAA when it has only IPv6 addresses; getaddrinfo does not tell it), or
+  /// `localSeconds` when DNS does not know the name (an /etc/hosts entry, `localhost`, which is
+  /// never asked, RFC 6761) or no DNS server answers.
+  static func lookupWithTTL(host: String, port: Int, localSeconds: UInt32) throws -> (
+    addresses: [SocketAddress], ttl: UInt32
+  ) {
+    let addresses = try lookup(host: host, port: port)
+    guard !ServerLocation.isLocalhost(host) else { return (addresses, localSeconds) }
+    let type: UInt16 = addresses.contains { !$0.isIPv6 } ? 1 : 28
+    guard let response = query(host, type: Int32(type)),
+      let answer = try? DNSAnswers.count(ofType: type, inDNSResponse: response), answer.count > 0
+    else { return (addresses, localSeconds) }
+    return (addresses, answer.ttl)
+  }
+
   static func lookup(host: String, port: Int) throws -> [SocketAddress] {
     var hints = addrinfo()
     hints.ai_family = AF_UNSPEC

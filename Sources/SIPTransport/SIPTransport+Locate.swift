@@ -172,7 +172,10 @@ extension SIPTransport {
 
   /// Every address of `host` on `port`, in the resolver's order (RFC 6724 for getaddrinfo),
   /// keeping those a leg of `transport` and their family can reach; when none can, the first
-  /// address alone (sending then names the missing leg). Never an empty list on success.
+  /// address alone (sending then names the missing leg). Never an empty list on success. The
+  /// addresses are kept for the TTL DNS gives the name (60 s for a name DNS does not know, such
+  /// as an /etc/hosts entry): a UA sending many requests to one name asks once per TTL, not
+  /// twice (A and AAAA) per request.
   func resolveAll(
     host: String, port: Int, transport: SIPLeg.Transport,
     _ completion: @escaping (Result<[SocketAddress], any Error>) -> Void
@@ -180,27 +183,35 @@ extension SIPTransport {
     if let address = try? SocketAddress(ipAddress: host, port: port) {
       return completion(.success([address]))
     }
+    let key = "\(host) \(port)"
+    if let cached = addressCache.records(for: key, now: eventLoop.now.uptimeNanoseconds), !cached.isEmpty {
+      return completion(.success(usable(cached, transport: transport)))
+    }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    SIPResolver.resolve(host: host, port: port, on: eventLoop).assumeIsolated().whenComplete { result in
+    NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+      try SIPResolver.lookupWithTTL(host: host, port: port, localSeconds: 60)
+    }.assumeIsolated().whenComplete { result in
       let transportObject = bound.value
       switch result {
-      case .success(let addresses):
-        var seen = Set<SocketAddress>()
-        let reachable = addresses.filter { address in
-          transportObject.legs.contains { $0.isIPv6 == address.isIPv6 && $0.transport == transport }
-            && seen.insert(address).inserted
-        }
-        if !reachable.isEmpty {
-          completion(.success(reachable))
-        } else if let first = addresses.first {
-          completion(.success([first]))
-        } else {
-          completion(.failure(SIPResolver.Failure(description: "no address for \(host)")))
-        }
+      case .success(let found):
+        transportObject.addressCache.store(
+          found.addresses, ttl: found.ttl, for: key, now: transportObject.eventLoop.now.uptimeNanoseconds)
+        completion(.success(transportObject.usable(found.addresses, transport: transport)))
       case .failure(let error):
         completion(.failure(error))
       }
     }
+  }
+
+  /// The addresses a leg of `transport` and their family can reach, without repeats, in order;
+  /// none: the first address alone.
+  private func usable(_ addresses: [SocketAddress], transport: SIPLeg.Transport) -> [SocketAddress] {
+    var seen = Set<SocketAddress>()
+    let reachable = addresses.filter { address in
+      legs.contains { $0.isIPv6 == address.isIPv6 && $0.transport == transport }
+        && seen.insert(address).inserted
+    }
+    return reachable.isEmpty ? Array(addresses.prefix(1)) : reachable
   }
 
   /// Resolves the SRV targets in order until one has an address (§4.3's failover, for targets

@@ -75,6 +75,8 @@ public final class SIPTransport {
   /// SRV answers for their TTL (RFC 3263 location, SIPTransport+Locate.swift).
   var srvCache = SRVCache()
   var naptrCache = NAPTRCache()
+  /// A/AAAA results of `resolveAll`, by "host port", for their DNS TTL (RFC 3263 location).
+  var addressCache = DNSAnswerCache<SocketAddress>()
   /// The core's armed timers; one NIO task (`timerWakeUp`) waits for the earliest.
   var timerQueue = SIPTimerQueue()
   var timerWakeUp: Scheduled<Void>?

@@ -280,6 +280,31 @@ private struct SplitMix {
     }
   }
 
+  /// The TTL of records the resolver's getaddrinfo found (A, AAAA), read from a response of
+  /// our own query: counted by type, other types skipped.
+  @Test func countsRecordsOfAType() throws {
+    let bytes = ServerLocationTests.response(
+      question: "_sip._udp.example.com", answers: Self.records + Self.records)
+    let srv = try DNSAnswers.count(ofType: 33, inDNSResponse: bytes)
+    #expect(srv.count == 2 && srv.ttl == 3600)
+    let none = try DNSAnswers.count(ofType: 1, inDNSResponse: bytes)
+    #expect(none.count == 0 && none.ttl == 0)
+    let negative = try DNSAnswers.count(
+      ofType: 1,
+      inDNSResponse: ServerLocationTests.response(
+        question: "a.example", answers: [], rcode: 3, soa: (ttl: 50, minimum: 70)))
+    #expect(negative.count == 0 && negative.ttl == 50)
+  }
+
+  @Test func localhostNamesAreRecognized() {
+    for name in ["localhost", "LOCALHOST", "localhost.", "pbx.localhost", "a.b.Localhost."] {
+      #expect(ServerLocation.isLocalhost(name), "\(name)")
+    }
+    for name in ["localhost.example.com", "mylocalhost", "example.com", "127.0.0.1"] {
+      #expect(!ServerLocation.isLocalhost(name), "\(name)")
+    }
+  }
+
   @Test func readsTheAnswersTTL() throws {
     // The helper writes every record with TTL 0x0E10 = 3600 s.
     let bytes = ServerLocationTests.response(question: "_sip._udp.example.com", answers: Self.records)
