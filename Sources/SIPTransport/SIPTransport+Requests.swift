@@ -37,13 +37,16 @@ extension SIPTransport {
       return completion(.failure(SIPTransportError(.invalid, "unsupported transport \(endpoint.transport)")))
     }
     let host = uri.hostWithoutBrackets
-    locate(uri, endpoint: endpoint, transport: requested) { [self] result in
+    // One attempt per located server; a failed one hands the next location back here.
+    func attempt(_ location: Location) {
+      send(
+        request, located: location, host: host, endpoint: endpoint, leg: preferred, provisional: provisional,
+        started: started, next: attempt, completion: completion)
+    }
+    locate(uri, endpoint: endpoint, transport: requested) { result in
       switch result {
       case .success(let location):
-        send(
-          request, located: location, host: host, endpoint: endpoint, leg: preferred,
-          provisional: provisional,
-          started: started, completion: completion)
+        attempt(location)
       case .failure(let error):
         completion(.failure(SIPTransportError(.resolution, "\(host): \(error)")))
       }
@@ -53,10 +56,12 @@ extension SIPTransport {
   /// Sends `request` to a located server. When that server fails — the transaction times out or
   /// the transport reports an error, with no response heard — and the name had another address
   /// or SRV named other targets, the request goes again, as a new transaction (a new Via
-  /// branch), to the next one (RFC 3263 §4.3); `started` then hears of the new transaction.
+  /// branch), to the next one (RFC 3263 §4.3), through `next`; `started` then hears of the new
+  /// transaction.
   private func send(
     _ request: SIPMessage, located location: Location, host: String, endpoint given: SIPEndpoint,
     leg preferred: SIPLeg?, provisional: ((SIPMessage) -> Void)?, started: ((TransactionID) -> Void)?,
+    next: @escaping (Location) -> Void,
     completion: @escaping (Result<SIPMessage, SIPTransportError>) -> Void
   ) {
     guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
@@ -110,17 +115,12 @@ extension SIPTransport {
           !isClosed
         else { return completion(result) }
         let target = address.isIPv6 ? "[\(ip)]:\(endpoint.port)" : "\(ip):\(endpoint.port)"
-        let next = location.alternatives.isEmpty ? "SRV target" : "address"
-        logger.notice("server \(target) for \(host) failed (\(error)); trying the next \(next)")
-        locateNext(after: location) { [self] next in
-          switch next {
-          case .success(let following):
-            send(
-              request, located: following, host: host, endpoint: given, leg: preferred,
-              provisional: provisional,
-              started: started, completion: completion)
-          case .failure:
-            completion(result)
+        let what = location.alternatives.isEmpty ? "SRV target" : "address"
+        logger.notice("server \(target) for \(host) failed (\(error)); trying the next \(what)")
+        locateNext(after: location) { located in
+          switch located {
+          case .success(let following): next(following)
+          case .failure: completion(result)
           }
         }
       }
