@@ -31,6 +31,11 @@ public final class SIPLeg: CustomStringConvertible {
   /// Datagrams were written and wait for the transport's flush.
   var flushPending = false
 
+  /// Whether the leg is bound to an IPv6 address.
+  public let isIPv6: Bool
+  /// `udp:127.0.0.1:5060`, `tcp:[::1]:5061` (every request a script sees names its leg: made once).
+  public let description: String
+
   init(transport: Transport, host: String, port: Int, channel: any Channel) {
     self.transport = transport
     self.host = host
@@ -38,6 +43,8 @@ public final class SIPLeg: CustomStringConvertible {
     self.channel = channel
     self.network = nil
     self.address = channel.localAddress
+    isIPv6 = host.utf8.contains(UInt8(ascii: ":"))
+    description = Self.describe(transport, host, port, isIPv6)
   }
 
   init(transport: Transport, address: SocketAddress, network: SIPMemoryNetwork) {
@@ -47,19 +54,21 @@ public final class SIPLeg: CustomStringConvertible {
     self.channel = nil
     self.network = network
     self.address = address
+    isIPv6 = host.utf8.contains(UInt8(ascii: ":"))
+    description = Self.describe(transport, host, port, isIPv6)
+  }
+
+  private static func describe(_ transport: Transport, _ host: String, _ port: Int, _ isIPv6: Bool) -> String
+  {
+    "\(transport.rawValue):\(isIPv6 ? "[\(host)]" : host):\(port)"
   }
 
   /// Whether the leg is bound on a ``SIPMemoryNetwork`` (no socket).
   public var isInMemory: Bool { network != nil }
 
-  /// Whether the leg is bound to an IPv6 address.
-  public var isIPv6: Bool { host.contains(":") }
-
   /// Whether the leg is bound to every address of its family.
   public var isWildcard: Bool { host == "0.0.0.0" || host == "::" }
 
-  /// `udp:127.0.0.1:5060`, `tcp:[::1]:5061`.
-  public var description: String { "\(transport.rawValue):\(isIPv6 ? "[\(host)]" : host):\(port)" }
 }
 
 @available(*, unavailable)
