@@ -119,7 +119,7 @@ extension TransportBinding {
         response.addHeader(name, value)
       }
     }
-    transport.respond(response, to: incoming.transaction)
+    transport.respond(response, to: incoming)
   }
 
   static func unbracketed(_ host: String) -> String {

@@ -12,4 +12,8 @@ public struct SIPIncomingRequest: Sendable {
   public let source: SIPEndpoint
   /// The local leg it arrived on, `udp:127.0.0.1:5060`.
   public let leg: String
+  /// Where its answers go when it came over UDP with `rport` and was handed over as it was read
+  /// (its top Via's text and the packet's source): ``SIPTransport/respond(_:to:)-(_,SIPIncomingRequest)``
+  /// then sends there without parsing the response's Via again or resolving its address.
+  let reply: SIPTransport.ReceivingRequest?
 }

@@ -139,7 +139,8 @@ extension SIPTransport {
     statistics.requestsDelivered += 1
     let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
     let request = SIPIncomingRequest(
-      message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "")
+      message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "",
+      reply: receivingRequest)
     if let requestHandler {
       requestHandler(request)
     } else {
@@ -151,6 +152,17 @@ extension SIPTransport {
   public func respond(_ response: SIPMessage, to transaction: TransactionID) {
     eventLoop.preconditionInEventLoop()
     perform(core.handle(.sendResponse(response, transaction: transaction)))
+  }
+
+  /// Sends the transaction user's response to `request`, later than the read that delivered it
+  /// (a script's answer): as ``respond(_:to:)-(_,TransactionID)``, and over UDP straight back to
+  /// the packet's source when its Via said `rport` (RFC 3581 §4), as an answer made while reading.
+  public func respond(_ response: SIPMessage, to request: SIPIncomingRequest) {
+    eventLoop.preconditionInEventLoop()
+    let reading = receivingRequest
+    receivingRequest = request.reply
+    defer { receivingRequest = reading }
+    perform(core.handle(.sendResponse(response, transaction: request.transaction)))
   }
 
   // MARK: - Sending
