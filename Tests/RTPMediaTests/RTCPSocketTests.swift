@@ -81,6 +81,7 @@ import Testing
   /// NTP timestamps (RFC 3550 §4) from the wall clock: seconds since 1900, a 32-bit fraction.
   @Test func ntpFromWallClock() {
     #expect(MediaEngine.ntp(wallClockNanoseconds: 0) == UInt64(2_208_988_800) << 32)
-    #expect(MediaEngine.ntp(wallClockNanoseconds: 1_500_000_000) == UInt64(2_208_988_801) << 32 | UInt64(1) << 31)
+    #expect(
+      MediaEngine.ntp(wallClockNanoseconds: 1_500_000_000) == UInt64(2_208_988_801) << 32 | UInt64(1) << 31)
   }
 }
