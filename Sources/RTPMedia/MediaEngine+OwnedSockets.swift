@@ -111,37 +111,37 @@ extension MediaEngine {
     parked.channel.close(promise: nil)
   }
 
-  /// Parks a stream's RTCP socket (its handler removed) while its RTP socket is live or parked.
-  func parkRTCP(_ socket: AcquiredSocket) -> Bool {
-    guard !socketPool.isClosed, socket.channel.isActive, let port = socket.channel.localAddress?.port,
+  /// Parks a stream's RTCP socket (no longer watched) while its RTP socket is live or parked.
+  func parkRTCP(_ socket: RTCPSocket) -> Bool {
+    let port = socket.port
+    guard !socketPool.isClosed, socket.isOpen,
       allocator.isReserved(port - 1) || allocator.isParked(port - 1), socketPool.rtcp[port] == nil,
-      socketPool.rtcp.count < MediaSocketPool.capacity,
-      (try? socket.channel.pipeline.syncOperations.context(handler: socket.handler)) != nil
+      socketPool.rtcp.count < MediaSocketPool.capacity
     else { return false }
-    _ = socket.channel.pipeline.syncOperations.removeHandler(socket.handler)
-    socketPool.rtcp[port] = socket.channel
+    socketPool.rtcp[port] = socket
     return true
   }
 
-  /// A parked RTCP socket on `host:port`, if there is one.
-  func takeParkedRTCP(host: String, port: Int) -> (any Channel)? {
-    guard let channel = socketPool.rtcp.removeValue(forKey: port) else { return nil }
-    guard channel.isActive, channel.localAddress?.ipAddress == host else {
-      channel.close(promise: nil)
+  /// A parked RTCP socket on `host:port`, if there is one, emptied of what arrived while it rested.
+  func takeParkedRTCP(host: String, port: Int) -> RTCPSocket? {
+    guard let socket = socketPool.rtcp.removeValue(forKey: port) else { return nil }
+    guard socket.isOpen, socket.host == host else {
+      socket.close()
       return nil
     }
-    return channel
+    socket.drain()
+    return socket
   }
 
   private func closeParkedRTCP(port: Int) {
-    socketPool.rtcp.removeValue(forKey: port)?.close(promise: nil)
+    socketPool.rtcp.removeValue(forKey: port)?.close()
   }
 
   /// Closes every parked socket; nothing is parked afterwards (``shutdown()``).
   func closeParkedSockets() {
     socketPool.isClosed = true
     while let parked = socketPool.rtp.popFirst() { closeParked(parked) }
-    for channel in socketPool.rtcp.values { channel.close(promise: nil) }
+    for socket in socketPool.rtcp.values { socket.close() }
     socketPool.rtcp.removeAll()
   }
 

@@ -39,6 +39,8 @@ extension MediaEngine {
         if !polled, pollsOnTick, ownedDescriptor(of: channel) != nil {
           try channel.syncOptions?.setOption(.autoRead, value: true)
         }
+        // A socket of openSocket that NIO reads: its read vector comes with the first datagram.
+        handler.growsVector = !pollsOnTick && ownedDescriptor(of: channel) != nil
       } catch {
         return eventLoop.makeFailedFuture(error)
       }
@@ -47,6 +49,7 @@ extension MediaEngine {
           channel: channel, handler: handler, ownsChannel: false, rangePort: nil,
           descriptor: ownedDescriptor(of: channel)))
     case .bind(let host, let port):
+      handler.growsVector = !(polled && pollsOnTick)
       return bind(host: host, port: port, handler: handler, polled: polled)
         .map {
           AcquiredSocket(channel: $0.0, handler: handler, ownsChannel: true, rangePort: nil, descriptor: $0.1)
@@ -55,43 +58,35 @@ extension MediaEngine {
           throw MediaError.bindFailed(host: host, port: port, reason: "\(error)")
         }
     case .allocate(let host):
+      handler.growsVector = !(polled && pollsOnTick)
       return bindFromRange(host: host, handler: handler, polled: polled, attemptsLeft: reserveAttempts())
     }
   }
 
-  /// The stream's RTCP socket: the RTP socket's host, its port + 1 (RFC 3550 §11). Nil (RTCP
-  /// off for the stream, never an error) when RTCP is off or that port cannot be bound.
-  func acquireRTCP(
-    _ options: MediaStreamOptions, beside local: AcquiredSocket, streamID: Int
-  ) -> EventLoopFuture<AcquiredSocket?> {
+  /// The stream's RTCP socket: the RTP socket's host, its port + 1 (RFC 3550 §11), a resting one
+  /// if there is one. Nil (RTCP off for the stream, never an error) when RTCP is off or that port
+  /// cannot be bound.
+  func acquireRTCP(_ options: MediaStreamOptions, beside local: AcquiredSocket) -> RTCPSocket? {
     guard options.rtcp, options.parameters.rtcpInterval != nil, let address = local.channel.localAddress,
       let host = address.ipAddress, let port = address.port, port > 0, port < 65535
     else {
-      return eventLoop.makeSucceededFuture(nil)
+      return nil
     }
-    let handler = RTPChannelHandler(engine: self, streamID: streamID, isRTCP: true)
-    if let parked = takeParkedRTCP(host: host, port: port + 1),
-      (try? parked.pipeline.syncOperations.addHandler(handler)) != nil
-    {
-      return eventLoop.makeSucceededFuture(
-        AcquiredSocket(channel: parked, handler: handler, ownsChannel: true, rangePort: nil))
-    }
-    // A report every few seconds: one datagram per read (no vector) and a small kernel buffer, so
-    // the second socket of a call costs little memory (a vector of RTP buffers is 16 KiB).
-    return bind(
-      host: host, port: port + 1, handler: handler, polled: false, vector: 0, receiveBufferSize: 65_536
-    )
-    .map { Optional(AcquiredSocket(channel: $0.0, handler: handler, ownsChannel: true, rangePort: nil)) }
-    .recover { _ in nil }
+    if let parked = takeParkedRTCP(host: host, port: port + 1) { return parked }
+    evictParked(port: port + 1)
+    // A report every few seconds: a small kernel buffer.
+    return try? RTCPSocket.open(host: host, port: port + 1, receiveBufferSize: 65_536)
+  }
+
+  /// Undoes ``acquireRTCP(_:beside:)``: the socket rests beside its RTP socket (MediaSocketPool)
+  /// or is closed.
+  func releaseRTCP(_ socket: RTCPSocket) {
+    if !parkRTCP(socket) { socket.close() }
   }
 
   /// Undoes ``acquire(_:handler:)``.
   func release(_ socket: AcquiredSocket) -> EventLoopFuture<Void> {
     if let port = socket.rangePort { releasePort(port) }
-    // An RTCP socket rests beside its RTP socket (MediaSocketPool).
-    if socket.handler.isRTCP, socket.ownsChannel, parkRTCP(socket) {
-      return eventLoop.makeSucceededVoidFuture()
-    }
     if socket.ownsChannel {
       return socket.channel.close().recover { _ in }
     }
@@ -127,20 +122,18 @@ extension MediaEngine {
   /// where `recvmmsg` exists).
   var pollsOnTick: Bool { configuration.pollsOnTick && DatagramBatch.isAvailable }
 
-  /// `vector` and `receiveBufferSize` default to the configuration's (RTP); RTCP asks for less.
   func bind(
-    host: String, port: Int, handler: RTPChannelHandler, polled: Bool = true, vector: Int? = nil,
-    receiveBufferSize: Int? = nil
+    host: String, port: Int, handler: RTPChannelHandler, polled: Bool = true
   ) -> EventLoopFuture<(any Channel, CInt)> {
     evictParked(port: port)
     let descriptor: CInt
     do {
       descriptor = try Self.openDescriptor(
-        host: host, port: port, receiveBufferSize: receiveBufferSize ?? configuration.receiveBufferSize)
+        host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
     } catch {
       return eventLoop.makeFailedFuture(error)
     }
-    guard let bootstrap = datagramBootstrap(polled: polled && pollsOnTick, vector: vector) else {
+    guard let bootstrap = datagramBootstrap(polled: polled && pollsOnTick) else {
       close(descriptor)
       return eventLoop.makeFailedFuture(
         MediaError.bindFailed(host: host, port: port, reason: "the engine's event loop cannot open sockets"))
@@ -172,20 +165,33 @@ extension MediaEngine {
   /// per readiness (`maxMessagesPerRead` 1): epoll is level-triggered, so what is left is
   /// reported again, and the read that would only return EAGAIN is never made.
   ///
-  /// `vector` 0 reads one datagram at a time with no vector (NIO allocates a vector's headers,
-  /// addresses and control buffers, about 2.5 KiB for 8, when the option is set). Polled sockets
-  /// get none: the tick reads them, and NIO only if a stream uses one as a send socket.
-  func datagramBootstrap(polled: Bool = false, vector: Int? = nil) -> DatagramBootstrap? {
+  /// Every socket starts with no vector, reading one datagram at a time: NIO allocates a
+  /// vector's headers, addresses and control buffers (about 1.8 KiB for 8) when the option is
+  /// set, and a held call that receives nothing would carry them for its whole life. An RTP
+  /// socket NIO reads gets ``MediaEngineConfiguration/vectorReadCount`` with its first datagram
+  /// (``RTPChannelHandler/growsVector``); polled sockets (the tick reads them) and RTCP sockets
+  /// (a report every few seconds) never get one.
+  func datagramBootstrap(polled: Bool = false) -> DatagramBootstrap? {
     guard let bootstrap = DatagramBootstrap(validatingGroup: eventLoop) else { return nil }
-    let vector = polled ? 0 : max(vector ?? configuration.vectorReadCount, 0)
     return
       bootstrap
       // Polled sockets are read by the tick; NIO must not read them too.
       .channelOption(.autoRead, value: !polled)
       .channelOption(.maxMessagesPerRead, value: 1)
-      .channelOption(.datagramVectorReadMessageCount, value: vector)
-      // NIO splits one receive buffer among the vector's messages: 2 KiB each covers any RTP
-      // packet of ours (a G.711 frame is 172 octets).
-      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * max(vector, 1)))
+      .channelOption(.datagramVectorReadMessageCount, value: 0)
+      .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramCapacity))
+  }
+
+  /// NIO splits one receive buffer among a vector's messages: 2 KiB each covers any RTP packet
+  /// of ours (a G.711 frame is 172 octets).
+  static let datagramCapacity = 2048
+
+  /// Gives an RTP channel NIO reads its read vector (``datagramBootstrap(polled:)``).
+  func growVector(of channel: any Channel) {
+    let count = configuration.vectorReadCount
+    guard count > 0, let options = channel.syncOptions else { return }
+    try? options.setOption(.datagramVectorReadMessageCount, value: count)
+    try? options.setOption(
+      .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramCapacity * count))
   }
 }

@@ -51,6 +51,13 @@ public final class MediaEngine: @unchecked Sendable {
   private lazy var readiness: ReadinessSet? = pollsOnTick ? ReadinessSet.make() : nil
   /// Polled streams whose socket could not join ``readiness``: read on every tick.
   private var unwatchedPolled: Set<Int> = []
+  /// The streams' RTCP sockets (``RTCPSocket``: no NIO channel), read on the tick: the kernel says
+  /// which have datagrams waiting. Nil where epoll is missing: then ``unwatchedRTCP`` has them all.
+  private lazy var rtcpReadiness: ReadinessSet? = ReadinessSet.make(capacity: 64)
+  /// Streams whose RTCP socket could not join ``rtcpReadiness``: read on every tick.
+  private var unwatchedRTCP: Set<Int> = []
+  /// One received RTCP datagram (a compound packet of ours is well under 2 KiB).
+  private var rtcpBuffer: [UInt8] = []
 
   public init(eventLoop: any EventLoop, configuration: MediaEngineConfiguration = MediaEngineConfiguration())
   {
@@ -221,26 +228,60 @@ public final class MediaEngine: @unchecked Sendable {
     }
   }
 
-  func receivedRTCP(_ envelope: AddressedEnvelope<ByteBuffer>, slot: MediaStreamSlot) {
-    let now = eventLoop.now.uptimeNanoseconds
-    envelope.data.withUnsafeReadableBytes { bytes in
-      let before = slot.state.rtcp?.reportsReceived ?? 0
-      slot.state.receiveRTCP(bytes, now: now, ntp: Self.ntpNow())
-      // Latching, as for RTP: RTCP from a NATed peer comes from its mapped port.
-      if slot.latches, slot.rtcpRemote != nil, slot.rtcpRemote != envelope.remoteAddress,
-        (slot.state.rtcp?.reportsReceived ?? 0) > before
-      {
-        slot.rtcpRemote = envelope.remoteAddress
+  /// Reads what waits on a stream's RTCP socket (bounded) and hands it to its state.
+  private func readRTCP(_ slot: MediaStreamSlot, now: UInt64) {
+    guard let socket = slot.rtcp else { return }
+    if rtcpBuffer.isEmpty { rtcpBuffer = [UInt8](repeating: 0, count: 2048) }
+    for _ in 0..<8 {
+      let received = rtcpBuffer.withUnsafeMutableBytes { buffer -> Bool in
+        guard let datagram = socket.receive(into: buffer) else { return false }
+        var arrival = now
+        var ntp = Self.ntpNow()
+        if let stamp = datagram.arrival {
+          // Read on the tick: move the times back to when the kernel received it.
+          let wall = Self.wallClockNanoseconds()
+          let waited = wall > stamp ? min(wall - stamp, 1_000_000_000) : 0
+          let current = eventLoop.now.uptimeNanoseconds
+          arrival = current > waited ? current - waited : 0
+          ntp = Self.ntp(wallClockNanoseconds: stamp)
+        }
+        receivedRTCP(
+          UnsafeRawBufferPointer(rebasing: buffer[0..<datagram.count]), from: datagram.source, slot: slot,
+          now: arrival, ntp: ntp)
+        return true
       }
+      if !received { return }
+    }
+  }
+
+  func receivedRTCP(
+    _ bytes: UnsafeRawBufferPointer, from source: SocketAddress?, slot: MediaStreamSlot, now: UInt64,
+    ntp: UInt64
+  ) {
+    let before = slot.state.rtcp?.reportsReceived ?? 0
+    slot.state.receiveRTCP(bytes, now: now, ntp: ntp)
+    // Latching, as for RTP: RTCP from a NATed peer comes from its mapped port.
+    if slot.latches, let source, slot.rtcpRemote != nil, slot.rtcpRemote != source,
+      (slot.state.rtcp?.reportsReceived ?? 0) > before
+    {
+      slot.rtcpRemote = source
     }
   }
 
   /// The wall clock as a 64-bit NTP timestamp (seconds since 1900, RFC 3550 §4).
-  static func ntpNow() -> UInt64 {
+  static func ntpNow() -> UInt64 { ntp(wallClockNanoseconds: wallClockNanoseconds()) }
+
+  /// Nanoseconds since 1970 by the wall clock.
+  static func wallClockNanoseconds() -> UInt64 {
     var time = timespec()
     clock_gettime(CLOCK_REALTIME, &time)
-    let seconds = UInt64(time.tv_sec) &+ 2_208_988_800
-    let fraction = (UInt64(time.tv_nsec) << 32) / 1_000_000_000
+    return UInt64(max(time.tv_sec, 0)) &* 1_000_000_000 &+ UInt64(max(time.tv_nsec, 0))
+  }
+
+  /// A wall-clock time (nanoseconds since 1970) as a 64-bit NTP timestamp.
+  static func ntp(wallClockNanoseconds nanoseconds: UInt64) -> UInt64 {
+    let seconds = nanoseconds / 1_000_000_000 &+ 2_208_988_800
+    let fraction = ((nanoseconds % 1_000_000_000) << 32) / 1_000_000_000
     return seconds << 32 | fraction
   }
 
@@ -324,6 +365,14 @@ public final class MediaEngine: @unchecked Sendable {
     } else {
       for slot in order { pollIfOpen(slot, now: now) }
     }
+    if let rtcpReadiness {
+      rtcpReadiness.forEachReady(rounds: order.count / rtcpReadiness.capacity + 2) { id in
+        if let slot = streams[id] { readRTCP(slot, now: now) }
+      }
+    }
+    for id in unwatchedRTCP {
+      if let slot = streams[id] { readRTCP(slot, now: now) }
+    }
     if order.isEmpty {
       // Idle engines do not wake up every 20 ms; the next stream starts a new schedule.
       self.pacer = nil
@@ -349,10 +398,8 @@ public final class MediaEngine: @unchecked Sendable {
       return self.acquire(sendSocket, handler: RTPChannelHandler(engine: self, streamID: id), polled: false)
         .map { (local, $0) }
         .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
-    }.flatMap { (local: AcquiredSocket, send: AcquiredSocket?) in
-      self.acquireRTCP(options, beside: local, streamID: id).map { (local, send, $0) }
-    }.flatMapThrowing {
-      (local: AcquiredSocket, send: AcquiredSocket?, rtcp: AcquiredSocket?) -> MediaStream in
+    }.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
+      let rtcp = self.acquireRTCP(options, beside: local)
       let now = self.eventLoop.now.uptimeNanoseconds
       let slot = MediaStreamSlot(
         id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
@@ -363,9 +410,11 @@ public final class MediaEngine: @unchecked Sendable {
       if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
       local.handler.attach(slot)
       send?.handler.attach(slot)
-      rtcp?.handler.attach(slot)
       if let descriptor = slot.polledDescriptor {
         if self.readiness?.add(descriptor, token: id) != true { self.unwatchedPolled.insert(id) }
+      }
+      if let rtcp, self.rtcpReadiness?.add(rtcp.descriptor, token: id) != true {
+        self.unwatchedRTCP.insert(id)
       }
       slot.orderIndex = self.order.count
       self.order.append(slot)
@@ -394,9 +443,9 @@ public final class MediaEngine: @unchecked Sendable {
       readiness?.remove(descriptor)
     }
     unwatchedPolled.remove(slot.id)
+    if let rtcp = slot.rtcp, unwatchedRTCP.remove(slot.id) == nil { rtcpReadiness?.remove(rtcp.descriptor) }
     slot.receive.handler.attach(nil)
     slot.send?.handler.attach(nil)
-    slot.rtcp?.handler.attach(nil)
     // RFC 3550 §6.6: a participant leaving sends BYE.
     if slot.rtcp != nil, let goodbye = slot.state.rtcpGoodbye() { slot.sendRTCP(goodbye) }
     slot.state.finish()
@@ -405,9 +454,9 @@ public final class MediaEngine: @unchecked Sendable {
     slot.playbackPromise = nil
     slot.dtmfPromise?.fail(MediaError.stopped)
     slot.dtmfPromise = nil
+    if let rtcp = slot.rtcp { releaseRTCP(rtcp) }
     var releasing = [release(slot.receive)]
     if let send = slot.send { releasing.append(release(send)) }
-    if let rtcp = slot.rtcp { releasing.append(release(rtcp)) }
     return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
   }
 }

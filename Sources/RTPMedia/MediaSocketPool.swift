@@ -47,7 +47,7 @@ struct MediaSocketPool {
   /// Oldest first.
   var rtp = CircularBuffer<Parked>()
   /// RTCP sockets by port (an RTP socket's port + 1).
-  var rtcp: [Int: any Channel] = [:]
+  var rtcp: [Int: RTCPSocket] = [:]
   /// After ``MediaEngine/shutdown()``: nothing is parked any more.
   var isClosed = false
 

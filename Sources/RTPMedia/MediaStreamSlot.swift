@@ -25,7 +25,7 @@ final class MediaStreamSlot {
   /// Symmetric RTP: follow the source address of the peer's packets (``latch(to:)``).
   let latches: Bool
   /// The stream's RTCP socket (RTP port + 1), if it could be bound; nil: no RTCP.
-  let rtcp: AcquiredSocket?
+  let rtcp: RTCPSocket?
   /// Where RTCP goes: the peer's RTP port + 1 (RFC 3550 §11) unless given (SDP `a=rtcp`,
   /// RFC 3605) or latched.
   var rtcpRemote: SocketAddress?
@@ -46,8 +46,10 @@ final class MediaStreamSlot {
   /// The receive socket's descriptor when the tick reads it (NIO does not).
   let polledDescriptor: CInt?
   private(set) var packedRemote: PackedAddress?
-  /// One packet's worth of bytes, reused for every direct send.
-  private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+  /// One packet's worth of bytes, reused for every direct send; made by the first one (a held
+  /// call that sends nothing never needs it).
+  private var scratch: UnsafeMutableRawBufferPointer?
+  private static let scratchCapacity = 2048
   /// Direct sends that the kernel refused for a reason other than a full buffer (ICMP errors
   /// reported on the socket, like NIO's ignored ones).
   private(set) var sendErrors: UInt64 = 0
@@ -55,7 +57,7 @@ final class MediaStreamSlot {
   init(
     id: Int, state: MediaStreamState, receive: AcquiredSocket, send: AcquiredSocket?, remote: SocketAddress?,
     events: MediaEventHandler?, dropOutgoing: (@Sendable (RTPHeader) -> Bool)?, latches: Bool,
-    rtcp: AcquiredSocket?, rtcpRemote: SocketAddress?, polled: Bool
+    rtcp: RTCPSocket?, rtcpRemote: SocketAddress?, polled: Bool
   ) {
     self.id = id
     self.state = state
@@ -75,7 +77,7 @@ final class MediaStreamSlot {
     polledDescriptor = polled ? receive.descriptor : nil
   }
 
-  deinit { scratch.deallocate() }
+  deinit { scratch?.deallocate() }
 
   /// Moves the remote address to where the peer's packets come from.
   func latch(to address: SocketAddress) {
@@ -95,12 +97,10 @@ final class MediaStreamSlot {
     return try? SocketAddress(ipAddress: host, port: port + 1)
   }
 
-  /// Sends one RTCP compound packet (a few per stream per 5 s: through the channel).
+  /// Sends one RTCP compound packet (a few per stream per 5 s).
   func sendRTCP(_ bytes: [UInt8]) {
-    guard let rtcp, let rtcpRemote, !bytes.isEmpty, rtcp.channel.isActive else { return }
-    var buffer = rtcp.channel.allocator.buffer(capacity: bytes.count)
-    buffer.writeBytes(bytes)
-    rtcp.channel.writeAndFlush(AddressedEnvelope(remoteAddress: rtcpRemote, data: buffer), promise: nil)
+    guard let rtcp, let rtcpRemote else { return }
+    rtcp.send(bytes, to: rtcpRemote)
   }
 
   /// Queues one packet on the send socket; ``flush()`` sends what is queued.
@@ -110,9 +110,13 @@ final class MediaStreamSlot {
     let headerLength = header.encodedLength
     // The direct path, unless NIO still holds queued packets of ours (order) or the channel closed
     // (its descriptor number may be reused).
-    if let sendDescriptor, let packedRemote, !needsFlush, headerLength + payload.count <= scratch.count,
+    if let sendDescriptor, let packedRemote, !needsFlush,
+      headerLength + payload.count <= Self.scratchCapacity,
       sendChannel.isActive, sendChannel.isWritable
     {
+      let scratch =
+        self.scratch ?? UnsafeMutableRawBufferPointer.allocate(byteCount: Self.scratchCapacity, alignment: 8)
+      self.scratch = scratch
       let written = (try? header.write(to: scratch)) ?? 0
       if written == headerLength {
         if let base = payload.baseAddress, payload.count > 0 {

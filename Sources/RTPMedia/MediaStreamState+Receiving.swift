@@ -72,6 +72,7 @@ extension MediaStreamState {
     case G711Law.aLaw.rtpPayloadType: law = .aLaw
     default: return  // not G.711: nothing to decode
     }
+    makeDecodeBuffer()
     let count = min(payload.count, decoded.count)
     let recorder = self.recorder
     let tap = self.tap

@@ -16,12 +16,13 @@ extension MediaStreamState {
     let out = RTPHeader(
       marker: header.marker, payloadType: parameters.codec.payloadType, sequenceNumber: nextSequence,
       timestamp: timestamp, ssrc: parameters.ssrc)
-    let count = min(payload.count, decoded.count)
+    let count = min(payload.count, Self.decodeCapacity)
     if law == parameters.codec.law {
       emit(out, UnsafeRawBufferPointer(rebasing: payload[0..<count]))
     } else {
       // μ-law ↔ A-law through linear PCM (ITU-T G.711).
       var converted = [UInt8](repeating: 0, count: count)
+      makeDecodeBuffer()
       decoded.withUnsafeMutableBufferPointer { samples in
         law.decode(
           payload.bindMemory(to: UInt8.self), into: UnsafeMutableBufferPointer(rebasing: samples[0..<count]))

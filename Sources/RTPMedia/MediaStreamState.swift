@@ -51,9 +51,16 @@ public struct MediaStreamState {
   var lastActivity: UInt64
   var timedOut = false
   private var timeout: UInt64?
-  private var frame = [Int16](repeating: 0, count: MediaCodec.samplesPerFrame)
-  private var payload = [UInt8](repeating: 0, count: MediaCodec.samplesPerFrame)
-  var decoded = [Int16](repeating: 0, count: 2048)
+  // The buffers below are made on first use, not per stream: a held call that sends and decodes
+  // nothing (no source, no recorder, tap or bridge) never needs them (docs/benchmarks-calls.md,
+  // "callmem").
+  /// One frame of samples to send, and its encoded payload (``produceAudio(emit:)``).
+  private var frame: [Int16] = []
+  private var payload: [UInt8] = []
+  /// Received audio decoded for the recorder, the tap or a bridge's law conversion.
+  var decoded: [Int16] = []
+  /// The most samples one received packet yields (a larger payload is cut to this).
+  static let decodeCapacity = 2048
 
   /// A stream that starts at `now` (the RTP timeout counts from here).
   public init(parameters: MediaStreamParameters, source: MediaSource = .silence, now: UInt64) {
@@ -196,6 +203,11 @@ public struct MediaStreamState {
   }
 
   private mutating func produceAudio(emit: (RTPHeader, UnsafeRawBufferPointer) -> Void) {
+    if case .none = source { return }
+    if frame.isEmpty {
+      frame = [Int16](repeating: 0, count: MediaCodec.samplesPerFrame)
+      payload = [UInt8](repeating: 0, count: MediaCodec.samplesPerFrame)
+    }
     switch source {
     case .none:
       return
@@ -245,6 +257,11 @@ public struct MediaStreamState {
     nextSequence &+= 1
     statistics.packetsSent += 1
     statistics.bytesSent += UInt64(payload.count)
+  }
+
+  /// ``decoded``, made with the first packet that needs it.
+  mutating func makeDecodeBuffer() {
+    if decoded.isEmpty { decoded = [Int16](repeating: 0, count: Self.decodeCapacity) }
   }
 
   private mutating func checkTimeout(now: UInt64) {

@@ -8,14 +8,14 @@ final class RTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, @
 
   private let engine: MediaEngine
   let streamID: Int
-  /// This channel is the stream's RTCP socket.
-  let isRTCP: Bool
   private var slot: MediaStreamSlot?
+  /// The channel is an RTP socket the engine opened and NIO reads: it gets its read vector with
+  /// the first datagram (``MediaEngine/datagramBootstrap(polled:)``).
+  var growsVector = false
 
-  init(engine: MediaEngine, streamID: Int, isRTCP: Bool = false) {
+  init(engine: MediaEngine, streamID: Int) {
     self.engine = engine
     self.streamID = streamID
-    self.isRTCP = isRTCP
   }
 
   func attach(_ slot: MediaStreamSlot?) {
@@ -23,12 +23,12 @@ final class RTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler, @
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    guard let slot else { return }  // arrived before the stream was complete, or after close
-    if isRTCP {
-      engine.receivedRTCP(unwrapInboundIn(data), slot: slot)
-    } else {
-      engine.received(unwrapInboundIn(data), slot: slot)
+    if growsVector {
+      growsVector = false
+      engine.growVector(of: context.channel)
     }
+    guard let slot else { return }  // arrived before the stream was complete, or after close
+    engine.received(unwrapInboundIn(data), slot: slot)
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {

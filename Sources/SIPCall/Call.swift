@@ -44,7 +44,8 @@ public final class Call {
   /// Callbacks run by ``rtpCleanup()`` (Net::SIP's `rtp_cleanup` list), then emptied.
   public var rtpCleanupCallbacks: [() -> Void] = []
 
-  var listener: UserAgent.Listener?
+  /// The callbacks of the listener that started the call (UAS), shared with its other calls.
+  var listener: UserAgent.ListenerCallbacks?
   var session: InviteSession?
   var sockets: [CallSocket] = []
   var streams: [Int: CallStreamSlot] = [:]

@@ -17,67 +17,252 @@ public import SIPProtocol
 ///
 /// Callbacks run on the agent's event loop.
 public struct CallParameters {
+  // The keys live in one shared, copy-on-write storage object: every call of a listener starts
+  // with the listener's parameters, and most never change them, so a held call pays one
+  // reference here instead of a private copy of every key and callback (docs/benchmarks-calls.md,
+  // "callmem"). A write copies the storage first when another value shares it.
+  private final class Storage {
+    var leg: String?
+    var sdpOnAck: Bool
+    var initMedia: ((Call) -> Void)?
+    var sdp: SessionDescription?
+    var mediaLocalSockets: [MediaSocket]?
+    var mediaSendSockets: [MediaSocket]?
+    var asymmetricRTP: Bool
+    var recvBye: ((Call) -> Void)?
+    var sendBye: ((Call) -> Void)?
+    var clearSDP: Bool
+    var cbFinal: ((InviteSession.Outcome, Call, FinalInfo) -> Void)?
+    var cbEstablished: ((Call) -> Void)?
+    var cbPreliminary: ((Call, Int, SIPMessage) -> Void)?
+    var cbInvite: ((Call, SIPMessage) -> Void)?
+    var cbDTMF: ((Call, DTMFEvent) -> Void)?
+    var ringTime: Duration?
+    var cbNoAnswer: ((Call) -> Void)?
+    var cbCleanup: ((Call) -> Void)?
+    var callOnHold: Bool
+    var sipHeaders: [(name: String, value: String)]
+    var codecs: [String]?
+    var dtmfMethods: [DTMFMethod]
+    var rtpTimeout: Duration?
+    var cbRTPDone: ((Call) -> Void)?
+    var cbRefer: ((Call, SIPNameAddress, SIPMessage, @escaping (Int) -> Void) -> Void)?
+    var auth: SIPCredentials?
+    var extra: [String: Any]
+
+    init() {
+      leg = nil
+      sdpOnAck = false
+      initMedia = nil
+      sdp = nil
+      mediaLocalSockets = nil
+      mediaSendSockets = nil
+      asymmetricRTP = false
+      recvBye = nil
+      sendBye = nil
+      clearSDP = false
+      cbFinal = nil
+      cbEstablished = nil
+      cbPreliminary = nil
+      cbInvite = nil
+      cbDTMF = nil
+      ringTime = nil
+      cbNoAnswer = nil
+      cbCleanup = nil
+      callOnHold = false
+      sipHeaders = []
+      codecs = nil
+      dtmfMethods = [.rfc4733, .info]
+      rtpTimeout = nil
+      cbRTPDone = nil
+      cbRefer = nil
+      auth = nil
+      extra = [:]
+    }
+
+    init(copying other: Storage) {
+      leg = other.leg
+      sdpOnAck = other.sdpOnAck
+      initMedia = other.initMedia
+      sdp = other.sdp
+      mediaLocalSockets = other.mediaLocalSockets
+      mediaSendSockets = other.mediaSendSockets
+      asymmetricRTP = other.asymmetricRTP
+      recvBye = other.recvBye
+      sendBye = other.sendBye
+      clearSDP = other.clearSDP
+      cbFinal = other.cbFinal
+      cbEstablished = other.cbEstablished
+      cbPreliminary = other.cbPreliminary
+      cbInvite = other.cbInvite
+      cbDTMF = other.cbDTMF
+      ringTime = other.ringTime
+      cbNoAnswer = other.cbNoAnswer
+      cbCleanup = other.cbCleanup
+      callOnHold = other.callOnHold
+      sipHeaders = other.sipHeaders
+      codecs = other.codecs
+      dtmfMethods = other.dtmfMethods
+      rtpTimeout = other.rtpTimeout
+      cbRTPDone = other.cbRTPDone
+      cbRefer = other.cbRefer
+      auth = other.auth
+      extra = other.extra
+    }
+  }
+
+  private var storage = Storage()
+
+  /// The storage to write to: ours alone, copied first when shared.
+  private var unique: Storage {
+    mutating get {
+      if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+      return storage
+    }
+  }
+
   /// `leg`: the leg to send from, as ``SIPLeg/description`` writes it (`udp:127.0.0.1:5060`);
   /// nil: the first leg of the destination's transport and address family.
-  public var leg: String?
+  public var leg: String? {
+    get { storage.leg }
+    set { unique.leg = newValue }
+  }
   /// `sdp_on_ack`: the INVITE carries no SDP; the peer offers in its 2xx, our answer goes in the ACK.
-  public var sdpOnAck = false
+  public var sdpOnAck: Bool {
+    get { storage.sdpOnAck }
+    set { unique.sdpOnAck = newValue }
+  }
   /// `init_media`: called once media can start (the call's streams exist), with the call.
-  public var initMedia: ((Call) -> Void)?
+  public var initMedia: ((Call) -> Void)? {
+    get { storage.initMedia }
+    set { unique.initMedia = newValue }
+  }
   /// `sdp`: our own session description, sent as is as the offer (UAC) or answer (UAS). Its
   /// `m=` ports must be the ports of ``mediaLocalSockets``, which are then required.
-  public var sdp: SessionDescription?
+  public var sdp: SessionDescription? {
+    get { storage.sdp }
+    set { unique.sdp = newValue }
+  }
   /// `media_lsocks`: where each `m=` line receives; nil: ports from the agent's RTP range.
-  public var mediaLocalSockets: [MediaSocket]?
+  public var mediaLocalSockets: [MediaSocket]? {
+    get { storage.mediaLocalSockets }
+    set { unique.mediaLocalSockets = newValue }
+  }
   /// `media_ssocks`: where each `m=` line sends from; nil: the receiving socket, unless
   /// ``asymmetricRTP``.
-  public var mediaSendSockets: [MediaSocket]?
+  public var mediaSendSockets: [MediaSocket]? {
+    get { storage.mediaSendSockets }
+    set { unique.mediaSendSockets = newValue }
+  }
   /// `asymetric_rtp` (Net::SIP's spelling): send from a second port of the range.
-  public var asymmetricRTP = false
+  public var asymmetricRTP: Bool {
+    get { storage.asymmetricRTP }
+    set { unique.asymmetricRTP = newValue }
+  }
   /// `recv_bye`: the peer ended the call with BYE or CANCEL.
-  public var recvBye: ((Call) -> Void)?
+  public var recvBye: ((Call) -> Void)? {
+    get { storage.recvBye }
+    set { unique.recvBye = newValue }
+  }
   /// `send_bye`: we ended the call (BYE or CANCEL); gets the call after ``Call/bye(_:completion:)``
   /// merged its arguments.
-  public var sendBye: ((Call) -> Void)?
+  public var sendBye: ((Call) -> Void)? {
+    get { storage.sendBye }
+    set { unique.sendBye = newValue }
+  }
   /// `clear_sdp`: fresh sockets and SDP for each new INVITE of the peer (re-INVITE included).
-  public var clearSDP = false
+  public var clearSDP: Bool {
+    get { storage.clearSDP }
+    set { unique.clearSDP = newValue }
+  }
   /// `cb_final`: the final response to our INVITE or re-INVITE: `.ok`/`.fail`, the call, the code.
-  public var cbFinal: ((InviteSession.Outcome, Call, FinalInfo) -> Void)?
+  public var cbFinal: ((InviteSession.Outcome, Call, FinalInfo) -> Void)? {
+    get { storage.cbFinal }
+    set { unique.cbFinal = newValue }
+  }
   /// `cb_established`: the call is confirmed (our ACK sent, or the peer's ACK received).
-  public var cbEstablished: ((Call) -> Void)?
+  public var cbEstablished: ((Call) -> Void)? {
+    get { storage.cbEstablished }
+    set { unique.cbEstablished = newValue }
+  }
   /// `cb_preliminary`: a provisional response to our INVITE (code and message).
-  public var cbPreliminary: ((Call, Int, SIPMessage) -> Void)?
+  public var cbPreliminary: ((Call, Int, SIPMessage) -> Void)? {
+    get { storage.cbPreliminary }
+    set { unique.cbPreliminary = newValue }
+  }
   /// `cb_invite`: an INVITE or re-INVITE of the peer arrived (before it is answered).
-  public var cbInvite: ((Call, SIPMessage) -> Void)?
+  public var cbInvite: ((Call, SIPMessage) -> Void)? {
+    get { storage.cbInvite }
+    set { unique.cbInvite = newValue }
+  }
   /// `cb_dtmf`: a DTMF key arrived (RFC 4733 or SIP INFO), once per key press.
-  public var cbDTMF: ((Call, DTMFEvent) -> Void)?
+  public var cbDTMF: ((Call, DTMFEvent) -> Void)? {
+    get { storage.cbDTMF }
+    set { unique.cbDTMF = newValue }
+  }
   /// `ring_time`: cancel our INVITE when no final response came in this time; then `cb_noanswer`.
-  public var ringTime: Duration?
-  public var cbNoAnswer: ((Call) -> Void)?
+  public var ringTime: Duration? {
+    get { storage.ringTime }
+    set { unique.ringTime = newValue }
+  }
+  public var cbNoAnswer: ((Call) -> Void)? {
+    get { storage.cbNoAnswer }
+    set { unique.cbNoAnswer = newValue }
+  }
   /// `cb_cleanup`: the call ended and its resources are gone.
-  public var cbCleanup: ((Call) -> Void)?
+  public var cbCleanup: ((Call) -> Void)? {
+    get { storage.cbCleanup }
+    set { unique.cbCleanup = newValue }
+  }
   /// `call_on_hold`: our offers and answers say `sendonly` (RFC 3264 §8.4); false resumes.
-  public var callOnHold = false
+  public var callOnHold: Bool {
+    get { storage.callOnHold }
+    set { unique.callOnHold = newValue }
+  }
   /// `sip_header`: extra header fields for our INVITEs (and re-INVITEs).
-  public var sipHeaders: [(name: String, value: String)] = []
+  public var sipHeaders: [(name: String, value: String)] {
+    get { storage.sipHeaders }
+    set { unique.sipHeaders = newValue }
+  }
   /// `rtp_param`: the codecs to offer and accept, most preferred first (names: PCMU, PCMA);
   /// nil: the agent's.
-  public var codecs: [String]?
+  public var codecs: [String]? {
+    get { storage.codecs }
+    set { unique.codecs = newValue }
+  }
   /// `dtmf_methods`: how ``Call/dtmf(_:method:completion:)`` sends by default, first usable wins.
-  public var dtmfMethods: [DTMFMethod] = [.rfc4733, .info]
+  public var dtmfMethods: [DTMFMethod] {
+    get { storage.dtmfMethods }
+    set { unique.dtmfMethods = newValue }
+  }
   /// Hang up after this long without RTP (DESIGN §8: off for held calls); nil: never.
-  public var rtpTimeout: Duration?
+  public var rtpTimeout: Duration? {
+    get { storage.rtpTimeout }
+    set { unique.rtpTimeout = newValue }
+  }
   /// Net::SIP's `cb_rtp_done` of `media_send_recv`: sending finished; nil: hang up (Net::SIP's default).
-  public var cbRTPDone: ((Call) -> Void)?
+  public var cbRTPDone: ((Call) -> Void)? {
+    get { storage.cbRTPDone }
+    set { unique.cbRTPDone = newValue }
+  }
   /// `cb_refer`: an incoming REFER (RFC 3515) with its Refer-To; answer it by calling `respond`
   /// with a status (202 accepts; the transfer's outcome then goes to the referrer with
   /// ``Call/notifyRefer(status:reason:)``). Without it a REFER gets 603.
-  public var cbRefer: ((Call, SIPNameAddress, SIPMessage, @escaping (Int) -> Void) -> Void)?
+  public var cbRefer: ((Call, SIPNameAddress, SIPMessage, @escaping (Int) -> Void) -> Void)? {
+    get { storage.cbRefer }
+    set { unique.cbRefer = newValue }
+  }
   /// `auth`: the account answering 401/407 challenges to this call's requests; nil: the agent's
   /// (``UserAgent/Configuration/credentials``).
-  public var auth: SIPCredentials?
+  public var auth: SIPCredentials? {
+    get { storage.auth }
+    set { unique.auth = newValue }
+  }
   /// Keys Net::SIP does not know: kept and visible to callbacks (`call.parameters.extra["x"]`).
-  public var extra: [String: Any] = [:]
+  public var extra: [String: Any] {
+    get { storage.extra }
+    set { unique.extra = newValue }
+  }
 
   public init() {}
 

@@ -75,7 +75,7 @@ extension UserAgent {
       ?? chooseLeg(nil, for: message.contacts.first?.uri)
     guard let leg else { return respond(request, code: 500) }
     let call = Call(agent: self, role: .uas, callID: callID, leg: leg, parameters: listener.parameters)
-    call.listener = listener
+    call.listener = listenerCallbacks
     calls[call.key] = call
     statistics.callsReceived += 1
     call.startIncoming(request)

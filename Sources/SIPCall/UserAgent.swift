@@ -88,6 +88,22 @@ public final class UserAgent {
     }
   }
 
+  /// What a call of a listener reads of it again after it started: a reference to this, shared
+  /// by every call of the listener, instead of a copy of the ``Listener`` in each call.
+  final class ListenerCallbacks {
+    let cbCreate: ((Call, SIPMessage) -> Bool)?
+    let cbEstablished: ((Call) -> Void)?
+    let cbCleanup: ((Call) -> Void)?
+    let handler: ((Call) -> Void)?
+
+    init(_ listener: Listener) {
+      cbCreate = listener.cbCreate
+      cbEstablished = listener.cbEstablished
+      cbCleanup = listener.cbCleanup
+      handler = listener.handler
+    }
+  }
+
   /// Counters for `sip.stats()` and the benchmarks.
   public struct Statistics: Sendable, Hashable {
     public var callsPlaced = 0
@@ -109,7 +125,11 @@ public final class UserAgent {
   /// Requests that belong to no call and no listener go here (the transport's own handler before
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
   public var fallbackHandler: ((SIPIncomingRequest) -> Void)?
-  public internal(set) var listener: Listener?
+  public internal(set) var listener: Listener? {
+    didSet { listenerCallbacks = listener.map(ListenerCallbacks.init) }
+  }
+  /// The listener's callbacks in one object its calls share (``Call/listener``).
+  private(set) var listenerCallbacks: ListenerCallbacks?
   /// Net::SIP's `error`: the last error of an operation of the agent (a failed invite, a
   /// refused call), for scripts that poll it.
   public internal(set) var lastError: String?

@@ -1,0 +1,160 @@
+import NIOCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A stream's RTCP socket (RFC 3550 §11: the RTP port + 1 on the same host) as a bare UDP
+/// descriptor the engine opened and owns, with no NIO channel: a report every few seconds does not
+/// need a pipeline, a pending-write queue and a selector registration per call, which cost about
+/// 3 KiB a call (docs/benchmarks-calls.md, "callmem"). The engine watches the descriptors in a
+/// ``ReadinessSet`` and reads them on its tick; reports go out with one `sendto`.
+///
+/// Used on the media loop only. ``close()`` closes the descriptor once; `deinit` closes it if
+/// nobody did.
+final class RTCPSocket {
+  let descriptor: CInt
+  /// The host and port it is bound to.
+  let host: String
+  let port: Int
+  private(set) var isOpen = true
+
+  private init(descriptor: CInt, host: String, port: Int) {
+    self.descriptor = descriptor
+    self.host = host
+    self.port = port
+  }
+
+  deinit { close() }
+
+  /// A socket bound to `host:port` (a numeric address or a name resolved here).
+  static func open(host: String, port: Int, receiveBufferSize: Int) throws -> RTCPSocket {
+    let descriptor = try MediaEngine.openDescriptor(
+      host: host, port: port, receiveBufferSize: receiveBufferSize)
+    #if os(Linux)
+      enableTimestamps(descriptor)
+    #endif
+    return RTCPSocket(descriptor: descriptor, host: host, port: port)
+  }
+
+  var localAddress: SocketAddress? { try? SocketAddress(ipAddress: host, port: port) }
+
+  /// Sends one datagram to `address`; false when the kernel refused it (a full buffer, an ICMP
+  /// error reported on the socket: RTCP is best effort, like NIO's dropped writes).
+  @discardableResult
+  func send(_ bytes: [UInt8], to address: SocketAddress) -> Bool {
+    guard isOpen, !bytes.isEmpty else { return false }
+    let packed = PackedAddress(address)
+    return bytes.withUnsafeBytes { packed.send(descriptor, $0) } == 0
+  }
+
+  /// One datagram read by ``receive(into:)``.
+  struct Received {
+    var count: Int
+    var source: SocketAddress?
+    /// When the kernel received it, wall clock (nanoseconds since 1970), where the kernel says.
+    var arrival: UInt64?
+  }
+
+  /// Reads one waiting datagram into `buffer` without waiting; nil when nothing waits (or on an
+  /// error). A datagram longer than `buffer` is cut to it.
+  func receive(into buffer: UnsafeMutableRawBufferPointer) -> Received? {
+    guard isOpen else { return nil }
+    var storage = sockaddr_storage()
+    #if os(Linux)
+      // The kernel's receive time (SO_TIMESTAMPNS): the tick reads RTCP up to one tick late,
+      // and the round trip (RFC 3550 §6.4.1) must not include that.
+      var vector = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+      var control = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+      let (count, arrival): (Int, UInt64?) = withUnsafeMutablePointer(to: &storage) { name in
+        withUnsafeMutablePointer(to: &vector) { vector in
+          withUnsafeMutableBytes(of: &control) { control in
+            var message = msghdr()
+            message.msg_name = UnsafeMutableRawPointer(name)
+            message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            message.msg_iov = vector
+            message.msg_iovlen = 1
+            message.msg_control = control.baseAddress
+            message.msg_controllen = control.count
+            let count = recvmsg(descriptor, &message, CInt(MSG_DONTWAIT))
+            guard count >= 0 else { return (-1, nil) }
+            return (count, Self.timestamp(in: control, length: Int(message.msg_controllen)))
+          }
+        }
+      }
+    #else
+      var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+      let count = withUnsafeMutablePointer(to: &storage) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+          recvfrom(descriptor, buffer.baseAddress, buffer.count, MSG_DONTWAIT, address, &length)
+        }
+      }
+      let arrival: UInt64? = nil
+    #endif
+    guard count >= 0 else { return nil }
+    return Received(count: min(count, buffer.count), source: Self.address(storage), arrival: arrival)
+  }
+
+  #if os(Linux)
+    // <asm-generic/socket.h>: SO_TIMESTAMPNS (SO_TIMESTAMPNS_OLD), also the control message's
+    // type; a 64-bit timespec follows a cmsghdr (length, level, type) of 16 octets.
+    private static let timestampOption: CInt = 35
+
+    /// Asks the kernel to stamp received datagrams (not fatal when refused: no stamp).
+    static func enableTimestamps(_ descriptor: CInt) {
+      var on: CInt = 1
+      _ = setsockopt(descriptor, SOL_SOCKET, timestampOption, &on, socklen_t(MemoryLayout<CInt>.size))
+    }
+
+    private static func timestamp(in control: UnsafeMutableRawBufferPointer, length: Int) -> UInt64? {
+      guard MemoryLayout<Int>.size == 8 else { return nil }
+      var offset = 0
+      let end = min(length, control.count)
+      while offset + 16 <= end {
+        let messageLength = Int(control.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let level = control.loadUnaligned(fromByteOffset: offset + 8, as: CInt.self)
+        let type = control.loadUnaligned(fromByteOffset: offset + 12, as: CInt.self)
+        guard messageLength >= 16 else { return nil }
+        if level == SOL_SOCKET, type == timestampOption, messageLength >= 32, offset + 32 <= end {
+          let seconds = control.loadUnaligned(fromByteOffset: offset + 16, as: Int64.self)
+          let nanoseconds = control.loadUnaligned(fromByteOffset: offset + 24, as: Int64.self)
+          guard seconds >= 0, nanoseconds >= 0 else { return nil }
+          return UInt64(seconds) &* 1_000_000_000 &+ UInt64(nanoseconds)
+        }
+        offset += (messageLength + 7) & ~7
+      }
+      return nil
+    }
+  #endif
+
+  /// Discards what waits (a parked socket before its next stream; bounded).
+  func drain() {
+    guard isOpen else { return }
+    MediaSocketPool.drain(descriptor)
+  }
+
+  func close() {
+    guard isOpen else { return }
+    isOpen = false
+    closeDescriptor(descriptor)
+  }
+
+  private static func address(_ storage: sockaddr_storage) -> SocketAddress? {
+    let family = CInt(storage.ss_family)
+    return withUnsafeBytes(of: storage) { raw in
+      switch family {
+      case AF_INET: SocketAddress(raw.load(as: sockaddr_in.self))
+      case AF_INET6: SocketAddress(raw.load(as: sockaddr_in6.self))
+      default: nil
+      }
+    }
+  }
+}
+
+private func closeDescriptor(_ descriptor: CInt) {
+  _ = close(descriptor)
+}
