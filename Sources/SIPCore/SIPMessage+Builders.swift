@@ -13,9 +13,17 @@ extension SIPMessage {
   /// An empty response: `SIP/2.0 code reason`, no headers, no body. The reason defaults to the
   /// phrase RFC 3261 §21 gives the code. Codes outside 100–699 are clamped into that range.
   public init(statusCode: Int, reasonPhrase: String? = nil) {
+    self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, capacity: 0)
+  }
+
+  /// ``init(statusCode:reasonPhrase:)`` with room for `capacity` more bytes than the start line
+  /// reserved before it is written (one allocation of the buffer instead of one per growth).
+  init(statusCode: Int, reasonPhrase: String?, capacity: Int) {
     let code = min(max(statusCode, 100), 699)
+    var buffer: [UInt8] = []
+    if capacity > 0 { buffer.reserveCapacity(capacity + 32 + (reasonPhrase?.utf8.count ?? 32)) }
     self.init(
-      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
+      bytes: buffer, startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
       bodyRange: 0..<0)
     setStartLine("SIP/2.0", String(code), reasonPhrase ?? Self.defaultReasonPhrase(code))
   }
@@ -137,8 +145,11 @@ extension SIPMessage {
     statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil, body: [UInt8] = [],
     contentType: String? = nil
   ) -> SIPMessage {
-    var response = SIPMessage(statusCode: statusCode, reasonPhrase: reasonPhrase)
-    response.bytes.reserveCapacity(response.bytes.count + (bodyRange.lowerBound - startLine.upperBound) + 64)
+    // The buffer sized once: the start line, the copied lines, Content-Length and a few the
+    // caller adds (OPTIONS: Allow, Accept, Supported).
+    var response = SIPMessage(
+      statusCode: statusCode, reasonPhrase: reasonPhrase,
+      capacity: (bodyRange.lowerBound - startLine.upperBound) + 64 + body.count)
     // Room for the copied lines, Content-Length and a few the caller adds (OPTIONS: Allow, Accept,
     // Supported) without growing the array line by line.
     response.fields.reserveCapacity(fields.count + 4)
@@ -149,10 +160,11 @@ extension SIPMessage {
       var tag: String? = nil
       if let toTag, statusCode > 100 {
         // The first To is the one `to` answers, parsed once when the message caches it.
-        let parsed =
+        let hasTag =
           firstTo && parsedHeaders != nil
-          ? to : try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded))
-        if parsed?.tag == nil { tag = toTag }
+          ? self.toTag != nil
+          : (try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded)))?.tag != nil
+        if !hasTag { tag = toTag }
       }
       firstTo = false
       if !f.folded, isASCII(f.valueStart..<f.valueEnd),
@@ -174,9 +186,18 @@ extension SIPMessage {
       for f in fields where f.id == .timestamp { response.copyField(f, from: self) }
     }
     if let contentType, !body.isEmpty { response.addHeader("Content-Type", contentType) }
-    response.setBody(body)
+    if body.isEmpty, !response.fields.contains(where: { $0.id == .contentLength }) {
+      // What setBody([]) does here — an empty body at the end, Content-Length: 0 added as the
+      // last line — with the line's bytes laid out once.
+      response.bodyRange = response.bytes.count..<response.bytes.count
+      response.addHeaders(Self.contentLengthZero)
+    } else {
+      response.setBody(body)
+    }
     return response
   }
+
+  static let contentLengthZero = SIPHeaderLines([("Content-Length", "0")])
 
   /// The ACK for a non-2xx final response to this INVITE, sent by the client transaction
   /// (RFC 3261 §17.1.1.3): same Request-URI, Call-ID, From and CSeq number; To from the response

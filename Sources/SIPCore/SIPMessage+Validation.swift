@@ -30,7 +30,7 @@ extension SIPMessage {
       uri = cached
     } else {
       do {
-        uri = try SIPURI.parse(bytes: Array(bytes[part2]))
+        uri = try SIPURI.parse(bytes: bytes, from: part2.lowerBound, to: part2.upperBound)
       } catch {
         throw SIPParseError(line: lineNumber(of: part2.lowerBound), reason: "Request-URI: " + error.reason)
       }

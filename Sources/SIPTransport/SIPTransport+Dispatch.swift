@@ -34,12 +34,13 @@ extension SIPTransport {
       logger.debug("dropped an unparsable datagram from \(remote): \(error)")
       return
     }
-    receive(message, from: remote, on: leg)
+    receive(consume message, from: remote, on: leg)
   }
 
-  func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
+  /// Takes the message (`consuming`): the caller's copy would otherwise share its buffers, and
+  /// the Via stamp below would copy them before writing.
+  func receive(_ message: consuming SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
-    var message = message
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
     let sourceIP: String
