@@ -25,7 +25,27 @@ extension SIPMessage {
     self.init(
       bytes: buffer, startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
       bodyRange: 0..<0)
+    if reasonPhrase == nil {
+      // The line setStartLine writes for the code and its default phrase, laid out once per code.
+      let line = Self.defaultStatusLines[code - 100]
+      bytes.append(contentsOf: line)
+      part1 = 0..<7
+      part2 = 8..<11
+      part3 = 12..<line.count
+      startLine = 0..<line.count
+      return
+    }
     setStartLine("SIP/2.0", String(code), reasonPhrase ?? Self.defaultReasonPhrase(code))
+  }
+
+  /// `SIP/2.0 code phrase` for every code from 100 to 699 with its default phrase, as
+  /// setStartLine writes it (the version, three digits and the phrase, spaces between).
+  static let defaultStatusLines: [[UInt8]] = (100...699).map { code in
+    var message = SIPMessage(
+      bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
+      bodyRange: 0..<0)
+    message.setStartLine("SIP/2.0", String(code), defaultReasonPhrase(code))
+    return message.bytes
   }
 
   /// The reason phrase RFC 3261 §21 (and later RFCs) give a status code.

@@ -26,13 +26,13 @@ extension SIPMessage {
   /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without a copy of the parsed To
   /// when the message caches it (each copy retains and releases every String and array in it).
   public var toTag: String? {
-    if let parsedHeaders { return parsedHeaders.to?.tag }
+    if let parsedHeaders { return parsedHeaders.toTag }
     return parseTo()?.tag
   }
 
   /// The `tag` of From: the same as `from?.tag` (see ``toTag``).
   public var fromTag: String? {
-    if let parsedHeaders { return parsedHeaders.from?.tag }
+    if let parsedHeaders { return parsedHeaders.fromTag }
     return parseFrom()?.tag
   }
 

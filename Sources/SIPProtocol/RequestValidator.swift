@@ -115,7 +115,7 @@ public struct RequestValidator: Sendable, Hashable {
       return .respond(response)
     }
     // RFC 3261 §8.2 (and §7.1 for the version): a message from another version gets 505.
-    if request.sipVersion.uppercased() != "SIP/2.0" { return respond(505) }
+    if !request.isSIPVersion2 { return respond(505) }
     // The grammar of the headers a UAS relies on; the parser's reason goes back in the phrase.
     do {
       try request.validateAsRequest(SIPValidationPolicy(supportedSchemes: supportedSchemes))

@@ -54,7 +54,10 @@ struct TransactionKey: Hashable, Sendable {
   /// matching uses INVITE, §9.2).
   static func server(for request: SIPMessage, method: String) -> TransactionKey? {
     guard let via = request.topVia else { return nil }
-    if via.isRFC3261Branch, let branch = via.branch {
+    // via.isRFC3261Branch, with one lookup of the branch.
+    if let branch = via.branch, branch.hasPrefix(SIPVia.magicCookie),
+      branch.utf8.count > SIPVia.magicCookie.utf8.count
+    {
       return .server(branch: branch, sentBy: via.sentBy.lowercased(), method: method)
     }
     return .legacy(

@@ -84,8 +84,14 @@ public struct TransactionLayer: Sendable {
     var timers = ArmedTimers()
   }
 
+  /// A record's box in ``records``.
+  final class RecordBox: TransactionRecordBox, @unchecked Sendable {
+    var value: Record?
+    init(_ value: Record?) { self.value = value }
+  }
+
   public var configuration: Configuration
-  var records = TransactionRecords<Record>()
+  var records = TransactionRecords<RecordBox>()
   var index: [TransactionKey: TransactionID] = [:]
   var merges: [MergeKey: TransactionID] = [:]
   var timerOwners: [TimerID: (TransactionID, TransactionTimer)] = [:]

@@ -73,16 +73,21 @@ extension SIPTransport {
     guard var via = message.topVia else { return nil }
     var host = via.host
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    if via.rport == .requested {
+    // rport read once: after `.port(sourcePort)` is set it reads back as that port (0–65535).
+    let rport = via.rport
+    let answersToSource: Bool
+    if rport == .requested {
       via.rport = .port(sourcePort)
       via.received = sourceIP
+      answersToSource = (0...65535).contains(sourcePort)
     } else if host.lowercased() != sourceIP.lowercased() {
       via.received = sourceIP
+      answersToSource = rport == .port(sourcePort)
     } else {
       return nil
     }
     let text = message.replaceTopVia(with: via)
-    return (text, via.rport == .port(sourcePort))
+    return (text, answersToSource)
   }
 
   // MARK: - Actions out

@@ -43,6 +43,7 @@ import Testing
   }
 
   static func checkTags(_ m: SIPMessage, _ label: String) {
+    #expect(m.isSIPVersion2 == (m.sipVersion.uppercased() == "SIP/2.0"), "\(label)")
     var cached = m
     cached.cacheTransactionHeaders()
     #expect(m.toTag == m.to?.tag, "\(label)")
@@ -90,6 +91,42 @@ import Testing
     Self.checkURIs(m, text)
     Self.checkTags(m, text)
     Self.checkLines(m, text)
+  }
+
+  /// The version read from bytes against the String's uppercased(), requests and responses.
+  @Test(arguments: [
+    "SIP/2.0", "sip/2.0", "Sip/2.0", "SIP/2.00", "SIP/2.1", "SIP/3.0", "SIP/20", "ſip/2.0", "SİP/2.0",
+  ])
+  func versionFromBytes(_ version: String) throws {
+    for text in [
+      "OPTIONS sip:a@b \(version)\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+      "\(version) 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+    ] {
+      guard let m = try? SIPMessage.parse(Array(text.utf8)) else { continue }
+      #expect(m.isSIPVersion2 == (m.sipVersion.uppercased() == "SIP/2.0"), "\(text)")
+    }
+  }
+
+  /// Status lines from the table laid out once against setStartLine, for every code (and codes
+  /// clamped into 100–699), with and without a phrase given.
+  @Test func statusLinesAreSetStartLines() {
+    for code in [0, 99, 700, 1000] + Array(100...699) {
+      let clamped = min(max(code, 100), 699)
+      var reference = SIPMessage(
+        bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: clamped, fields: [],
+        bodyRange: 0..<0)
+      reference.setStartLine("SIP/2.0", String(clamped), SIPMessage.defaultReasonPhrase(clamped))
+      for message in [
+        SIPMessage(statusCode: code), SIPMessage(statusCode: code, reasonPhrase: nil, capacity: 300),
+      ] {
+        #expect(message.serialize() == reference.serialize(), "\(code)")
+        #expect(message.startLineText == reference.startLineText)
+        #expect(message.statusCode == clamped && message.reasonPhrase == reference.reasonPhrase)
+        #expect(message.sipVersion == "SIP/2.0" && message.isSIPVersion2)
+      }
+    }
+    let phrased = SIPMessage(statusCode: 200, reasonPhrase: "Fine\r\nX: y")
+    #expect(phrased.reasonPhrase == "Fine  X: y" && phrased.statusCode == 200)
   }
 
   /// A parse that stops at the end of its range: what follows (an '@', a ';') is not read.
