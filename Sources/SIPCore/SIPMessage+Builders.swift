@@ -167,9 +167,19 @@ extension SIPMessage {
   ) -> SIPMessage {
     // The buffer sized once: the start line, the copied lines, Content-Length and a few the
     // caller adds (OPTIONS: Allow, Accept, Supported).
+    // The copied lines are measured where they are (a stamped Via lies after the header
+    // section); 160 more hold Content-Length and OPTIONS' Allow/Accept/Supported, so that the
+    // response never grows by doubling (a transaction keeps it 32 s, Timer J).
+    var copied = 0
+    for f in fields {
+      switch f.id {
+      case .via, .from, .to, .callID, .cseq, .recordRoute, .timestamp: copied += f.lineEnd - f.lineStart
+      default: break
+      }
+    }
     var response = SIPMessage(
       statusCode: statusCode, reasonPhrase: reasonPhrase,
-      capacity: (bodyRange.lowerBound - startLine.upperBound) + 64 + body.count)
+      capacity: copied + (toTag?.utf8.count ?? 0) + 160 + body.count)
     // Room for the copied lines, Content-Length and a few the caller adds (OPTIONS: Allow, Accept,
     // Supported) without growing the array line by line.
     response.fields.reserveCapacity(fields.count + 4)
