@@ -13,11 +13,39 @@ extension SIPMessage {
   /// An empty response: `SIP/2.0 code reason`, no headers, no body. The reason defaults to the
   /// phrase RFC 3261 §21 gives the code. Codes outside 100–699 are clamped into that range.
   public init(statusCode: Int, reasonPhrase: String? = nil) {
+    self.init(statusCode: statusCode, reasonPhrase: reasonPhrase, capacity: 0)
+  }
+
+  /// ``init(statusCode:reasonPhrase:)`` with room for `capacity` more bytes than the start line
+  /// reserved before it is written (one allocation of the buffer instead of one per growth).
+  init(statusCode: Int, reasonPhrase: String?, capacity: Int) {
     let code = min(max(statusCode, 100), 699)
+    var buffer: [UInt8] = []
+    if capacity > 0 { buffer.reserveCapacity(capacity + 32 + (reasonPhrase?.utf8.count ?? 32)) }
     self.init(
+      bytes: buffer, startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
+      bodyRange: 0..<0)
+    if reasonPhrase == nil {
+      // The line setStartLine writes for the code and its default phrase, laid out once per code.
+      let line = Self.defaultStatusLines[code - 100]
+      bytes.append(contentsOf: line)
+      part1 = 0..<7
+      part2 = 8..<11
+      part3 = 12..<line.count
+      startLine = 0..<line.count
+      return
+    }
+    setStartLine("SIP/2.0", String(code), reasonPhrase ?? Self.defaultReasonPhrase(code))
+  }
+
+  /// `SIP/2.0 code phrase` for every code from 100 to 699 with its default phrase, as
+  /// setStartLine writes it (the version, three digits and the phrase, spaces between).
+  static let defaultStatusLines: [[UInt8]] = (100...699).map { code in
+    var message = SIPMessage(
       bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: code, fields: [],
       bodyRange: 0..<0)
-    setStartLine("SIP/2.0", String(code), reasonPhrase ?? Self.defaultReasonPhrase(code))
+    message.setStartLine("SIP/2.0", String(code), defaultReasonPhrase(code))
+    return message.bytes
   }
 
   /// The reason phrase RFC 3261 §21 (and later RFCs) give a status code.
@@ -137,8 +165,21 @@ extension SIPMessage {
     statusCode: Int, reasonPhrase: String? = nil, toTag: String? = nil, body: [UInt8] = [],
     contentType: String? = nil
   ) -> SIPMessage {
-    var response = SIPMessage(statusCode: statusCode, reasonPhrase: reasonPhrase)
-    response.bytes.reserveCapacity(response.bytes.count + (bodyRange.lowerBound - startLine.upperBound) + 64)
+    // The buffer sized once: the start line, the copied lines, Content-Length and a few the
+    // caller adds (OPTIONS: Allow, Accept, Supported).
+    // The copied lines are measured where they are (a stamped Via lies after the header
+    // section); 160 more hold Content-Length and OPTIONS' Allow/Accept/Supported, so that the
+    // response never grows by doubling (a transaction keeps it 32 s, Timer J).
+    var copied = 0
+    for f in fields {
+      switch f.id {
+      case .via, .from, .to, .callID, .cseq, .recordRoute, .timestamp: copied += f.lineEnd - f.lineStart
+      default: break
+      }
+    }
+    var response = SIPMessage(
+      statusCode: statusCode, reasonPhrase: reasonPhrase,
+      capacity: copied + (toTag?.utf8.count ?? 0) + 160 + body.count)
     // Room for the copied lines, Content-Length and a few the caller adds (OPTIONS: Allow, Accept,
     // Supported) without growing the array line by line.
     response.fields.reserveCapacity(fields.count + 4)
@@ -149,10 +190,11 @@ extension SIPMessage {
       var tag: String? = nil
       if let toTag, statusCode > 100 {
         // The first To is the one `to` answers, parsed once when the message caches it.
-        let parsed =
+        let hasTag =
           firstTo && parsedHeaders != nil
-          ? to : try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded))
-        if parsed?.tag == nil { tag = toTag }
+          ? self.toTag != nil
+          : (try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded)))?.tag != nil
+        if !hasTag { tag = toTag }
       }
       firstTo = false
       if !f.folded, isASCII(f.valueStart..<f.valueEnd),
@@ -174,9 +216,18 @@ extension SIPMessage {
       for f in fields where f.id == .timestamp { response.copyField(f, from: self) }
     }
     if let contentType, !body.isEmpty { response.addHeader("Content-Type", contentType) }
-    response.setBody(body)
+    if body.isEmpty, !response.fields.contains(where: { $0.id == .contentLength }) {
+      // What setBody([]) does here — an empty body at the end, Content-Length: 0 added as the
+      // last line — with the line's bytes laid out once.
+      response.bodyRange = response.bytes.count..<response.bytes.count
+      response.addHeaders(Self.contentLengthZero)
+    } else {
+      response.setBody(body)
+    }
     return response
   }
+
+  static let contentLengthZero = SIPHeaderLines([("Content-Length", "0")])
 
   /// The ACK for a non-2xx final response to this INVITE, sent by the client transaction
   /// (RFC 3261 §17.1.1.3): same Request-URI, Call-ID, From and CSeq number; To from the response

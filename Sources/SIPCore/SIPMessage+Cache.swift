@@ -128,6 +128,6 @@ extension SIPMessage {
   }
   func parseRequestURI() -> SIPURI? {
     guard isRequest else { return nil }
-    return try? SIPURI.parse(bytes: Array(bytes[part2]))
+    return try? SIPURI.parse(bytes: bytes, from: part2.lowerBound, to: part2.upperBound)
   }
 }

@@ -23,6 +23,19 @@ extension SIPMessage {
     return parseTo()
   }
 
+  /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without a copy of the parsed To
+  /// when the message caches it (each copy retains and releases every String and array in it).
+  public var toTag: String? {
+    if let parsedHeaders { return parsedHeaders.toTag }
+    return parseTo()?.tag
+  }
+
+  /// The `tag` of From: the same as `from?.tag` (see ``toTag``).
+  public var fromTag: String? {
+    if let parsedHeaders { return parsedHeaders.fromTag }
+    return parseFrom()?.tag
+  }
+
   /// CSeq parsed (RFC 3261 §20.16).
   public var cseq: SIPCSeq? {
     if let parsedHeaders { return parsedHeaders.cseq }

@@ -30,7 +30,7 @@ extension SIPMessage {
       uri = cached
     } else {
       do {
-        uri = try SIPURI.parse(bytes: Array(bytes[part2]))
+        uri = try SIPURI.parse(bytes: bytes, from: part2.lowerBound, to: part2.upperBound)
       } catch {
         throw SIPParseError(line: lineNumber(of: part2.lowerBound), reason: "Request-URI: " + error.reason)
       }
@@ -167,8 +167,10 @@ extension SIPMessage {
   func checkCommonGrammar() throws(SIPParseError) {
     // A value in the cache (SIPMessage+Cache.swift) parsed without error: not parsed again.
     let cache = parsedHeaders
-    if cache?.to == nil { _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) } }
-    if cache?.from == nil {
+    if cache?.values.hasTo != true {
+      _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
+    }
+    if cache?.values.hasFrom != true {
       _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
     // Call-ID and Max-Forwards are checked on their bytes when their line is plain (the common
@@ -177,7 +179,9 @@ extension SIPMessage {
     if !inPlaceValueIs(.callID, isCallID) {
       try checkCallID()
     }
-    if cache?.cseq == nil { _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) } }
+    if cache?.values.hasCSeq != true {
+      _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
+    }
     if !inPlaceValueIs(.maxForwards, { r in SIPGrammar.decimal(trimmedLWS(r), limit: 255) != nil }) {
       try checkMaxForwards()
     }
@@ -189,8 +193,8 @@ extension SIPMessage {
     }
     // Every value of the list headers whose values we interpret. One plain Via line holding one
     // value that the cache parsed needs nothing more.
-    if cache?.topVia == nil || inPlaceValue(.via) == nil || secondField(.via) != nil {
-      try checkViaValues(parsedTop: cache?.topVia != nil)
+    if cache?.hasTopVia != true || inPlaceValue(.via) == nil || secondField(.via) != nil {
+      try checkViaValues(parsedTop: cache?.hasTopVia == true)
     }
     let contactValues = valueRanges(.known(.contact))
     let isStar = contactValues.count == 1 && valueString(contactValues[0].range, folded: false) == "*"

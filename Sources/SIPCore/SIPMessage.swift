@@ -74,6 +74,26 @@ public struct SIPMessage: Sendable {
   /// The SIP-Version of the start line as written (`SIP/2.0`).
   public var sipVersion: String { string(isRequest ? part3 : part1) }
 
+  /// Whether the SIP-Version is `SIP/2.0` in any case: the answer of
+  /// `sipVersion.uppercased() == "SIP/2.0"`, read from the bytes when they are ASCII (where
+  /// uppercasing changes letters only), else through that String.
+  public var isSIPVersion2: Bool {
+    let range = isRequest ? part3 : part1
+    guard isASCII(range) else { return sipVersion.uppercased() == "SIP/2.0" }
+    guard range.count == Self.version2.count else { return false }
+    var i = range.lowerBound
+    for expected in Self.version2 {
+      let b = bytes[i]
+      guard (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b - 0x20 : b) == expected else {
+        return false
+      }
+      i += 1
+    }
+    return true
+  }
+
+  static let version2: [UInt8] = Array("SIP/2.0".utf8)
+
   /// The status code of a response; nil for requests.
   public var statusCode: Int? { isRequest ? nil : status }
 

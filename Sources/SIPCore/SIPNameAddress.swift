@@ -100,7 +100,7 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
         throw SIPParseError(reason: "missing '>' after URI (RFC 3261 §25.1 name-addr)")
       }
       do {
-        uri = try SIPURI.parse(bytes: Array(scanner.bytes[start..<scanner.index]))
+        uri = try SIPURI.parse(bytes: scanner.bytes, from: start, to: scanner.index)
       } catch {
         throw SIPParseError(reason: "inside <>: " + error.reason)
       }
@@ -112,7 +112,7 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
         throw SIPParseError(
           reason: "a URI with headers must be enclosed in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13)")
       }
-      uri = try SIPURI.parse(bytes: Array(run))
+      uri = try SIPURI.parse(bytes: scanner.bytes, from: run.startIndex, to: run.endIndex)
     }
     let parameters = try SIPParameters.parseHeaderParameters(&scanner)
     scanner.skipLWS()

@@ -66,6 +66,9 @@ public struct SIPParameters: Sendable, Hashable, CustomStringConvertible, Random
     return (try? scanner.quotedString()) ?? raw
   }
 
+  /// Makes room for `count` parameters (a parser that found the first of a list).
+  mutating func reserveCapacity(_ count: Int) { elements.reserveCapacity(count) }
+
   public mutating func append(name: String, value: String?) {
     elements.append(Parameter(name: name, value: value))
   }
@@ -108,6 +111,9 @@ extension SIPParameters {
           value = String(decoding: run, as: UTF8.self)
         }
       }
+      // Room for a few at once (a Via's branch, rport and the received stamp): growing the
+      // array from one element reallocated it for each.
+      if params.elements.isEmpty { params.reserveCapacity(4) }
       params.append(name: name, value: value)
       scanner.skipLWS()
     }

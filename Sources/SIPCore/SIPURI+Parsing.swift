@@ -13,10 +13,16 @@ extension SIPURI {
   }
 
   static func parse(bytes: [UInt8]) throws(SIPParseError) -> SIPURI {
-    guard bytes.count <= maximumLength else {
+    try parse(bytes: bytes, from: 0, to: bytes.count)
+  }
+
+  /// Parses the URI in `bytes[start..<end]` where it lies (a header line or the start line of a
+  /// message): the same answer as ``parse(bytes:)`` of a copy of those bytes, without the copy.
+  static func parse(bytes: [UInt8], from start: Int, to end: Int) throws(SIPParseError) -> SIPURI {
+    guard end - start <= maximumLength else {
       throw SIPParseError(reason: "URI longer than \(maximumLength) bytes")
     }
-    var scanner = SIPScanner(bytes)
+    var scanner = SIPScanner(bytes, from: start, to: end)
     // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )   (RFC 3986 §3.1)
     guard let first = scanner.peek, SIPGrammar.is(first, SIPGrammar.alpha) else {
       throw SIPParseError(reason: "URI must start with a scheme (RFC 3261 §25.1 absoluteURI)")
@@ -25,7 +31,7 @@ extension SIPURI {
     guard scanner.consume(UInt8(ascii: ":")) else {
       throw SIPParseError(reason: "URI scheme must be followed by ':' (RFC 3261 §25.1)")
     }
-    let scheme = Scheme(String(decoding: schemeBytes, as: UTF8.self))
+    let scheme = Scheme(known: schemeBytes) ?? Scheme(String(decoding: schemeBytes, as: UTF8.self))
     switch scheme {
     case .sip, .sips: return try parseSIP(scheme: scheme, scanner: &scanner)
     case .tel: return try parseTel(scanner: &scanner)
@@ -45,6 +51,8 @@ extension SIPURI {
   }
 
   private static func unescaped(_ run: ArraySlice<UInt8>, what: String) throws(SIPParseError) -> String {
+    // Without a '%' the unescaped bytes are the bytes: no intermediate array.
+    if !run.contains(UInt8(ascii: "%")) { return String(decoding: run, as: UTF8.self) }
     guard let bytes = SIPGrammar.unescape(run) else {
       throw SIPParseError(reason: "invalid %-escape in URI \(what) (RFC 3986 §2.1)")
     }
@@ -55,7 +63,7 @@ extension SIPURI {
     let bytes = scanner.bytes
     var uri = SIPURI(scheme: scheme, host: "")
     // userinfo: '@' cannot appear unescaped anywhere else in a SIP URI, so the first one ends it.
-    if let at = bytes[scanner.index...].firstIndex(of: UInt8(ascii: "@")) {
+    if let at = bytes[scanner.index..<scanner.end].firstIndex(of: UInt8(ascii: "@")) {
       let userinfo = bytes[scanner.index..<at]
       let colon = userinfo.firstIndex(of: UInt8(ascii: ":"))
       let userBytes = userinfo[..<(colon ?? at)]

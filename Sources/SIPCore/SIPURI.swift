@@ -22,6 +22,29 @@ public struct SIPURI: Sendable, Hashable, CustomStringConvertible {
     /// Any other scheme (lowercased), whose remainder is kept in ``SIPURI/opaque``.
     case other(String)
 
+    /// `sip`, `sips` or `tel` in any case, read from bytes; nil for any other scheme (the
+    /// String initializer handles those).
+    init?(known name: ArraySlice<UInt8>) {
+      func equals(_ lower: StaticString) -> Bool {
+        guard name.count == lower.utf8CodeUnitCount else { return false }
+        var i = 0
+        for b in name {
+          guard SIPGrammar.lowercased(b) == lower.utf8Start[i] else { return false }
+          i += 1
+        }
+        return true
+      }
+      if equals("sip") {
+        self = .sip
+      } else if equals("sips") {
+        self = .sips
+      } else if equals("tel") {
+        self = .tel
+      } else {
+        return nil
+      }
+    }
+
     public init(_ name: String) {
       switch name.lowercased() {
       case "sip": self = .sip

@@ -13,15 +13,24 @@ public import SIPCore
 public struct RequestValidator: Sendable, Hashable {
   /// Methods we handle; others get 405 with Allow (§8.2.1).
   public var allowedMethods: [String] {
-    didSet { allowValue = allowedMethods.joined(separator: ", ") }
+    didSet {
+      allowValue = allowedMethods.joined(separator: ", ")
+      capabilityLines = Self.lines(allowValue, acceptValue, supportedValue)
+    }
   }
   /// Option tags we support; a Require naming another gets 420 with Unsupported (§8.2.2.3).
   public var supportedExtensions: [String] {
-    didSet { supportedValue = supportedExtensions.joined(separator: ", ") }
+    didSet {
+      supportedValue = supportedExtensions.joined(separator: ", ")
+      capabilityLines = Self.lines(allowValue, acceptValue, supportedValue)
+    }
   }
   /// Media types we accept in bodies; another gets 415 with Accept (§8.2.3).
   public var acceptedBodyTypes: [String] {
-    didSet { acceptValue = acceptedBodyTypes.joined(separator: ", ") }
+    didSet {
+      acceptValue = acceptedBodyTypes.joined(separator: ", ")
+      capabilityLines = Self.lines(allowValue, acceptValue, supportedValue)
+    }
   }
   /// Request-URI schemes we serve; others get 416 (§8.2.2.1).
   public var supportedSchemes: Set<String>
@@ -38,6 +47,9 @@ public struct RequestValidator: Sendable, Hashable {
   private var allowValue: String
   private var supportedValue: String
   private var acceptValue: String
+  // The three as header lines laid out once: the OPTIONS answer copies their bytes
+  // (docs/benchmarks-transactions.md, round 4).
+  private var capabilityLines: SIPHeaderLines
 
   public init(
     allowedMethods: [String] = ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "UPDATE", "INFO", "PRACK"],
@@ -54,6 +66,11 @@ public struct RequestValidator: Sendable, Hashable {
     self.allowValue = allowedMethods.joined(separator: ", ")
     self.supportedValue = supportedExtensions.joined(separator: ", ")
     self.acceptValue = acceptedBodyTypes.joined(separator: ", ")
+    self.capabilityLines = Self.lines(allowValue, acceptValue, supportedValue)
+  }
+
+  static func lines(_ allow: String, _ accept: String, _ supported: String) -> SIPHeaderLines {
+    SIPHeaderLines([("Allow", allow), ("Accept", accept), ("Supported", supported)])
   }
 
   /// The headers of the §11.2 answer to OPTIONS: Allow, Accept and Supported with what this
@@ -98,7 +115,7 @@ public struct RequestValidator: Sendable, Hashable {
       return .respond(response)
     }
     // RFC 3261 §8.2 (and §7.1 for the version): a message from another version gets 505.
-    if request.sipVersion.uppercased() != "SIP/2.0" { return respond(505) }
+    if !request.isSIPVersion2 { return respond(505) }
     // The grammar of the headers a UAS relies on; the parser's reason goes back in the phrase.
     do {
       try request.validateAsRequest(SIPValidationPolicy(supportedSchemes: supportedSchemes))
@@ -136,8 +153,9 @@ public struct RequestValidator: Sendable, Hashable {
     }
     // §11.2: OPTIONS outside a dialog is answered by the core with what we can do.
     if method == "OPTIONS", !hasToTag, answersOptions {
-      return respond(
-        200, nil, [("Allow", allowValue), ("Accept", acceptValue), ("Supported", supportedValue)])
+      var response = request.makeResponse(statusCode: 200, toTag: context.toTag)
+      response.addHeaders(capabilityLines)
+      return .respond(response)
     }
     return .accept
   }

@@ -11,7 +11,11 @@ public struct SIPEndpoint: Sendable, Hashable, CustomStringConvertible {
   public var port: Int
 
   public init(transport: String, host: String, port: Int) {
-    self.transport = transport.uppercased()
+    // Already uppercase ASCII (every endpoint the transport makes): kept as it is, which is what
+    // uppercased() would give, without making a new String per message.
+    let lowercase = UInt8(ascii: "a")...UInt8(ascii: "z")
+    self.transport =
+      transport.utf8.allSatisfy({ $0 < 0x80 && !lowercase.contains($0) }) ? transport : transport.uppercased()
     self.host = host
     self.port = port
   }

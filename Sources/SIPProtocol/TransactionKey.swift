@@ -1,18 +1,51 @@
 import SIPCore
 
-/// The keys a transaction is found by (RFC 3261 §17.1.3, §17.2.3).
-enum TransactionKey: Hashable, Sendable {
-  /// A client transaction: the branch of the Via we added, and the CSeq method (§17.1.3) — a
-  /// CANCEL shares its INVITE's branch.
-  case client(branch: String, method: String)
-  /// A server transaction of an RFC 3261 peer: branch, sent-by of the top Via, and the method,
-  /// ACK counted as INVITE (§17.2.3).
-  case server(branch: String, sentBy: String, method: String)
-  /// A server transaction of an RFC 2543 peer, whose branch lacks the magic cookie (§17.2.3):
-  /// Request-URI, From tag, Call-ID, CSeq number, top Via and the method (ACK as INVITE). The To
-  /// tag is checked apart, because an ACK carries the tag of our response and the INVITE none.
-  case legacy(
-    requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
+/// The keys a transaction is found by (RFC 3261 §17.1.3, §17.2.3), hashed once.
+///
+/// The layer hashes a request's key to look it up, again to store it, and the stored key again
+/// to remove it when the transaction ends; each hash of the Strings in it walked them all. The
+/// key keeps its hash (``digest``, taken with the process's seeded `Hasher`, so a peer cannot
+/// choose colliding branches any more than before) and the tables hash those eight bytes.
+struct TransactionKey: Hashable, Sendable {
+  enum Kind: Hashable, Sendable {
+    /// A client transaction: the branch of the Via we added, and the CSeq method (§17.1.3) — a
+    /// CANCEL shares its INVITE's branch.
+    case client(branch: String, method: String)
+    /// A server transaction of an RFC 3261 peer: branch, sent-by of the top Via, and the method,
+    /// ACK counted as INVITE (§17.2.3).
+    case server(branch: String, sentBy: String, method: String)
+    /// A server transaction of an RFC 2543 peer, whose branch lacks the magic cookie (§17.2.3):
+    /// Request-URI, From tag, Call-ID, CSeq number, top Via and the method (ACK as INVITE). The To
+    /// tag is checked apart, because an ACK carries the tag of our response and the INVITE none.
+    case legacy(
+      requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String)
+  }
+
+  let kind: Kind
+  /// `kind.hashValue`, taken once.
+  let digest: Int
+
+  init(_ kind: Kind) {
+    self.kind = kind
+    self.digest = kind.hashValue
+  }
+
+  static func == (a: TransactionKey, b: TransactionKey) -> Bool { a.digest == b.digest && a.kind == b.kind }
+  func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+  static func client(branch: String, method: String) -> TransactionKey {
+    TransactionKey(.client(branch: branch, method: method))
+  }
+  static func server(branch: String, sentBy: String, method: String) -> TransactionKey {
+    TransactionKey(.server(branch: branch, sentBy: sentBy, method: method))
+  }
+  static func legacy(
+    requestURI: String, fromTag: String, callID: String, cseq: UInt32, topVia: String, method: String
+  ) -> TransactionKey {
+    TransactionKey(
+      .legacy(
+        requestURI: requestURI, fromTag: fromTag, callID: callID, cseq: cseq, topVia: topVia, method: method))
+  }
 
   /// The method a server transaction is keyed by: ACK and CANCEL find the INVITE's (§17.2.3, §9.2).
   static func serverMethod(_ method: String) -> String { method == "ACK" ? "INVITE" : method }
@@ -21,11 +54,14 @@ enum TransactionKey: Hashable, Sendable {
   /// matching uses INVITE, §9.2).
   static func server(for request: SIPMessage, method: String) -> TransactionKey? {
     guard let via = request.topVia else { return nil }
-    if via.isRFC3261Branch, let branch = via.branch {
+    // via.isRFC3261Branch, with one lookup of the branch.
+    if let branch = via.branch, branch.hasPrefix(SIPVia.magicCookie),
+      branch.utf8.count > SIPVia.magicCookie.utf8.count
+    {
       return .server(branch: branch, sentBy: via.sentBy.lowercased(), method: method)
     }
     return .legacy(
-      requestURI: request.requestURI ?? "", fromTag: request.from?.tag ?? "", callID: request.callID ?? "",
+      requestURI: request.requestURI ?? "", fromTag: request.fromTag ?? "", callID: request.callID ?? "",
       cseq: request.cseq?.sequence ?? 0, topVia: request.header("Via") ?? "", method: method)
   }
 
@@ -38,7 +74,7 @@ enum TransactionKey: Hashable, Sendable {
   }
 
   var isLegacy: Bool {
-    if case .legacy = self { return true }
+    if case .legacy = kind { return true }
     return false
   }
 }

@@ -84,8 +84,14 @@ public struct TransactionLayer: Sendable {
     var timers = ArmedTimers()
   }
 
+  /// A record's box in ``records``.
+  final class RecordBox: TransactionRecordBox, @unchecked Sendable {
+    var value: Record?
+    init(_ value: Record?) { self.value = value }
+  }
+
   public var configuration: Configuration
-  var records = TransactionRecords<Record>()
+  var records = TransactionRecords<RecordBox>()
   var index: [TransactionKey: TransactionID] = [:]
   var merges: [MergeKey: TransactionID] = [:]
   var timerOwners: [TimerID: (TransactionID, TransactionTimer)] = [:]
@@ -288,8 +294,10 @@ public struct TransactionLayer: Sendable {
   mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
     // The machine runs in place in its box (no copy of the record and write-back, no accessor
     // coroutine). `live` is nil once the transaction is removed, as a lookup would then be.
+    // No other binding of the box: at `.terminate` the table must hold its only reference, so
+    // that the removal moves the record out instead of copying it and destroying it twice.
     var live = records.uniqueBox(id)
-    guard let box = live, let actions = box.value?.machine.handle(event), let peer = box.value?.peer else {
+    guard let actions = live?.value?.machine.handle(event), let peer = live?.value?.peer else {
       return []
     }
     var out: [Action] = []

@@ -11,15 +11,13 @@
 /// references), ~15 % of a transaction's instructions (docs/benchmarks-transactions.md).
 /// Value semantics like a dictionary's: copies are independent (a shared box is copied before it
 /// changes).
-struct TransactionRecords<Record: Sendable>: Sendable {
-  /// One record. Changed only when the table holds the only reference (copy-on-write), so that
-  /// sharing between copies of the table is safe.
-  final class Box: @unchecked Sendable {
-    /// Always `.some` while the box is in a slot: the subscript yields it as it is, which an
-    /// unwrapped value would not allow without a copy.
-    var value: Record?
-    init(_ value: Record?) { self.value = value }
-  }
+///
+/// The box class is the user's (``TransactionRecordBox``), declared for its record type: a box
+/// class nested in this generic type was generic itself, and freeing one destroyed its record
+/// through the generic value witnesses (~5,000 instructions per transaction,
+/// docs/benchmarks-transactions.md round 4).
+struct TransactionRecords<Box: TransactionRecordBox>: Sendable {
+  typealias Record = Box.Value
 
   private var slots: [Box?] = []
   private var freeSlots: [Int] = []
@@ -107,4 +105,15 @@ struct TransactionRecords<Record: Sendable>: Sendable {
       slots.append(box)
     }
   }
+}
+
+/// The box of one record of a ``TransactionRecords`` table, a final class declared for the record
+/// type. A record is changed only when the table holds the only reference to its box
+/// (copy-on-write), so that sharing between copies of the table is safe.
+protocol TransactionRecordBox: AnyObject, Sendable {
+  associatedtype Value: Sendable
+  /// Always `.some` while the box is in a slot: the subscript yields it as it is, which an
+  /// unwrapped value would not allow without a copy.
+  var value: Value? { get set }
+  init(_ value: Value?)
 }

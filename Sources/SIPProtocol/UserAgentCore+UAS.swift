@@ -6,7 +6,7 @@ extension UserAgentCore {
   mutating func receiveRequest(_ request: SIPMessage, transaction id: TransactionID) -> [Action] {
     let method = request.method ?? ""
     if method == "CANCEL" { return receiveCANCEL(request, transaction: id) }
-    let hasToTag = request.to?.tag != nil
+    let hasToTag = request.toTag != nil
     let dialogID = hasToTag ? dialogID(ofIncoming: request) : nil
     let context = RequestValidator.Context(
       toTag: makeTag(), hasMatchingDialog: dialogID.flatMap { dialogs[$0] } != nil,

@@ -196,7 +196,7 @@ public struct UserAgentCore: Sendable {
 
   /// The dialog a message from the peer belongs to: our tag is in To, theirs in From.
   func dialogID(ofIncoming message: SIPMessage) -> DialogID? {
-    guard let callID = message.callID, let local = message.to?.tag, let remote = message.from?.tag else {
+    guard let callID = message.callID, let local = message.toTag, let remote = message.fromTag else {
       return nil
     }
     return DialogID(callID: callID, localTag: local, remoteTag: remote)
@@ -204,7 +204,7 @@ public struct UserAgentCore: Sendable {
 
   /// The dialog a response to our request belongs to: our tag is in From, theirs in To.
   func dialogID(ofResponse message: SIPMessage) -> DialogID? {
-    guard let callID = message.callID, let local = message.from?.tag, let remote = message.to?.tag else {
+    guard let callID = message.callID, let local = message.fromTag, let remote = message.toTag else {
       return nil
     }
     return DialogID(callID: callID, localTag: local, remoteTag: remote)

@@ -12,7 +12,12 @@ public final class SIPLeg: CustomStringConvertible {
     case tcp
 
     /// The name in Via and in ``SIPProtocol/SIPEndpoint`` (`UDP`, `TCP`).
-    public var viaName: String { rawValue.uppercased() }
+    public var viaName: String {
+      switch self {
+      case .udp: "UDP"
+      case .tcp: "TCP"
+      }
+    }
   }
 
   public let transport: Transport

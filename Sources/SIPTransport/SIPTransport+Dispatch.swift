@@ -39,6 +39,9 @@ extension SIPTransport {
 
   func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
+    // A copy: the Via stamp below then writes into a new buffer sized for the stamped message.
+    // Consuming the caller's message instead (stamping in place) saved the copy but left every
+    // request kept by a transaction ~600 bytes larger (docs/benchmarks-transactions.md, round 4).
     var message = message
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
@@ -72,16 +75,21 @@ extension SIPTransport {
     guard var via = message.topVia else { return nil }
     var host = via.host
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    if via.rport == .requested {
+    // rport read once: after `.port(sourcePort)` is set it reads back as that port (0–65535).
+    let rport = via.rport
+    let answersToSource: Bool
+    if rport == .requested {
       via.rport = .port(sourcePort)
       via.received = sourceIP
+      answersToSource = (0...65535).contains(sourcePort)
     } else if host.lowercased() != sourceIP.lowercased() {
       via.received = sourceIP
+      answersToSource = rport == .port(sourcePort)
     } else {
       return nil
     }
     let text = message.replaceTopVia(with: via)
-    return (text, via.rport == .port(sourcePort))
+    return (text, answersToSource)
   }
 
   // MARK: - Actions out

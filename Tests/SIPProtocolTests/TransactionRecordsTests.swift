@@ -10,10 +10,15 @@ import Testing
     var changes = 0
   }
 
+  final class ItemBox: TransactionRecordBox, @unchecked Sendable {
+    var value: Item?
+    init(_ value: Item?) { self.value = value }
+  }
+
   func id(_ n: UInt64) -> TransactionID { TransactionID(rawValue: n) }
 
   @Test func storesFindsAndRemoves() {
-    var table = TransactionRecords<Item>()
+    var table = TransactionRecords<ItemBox>()
     table.reserveCapacity(8)
     for n in 1...5 { table[id(UInt64(n))] = Item(name: "t\(n)") }
     #expect(table.count == 5)
@@ -31,7 +36,7 @@ import Testing
   }
 
   @Test func changesInPlaceAndReusesFreedSlots() {
-    var table = TransactionRecords<Item>()
+    var table = TransactionRecords<ItemBox>()
     table[id(1)] = Item(name: "a")
     table[id(1)]?.changes += 1
     table[id(1)]?.changes += 1
@@ -49,7 +54,7 @@ import Testing
   }
 
   @Test func copiesAreIndependent() {
-    var table = TransactionRecords<Item>()
+    var table = TransactionRecords<ItemBox>()
     table[id(1)] = Item(name: "a")
     var copy = table
     copy[id(1)]?.name = "b"
@@ -60,7 +65,7 @@ import Testing
   }
 
   @Test func boxesReadInPlaceAndChangeOnlyTheirTable() {
-    var table = TransactionRecords<Item>()
+    var table = TransactionRecords<ItemBox>()
     table[id(1)] = Item(name: "a")
     #expect(table.box(id(1))?.value?.name == "a")
     #expect(table.box(id(2)) == nil)
@@ -76,6 +81,21 @@ import Testing
     table.removeValue(forKey: id(1))
     #expect(table.box(id(1)) == nil)
     #expect(copy[id(1)]?.name == "a")
+  }
+
+  /// A removal moves the record out of a box only the table holds, and copies it out of one
+  /// somebody else still holds (which keeps its value).
+  @Test func removalMovesOrCopiesByOwnership() {
+    var table = TransactionRecords<ItemBox>()
+    table[id(1)] = Item(name: "a")
+    table[id(2)] = Item(name: "b")
+    let held = table.box(id(2))
+    weak let alone = table.box(id(1))
+    #expect(alone != nil)
+    #expect(table.removeValue(forKey: id(1))?.name == "a")
+    #expect(alone == nil)
+    #expect(table.removeValue(forKey: id(2))?.name == "b")
+    #expect(held?.value?.name == "b")
   }
 
   @Test func armedTimersKnowWhenEmpty() {

@@ -1,0 +1,158 @@
+import Testing
+
+@testable import SIPCore
+
+/// The byte paths of round 4 (docs/benchmarks-transactions.md) against the general paths they
+/// replace, on every RFC 4475 message: a URI parsed where it lies in the message against a
+/// parse of a copy of its text, the tag accessors against the parsed headers, and prepared
+/// header lines against `addHeader` line by line.
+@Suite struct ByteFastPathTests {
+  /// The result or the failure's reason, for comparing two parses.
+  static func outcome(_ body: () throws(SIPParseError) -> SIPURI) -> String {
+    do {
+      return "ok " + String(reflecting: try body())
+    } catch {
+      return "error " + error.reason
+    }
+  }
+
+  /// Every URI-looking range of a message: the Request-URI and the text between `<` and `>` of
+  /// each header line, and each whole header value.
+  static func uriRanges(_ m: SIPMessage) -> [Range<Int>] {
+    var ranges: [Range<Int>] = []
+    if m.isRequest { ranges.append(m.part2) }
+    for f in m.fields where !f.folded {
+      ranges.append(f.valueStart..<f.valueEnd)
+      if let open = m.bytes[f.valueStart..<f.valueEnd].firstIndex(of: UInt8(ascii: "<")),
+        let close = m.bytes[open..<f.valueEnd].firstIndex(of: UInt8(ascii: ">"))
+      {
+        ranges.append((open + 1)..<close)
+      }
+    }
+    return ranges
+  }
+
+  static func checkURIs(_ m: SIPMessage, _ label: String) {
+    for range in uriRanges(m) {
+      let inPlace = outcome { () throws(SIPParseError) in
+        try SIPURI.parse(bytes: m.bytes, from: range.lowerBound, to: range.upperBound)
+      }
+      let copied = outcome { () throws(SIPParseError) in try SIPURI.parse(bytes: Array(m.bytes[range])) }
+      #expect(inPlace == copied, "\(label) \(range)")
+    }
+  }
+
+  static func checkTags(_ m: SIPMessage, _ label: String) {
+    #expect(m.isSIPVersion2 == (m.sipVersion.uppercased() == "SIP/2.0"), "\(label)")
+    var cached = m
+    cached.cacheTransactionHeaders()
+    #expect(m.toTag == m.to?.tag, "\(label)")
+    #expect(m.fromTag == m.from?.tag, "\(label)")
+    #expect(cached.toTag == m.to?.tag, "\(label)")
+    #expect(cached.fromTag == m.from?.tag, "\(label)")
+  }
+
+  static let capabilityLines: [(name: String, value: String)] = [
+    ("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"), ("Accept", "application/sdp"), ("Supported", ""),
+  ]
+  // Names already in most messages, an unknown one, compact and odd spellings, CR/LF in a value.
+  static let otherLines: [(name: String, value: String)] = [
+    ("Via", "SIP/2.0/UDP x.invalid"), ("X-Extra", "1"), ("x-extra", "2 "), ("m", "<sip:c@d>"),
+    ("Bad Name", "a\r\nb"), ("", "empty"), ("CSeq", "9 OPTIONS"),
+  ]
+
+  static func checkLines(_ m: SIPMessage, _ label: String) {
+    for lines in [capabilityLines, otherLines, capabilityLines + otherLines] {
+      let prepared = SIPHeaderLines(lines)
+      #expect(prepared.count == lines.count)
+      for base in [m, m.makeResponse(statusCode: 200, toTag: "t1")] {
+        var fast = base
+        fast.addHeaders(prepared)
+        var general = base
+        for (name, value) in lines { general.addHeader(name, value) }
+        #expect(fast.serialize() == general.serialize(), "\(label)")
+        #expect(fast.headers.map(\.name) == general.headers.map(\.name), "\(label)")
+        #expect(fast.headers.map(\.value) == general.headers.map(\.value), "\(label)")
+      }
+    }
+  }
+
+  @Test(arguments: ParsedHeaderCacheTests.fixtures)
+  func tortureMessages(_ name: String) throws {
+    guard let m = try? Fixture.message(name) else { return }
+    Self.checkURIs(m, name)
+    Self.checkTags(m, name)
+    Self.checkLines(m, name)
+  }
+
+  @Test(arguments: InPlaceParsingTests.extra)
+  func oddLayouts(_ text: String) throws {
+    let m = try SIPMessage.parse(Array(text.utf8))
+    Self.checkURIs(m, text)
+    Self.checkTags(m, text)
+    Self.checkLines(m, text)
+  }
+
+  /// The version read from bytes against the String's uppercased(), requests and responses.
+  @Test(arguments: [
+    "SIP/2.0", "sip/2.0", "Sip/2.0", "SIP/2.00", "SIP/2.1", "SIP/3.0", "SIP/20", "ſip/2.0", "SİP/2.0",
+  ])
+  func versionFromBytes(_ version: String) throws {
+    for text in [
+      "OPTIONS sip:a@b \(version)\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+      "\(version) 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+    ] {
+      guard let m = try? SIPMessage.parse(Array(text.utf8)) else { continue }
+      #expect(m.isSIPVersion2 == (m.sipVersion.uppercased() == "SIP/2.0"), "\(text)")
+    }
+  }
+
+  /// Status lines from the table laid out once against setStartLine, for every code (and codes
+  /// clamped into 100–699), with and without a phrase given.
+  @Test func statusLinesAreSetStartLines() {
+    for code in [0, 99, 700, 1000] + Array(100...699) {
+      let clamped = min(max(code, 100), 699)
+      var reference = SIPMessage(
+        bytes: [], startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: clamped, fields: [],
+        bodyRange: 0..<0)
+      reference.setStartLine("SIP/2.0", String(clamped), SIPMessage.defaultReasonPhrase(clamped))
+      for message in [
+        SIPMessage(statusCode: code), SIPMessage(statusCode: code, reasonPhrase: nil, capacity: 300),
+      ] {
+        #expect(message.serialize() == reference.serialize(), "\(code)")
+        #expect(message.startLineText == reference.startLineText)
+        #expect(message.statusCode == clamped && message.reasonPhrase == reference.reasonPhrase)
+        #expect(message.sipVersion == "SIP/2.0" && message.isSIPVersion2)
+      }
+    }
+    let phrased = SIPMessage(statusCode: 200, reasonPhrase: "Fine\r\nX: y")
+    #expect(phrased.reasonPhrase == "Fine  X: y" && phrased.statusCode == 200)
+  }
+
+  /// A parse that stops at the end of its range: what follows (an '@', a ';') is not read.
+  @Test func uriRangeEndsWhereItSays() throws {
+    let bytes = Array("sip:host.invalid@user;x=1".utf8)
+    let host = try SIPURI.parse(bytes: bytes, from: 0, to: 16)
+    #expect(host.user == nil && host.host == "host.invalid" && host.parameters.isEmpty)
+    let inner = try SIPURI.parse(bytes: Array("<SIPS:a%62@h:5>".utf8), from: 1, to: 14)
+    #expect(inner.scheme == .sips && inner.user == "ab" && inner.port == 5)
+    #expect(throws: SIPParseError.self) { try SIPURI.parse(bytes: bytes, from: 0, to: 4) }
+  }
+
+  /// The scheme read from bytes names the same scheme as the String initializer.
+  @Test(arguments: ["sip", "SIP", "sIpS", "tel", "TEL", "tels", "si", "mailto", "h323", "sip2"])
+  func schemeFromBytes(_ name: String) {
+    let known = SIPURI.Scheme(known: Array(name.utf8)[...])
+    let general = SIPURI.Scheme(name)
+    if case .other = general {
+      #expect(known == nil)
+    } else {
+      #expect(known == general)
+    }
+  }
+
+  @Test func preparedLinesCompareByBytes() {
+    #expect(SIPHeaderLines(Self.capabilityLines) == SIPHeaderLines(Self.capabilityLines))
+    #expect(SIPHeaderLines(Self.capabilityLines) != SIPHeaderLines(Self.otherLines))
+  }
+}
