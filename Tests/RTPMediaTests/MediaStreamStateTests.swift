@@ -126,9 +126,11 @@ import Testing
   @Test func aCopiedStateKeepsItsOwnDTMFAndPlayback() {
     var original = MediaStreamState(parameters: parameters(), source: .silence, now: 0)
     _ = original.run(ticks: 1)
-    #expect(original.queueDTMF("12"))
+    let queuedOriginal = original.queueDTMF("12")
+    #expect(queuedOriginal)
     var copy = original
-    #expect(copy.queueDTMF("3"))
+    let queuedCopy = copy.queueDTMF("3")
+    #expect(queuedCopy)
     #expect(original.pendingDTMF == 2)
     #expect(copy.pendingDTMF == 3)
     let sent = copy.run(ticks: 3, ticksDone: 1)
@@ -144,7 +146,8 @@ import Testing
     var without = parameters()
     without.telephoneEventPayloadType = nil
     var state = MediaStreamState(parameters: without, source: .silence, now: 0)
-    #expect(!state.queueDTMF("1"))
+    let queued = state.queueDTMF("1")
+    #expect(!queued)
     #expect(state.pendingDTMF == 0)
     #expect(state.run(ticks: 2).allSatisfy { $0.header.payloadType == 0 })
   }
