@@ -103,7 +103,10 @@ extension MediaStreamState {
     guard let delay = echo?.delay else { return }
     // Our SSRC and sequence numbers; the peer's timestamps shifted onto our timeline keep its
     // spacing (RFC 3550 §5.1).
-    if echo?.timestampOffset == nil { echo?.timestampOffset = nextTimestamp &- header.timestamp }
+    if echo?.timestampOffset == nil {
+      let offset = nextTimestamp &- header.timestamp
+      echo?.timestampOffset = offset
+    }
     let timestamp = header.timestamp &+ (echo?.timestampOffset ?? 0)
     if delay == 0 {
       // Every packet of a Net::SIP-style echo: no copy of the buffer (its array) in and out.

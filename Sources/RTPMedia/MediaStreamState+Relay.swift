@@ -11,7 +11,10 @@ extension MediaStreamState {
     _ header: RTPHeader, payload: UnsafeRawBufferPointer, law: G711Law,
     emit: (RTPHeader, UnsafeRawBufferPointer) -> Void
   ) {
-    if relayTimestampOffset == nil { relayTimestampOffset = nextTimestamp &- header.timestamp }
+    if relayTimestampOffset == nil {
+      let offset = nextTimestamp &- header.timestamp
+      relayTimestampOffset = offset
+    }
     let timestamp = header.timestamp &+ (relayTimestampOffset ?? 0)
     let out = RTPHeader(
       marker: header.marker, payloadType: parameters.codec.payloadType, sequenceNumber: nextSequence,
@@ -23,11 +26,12 @@ extension MediaStreamState {
       // μ-law ↔ A-law through linear PCM (ITU-T G.711).
       var converted = [UInt8](repeating: 0, count: count)
       makeDecodeBuffer()
+      let ourLaw = parameters.codec.law
       decoded.withUnsafeMutableBufferPointer { samples in
         law.decode(
           payload.bindMemory(to: UInt8.self), into: UnsafeMutableBufferPointer(rebasing: samples[0..<count]))
         converted.withUnsafeMutableBufferPointer { codes in
-          parameters.codec.law.encode(UnsafeBufferPointer(rebasing: samples[0..<count]), into: codes)
+          ourLaw.encode(UnsafeBufferPointer(rebasing: samples[0..<count]), into: codes)
         }
       }
       converted.withUnsafeBytes { emit(out, $0) }

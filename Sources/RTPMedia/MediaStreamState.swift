@@ -29,36 +29,128 @@ public struct MediaStreamState {
   /// Events produced since the last ``takeEvents()``.
   public internal(set) var events: [MediaEvent] = []
 
-  private var playback: Playback?
-  private var tone: Tone?
   private var sentAudio = false
-  private var dtmfSender: TelephoneEventSender?
-  private var dtmfQueue: [Character] = []
-  private var dtmfQueueHead = 0
-  private var dtmfPackets: [TelephoneEventSender.ScheduledPacket] = []
-  private var dtmfIndex = 0
-  private var dtmfPauseFrames = 0
-  var dtmfReceiver = TelephoneEventReceiver()
-  var echo: EchoBuffer?
-  /// Bridging: our timeline minus the other stream's (set by the first relayed packet).
-  var relayTimestampOffset: UInt32?
-  var recorder: (any MediaRecorder)?
-  /// Sees received telephone-events and decoded audio (``MediaReceiveTap``).
-  var tap: (any MediaReceiveTap)?
   /// Why the last recorder was dropped, if a write failed.
   public internal(set) var recorderError: String?
   var receivedFirst = false
   var lastActivity: UInt64
   var timedOut = false
   private var timeout: UInt64?
-  // The buffers below are made on first use, not per stream: a held call that sends and decodes
-  // nothing (no source, no recorder, tap or bridge) never needs them (docs/benchmarks-calls.md,
-  // "callmem").
+  /// Everything below lives in ``Activity``, made by the first use: a held call that plays,
+  /// sends DTMF, echoes, records, taps and bridges nothing pays one pointer for all of it
+  /// (docs/benchmarks-calls.md, "callmem").
+  private var activityBox: ActivityBox?
+
+  private var playback: Playback? {
+    get { activityBox?.value.playback }
+    set { if newValue != nil || activityBox != nil { activity.playback = newValue } }
+  }
+  private var tone: Tone? {
+    get { activityBox?.value.tone }
+    set { if newValue != nil || activityBox != nil { activity.tone = newValue } }
+  }
+  /// Made by the first ``queueDTMF(_:)``.
+  private var dtmfSender: TelephoneEventSender? {
+    get { activityBox?.value.dtmfSender }
+    set { if newValue != nil || activityBox != nil { activity.dtmfSender = newValue } }
+  }
+  private var dtmfQueue: [Character] {
+    get { activityBox?.value.dtmfQueue ?? [] }
+    _modify { yield &activity.dtmfQueue }
+  }
+  private var dtmfQueueHead: Int {
+    get { activityBox?.value.dtmfQueueHead ?? 0 }
+    _modify { yield &activity.dtmfQueueHead }
+  }
+  private var dtmfPackets: [TelephoneEventSender.ScheduledPacket] {
+    get { activityBox?.value.dtmfPackets ?? [] }
+    _modify { yield &activity.dtmfPackets }
+  }
+  private var dtmfIndex: Int {
+    get { activityBox?.value.dtmfIndex ?? 0 }
+    _modify { yield &activity.dtmfIndex }
+  }
+  private var dtmfPauseFrames: Int {
+    get { activityBox?.value.dtmfPauseFrames ?? 0 }
+    _modify { yield &activity.dtmfPauseFrames }
+  }
+  var dtmfReceiver: TelephoneEventReceiver {
+    get { activityBox?.value.dtmfReceiver ?? TelephoneEventReceiver() }
+    _modify { yield &activity.dtmfReceiver }
+  }
+  var echo: EchoBuffer? {
+    get { activityBox?.value.echo }
+    set { if newValue != nil || activityBox != nil { activity.echo = newValue } }
+    _modify { yield &activity.echo }
+  }
+  /// Bridging: our timeline minus the other stream's (set by the first relayed packet).
+  var relayTimestampOffset: UInt32? {
+    get { activityBox?.value.relayTimestampOffset }
+    set { if newValue != nil || activityBox != nil { activity.relayTimestampOffset = newValue } }
+  }
+  var recorder: (any MediaRecorder)? {
+    get { activityBox?.value.recorder }
+    set { if newValue != nil || activityBox != nil { activity.recorder = newValue } }
+  }
+  /// Sees received telephone-events and decoded audio (``MediaReceiveTap``).
+  var tap: (any MediaReceiveTap)? {
+    get { activityBox?.value.tap }
+    set { if newValue != nil || activityBox != nil { activity.tap = newValue } }
+  }
   /// One frame of samples to send, and its encoded payload (``produceAudio(emit:)``).
-  private var frame: [Int16] = []
-  private var payload: [UInt8] = []
+  private var frame: [Int16] {
+    get { activityBox?.value.frame ?? [] }
+    _modify { yield &activity.frame }
+  }
+  private var payload: [UInt8] {
+    get { activityBox?.value.payload ?? [] }
+    _modify { yield &activity.payload }
+  }
   /// Received audio decoded for the recorder, the tap or a bridge's law conversion.
-  var decoded: [Int16] = []
+  var decoded: [Int16] {
+    get { activityBox?.value.decoded ?? [] }
+    _modify { yield &activity.decoded }
+  }
+
+  /// The state of what a stream does beyond counting packets, out of line (fields documented at
+  /// their accessors above). The buffers in it are made on first use too.
+  struct Activity {
+    var playback: Playback?
+    var tone: Tone?
+    var dtmfSender: TelephoneEventSender?
+    var dtmfQueue: [Character] = []
+    var dtmfQueueHead = 0
+    var dtmfPackets: [TelephoneEventSender.ScheduledPacket] = []
+    var dtmfIndex = 0
+    var dtmfPauseFrames = 0
+    var dtmfReceiver = TelephoneEventReceiver()
+    var echo: EchoBuffer?
+    var relayTimestampOffset: UInt32?
+    var recorder: (any MediaRecorder)?
+    var tap: (any MediaReceiveTap)?
+    var frame: [Int16] = []
+    var payload: [UInt8] = []
+    var decoded: [Int16] = []
+  }
+
+  final class ActivityBox {
+    var value: Activity
+    init(_ value: Activity) { self.value = value }
+  }
+
+  /// ``Activity`` for changing: makes the box on first use, copies it when shared (a copied
+  /// state keeps value semantics).
+  private var activity: Activity {
+    get { activityBox?.value ?? Activity() }
+    _modify {
+      if activityBox == nil {
+        activityBox = ActivityBox(Activity())
+      } else if !isKnownUniquelyReferenced(&activityBox!) {
+        activityBox = ActivityBox(activityBox!.value)
+      }
+      yield &activityBox!.value
+    }
+  }
   /// The most samples one received packet yields (a larger payload is cut to this).
   static let decodeCapacity = 2048
 
@@ -72,10 +164,6 @@ public struct MediaStreamState {
     lastActivity = now
     timeout = parameters.rtpTimeout
     rtcp = parameters.rtcpInterval.map { RTCPReporter(ssrc: parameters.ssrc, interval: $0, now: now) }
-    if let type = parameters.telephoneEventPayloadType {
-      dtmfSender = TelephoneEventSender(
-        payloadType: type, ssrc: parameters.ssrc, packetInterval: UInt32(MediaCodec.samplesPerFrame))
-    }
     setSource(source)
   }
 
@@ -110,8 +198,14 @@ public struct MediaStreamState {
   /// payload type or a character is not a key.
   @discardableResult
   public mutating func queueDTMF(_ keys: String) -> Bool {
-    guard dtmfSender != nil, keys.allSatisfy({ TelephoneEvent.event(forKey: $0) != nil }) else {
+    guard let type = parameters.telephoneEventPayloadType,
+      keys.allSatisfy({ TelephoneEvent.event(forKey: $0) != nil })
+    else {
       return false
+    }
+    if dtmfSender == nil {
+      dtmfSender = TelephoneEventSender(
+        payloadType: type, ssrc: parameters.ssrc, packetInterval: UInt32(MediaCodec.samplesPerFrame))
     }
     if dtmfQueueHead > 0 && dtmfQueueHead == dtmfQueue.count {
       dtmfQueue.removeAll(keepingCapacity: true)

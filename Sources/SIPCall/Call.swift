@@ -35,8 +35,6 @@ public final class Call {
   public internal(set) var localAddress: SIPNameAddress?
   /// The initial INVITE: the peer's (UAS) or ours (UAC).
   public internal(set) var invite: SIPMessage?
-  /// The final response to our initial INVITE (UAC).
-  public internal(set) var finalResponse: SIPMessage?
   /// The media statistics when the streams were closed (``rtpCleanup()``), by `m=` line.
   public internal(set) var lastStatistics: [Int: MediaStreamStatistics] = [:]
   /// Callbacks run by ``cleanup()`` (Net::SIP's `call_cleanup` list), then emptied.
@@ -62,25 +60,74 @@ public final class Call {
   /// The peer's requests waiting for our response, by CSeq.
   var serverTransactions: [SIPCSeq: TransactionID] = [:]
   var timers: [InviteSession.Timer: Scheduled<Void>] = [:]
-  /// The completion of our pending re-INVITE.
-  var reinviteCompletion: ((InviteSession.Outcome, FinalInfo) -> Void)?
   var byeCompletions: [(Result<SIPMessage, CallError>) -> Void] = []
   /// Commands given before the session exists (a UAC whose sockets are still being bound).
   var waitingForSession: [() -> Void] = []
-  var lastRefusal: String?
   var finished = false
   var sentBye = false
-  /// Our REFER waiting for its final NOTIFY, and the timer that gives up on it.
-  var transferPromise: EventLoopPromise<Int>?
-  var transferTimer: Scheduled<Void>?
-  /// The status our last transfer ended with (the REFER's refusal or the final NOTIFY's).
-  public internal(set) var lastTransferStatus: Int?
   /// We accepted a REFER of the peer and owe it NOTIFYs.
   var referAccepted = false
-  /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
-  var currentResponse: SIPMessage?
   /// Keys received by RFC 4733, INFO and in-band tones, merged (Call+DTMF.swift).
   var dtmfInput = CallDTMFInput()
+
+  /// What a call holds only now and then (a response being handled, a re-INVITE, request or
+  /// transfer under way), out of line: made on first use, one pointer in a call that never needs
+  /// it (docs/benchmarks-calls.md, "callmem").
+  final class Occasional {
+    var finalResponse: SIPMessage?
+    var currentResponse: SIPMessage?
+    var reinviteCompletion: ((InviteSession.Outcome, FinalInfo) -> Void)?
+    var pendingRequestCompletion: ((Result<SIPMessage, CallError>) -> Void)?
+    var lastRefusal: String?
+    var transferPromise: EventLoopPromise<Int>?
+    var transferTimer: Scheduled<Void>?
+    var lastTransferStatus: Int?
+  }
+  private var occasionalBox: Occasional?
+  private var occasional: Occasional {
+    if let box = occasionalBox { return box }
+    let box = Occasional()
+    occasionalBox = box
+    return box
+  }
+
+  /// The final response to our initial INVITE (UAC).
+  public internal(set) var finalResponse: SIPMessage? {
+    get { occasionalBox?.finalResponse }
+    set { if newValue != nil || occasionalBox != nil { occasional.finalResponse = newValue } }
+  }
+  /// The response being handled (for `cb_final`'s and `cb_preliminary`'s details).
+  var currentResponse: SIPMessage? {
+    get { occasionalBox?.currentResponse }
+    set { if newValue != nil || occasionalBox != nil { occasional.currentResponse = newValue } }
+  }
+  /// The completion of our pending re-INVITE.
+  var reinviteCompletion: ((InviteSession.Outcome, FinalInfo) -> Void)? {
+    get { occasionalBox?.reinviteCompletion }
+    set { if newValue != nil || occasionalBox != nil { occasional.reinviteCompletion = newValue } }
+  }
+  var pendingRequestCompletion: ((Result<SIPMessage, CallError>) -> Void)? {
+    get { occasionalBox?.pendingRequestCompletion }
+    set { if newValue != nil || occasionalBox != nil { occasional.pendingRequestCompletion = newValue } }
+  }
+  var lastRefusal: String? {
+    get { occasionalBox?.lastRefusal }
+    set { if newValue != nil || occasionalBox != nil { occasional.lastRefusal = newValue } }
+  }
+  /// Our REFER waiting for its final NOTIFY, and the timer that gives up on it.
+  var transferPromise: EventLoopPromise<Int>? {
+    get { occasionalBox?.transferPromise }
+    set { if newValue != nil || occasionalBox != nil { occasional.transferPromise = newValue } }
+  }
+  var transferTimer: Scheduled<Void>? {
+    get { occasionalBox?.transferTimer }
+    set { if newValue != nil || occasionalBox != nil { occasional.transferTimer = newValue } }
+  }
+  /// The status our last transfer ended with (the REFER's refusal or the final NOTIFY's).
+  public internal(set) var lastTransferStatus: Int? {
+    get { occasionalBox?.lastTransferStatus }
+    set { if newValue != nil || occasionalBox != nil { occasional.lastTransferStatus = newValue } }
+  }
 
   init(agent: UserAgent, role: InviteSession.Role, callID: String, leg: SIPLeg, parameters: CallParameters) {
     self.agent = agent
@@ -246,8 +293,6 @@ public final class Call {
     defer { pendingRequestCompletion = nil }
     return command(.request(method: method, body: body, contentType: contentType, headers: headers))
   }
-
-  var pendingRequestCompletion: ((Result<SIPMessage, CallError>) -> Void)?
 
   /// Net::SIP `get_peer`: the peer's address as text.
   public func getPeer() -> String { peer?.description ?? "" }

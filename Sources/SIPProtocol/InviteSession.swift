@@ -202,22 +202,71 @@ public struct InviteSession: Sendable {
   /// The cause to report when our CANCEL completes: `.localCancel` or `.noAnswer`.
   var cancelCause: HangupCause = .localCancel
   /// The ACK we sent for the 2xx of an INVITE (its CSeq number), resent for 2xx retransmissions.
-  var lastAck: (cseq: UInt32, message: SIPMessage, peer: SIPEndpoint)?
+  /// Out of line: a UAS never sends one, and it is one pointer in every session that does not.
+  var lastAck: (cseq: UInt32, message: SIPMessage, peer: SIPEndpoint)? {
+    get { sentAck.value }
+    set { sentAck = OutOfLine(newValue) }
+  }
+  private var sentAck: OutOfLine<(cseq: UInt32, message: SIPMessage, peer: SIPEndpoint)> = .none
+  /// The re-INVITE, UPDATE or ACK under way, out of line: made when an exchange starts, dropped
+  /// when it ends, so that a settled (held, established) call carries one pointer for it.
+  private var exchange: OutOfLine<Exchange> = .none
+
   /// Our re-INVITE waiting for its final response: CSeq number and the direction offered.
-  var pendingReinvite: (cseq: UInt32, direction: MediaDirection)?
+  var pendingReinvite: (cseq: UInt32, direction: MediaDirection)? {
+    get { exchange.value?.pendingReinvite }
+    set { updateExchange { $0.pendingReinvite = newValue } }
+  }
   /// The offer/answer state and direction before our re-INVITE, restored when it fails (RFC 3261
   /// §14.1: a failed re-INVITE leaves the session as it was).
-  var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)?
+  var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)? {
+    get { exchange.value?.beforeReinvite }
+    set { updateExchange { $0.beforeReinvite = newValue } }
+  }
   /// The direction to offer again when the glare retry timer fires.
-  var glareDirection: MediaDirection?
+  var glareDirection: MediaDirection? {
+    get { exchange.value?.glareDirection }
+    set { updateExchange { $0.glareDirection = newValue } }
+  }
   /// Our UPDATE carrying an offer, waiting for its final response (RFC 3311 §5.1), and the
   /// offer/answer state to return to when it fails.
-  var pendingUpdate: (cseq: UInt32, before: OfferAnswer)?
+  var pendingUpdate: (cseq: UInt32, before: OfferAnswer)? {
+    get { exchange.value?.pendingUpdate }
+    set { updateExchange { $0.pendingUpdate = newValue } }
+  }
   /// An INVITE of the peer we answered 2xx and whose ACK is due; `offeredInResponse` when our
   /// 2xx carried the offer, so the ACK must carry the answer (RFC 3264 §5, RFC 3261 §13.2.1).
-  var awaitingAck: (cseq: UInt32, offeredInResponse: Bool)?
+  var awaitingAck: (cseq: UInt32, offeredInResponse: Bool)? {
+    get { exchange.value?.awaitingAck }
+    set { updateExchange { $0.awaitingAck = newValue } }
+  }
   /// A re-INVITE of the peer being handled (its ACK not yet in): a second one gets 500 (§14.2).
-  var peerReinviteOpen = false
+  var peerReinviteOpen: Bool {
+    get { exchange.value?.peerReinviteOpen ?? false }
+    set { updateExchange { $0.peerReinviteOpen = newValue } }
+  }
+
+  /// The state of the offer/answer exchanges under way (fields documented at their accessors).
+  struct Exchange {
+    var pendingReinvite: (cseq: UInt32, direction: MediaDirection)?
+    var beforeReinvite: (offerAnswer: OfferAnswer, direction: MediaDirection)?
+    var glareDirection: MediaDirection?
+    var pendingUpdate: (cseq: UInt32, before: OfferAnswer)?
+    var awaitingAck: (cseq: UInt32, offeredInResponse: Bool)?
+    var peerReinviteOpen = false
+
+    var isSettled: Bool {
+      pendingReinvite == nil && beforeReinvite == nil && glareDirection == nil && pendingUpdate == nil
+        && awaitingAck == nil && !peerReinviteOpen
+    }
+  }
+
+  /// Changes the exchange state, making its box when it starts and dropping it once settled.
+  private mutating func updateExchange(_ change: (inout Exchange) -> Void) {
+    var state = exchange.value ?? Exchange()
+    change(&state)
+    exchange = state.isSettled ? .none : .some(state)
+  }
 
   public init(role: Role, configuration: Configuration) {
     self.role = role

@@ -119,7 +119,7 @@ public struct UserAgentCore: Sendable {
 
   public internal(set) var layer: TransactionLayer
   public let configuration: Configuration
-  public internal(set) var dialogs: [DialogID: Dialog] = [:]
+  public internal(set) var dialogs = DialogTable()
   var pendingAcks: [DialogID: PendingAck] = [:]
   /// The ACK sent for the 2xx of each dialog, resent for each retransmission (§13.2.2.4).
   var sentAcks: [DialogID: (cseq: UInt32, ack: SIPMessage, peer: SIPEndpoint)] = [:]

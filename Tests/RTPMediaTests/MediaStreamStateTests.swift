@@ -121,6 +121,37 @@ import Testing
     #expect(refused)
   }
 
+  /// The playback, DTMF and buffer state lives in a box made on first use; a copy of a state
+  /// still goes its own way (copy on write), like any value.
+  @Test func aCopiedStateKeepsItsOwnDTMFAndPlayback() {
+    var original = MediaStreamState(parameters: parameters(), source: .silence, now: 0)
+    _ = original.run(ticks: 1)
+    let queuedOriginal = original.queueDTMF("12")
+    #expect(queuedOriginal)
+    var copy = original
+    let queuedCopy = copy.queueDTMF("3")
+    #expect(queuedCopy)
+    #expect(original.pendingDTMF == 2)
+    #expect(copy.pendingDTMF == 3)
+    let sent = copy.run(ticks: 3, ticksDone: 1)
+    #expect(sent.allSatisfy { $0.header.payloadType == 101 })
+    #expect(original.pendingDTMF == 2)
+    let originalNext = original.run(ticks: 1, ticksDone: 1)
+    #expect(originalNext.first?.header.sequenceNumber == sent.first?.header.sequenceNumber)
+    #expect(original.pendingDTMF == 2)  // key 1 in progress, key 2 queued
+  }
+
+  /// A stream without a telephone-event payload type refuses keys (and makes no sender).
+  @Test func noTelephoneEventTypeNoDTMF() {
+    var without = parameters()
+    without.telephoneEventPayloadType = nil
+    var state = MediaStreamState(parameters: without, source: .silence, now: 0)
+    let queued = state.queueDTMF("1")
+    #expect(!queued)
+    #expect(state.pendingDTMF == 0)
+    #expect(state.run(ticks: 2).allSatisfy { $0.header.payloadType == 0 })
+  }
+
   @Test func dtmfIsReceivedOncePerKeyDespiteRetransmissionsAndDuplicates() {
     var sender = MediaStreamState(parameters: parameters(), source: .silence, now: 0)
     var receiverParameters = parameters()
