@@ -11,14 +11,17 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   public var lines: [SDPLine] {
     didSet {
       cachedCodecs = nil
-      summary = nil
+      summaryBox = nil
     }
   }
   /// ``codecs`` as the parser left them (offer/answer reads them several times per call); nil
   /// once the lines or the `m=` line change.
   private var cachedCodecs: [Codec]?
   /// `c=`, direction, ptime, maxptime and rtcp as the parser read them; nil once the lines change.
-  private(set) var summary: SectionSummary?
+  /// Boxed: a description is stored and copied in every call's state; inline, the summary
+  /// would make each copy several hundred bytes larger.
+  private var summaryBox: SectionSummary.Box?
+  var summary: SectionSummary? { summaryBox?.value }
 
   public init(_ field: MediaField, lines: [SDPLine] = []) {
     let line = SDPLine("m", field.description)
@@ -89,17 +92,17 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
 
   /// `a=ptime` in milliseconds.
   public var ptime: Double? {
-    if let summary { return summary.ptime }
+    if let summaryBox { return summaryBox.value.ptime }
     return attribute("ptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) }
   }
   /// `a=maxptime` in milliseconds.
   public var maxptime: Double? {
-    if let summary { return summary.maxptime }
+    if let summaryBox { return summaryBox.value.maxptime }
     return attribute("maxptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) }
   }
   /// `a=rtcp` (RFC 3605).
   public var rtcp: RTCPAttribute? {
-    if let summary { return summary.rtcp }
+    if let summaryBox { return summaryBox.value.rtcp }
     return attribute("rtcp").flatMap { RTCPAttribute(parsing: $0) }
   }
 
@@ -107,7 +110,7 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   /// unchanged).
   public var connection: Connection? {
     get {
-      if let summary { return summary.connection }
+      if let summaryBox { return summaryBox.value.connection }
       return scannedConnection
     }
     set { replaceLine(type: "c", with: newValue.map { SDPLine("c", $0.description) }) }
@@ -116,7 +119,7 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   /// The direction attribute written in this section, nil if none (RFC 3264 §5.1: sendrecv then).
   public var direction: MediaDirection? {
     get {
-      if let summary { return summary.direction }
+      if let summaryBox { return summaryBox.value.direction }
       return scannedDirection
     }
     set { setDirection(newValue) }
@@ -142,7 +145,7 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   /// the codecs (resolved with `resolver`, fed every line) and the summary.
   mutating func keep(summary: SectionSummary, resolver: CodecResolver) {
     cachedCodecs = field.isRTP ? resolver.codecs(for: formats) : []
-    self.summary = summary
+    summaryBox = SectionSummary.Box(summary)
   }
 
   private func resolver() -> CodecResolver {

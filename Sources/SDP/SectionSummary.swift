@@ -17,6 +17,12 @@ struct SectionSummary: Sendable {
   private var sawMaxptime = false
   private var sawRTCP = false
 
+  /// A summary on the heap, shared by the copies of its description (it never changes).
+  final class Box: Sendable {
+    let value: SectionSummary
+    init(_ value: SectionSummary) { self.value = value }
+  }
+
   /// The first `c=` line wins (RFC 8866 §5.7 allows several only for multicast).
   mutating func note(connection: Connection) {
     if self.connection == nil { self.connection = connection }

@@ -16,7 +16,7 @@
 public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringConvertible {
   /// Session-level lines, from `v=` to the last line before the first `m=`.
   public var lines: [SDPLine] {
-    didSet { summary = nil }
+    didSet { summaryBox = nil }
   }
   /// One entry per `m=` line.
   public var media: [MediaDescription]
@@ -25,7 +25,9 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   /// Blank lines after the last line, kept for exact re-serialization.
   var trailer: String = ""
   /// The session's `c=` and direction as the parser read them; nil once the lines change.
-  private(set) var summary: SectionSummary?
+  /// Boxed, as in ``MediaDescription``: kept small inline.
+  private var summaryBox: SectionSummary.Box?
+  var summary: SectionSummary? { summaryBox?.value }
 
   /// `application/sdp` (RFC 8866 §8.1), Net::SIP's `content_type`.
   public static let contentType = "application/sdp"
@@ -49,12 +51,12 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   }
 
   /// Keeps what the parser read from the session-level lines, all of them in place.
-  mutating func keep(summary: SectionSummary) { self.summary = summary }
+  mutating func keep(summary: SectionSummary) { summaryBox = SectionSummary.Box(summary) }
 
   /// The session-level `c=` line.
   public var connection: Connection? {
     get {
-      if let summary { return summary.connection }
+      if let summaryBox { return summaryBox.value.connection }
       return scannedConnection
     }
     set { replaceLine(type: "c", with: newValue.map { SDPLine("c", $0.description) }) }
@@ -63,7 +65,7 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   /// The session-level direction attribute, nil if none.
   public var direction: MediaDirection? {
     get {
-      if let summary { return summary.direction }
+      if let summaryBox { return summaryBox.value.direction }
       return scannedDirection
     }
     set { setDirection(newValue) }
