@@ -39,12 +39,13 @@ public struct Connection: Sendable, Hashable, CustomStringConvertible {
       return .failure("network or address type is not a token")
     }
     let addressType = String(fields[1])
-    let parts = fields[2].split(separator: "/", omittingEmptySubsequences: false)
+    let parts = SDPSyntax.split(fields[2], at: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     guard let host = parts.first, !host.isEmpty else { return .failure("empty address") }
     var connection = Connection(
       networkType: String(fields[0]), addressType: addressType, address: String(host))
-    switch addressType.uppercased() {
-    case "IP4":
+    // Tokens are ASCII: comparing without case is what uppercasing and comparing did.
+    switch addressType {
+    case _ where SDPSyntax.equalUppercased(addressType, "IP4"):
       guard SDPSyntax.isIPv4(host) || (SDPSyntax.isHostName(host) && !SDPSyntax.isDigits(host.prefix(1)))
       else {
         return .failure("'\(host)' is not an IPv4 address or host name")
@@ -61,7 +62,7 @@ public struct Connection: Sendable, Hashable, CustomStringConvertible {
         }
         connection.count = count
       }
-    case "IP6":
+    case _ where SDPSyntax.equalUppercased(addressType, "IP6"):
       guard SDPSyntax.isIPv6(host) || SDPSyntax.isHostName(host) else {
         return .failure("'\(host)' is not an IPv6 address or host name")
       }

@@ -9,14 +9,25 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   private var parsedField: MediaField
   /// The lines after `m=` (`i=`, `c=`, `b=`, `k=`, `a=`, unknown types) in order.
   public var lines: [SDPLine] {
-    didSet { cachedCodecs = nil }
+    didSet {
+      cachedCodecs = nil
+      summaryBox = nil
+    }
   }
   /// ``codecs`` as the parser left them (offer/answer reads them several times per call); nil
   /// once the lines or the `m=` line change.
   private var cachedCodecs: [Codec]?
+  /// `c=`, direction, ptime, maxptime and rtcp as the parser read them; nil once the lines change.
+  /// Boxed: a description is stored and copied in every call's state; inline, the summary
+  /// would make each copy several hundred bytes larger.
+  private var summaryBox: SectionSummary.Box?
+  var summary: SectionSummary? { summaryBox?.value }
 
   public init(_ field: MediaField, lines: [SDPLine] = []) {
-    self.init(mediaLine: SDPLine("m", field.description), lines: lines)
+    let line = SDPLine("m", field.description)
+    // A field that reads back as itself needs no parse (offer/answer builds one per stream).
+    self.init(
+      mediaLine: line, field: field.roundTrips ? field : Self.parseField(line.value), lines: lines)
   }
 
   init(mediaLine: SDPLine, lines: [SDPLine]) {
@@ -51,7 +62,7 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
     get { parsedField }
     set {
       mediaLine.value = newValue.description
-      parsedField = Self.parseField(mediaLine.value)
+      parsedField = newValue.roundTrips ? newValue : Self.parseField(mediaLine.value)
       cachedCodecs = nil
     }
   }
@@ -80,11 +91,39 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
   }
 
   /// `a=ptime` in milliseconds.
-  public var ptime: Double? { attribute("ptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) } }
+  public var ptime: Double? {
+    if let summaryBox { return summaryBox.value.ptime }
+    return attribute("ptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) }
+  }
   /// `a=maxptime` in milliseconds.
-  public var maxptime: Double? { attribute("maxptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) } }
+  public var maxptime: Double? {
+    if let summaryBox { return summaryBox.value.maxptime }
+    return attribute("maxptime").flatMap { SDPSyntax.positiveDecimal(Substring($0)) }
+  }
   /// `a=rtcp` (RFC 3605).
-  public var rtcp: RTCPAttribute? { attribute("rtcp").flatMap { RTCPAttribute(parsing: $0) } }
+  public var rtcp: RTCPAttribute? {
+    if let summaryBox { return summaryBox.value.rtcp }
+    return attribute("rtcp").flatMap { RTCPAttribute(parsing: $0) }
+  }
+
+  /// The first `c=` line of this section (read from the parser's summary while the lines are
+  /// unchanged).
+  public var connection: Connection? {
+    get {
+      if let summaryBox { return summaryBox.value.connection }
+      return scannedConnection
+    }
+    set { replaceLine(type: "c", with: newValue.map { SDPLine("c", $0.description) }) }
+  }
+
+  /// The direction attribute written in this section, nil if none (RFC 3264 §5.1: sendrecv then).
+  public var direction: MediaDirection? {
+    get {
+      if let summaryBox { return summaryBox.value.direction }
+      return scannedDirection
+    }
+    set { setDirection(newValue) }
+  }
 
   /// The codec a payload type stands for: its `a=rtpmap`, else RFC 3551's static table.
   public func codec(forPayloadType format: String) -> Codec? {
@@ -99,53 +138,29 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
 
   private func resolveCodecs() -> [Codec] {
     guard field.isRTP else { return [] }
-    let table = codecTable()
-    return formats.compactMap { table[$0] }
+    return resolver().codecs(for: formats)
   }
 
-  /// Resolves ``codecs`` once for the reads to come (the parser, with every line in place).
-  mutating func cacheCodecs() {
-    cachedCodecs = resolveCodecs()
+  /// Keeps what the parser read from the lines, all of them in place, for the reads to come:
+  /// the codecs (resolved with `resolver`, fed every line) and the summary.
+  mutating func keep(summary: SectionSummary, resolver: CodecResolver) {
+    cachedCodecs = field.isRTP ? resolver.codecs(for: formats) : []
+    summaryBox = SectionSummary.Box(summary)
+  }
+
+  private func resolver() -> CodecResolver {
+    var resolver = CodecResolver()
+    for line in lines { resolver.add(line) }
+    return resolver
   }
 
   /// Every payload type with an `a=rtpmap` or in the static table, resolved in one pass over the
   /// lines (the first rtpmap and fmtp of a number win), so that long format lists stay linear.
   func codecTable() -> [String: Codec] {
-    var maps: [Int: RTPMap] = [:]
-    var parameters: [String: String] = [:]
-    for line in lines {
-      guard let attribute = line.attribute, let value = attribute.value else { continue }
-      switch attribute.name.lowercased() {
-      case "rtpmap":
-        if let map = RTPMap(parsing: String(value)), maps[map.payloadType] == nil {
-          maps[map.payloadType] = map
-        }
-      case "fmtp":
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        if let format = parts.first.map(String.init), parameters[format] == nil {
-          parameters[format] = parts.count > 1 ? String(parts[1]) : ""
-        }
-      default:
-        break
-      }
-    }
+    let resolver = resolver()
     var table: [String: Codec] = [:]
-    for format in formats {
-      guard table[format] == nil, let payloadType = SDPSyntax.number(Substring(format), max: 127) else {
-        continue
-      }
-      var codec: Codec
-      if let map = maps[payloadType] {
-        codec = Codec(
-          name: map.encodingName, clockRate: map.clockRate, channels: map.channels ?? 1,
-          payloadType: payloadType)
-      } else if let known = Codec.staticPayloadType(payloadType) {
-        codec = known
-      } else {
-        continue
-      }
-      codec.formatParameters = parameters[format]
-      table[format] = codec
+    for format in formats where table[format] == nil {
+      if let codec = resolver.codec(for: format) { table[format] = codec }
     }
     return table
   }

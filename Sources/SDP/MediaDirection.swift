@@ -13,6 +13,33 @@ public enum MediaDirection: String, Sendable, Hashable, CaseIterable {
     }
   }
 
+  /// The direction a flag attribute's name stands for, compared as `rawValue == name.lowercased()`
+  /// (without building a string for ASCII names); nil for other attributes.
+  init?(attributeName name: Substring) {
+    if let packed = SDPSyntax.packedLowercase(name.utf8) {
+      // Every direction's name is 8 ASCII letters: a name that packs matches one or none.
+      switch packed {
+      case Self.packedNames.0: self = .sendrecv
+      case Self.packedNames.1: self = .sendonly
+      case Self.packedNames.2: self = .recvonly
+      case Self.packedNames.3: self = .inactive
+      default: return nil
+      }
+      return
+    }
+    for direction in Self.allCases where SDPSyntax.equalLowercased(name, direction.rawValue) {
+      self = direction
+      return
+    }
+    return nil
+  }
+
+  // (No text packs to UInt64.max: 8 bytes of 7 bits and a 4-bit length leave the top bits 0.)
+  private static let packedNames = (
+    SDPSyntax.packedLowercase("sendrecv".utf8) ?? .max, SDPSyntax.packedLowercase("sendonly".utf8) ?? .max,
+    SDPSyntax.packedLowercase("recvonly".utf8) ?? .max, SDPSyntax.packedLowercase("inactive".utf8) ?? .max
+  )
+
   public var sends: Bool { self == .sendrecv || self == .sendonly }
   public var receives: Bool { self == .sendrecv || self == .recvonly }
 

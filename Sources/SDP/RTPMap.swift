@@ -26,7 +26,7 @@ public struct RTPMap: Sendable, Hashable, CustomStringConvertible {
     guard let payloadType = SDPSyntax.number(fields[0], max: 127) else {
       return .failure("payload type is not a number 0-127")
     }
-    let parts = fields[1].split(separator: "/", omittingEmptySubsequences: false)
+    let parts = SDPSyntax.split(fields[1], at: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     guard parts.count == 2 || parts.count == 3, SDPSyntax.isToken(parts[0]) else {
       return .failure("expected <encoding>/<clock rate>[/<channels>]")
     }

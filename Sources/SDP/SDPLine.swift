@@ -43,8 +43,17 @@ public struct SDPLine: Sendable, Hashable, CustomStringConvertible {
   /// The attribute name and value of an `a=` line (RFC 8866 §5.13), nil for other lines.
   public var attribute: (name: Substring, value: Substring?)? {
     guard type == "a" else { return nil }
-    if let colon = value.firstIndex(of: ":") {
-      return (value[..<colon], value[value.index(after: colon)...])
+    // The colon is the first Character ":"; while the text up to it is ASCII and an ASCII byte
+    // (or nothing) follows it, that is the first byte ":", found without grapheme breaking.
+    let utf8 = value.utf8
+    if let stop = utf8.firstIndex(where: { $0 == UInt8(ascii: ":") || $0 >= 0x80 }) {
+      let after = utf8.index(after: stop)
+      if utf8[stop] == UInt8(ascii: ":"), after == utf8.endIndex || utf8[after] < 0x80 {
+        return (value[..<stop], value[after...])
+      }
+      if let colon = value.firstIndex(of: ":") {
+        return (value[..<colon], value[value.index(after: colon)...])
+      }
     }
     return (value[...], nil)
   }

@@ -13,7 +13,7 @@ extension SDPSection {
   /// All values of attribute `name` in order; a flag attribute (`a=sendonly`) gives "".
   public func attributeValues(_ name: String) -> [String] {
     lines.compactMap { line in
-      guard let attribute = line.attribute, attribute.name.lowercased() == name.lowercased() else {
+      guard let attribute = line.attribute, SDPSyntax.equalLowercased(attribute.name, name) else {
         return nil
       }
       return attribute.value.map(String.init) ?? ""
@@ -21,38 +21,55 @@ extension SDPSection {
   }
 
   /// The first value of attribute `name` ("" for a flag), nil if absent.
-  public func attribute(_ name: String) -> String? { attributeValues(name).first }
+  public func attribute(_ name: String) -> String? {
+    for line in lines {
+      if let attribute = line.attribute, SDPSyntax.equalLowercased(attribute.name, name) {
+        return attribute.value.map(String.init) ?? ""
+      }
+    }
+    return nil
+  }
 
   /// The first `c=` line of this section.
   public var connection: Connection? {
-    get { lines.first { $0.type == "c" }.flatMap { Connection(parsing: $0.value) } }
+    get { scannedConnection }
     set { replaceLine(type: "c", with: newValue.map { SDPLine("c", $0.description) }) }
   }
 
   /// The direction attribute written in this section, nil if none (RFC 3264 §5.1: sendrecv then).
   public var direction: MediaDirection? {
-    get {
-      for line in lines {
-        if let attribute = line.attribute, attribute.value == nil,
-          let direction = MediaDirection(rawValue: attribute.name.lowercased())
-        {
-          return direction
-        }
+    get { scannedDirection }
+    set { setDirection(newValue) }
+  }
+
+  /// ``connection`` read from the lines (the general path; a parsed section has it summarized).
+  var scannedConnection: Connection? {
+    lines.first { $0.type == "c" }.flatMap { Connection(parsing: $0.value) }
+  }
+
+  /// ``direction`` read from the lines.
+  var scannedDirection: MediaDirection? {
+    for line in lines {
+      if let attribute = line.attribute, attribute.value == nil,
+        let direction = MediaDirection(attributeName: attribute.name)
+      {
+        return direction
       }
-      return nil
     }
-    set {
-      let index = lines.firstIndex { line in
-        guard let attribute = line.attribute, attribute.value == nil else { return false }
-        return MediaDirection(rawValue: attribute.name.lowercased()) != nil
-      }
-      lines.removeAll { line in
-        guard let attribute = line.attribute, attribute.value == nil else { return false }
-        return MediaDirection(rawValue: attribute.name.lowercased()) != nil
-      }
-      guard let newValue else { return }
-      lines.insert(.attribute(newValue.rawValue), at: min(index ?? lines.count, lines.count))
+    return nil
+  }
+
+  mutating func setDirection(_ newValue: MediaDirection?) {
+    let index = lines.firstIndex { line in
+      guard let attribute = line.attribute, attribute.value == nil else { return false }
+      return MediaDirection(attributeName: attribute.name) != nil
     }
+    lines.removeAll { line in
+      guard let attribute = line.attribute, attribute.value == nil else { return false }
+      return MediaDirection(attributeName: attribute.name) != nil
+    }
+    guard let newValue else { return }
+    lines.insert(.attribute(newValue.rawValue), at: min(index ?? lines.count, lines.count))
   }
 
   /// Appends an `a=` line.
@@ -62,7 +79,7 @@ extension SDPSection {
 
   /// Removes every `a=` line named `name`.
   public mutating func removeAttributes(_ name: String) {
-    lines.removeAll { $0.attribute.map { $0.name.lowercased() == name.lowercased() } ?? false }
+    lines.removeAll { $0.attribute.map { SDPSyntax.equalLowercased($0.name, name) } ?? false }
   }
 
   /// Replaces the first line of `type` (or removes it, with nil); a new line goes where RFC 8866's
@@ -101,4 +118,9 @@ enum SDPGrammar {
   static let mediaOrder: [Character] = ["m", "i", "c", "b", "k", "a"]
   static let sessionRepeatable: Set<Character> = ["e", "p", "b", "t", "r", "a"]
   static let mediaRepeatable: Set<Character> = ["c", "b", "a"]
+  // The same as bytes, for the parser.
+  static let sessionOrderBytes = sessionOrder.map { $0.asciiValue ?? 0 }
+  static let mediaOrderBytes = mediaOrder.map { $0.asciiValue ?? 0 }
+  static let sessionRepeatableBytes = sessionRepeatable.map { $0.asciiValue ?? 0 }
+  static let mediaRepeatableBytes = mediaRepeatable.map { $0.asciiValue ?? 0 }
 }

@@ -74,12 +74,27 @@ struct SDPParser {
     }
     let valueBytes = content[(content.startIndex + 2)...]
     // RFC 8866 §9: text is any byte but NUL, CR and LF, in UTF-8 by default (§5.13 charset).
-    if valueBytes.contains(0x00) { throw error(raw, .invalidText, "NUL byte") }
-    if valueBytes.contains(0x0D) { throw error(raw, .invalidText, "CR inside a line") }
+    var hasNUL = false
+    var hasCR = false
+    var isASCII = true
+    for byte in valueBytes {
+      if byte == 0x00 {
+        hasNUL = true
+      } else if byte == 0x0D {
+        hasCR = true
+      } else if byte >= 0x80 {
+        isASCII = false
+      }
+    }
+    if hasNUL { throw error(raw, .invalidText, "NUL byte") }
+    if hasCR { throw error(raw, .invalidText, "CR inside a line") }
     let value = String(decoding: valueBytes, as: UTF8.self)
-    guard value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
+    // Decoding replaces invalid sequences; ASCII has none.
+    guard isASCII || value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
     var line = SDPLine(Character(Unicode.Scalar(first)), value)
-    line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
+    if end != raw.content.endIndex {
+      line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
+    }
     line.terminator = raw.terminator
     return line
   }
@@ -92,6 +107,11 @@ struct SDPParser {
     }
     var session: [SDPLine] = []
     var media: [MediaDescription] = []
+    // What the lines say in typed form, kept with each section (offer/answer reads it).
+    var sessionSummary = SectionSummary()
+    var mediaSummaries: [SectionSummary] = []
+    var resolvers: [CodecResolver] = []
+    var sessionResolver = CodecResolver()  // session-level rtpmap/fmtp resolve nothing
     var rank = -1
     var sawTime = false
     var sessionHasConnection = false
@@ -102,12 +122,14 @@ struct SDPParser {
     for raw in raws[...lastContent] {
       if raw.isBlank { throw error(raw, .emptyLine, "blank line before the end") }
       let line = try line(raw)
+      // The type letter as a byte (``line(_:)`` checked it is one): cheaper to compare than a Character.
+      let type = raw.content[raw.content.startIndex]
       if raw.number == 1 {
-        guard line.type == "v" else { throw error(raw, .versionNotFirst) }
+        guard type == UInt8(ascii: "v") else { throw error(raw, .versionNotFirst) }
         guard line.value == "0" else { throw error(raw, .unsupportedVersion, "only v=0 exists") }
         if !raw.terminator.isEmpty { lineEnding = raw.terminator }
       }
-      if line.type == "m" {
+      if type == UInt8(ascii: "m") {
         if media.isEmpty {
           try checkSessionComplete(session, sawTime: sawTime, at: raw)
         } else if let mediaRaw {
@@ -118,24 +140,25 @@ struct SDPParser {
         case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
         case .success(let field): media.append(MediaDescription(mediaLine: line, field: field, lines: []))
         }
+        mediaSummaries.append(SectionSummary())
+        resolvers.append(CodecResolver())
         rank = 0
         mediaHasConnection = false
         mediaRaw = raw
         continue
       }
       if media.isEmpty {
-        try checkOrder(
-          line, raw, rank: &rank, order: SDPGrammar.sessionOrder, repeatable: SDPGrammar.sessionRepeatable)
-        if line.type == "t" { sawTime = true }
-        if line.type == "c" { sessionHasConnection = true }
-        try checkSyntax(line, raw)
+        try checkOrder(type, raw, rank: &rank, mediaLevel: false)
+        if type == UInt8(ascii: "t") { sawTime = true }
+        if type == UInt8(ascii: "c") { sessionHasConnection = true }
+        try checkSyntax(line, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
         session.append(line)
       } else {
-        try checkOrder(
-          line, raw, rank: &rank, order: SDPGrammar.mediaOrder, repeatable: SDPGrammar.mediaRepeatable)
-        if line.type == "c" { mediaHasConnection = true }
-        try checkSyntax(line, raw)
-        media[media.count - 1].lines.append(line)
+        try checkOrder(type, raw, rank: &rank, mediaLevel: true)
+        if type == UInt8(ascii: "c") { mediaHasConnection = true }
+        let last = media.count - 1
+        try checkSyntax(line, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
+        media[last].lines.append(line)
       }
     }
     if media.isEmpty {
@@ -144,8 +167,11 @@ struct SDPParser {
       try checkConnection(
         media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
     }
-    for index in media.indices { media[index].cacheCodecs() }
+    for index in media.indices {
+      media[index].keep(summary: mediaSummaries[index], resolver: resolvers[index])
+    }
     var description = SessionDescription(lines: session, media: media)
+    description.keep(summary: sessionSummary)
     description.lineEnding = lineEnding
     description.trailer = String(
       decoding: raws[(lastContent + 1)...].flatMap { Array($0.content) + Array($0.terminator.utf8) },
@@ -155,30 +181,33 @@ struct SDPParser {
 
   /// RFC 8866 §9: each level's lines come in a fixed order; some may repeat. Unknown types are
   /// kept wherever they are.
-  func checkOrder(
-    _ line: SDPLine, _ raw: RawLine, rank: inout Int, order: [Character], repeatable: Set<Character>
-  ) throws(SDPParseError) {
-    guard let position = order.firstIndex(of: line.type) else {
+  func checkOrder(_ type: UInt8, _ raw: RawLine, rank: inout Int, mediaLevel: Bool) throws(SDPParseError) {
+    let order = mediaLevel ? SDPGrammar.mediaOrderBytes : SDPGrammar.sessionOrderBytes
+    func name(_ byte: UInt8) -> Character { Character(Unicode.Scalar(byte)) }
+    guard let position = order.firstIndex(of: type) else {
       // A session-only line (v, o, s, u, e, p, t, r, z) inside a media description is misplaced,
       // not unknown.
-      if order == SDPGrammar.mediaOrder && SDPGrammar.sessionOrder.contains(line.type) {
-        throw error(raw, .outOfOrder, "\(line.type)= belongs to the session level, before the first m=")
+      if mediaLevel && SDPGrammar.sessionOrderBytes.contains(type) {
+        throw error(raw, .outOfOrder, "\(name(type))= belongs to the session level, before the first m=")
       }
       return
     }
-    if line.type == "v" && raw.number != 1 { throw error(raw, .duplicate, "v= must appear once, first") }
-    if line.type == "r" && !(rank == position || order[max(rank, 0)] == "t") {
+    if type == UInt8(ascii: "v") && raw.number != 1 {
+      throw error(raw, .duplicate, "v= must appear once, first")
+    }
+    if type == UInt8(ascii: "r") && !(rank == position || order[max(rank, 0)] == UInt8(ascii: "t")) {
       throw error(raw, .outOfOrder, "r= must follow t=")
     }
-    if line.type == "t" && rank >= 0 && order[rank] == "r" {
+    if type == UInt8(ascii: "t") && rank >= 0 && order[rank] == UInt8(ascii: "r") {
       rank = position  // a new time description after repeat times (RFC 8866 §9 time-fields)
       return
     }
     if position < rank {
-      throw error(raw, .outOfOrder, "\(line.type)= cannot follow \(order[rank])=")
+      throw error(raw, .outOfOrder, "\(name(type))= cannot follow \(name(order[rank]))=")
     }
-    if position == rank && !repeatable.contains(line.type) {
-      throw error(raw, .duplicate, "only one \(line.type)= line allowed here")
+    let repeatable = mediaLevel ? SDPGrammar.mediaRepeatableBytes : SDPGrammar.sessionRepeatableBytes
+    if position == rank && !repeatable.contains(type) {
+      throw error(raw, .duplicate, "only one \(name(type))= line allowed here")
     }
     rank = position
   }
@@ -200,64 +229,96 @@ struct SDPParser {
     }
   }
 
-  func checkSyntax(_ line: SDPLine, _ raw: RawLine) throws(SDPParseError) {
-    switch line.type {
-    case "o":
+  /// Checks a line's value against its grammar, noting the typed values it gives (`c=`,
+  /// direction, ptime, maxptime, rtcp, rtpmap, fmtp) for the section.
+  func checkSyntax(
+    _ line: SDPLine, _ type: UInt8, _ raw: RawLine, summary: inout SectionSummary,
+    codecs: inout CodecResolver
+  ) throws(SDPParseError) {
+    switch type {
+    case UInt8(ascii: "o"):
       if case .failure(let reason) = Origin.parse(line.value) {
         throw error(raw, .invalidOrigin, reason.text)
       }
-    case "c":
-      if case .failure(let reason) = Connection.parse(line.value) {
-        throw error(raw, .invalidConnection, reason.text)
+    case UInt8(ascii: "c"):
+      switch Connection.parse(line.value) {
+      case .success(let connection): summary.note(connection: connection)
+      case .failure(let reason): throw error(raw, .invalidConnection, reason.text)
       }
-    case "b":
+    case UInt8(ascii: "b"):
       // RFC 8866 §5.8: <bwtype>:<bandwidth>
-      let parts = line.value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+      let parts = SDPSyntax.split(
+        Substring(line.value), at: UInt8(ascii: ":"), maxSplits: 1, omittingEmptySubsequences: false)
       guard parts.count == 2, SDPSyntax.isToken(parts[0]), SDPSyntax.isDigits(parts[1]) else {
         throw error(raw, .invalidBandwidth, "expected <bwtype>:<bandwidth>")
       }
-    case "t":
+    case UInt8(ascii: "t"):
       let fields = SDPSyntax.fields(line.value)
       guard fields.count == 2, fields.allSatisfy(SDPSyntax.isDigits) else {
         throw error(raw, .invalidTiming, "expected <start-time> <stop-time>")
       }
-    case "r", "z":
+    case UInt8(ascii: "r"), UInt8(ascii: "z"):
       guard !SDPSyntax.fields(line.value).isEmpty else { throw error(raw, .invalidTiming, "empty") }
-    case "a":
-      try checkAttribute(line, raw)
+    case UInt8(ascii: "a"):
+      try checkAttribute(line, raw, summary: &summary, codecs: &codecs)
     default:
       break
     }
   }
 
-  func checkAttribute(_ line: SDPLine, _ raw: RawLine) throws(SDPParseError) {
+  func checkAttribute(
+    _ line: SDPLine, _ raw: RawLine, summary: inout SectionSummary, codecs: inout CodecResolver
+  ) throws(SDPParseError) {
     guard let attribute = line.attribute, SDPSyntax.isToken(attribute.name) else {
       throw error(raw, .invalidAttribute, "attribute name is not a token")
     }
-    let value = attribute.value.map(String.init)
-    func need(_ check: (String) -> String?) throws(SDPParseError) {
-      guard let value else { throw error(raw, .invalidAttribute, "\(attribute.name) needs a value") }
-      if let reason = check(value) { throw error(raw, .invalidAttribute, "\(attribute.name): \(reason)") }
+    // A token is ASCII: comparing it without case is what lowercasing it and comparing does.
+    let name = attribute.name
+    func value() throws(SDPParseError) -> Substring {
+      guard let value = attribute.value else { throw error(raw, .invalidAttribute, "\(name) needs a value") }
+      return value
     }
-    switch attribute.name.lowercased() {
-    case "rtpmap":
-      try need {
-        if case .failure(let reason) = RTPMap.parse($0) { return reason.text }
-        return nil
+    func invalid(_ reason: String) -> SDPParseError {
+      error(raw, .invalidAttribute, "\(name): \(reason)")
+    }
+    switch SDPSyntax.packedLowercase(name.utf8) {
+    case AttributeName.rtpmap:
+      switch RTPMap.parse(String(try value())) {
+      case .success(let map): codecs.add(rtpMap: map)
+      case .failure(let reason): throw invalid(reason.text)
       }
-    case "fmtp":
-      try need { SDPSyntax.fields($0).first.map { _ in nil } ?? "expected <format> <parameters>" }
-    case "ptime", "maxptime":
-      try need {
-        SDPSyntax.positiveDecimal(Substring($0)) == nil ? "not a positive number of milliseconds" : nil
+    case AttributeName.fmtp:
+      let text = try value()
+      guard text.utf8.contains(where: { $0 != UInt8(ascii: " ") }) else {
+        throw invalid("expected <format> <parameters>")
       }
-    case "rtcp":
-      try need {
-        if case .failure(let reason) = RTCPAttribute.parse($0) { return reason.text }
-        return nil
+      codecs.add(fmtp: text)
+    case AttributeName.ptime, AttributeName.maxptime:
+      guard let milliseconds = SDPSyntax.positiveDecimal(try value()) else {
+        throw invalid("not a positive number of milliseconds")
+      }
+      if name.utf8.count == 5 {
+        summary.note(ptime: milliseconds)
+      } else {
+        summary.note(maxptime: milliseconds)
+      }
+    case AttributeName.rtcp:
+      switch RTCPAttribute.parse(String(try value())) {
+      case .success(let rtcp): summary.note(rtcp: rtcp)
+      case .failure(let reason): throw invalid(reason.text)
       }
     default:
-      break
+      if attribute.value == nil { summary.note(flag: name) }
     }
   }
+}
+
+/// The attribute names the parser checks, packed (``SDPSyntax/packedLowercase(_:)``): a name
+/// matches without case by one integer comparison.
+enum AttributeName {
+  static let rtpmap = SDPSyntax.packedLowercase("rtpmap".utf8)
+  static let fmtp = SDPSyntax.packedLowercase("fmtp".utf8)
+  static let ptime = SDPSyntax.packedLowercase("ptime".utf8)
+  static let maxptime = SDPSyntax.packedLowercase("maxptime".utf8)
+  static let rtcp = SDPSyntax.packedLowercase("rtcp".utf8)
 }

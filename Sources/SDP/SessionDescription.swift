@@ -15,13 +15,19 @@
 /// ```
 public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringConvertible {
   /// Session-level lines, from `v=` to the last line before the first `m=`.
-  public var lines: [SDPLine]
+  public var lines: [SDPLine] {
+    didSet { summaryBox = nil }
+  }
   /// One entry per `m=` line.
   public var media: [MediaDescription]
   /// The terminator lines built in code get: that of the first parsed line, else CRLF (RFC 8866 §5).
   public var lineEnding: String = "\r\n"
   /// Blank lines after the last line, kept for exact re-serialization.
   var trailer: String = ""
+  /// The session's `c=` and direction as the parser read them; nil once the lines change.
+  /// Boxed, as in ``MediaDescription``: kept small inline.
+  private var summaryBox: SectionSummary.Box?
+  var summary: SectionSummary? { summaryBox?.value }
 
   /// `application/sdp` (RFC 8866 §8.1), Net::SIP's `content_type`.
   public static let contentType = "application/sdp"
@@ -29,6 +35,40 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   public init(lines: [SDPLine], media: [MediaDescription]) {
     self.lines = lines
     self.media = media
+  }
+
+  // The summary follows from the lines: equality and hashing leave it out.
+  public static func == (lhs: Self, rhs: Self) -> Bool {
+    lhs.lines == rhs.lines && lhs.media == rhs.media && lhs.lineEnding == rhs.lineEnding
+      && lhs.trailer == rhs.trailer
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(lines)
+    hasher.combine(media)
+    hasher.combine(lineEnding)
+    hasher.combine(trailer)
+  }
+
+  /// Keeps what the parser read from the session-level lines, all of them in place.
+  mutating func keep(summary: SectionSummary) { summaryBox = SectionSummary.Box(summary) }
+
+  /// The session-level `c=` line.
+  public var connection: Connection? {
+    get {
+      if let summaryBox { return summaryBox.value.connection }
+      return scannedConnection
+    }
+    set { replaceLine(type: "c", with: newValue.map { SDPLine("c", $0.description) }) }
+  }
+
+  /// The session-level direction attribute, nil if none.
+  public var direction: MediaDirection? {
+    get {
+      if let summaryBox { return summaryBox.value.direction }
+      return scannedDirection
+    }
+    set { setDirection(newValue) }
   }
 
   /// The `o=` line.
@@ -58,11 +98,16 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
 
   /// The same description with another `o=` version, for comparing descriptions by content.
   func withVersion(_ version: String) -> SessionDescription {
+    guard let index = lines.firstIndex(where: { $0.type == "o" }),
+      var origin = Origin(parsing: lines[index].value)
+    else { return self }
+    origin.sessionVersion = version
+    // Setting ``origin`` writes the canonical line: when it is that already, nothing changes.
+    let value = origin.description
+    if lines[index].value == value && lines[index].trailingWhitespace.isEmpty { return self }
     var copy = self
-    if var origin = copy.origin {
-      origin.sessionVersion = version
-      copy.origin = origin
-    }
+    copy.lines[index].value = value
+    copy.lines[index].trailingWhitespace = ""
     return copy
   }
 }

@@ -2,11 +2,48 @@
 
 /// A set of RFC 4733 event codes, written `0-15` or `0-11,16` in `a=fmtp`.
 public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
-  /// Event codes 0-255 (RFC 4733 §2.3.5: the event field is 8 bits).
-  public private(set) var codes: Set<Int>
+  /// Event codes 0-255 (RFC 4733 §2.3.5: the event field is 8 bits), one bit each: offer/answer
+  /// parses, intersects and writes these once per call.
+  private var bits = Bits()
+
+  /// 256 bits inline (an array would be one more allocation per set).
+  private struct Bits: Sendable, Hashable {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    subscript(index: Int) -> UInt64 {
+      get {
+        switch index {
+        case 0: words.0
+        case 1: words.1
+        case 2: words.2
+        default: words.3
+        }
+      }
+      set {
+        switch index {
+        case 0: words.0 = newValue
+        case 1: words.1 = newValue
+        case 2: words.2 = newValue
+        default: words.3 = newValue
+        }
+      }
+    }
+
+    static func == (lhs: Bits, rhs: Bits) -> Bool { lhs.words == rhs.words }
+
+    func hash(into hasher: inout Hasher) {
+      hasher.combine(words.0)
+      hasher.combine(words.1)
+      hasher.combine(words.2)
+      hasher.combine(words.3)
+    }
+  }
+
+  /// Event codes 0-255.
+  public var codes: Set<Int> { Set((0...255).filter(contains)) }
 
   public init(_ codes: some Sequence<Int>) {
-    self.codes = Set(codes.filter { (0...255).contains($0) })
+    for code in codes where (0...255).contains(code) { insert(code) }
   }
 
   /// DTMF digits 0-9, *, #, A-D (RFC 4733 §3.2): the default when no fmtp is given (§2.4.1).
@@ -16,39 +53,53 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
 
   /// Parses `0-15,66,70`; nil on anything else. Values past 255 are refused, so the work is bounded.
   public init?(parsing text: String) {
-    var codes = Set<Int>()
-    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-      let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+    for item in SDPSyntax.split(Substring(text), at: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+      let bounds = SDPSyntax.split(item, at: UInt8(ascii: "-"), omittingEmptySubsequences: false)
       guard bounds.count <= 2, let low = SDPSyntax.number(bounds[0].trimmingSpaces, max: 255) else {
         return nil
       }
       let high = bounds.count == 2 ? SDPSyntax.number(bounds[1].trimmingSpaces, max: 255) : low
       guard let high, low <= high else { return nil }
-      codes.formUnion(low...high)
+      for code in low...high { insert(code) }
     }
-    self.codes = codes
+  }
+
+  /// Whether `code` is in the set.
+  public func contains(_ code: Int) -> Bool {
+    guard (0...255).contains(code) else { return false }
+    return bits[code >> 6] & (1 << UInt64(code & 63)) != 0
+  }
+
+  private mutating func insert(_ code: Int) {
+    bits[code >> 6] |= 1 << UInt64(code & 63)
   }
 
   public func intersection(_ other: TelephoneEvents) -> TelephoneEvents {
-    TelephoneEvents(codes.intersection(other.codes))
+    var result = self
+    for index in 0..<4 { result.bits[index] &= other.bits[index] }
+    return result
   }
 
-  public var isEmpty: Bool { codes.isEmpty }
+  public var isEmpty: Bool { bits.words == (0, 0, 0, 0) }
 
   /// Ranges joined by commas: `0-16`, `0-11,16`.
   public var description: String {
-    var parts: [String] = []
-    var sorted = codes.sorted()[...]
-    while let low = sorted.first {
-      var high = low
-      sorted = sorted.dropFirst()
-      while let next = sorted.first, next == high + 1 {
-        high = next
-        sorted = sorted.dropFirst()
+    var text = ""
+    var code = 0
+    while code <= 255 {
+      let rest = bits[code >> 6] >> UInt64(code & 63)
+      guard rest != 0 else {
+        code = (code | 63) + 1  // nothing more in this word
+        continue
       }
-      parts.append(low == high ? "\(low)" : "\(low)-\(high)")
+      code += rest.trailingZeroBitCount
+      var high = code
+      while high < 255 && contains(high + 1) { high += 1 }
+      if !text.isEmpty { text += "," }
+      text += code == high ? String(code) : "\(code)-\(high)"
+      code = high + 1
     }
-    return parts.joined(separator: ",")
+    return text
   }
 }
 

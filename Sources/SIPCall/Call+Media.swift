@@ -137,7 +137,7 @@ extension Call {
       for callback in callbacks { callback() }
     }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    openAllStreams().assumeIsolated().whenComplete { _ in
+    func opened() {
       let call = bound.value
       guard !call.finished else { return }
       if !call.mediaStarted || call.mediaRestartWanted {
@@ -146,6 +146,12 @@ extension Call {
         call.parameters.initMedia?(call)
       }
       call.agent.observer?(call, .mediaReady)
+    }
+    if streams.count == 1, let index = streams.keys.first {
+      // One stream, the usual call: wait on its future itself, without combining futures.
+      stream(at: index).assumeIsolated().whenComplete { _ in opened() }
+    } else {
+      openAllStreams().assumeIsolated().whenComplete { _ in opened() }
     }
   }
 
