@@ -91,21 +91,15 @@ public enum DNSAnswers {
     var records: [Record] = []
     var ttl: UInt32?
     for _ in 0..<answers {
-      _ = try reader.name()
-      try reader.need(10)
-      let type = reader.u16(at: reader.offset)
-      let recordClass = reader.u16(at: reader.offset + 2)
-      let recordTTL = reader.u32(at: reader.offset + 4)
-      let length = Int(reader.u16(at: reader.offset + 8))
-      reader.offset += 10
-      try reader.need(length)
-      let end = reader.offset + length
-      if type == wanted, recordClass == 1, rcode == 0 {
-        records.append(try read(&reader, length))
-        guard reader.offset <= end else { throw DNSResponseError("a record's data runs past its length") }
-        ttl = min(ttl ?? recordTTL, recordTTL)
+      let header = try reader.recordHeader()
+      if header.type == wanted, header.recordClass == 1, rcode == 0 {
+        records.append(try read(&reader, header.length))
+        guard reader.offset <= header.end else {
+          throw DNSResponseError("a record's data runs past its length")
+        }
+        ttl = min(ttl ?? header.ttl, header.ttl)
       }
-      reader.offset = end
+      reader.offset = header.end
     }
     if let ttl, !records.isEmpty { return (records, ttl) }
     return ([], try negativeTTL(&reader, authorities: authorities))
@@ -115,23 +109,17 @@ public enum DNSAnswers {
   /// (the reader at its start), 0 when it has no SOA.
   static func negativeTTL(_ reader: inout DNSReader, authorities: Int) throws(DNSResponseError) -> UInt32 {
     for _ in 0..<authorities {
-      _ = try reader.name()
-      try reader.need(10)
-      let type = reader.u16(at: reader.offset)
-      let recordClass = reader.u16(at: reader.offset + 2)
-      let recordTTL = reader.u32(at: reader.offset + 4)
-      let length = Int(reader.u16(at: reader.offset + 8))
-      reader.offset += 10
-      try reader.need(length)
-      let end = reader.offset + length
-      if type == 6, recordClass == 1 {
+      let header = try reader.recordHeader()
+      if header.type == 6, header.recordClass == 1 {
         _ = try reader.name()  // MNAME
         _ = try reader.name()  // RNAME
-        guard reader.offset + 20 <= end else { throw DNSResponseError("an SOA record of \(length) bytes") }
+        guard reader.offset + 20 <= header.end else {
+          throw DNSResponseError("an SOA record of \(header.length) bytes")
+        }
         let minimum = reader.u32(at: reader.offset + 16)  // after SERIAL, REFRESH, RETRY, EXPIRE
-        return min(recordTTL, minimum)
+        return min(header.ttl, minimum)
       }
-      reader.offset = end
+      reader.offset = header.end
     }
     return 0
   }
@@ -182,6 +170,19 @@ struct DNSReader {
     }
   }
 
+  /// A resource record's owner name and fixed fields (RFC 1035 §4.1.3) at `offset`, which moves to
+  /// the start of its RDATA; the RDATA is checked to lie inside the response.
+  mutating func recordHeader() throws(DNSResponseError) -> DNSRecordHeader {
+    _ = try name()
+    try need(10)
+    let header = DNSRecordHeader(
+      type: u16(at: offset), recordClass: u16(at: offset + 2), ttl: u32(at: offset + 4),
+      length: Int(u16(at: offset + 8)), end: offset + 10 + Int(u16(at: offset + 8)))
+    offset += 10
+    try need(header.length)
+    return header
+  }
+
   mutating func skip(_ count: Int) throws(DNSResponseError) {
     try need(count)
     offset += count
@@ -221,4 +222,13 @@ struct DNSReader {
       }
     }
   }
+}
+
+/// The fixed fields of a resource record; `end` is the offset just past its RDATA.
+struct DNSRecordHeader {
+  let type: UInt16
+  let recordClass: UInt16
+  let ttl: UInt32
+  let length: Int
+  let end: Int
 }
