@@ -101,8 +101,8 @@ extension SIPTransport {
       switch action {
       case .send(let message, let peer, let id):
         send(message, to: peer, transaction: id)
-      case .armTimer(let id, let after):
-        armTimer(id, after: after)
+      case .armTimer(let id, let after, let leeway):
+        armTimer(id, after: after, leeway: leeway)
       case .cancelTimer(let id):
         cancelTimer(id)
       case .request(let message, let id, let dialog):
