@@ -330,6 +330,42 @@ extension SIPMessage {
     out.append(contentsOf: bytes[bodyRange])
     return out
   }
+
+  /// How many bytes ``serialize()`` gives.
+  public var serializedCount: Int {
+    var size = startLine.count + bodyRange.count + 4
+    for f in fields { size += f.lineEnd - f.lineStart + 2 }
+    return size
+  }
+
+  /// Writes the bytes of ``serialize()`` at the start of `buffer` and returns how many: a
+  /// transport serializes straight into the buffer it sends from, without an Array between.
+  /// Writes nothing and returns nil when `buffer` is shorter than ``serializedCount``.
+  public func serialize(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+    guard buffer.count >= serializedCount else { return nil }
+    return bytes.withUnsafeBytes { source in
+      var at = 0
+      func copy(_ range: Range<Int>) {
+        UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + range.count)])
+          .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[range]))
+        at += range.count
+      }
+      func crlf() {
+        buffer[at] = 0x0D
+        buffer[at + 1] = 0x0A
+        at += 2
+      }
+      copy(startLine)
+      crlf()
+      for f in fields {
+        copy(f.lineStart..<f.lineEnd)
+        crlf()
+      }
+      crlf()
+      copy(bodyRange)
+      return at
+    }
+  }
 }
 
 extension SIPMessage: CustomStringConvertible {

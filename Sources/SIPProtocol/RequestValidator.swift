@@ -79,6 +79,10 @@ public struct RequestValidator: Sendable, Hashable {
     [("Allow", allowValue), ("Accept", acceptValue), ("Supported", supportedValue)]
   }
 
+  /// The same three as header lines laid out once (what the core's own OPTIONS answer copies):
+  /// a TU answering OPTIONS itself adds them with `addHeaders` instead of three `addHeader`s.
+  public var capabilityHeaderLines: SIPHeaderLines { capabilityLines }
+
   /// What the UAS knows about the request beyond its bytes.
   public struct Context: Sendable, Hashable {
     /// The tag to put in the To of a response we generate (§8.2.6.2).

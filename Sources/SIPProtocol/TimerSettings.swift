@@ -11,11 +11,27 @@ public struct TimerSettings: Sendable, Hashable {
   public var t1: Duration
   public var t2: Duration
   public var t4: Duration
+  /// How late a driver may fire the timers that only end a transaction's wait for
+  /// retransmissions (D, I, J, K: ``TransactionTimer/isAbsorbing``), never early: their deadlines
+  /// are rounded up to a multiple of it, so one wake-up expires every transaction whose wait ends
+  /// in the same slot (``TimerDeadline``). Zero: every timer fires at its exact deadline.
+  public var absorbGranularity: Duration
 
-  public init(t1: Duration = .milliseconds(500), t2: Duration = .seconds(4), t4: Duration = .seconds(5)) {
+  public init(
+    t1: Duration = .milliseconds(500), t2: Duration = .seconds(4), t4: Duration = .seconds(5),
+    absorbGranularity: Duration = .milliseconds(100)
+  ) {
     self.t1 = t1
     self.t2 = t2
     self.t4 = t4
+    self.absorbGranularity = absorbGranularity
+  }
+
+  /// The leeway a driver is given for `timer` armed for `duration`: ``absorbGranularity`` for an
+  /// absorbing timer with a wait, zero otherwise (a zero Timer J on TCP ends the transaction at
+  /// once, and the retransmission and timeout timers keep their RFC 3261 values).
+  public func leeway(for timer: TransactionTimer, duration: Duration) -> Duration {
+    timer.isAbsorbing && duration > .zero ? max(absorbGranularity, .zero) : .zero
   }
 
   /// 64*T1: Timers B, F, H, J (unreliable), L, M and the UAS's wait for an ACK (§13.3.1.4).

@@ -11,7 +11,8 @@ public import SIPCore
 /// for action in layer.handle(.received(message, from: source)) {
 ///   switch action {
 ///   case .send(let message, let peer, _): transport.send(message.serialize(), to: peer)
-///   case .armTimer(let id, let after): timers.schedule(id, after)  // later: layer.handle(.timerFired(id))
+///   case .armTimer(let id, let after, let leeway):   // later: layer.handle(.timerFired(id))
+///     timers.schedule(id, TimerDeadline.coalesced(now: now, after: after, leeway: leeway))
 ///   case .cancelTimer(let id): timers.cancel(id)
 ///   default: core.handle(action)
 ///   }
@@ -57,7 +58,10 @@ public struct TransactionLayer: Sendable {
   public enum Action: Sendable {
     /// Send a message. `transaction` is nil for stateless sends (the overload 503).
     case send(SIPMessage, to: SIPEndpoint, transaction: TransactionID?)
-    case armTimer(TimerID, after: Duration)
+    /// Arm a one-shot timer `after` from now. It must not fire early; it may fire up to `leeway`
+    /// late (non-zero for the timers that only end a wait, ``TimerSettings/absorbGranularity``),
+    /// which lets the driver expire many transactions in one wake-up (``TimerDeadline``).
+    case armTimer(TimerID, after: Duration, leeway: Duration)
     case cancelTimer(TimerID)
     /// A new request, with the server transaction made for it.
     case request(SIPMessage, transaction: TransactionID, from: SIPEndpoint)
@@ -314,7 +318,9 @@ public struct TransactionLayer: Sendable {
         let timer = makeTimerID()
         timerOwners[timer] = (id, name)
         live?.value?.timers[name] = timer
-        out.append(.armTimer(timer, after: duration))
+        out.append(
+          .armTimer(
+            timer, after: duration, leeway: configuration.timers.leeway(for: name, duration: duration)))
       case .cancel(let name):
         if let old = live?.value?.timers.removeValue(forKey: name) {
           timerOwners[old] = nil

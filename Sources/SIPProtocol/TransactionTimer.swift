@@ -26,4 +26,15 @@ public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomSt
   case M
 
   public var description: String { "Timer " + rawValue }
+
+  /// Whether the timer only ends a wait for retransmissions (RFC 3261 §17.1.1.2 D, §17.2.1 I,
+  /// §17.2.2 J, §17.1.2.2 K): its firing sends nothing and tells the TU nothing, it frees the
+  /// transaction. Such a timer may fire late (``TimerSettings/absorbGranularity``), never early,
+  /// since until it fires the retransmissions it waits for are still absorbed.
+  public var isAbsorbing: Bool {
+    switch self {
+    case .D, .I, .J, .K: true
+    case .A, .B, .E, .F, .G, .H, .L, .M: false
+    }
+  }
 }

@@ -12,7 +12,7 @@ public import SIPCore
 /// for action in core.handle(.received(message, from: source)) {
 ///   switch action {
 ///   case .send(let message, let peer, _): transport.send(message, to: peer)
-///   case .armTimer(let id, let after): loop.schedule(after) { core.handle(.timerFired(id)) }
+///   case .armTimer(let id, let after, _): loop.schedule(after) { core.handle(.timerFired(id)) }
 ///   case .cancelTimer(let id): loop.cancel(id)
 ///   case .request(let request, let tx, let dialog): call.incoming(request, tx, dialog)
 ///   default: call.notify(action)
@@ -72,7 +72,9 @@ public struct UserAgentCore: Sendable {
 
   public enum Action: Sendable {
     case send(SIPMessage, to: SIPEndpoint, transaction: TransactionID?)
-    case armTimer(TimerID, after: Duration)
+    /// Arm a one-shot timer: never early, at most `leeway` late (see
+    /// ``TransactionLayer/Action/armTimer(_:after:leeway:)``; zero for the core's own timers).
+    case armTimer(TimerID, after: Duration, leeway: Duration)
     case cancelTimer(TimerID)
     /// A request for the TU (validated; in a dialog when `dialog` is set).
     case request(SIPMessage, transaction: TransactionID, dialog: DialogID?)
@@ -187,7 +189,7 @@ public struct UserAgentCore: Sendable {
   mutating func arm(_ timer: CoreTimer, after duration: Duration) -> (TimerID, Action) {
     let id = layer.makeTimerID()
     coreTimers[id] = timer
-    return (id, .armTimer(id, after: duration))
+    return (id, .armTimer(id, after: duration, leeway: .zero))
   }
 
   mutating func disarm(_ id: TimerID) -> Action? {
@@ -228,7 +230,7 @@ public struct UserAgentCore: Sendable {
     for action in actions {
       switch action {
       case .send(let message, let peer, let id): out.append(.send(message, to: peer, transaction: id))
-      case .armTimer(let id, let after): out.append(.armTimer(id, after: after))
+      case .armTimer(let id, let after, let leeway): out.append(.armTimer(id, after: after, leeway: leeway))
       case .cancelTimer(let id): out.append(.cancelTimer(id))
       case .request(let request, let id, _): out += receiveRequest(request, transaction: id)
       case .response(let response, let id, let request):

@@ -55,12 +55,16 @@ extension SIPTransport {
     let sourcePort = remote.port ?? 0
     let source = SIPEndpoint(
       transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
+    var route: ReceivingRequest?
     if message.isRequest, let via = Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) {
-      receivingRequest = ReceivingRequest(topVia: via, source: source, address: remote)
+      route = ReceivingRequest(topVia: via, source: source, address: remote)
     }
     receivingLeg = leg
+    // Kept for a TU that answers synchronously by transaction id (`respond(_:to: TransactionID)`
+    // from the request handler); everything else gets the route as an argument.
+    receivingRequest = route
     let actions = core.handle(.received(message, from: source))
-    perform(actions)
+    perform(actions, reply: route)
     receivingLeg = nil
     receivingRequest = nil
   }
@@ -94,19 +98,21 @@ extension SIPTransport {
 
   // MARK: - Actions out
 
-  /// Performs the core's actions in order.
-  func perform(_ actions: [UserAgentCore.Action]) {
+  /// Performs the core's actions in order. `reply` is the route of the request they answer when
+  /// they come from reading it or from the TU's answer to it: a response sent to its source goes
+  /// straight back there (see ``send(_:to:transaction:reply:)``).
+  func perform(_ actions: [UserAgentCore.Action], reply: ReceivingRequest? = nil) {
     guard !isClosed else { return }
     for action in actions {
       switch action {
       case .send(let message, let peer, let id):
-        send(message, to: peer, transaction: id)
-      case .armTimer(let id, let after):
-        armTimer(id, after: after)
+        send(message, to: peer, transaction: id, reply: reply)
+      case .armTimer(let id, let after, let leeway):
+        armTimer(id, after: after, leeway: leeway)
       case .cancelTimer(let id):
         cancelTimer(id)
       case .request(let message, let id, let dialog):
-        deliver(message, transaction: id, dialog: dialog)
+        deliver(message, transaction: id, dialog: dialog, reply: reply)
       case .response(let message, let id, let dialog):
         guard let code = message.statusCode else { continue }
         if code >= 200, let client = clients.removeValue(forKey: id) {
@@ -141,25 +147,28 @@ extension SIPTransport {
     if pendingValidator != nil { _ = applyPendingValidator() }
   }
 
-  func deliver(_ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?) {
+  func deliver(
+    _ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?, reply: ReceivingRequest?
+  ) {
     let leg = receivingLeg ?? transactionLegs[id]
     if let leg { transactionLegs[id] = leg }
     statistics.requestsDelivered += 1
     let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
     let request = SIPIncomingRequest(
       message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "",
-      reply: receivingRequest)
+      reply: reply)
     if let requestHandler {
       requestHandler(request)
     } else {
-      respond(message.makeResponse(statusCode: 501, toTag: SIPIdentifiers.tag(using: &rng)), to: id)
+      respond(message.makeResponse(statusCode: 501, toTag: SIPIdentifiers.tag(using: &rng)), to: request)
     }
   }
 
   /// Sends the transaction user's response to a request it was given.
   public func respond(_ response: SIPMessage, to transaction: TransactionID) {
     eventLoop.preconditionInEventLoop()
-    perform(core.handle(.sendResponse(response, transaction: transaction)))
+    // During the read of a request (a TU answering from its request handler) the read's route.
+    perform(core.handle(.sendResponse(response, transaction: transaction)), reply: receivingRequest)
   }
 
   /// Sends the transaction user's response to `request`, later than the read that delivered it
@@ -167,35 +176,37 @@ extension SIPTransport {
   /// the packet's source when its Via said `rport` (RFC 3581 §4), as an answer made while reading.
   public func respond(_ response: SIPMessage, to request: SIPIncomingRequest) {
     eventLoop.preconditionInEventLoop()
-    let reading = receivingRequest
-    receivingRequest = request.reply
-    defer { receivingRequest = reading }
-    perform(core.handle(.sendResponse(response, transaction: request.transaction)))
+    perform(core.handle(.sendResponse(response, transaction: request.transaction)), reply: request.reply)
   }
 
   // MARK: - Sending
 
   /// Sends a message to an endpoint: a response to where its top Via says (§18.2.2), a request
-  /// to the resolved peer; over TCP on an open connection when there is one.
-  func send(_ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?) {
+  /// to the resolved peer; over TCP on an open connection when there is one. A response to the
+  /// request of `reply` (same source, same top Via) whose Via said `rport` goes straight to the
+  /// packet's source address.
+  func send(
+    _ message: SIPMessage, to peer: SIPEndpoint, transaction id: TransactionID?,
+    reply: ReceivingRequest? = nil
+  ) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
     let leg =
       id.flatMap { transactionLegs[$0] }
       // A request the core made itself (an ACK, the BYE after an ACK timeout): the leg its Via names.
       ?? (message.isRequest ? self.leg(namedBy: message, transport) : nil)
       ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
-    let bytes = message.serialize()
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
-    if transport == .udp, !message.isRequest, let leg, let receiving = receivingRequest,
+    if transport == .udp, !message.isRequest, let leg, let receiving = reply,
       receiving.topVia.answersToSource, receiving.source == peer,
       message.topViaValue(is: receiving.topVia.text)
     {
       // An answer to the request being handled, whose Via says rport: back to the packet's
       // source (RFC 3581 §4) without parsing the Via again or the address.
       if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
-      sendDatagram(bytes, to: receiving.address, on: leg)
+      sendDatagram(message, to: receiving.address, on: leg)
       return
     }
+    let bytes = message.serialize()
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
       if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
       write(bytes, on: connection, transaction: id)
@@ -258,6 +269,20 @@ extension SIPTransport {
 
   /// Writes a datagram; the flush comes once the loop has handled what is ready, so the responses
   /// to a burst of requests leave in one `sendmmsg` instead of one `sendmsg` each.
+  /// Sends a message as one datagram, serialized straight into the buffer it leaves in.
+  func sendDatagram(_ message: SIPMessage, to address: SocketAddress, on leg: SIPLeg) {
+    guard configuration.trace == nil, let channel = leg.channel else {
+      sendDatagram(message.serialize(), to: address, on: leg)
+      return
+    }
+    guard !isClosed else { return }
+    let size = message.serializedCount
+    var buffer = channel.allocator.buffer(capacity: size)
+    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { message.serialize(into: $0) ?? 0 }
+    statistics.messagesSent += 1
+    writeDatagram(buffer, to: address, on: leg, channel: channel)
+  }
+
   func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, on leg: SIPLeg) {
     guard !isClosed else { return }
     statistics.messagesSent += 1
@@ -268,8 +293,12 @@ extension SIPTransport {
       }
       return
     }
-    channel.write(
-      AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)), promise: nil)
+    writeDatagram(channel.allocator.buffer(bytes: bytes), to: address, on: leg, channel: channel)
+  }
+
+  /// Writes a datagram without a flush; the legs written to are flushed once the loop is done.
+  func writeDatagram(_ buffer: ByteBuffer, to address: SocketAddress, on leg: SIPLeg, channel: any Channel) {
+    channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     guard !leg.flushPending else { return }
     leg.flushPending = true
     legsToFlush.append(leg)

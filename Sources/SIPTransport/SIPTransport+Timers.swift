@@ -3,15 +3,18 @@ import SIPProtocol
 
 // The core's timers on one NIO task: the deadlines live in a ``SIPTimerQueue`` and a single
 // scheduled task wakes up for the earliest (RFC 3261 §17 timers A–K, the core's 2xx
-// retransmission timers).
+// retransmission timers). No timer fires before its deadline.
 extension SIPTransport {
-  /// Timers due within this much of the earliest one fire together: one wake-up for a burst of
-  /// transactions that started in the same millisecond.
+  /// The wake-up is put on the next whole millisecond after the earliest deadline, so timers due
+  /// within the same millisecond fire together (at most this much late, never early).
   static let timerCoalescing: Int64 = 1_000_000
 
-  /// Arms the core's timer `id` to fire `after` from now.
-  func armTimer(_ id: TimerID, after: Duration) {
-    let deadline = Int64(NIODeadline.now().uptimeNanoseconds) + after.nanoseconds
+  /// Arms the core's timer `id` to fire `after` from now, up to `leeway` late: with a leeway
+  /// (the absorbing timers D, I, J, K) the deadline is rounded up to a multiple of it, so one
+  /// wake-up expires every transaction of the same slot (``TimerDeadline``).
+  func armTimer(_ id: TimerID, after: Duration, leeway: Duration = .zero) {
+    let deadline = TimerDeadline.coalesced(
+      now: Int64(NIODeadline.now().uptimeNanoseconds), after: after.nanoseconds, leeway: leeway.nanoseconds)
     if timerQueue.arm(id, at: deadline) { scheduleTimerWakeUp() }
   }
 
@@ -28,11 +31,12 @@ extension SIPTransport {
       timerWakeUpDeadline = nil
       return
     }
-    if let current = timerWakeUpDeadline, current <= next, timerWakeUp != nil { return }
+    let wake = TimerDeadline.coalesced(now: next, after: 0, leeway: Self.timerCoalescing)
+    if let current = timerWakeUpDeadline, current <= wake, timerWakeUp != nil { return }
     timerWakeUp?.cancel()
-    timerWakeUpDeadline = next
+    timerWakeUpDeadline = wake
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    timerWakeUp = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(UInt64(max(0, next)))) {
+    timerWakeUp = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(UInt64(max(0, wake)))) {
       bound.value.timersDue()
     }
   }
@@ -43,7 +47,7 @@ extension SIPTransport {
     timerWakeUpDeadline = nil
     guard !isClosed else { return }
     let now = Int64(NIODeadline.now().uptimeNanoseconds)
-    for id in timerQueue.popDue(atOrBefore: now + Self.timerCoalescing) {
+    for id in timerQueue.popDue(atOrBefore: now) {
       guard !isClosed else { return }
       perform(core.handle(.timerFired(id)))
     }

@@ -89,7 +89,9 @@ public final class SIPTransport {
   /// The leg a message being processed arrived on, so that what the core answers at once
   /// (validator responses, the overload 503) leaves from it.
   var receivingLeg: SIPLeg?
-  /// The request being handled, for answering it without parsing its Via again.
+  /// The route of the request being read, only for a TU that answers it synchronously by
+  /// transaction id (``respond(_:to:)-(_,TransactionID)``); every other path passes the route
+  /// along (`perform(_:reply:)`).
   var receivingRequest: ReceivingRequest?
   var idleSweep: Scheduled<Void>?
   /// UDP legs with written, unflushed datagrams (flushed together once the loop is done reading).

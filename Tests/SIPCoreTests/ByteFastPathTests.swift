@@ -77,12 +77,37 @@ import Testing
     }
   }
 
+  /// `serialize(into:)` (the transport's write into its send buffer) against `serialize()`: the
+  /// message as parsed, a response made from it with lines added (bytes appended after the
+  /// parsed ones), a buffer exactly large enough, and one too short (refused, nothing written).
+  static func checkSerializeInto(_ m: SIPMessage, _ label: String) {
+    func compare(_ message: SIPMessage, _ what: String) {
+      let expected = message.serialize()
+      #expect(message.serializedCount == expected.count, "\(label) \(what)")
+      var out = [UInt8](repeating: 0xEE, count: expected.count + 8)
+      let written = out.withUnsafeMutableBytes { message.serialize(into: $0) }
+      #expect(written == expected.count, "\(label) \(what)")
+      #expect(Array(out.prefix(expected.count)) == expected, "\(label) \(what)")
+      #expect(out.suffix(8).allSatisfy { $0 == 0xEE }, "\(label) \(what): wrote past its count")
+      var short = [UInt8](repeating: 0xEE, count: max(expected.count - 1, 0))
+      #expect(short.withUnsafeMutableBytes { message.serialize(into: $0) } == nil, "\(label) \(what)")
+      #expect(short.allSatisfy { $0 == 0xEE }, "\(label) \(what): wrote into a short buffer")
+    }
+    compare(m, "as parsed")
+    if m.isRequest {
+      var response = m.makeResponse(statusCode: 200, toTag: "fast1")
+      response.addHeader("Allow", "INVITE, ACK, OPTIONS")
+      compare(response, "response")
+    }
+  }
+
   @Test(arguments: ParsedHeaderCacheTests.fixtures)
   func tortureMessages(_ name: String) throws {
     guard let m = try? Fixture.message(name) else { return }
     Self.checkURIs(m, name)
     Self.checkTags(m, name)
     Self.checkLines(m, name)
+    Self.checkSerializeInto(m, name)
   }
 
   @Test(arguments: InPlaceParsingTests.extra)
@@ -91,6 +116,7 @@ import Testing
     Self.checkURIs(m, text)
     Self.checkTags(m, text)
     Self.checkLines(m, text)
+    Self.checkSerializeInto(m, text)
   }
 
   /// The version read from bytes against the String's uppercased(), requests and responses.

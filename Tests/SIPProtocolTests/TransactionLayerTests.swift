@@ -171,7 +171,7 @@ import Testing
     let invite = try Trace.invite()
     let start = layer.handle(.sendRequest(invite, to: udpPeer))
     let timerA = try #require(
-      start.compactMap { if case .armTimer(let id, _) = $0 { return id } else { return nil } }.first)
+      start.compactMap { if case .armTimer(let id, _, _) = $0 { return id } else { return nil } }.first)
     _ = layer.handle(.received(try Trace.response("180 Ringing", to: invite), from: udpPeer))
     #expect(layer.handle(.timerFired(timerA)).isEmpty)
     #expect(layer.handle(.timerFired(TimerID(rawValue: 999))).isEmpty)

@@ -14,7 +14,8 @@ protocol ClockDriven {
 }
 
 enum TimerChange {
-  case arm(TimerID, Duration)
+  /// A timer armed for a duration, with the leeway the driver may take (see `coalesces`).
+  case arm(TimerID, Duration, leeway: Duration)
   case cancel(TimerID)
 }
 
@@ -35,8 +36,15 @@ struct VirtualClock<Machine: ClockDriven> {
   private(set) var now: Micros = 0
   private(set) var deadlines: [TimerID: Micros] = [:]
   private(set) var log: [(at: Micros, action: Machine.Action)] = []
+  /// Whether timers armed with a leeway get the transport's coalesced deadline
+  /// (`TimerDeadline.coalesced`, rounded up to a multiple of the leeway) instead of the exact one.
+  /// Off by default: firing at the exact deadline is also within what the core allows.
+  var coalesces = false
 
-  init(_ machine: Machine) { self.machine = machine }
+  init(_ machine: Machine, coalesces: Bool = false) {
+    self.machine = machine
+    self.coalesces = coalesces
+  }
 
   @discardableResult
   mutating func handle(_ event: Machine.Event) -> [Machine.Action] {
@@ -44,7 +52,9 @@ struct VirtualClock<Machine: ClockDriven> {
     for action in actions {
       log.append((now, action))
       switch Machine.timerChange(action) {
-      case .arm(let id, let duration)?: deadlines[id] = now + micros(duration)
+      case .arm(let id, let duration, let leeway)?:
+        deadlines[id] = TimerDeadline.coalesced(
+          now: now, after: micros(duration), leeway: coalesces ? micros(leeway) : 0)
       case .cancel(let id)?: deadlines[id] = nil
       case nil: break
       }
@@ -84,7 +94,7 @@ extension TransactionLayer: ClockDriven {
   static func timerFired(_ id: TimerID) -> Event { .timerFired(id) }
   static func timerChange(_ action: Action) -> TimerChange? {
     switch action {
-    case .armTimer(let id, let after): .arm(id, after)
+    case .armTimer(let id, let after, let leeway): .arm(id, after, leeway: leeway)
     case .cancelTimer(let id): .cancel(id)
     default: nil
     }
@@ -99,7 +109,7 @@ extension UserAgentCore: ClockDriven {
   static func timerFired(_ id: TimerID) -> Event { .timerFired(id) }
   static func timerChange(_ action: Action) -> TimerChange? {
     switch action {
-    case .armTimer(let id, let after): .arm(id, after)
+    case .armTimer(let id, let after, let leeway): .arm(id, after, leeway: leeway)
     case .cancelTimer(let id): .cancel(id)
     default: nil
     }

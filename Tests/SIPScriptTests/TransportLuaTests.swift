@@ -230,6 +230,45 @@ final class NetworkScript: @unchecked Sendable {
     #expect(uas.lines == ["up", "got OPTIONS", "got OPTIONS", "got MESSAGE"])
   }
 
+  /// A 2xx to OPTIONS without headers of the script's gets the validator's prepared
+  /// Allow/Accept/Supported lines; with headers, the same values added one by one.
+  @Test func optionsCapabilitiesSameOnBothPaths() throws {
+    let uas = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
+    defer { uas.close() }
+    try uas.start(
+      """
+      local plain = true
+      sip.listen{ options = true, cb_request = function(req)
+        if plain then plain = false return 200 end
+        return 200, "OK", {["X-Load"] = "1"}
+      end }
+      test.record("up")
+      """)
+    _ = uas.waitForLines(1)
+    let uasPort = try #require(try uasPort(uas))
+    let uac = try NetworkScript(loop: loop)
+    defer { uac.close() }
+    try uac.start(
+      """
+      local uri = "sip:x@127.0.0.1:\(uasPort)"
+      for _, name in ipairs{"plain", "headers"} do
+        local r = sip.request("OPTIONS", uri)
+        test.record(name, r.code, table.concat(r:headers("Allow"), ","), r:header("Accept"), #r:headers("Supported"))
+        test.record(name, "X-Load", r:header("X-Load") or "none")
+      end
+      """)
+    #expect(uac.waitForOutcome() == .finished)
+    #expect(uac.lines.count == 4)
+    guard uac.lines.count == 4 else { return }
+    let plain = uac.lines[0]
+    #expect(plain.hasPrefix("plain 200 INVITE,ACK,"))
+    #expect(plain.contains(",OPTIONS,"))
+    // The same capability lines on both paths; only the script's X-Load differs.
+    #expect(uac.lines[2] == "headers" + plain.dropFirst("plain".count))
+    #expect(uac.lines[1] == "plain X-Load none")
+    #expect(uac.lines[3] == "headers X-Load 1")
+  }
+
   @Test func optionsStaysWithTheCoreByDefault() throws {
     let uas = try NetworkScript(loop: loop, listen: ["udp:127.0.0.1:0"])
     defer { uas.close() }
