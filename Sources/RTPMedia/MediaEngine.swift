@@ -239,6 +239,9 @@ public final class MediaEngine: @unchecked Sendable {
     waiter.resume()
   }
 
+  /// The thread reading the engine's own sockets on readability, if one started (tests). On the loop.
+  var ownSocketWaiter: ReadinessWaiter? { waiter }
+
   /// Whether `.bind`/`.allocate` sockets are bare descriptors the engine reads itself (Linux:
   /// `recvmmsg`, and epoll with a waiter thread unless it polls on the tick), else NIO channels.
   var readsOwnSockets: Bool {

@@ -59,6 +59,19 @@ final class ReadinessWaiter: @unchecked Sendable {
   private(set) var isStopped = false
   /// Batches handed to the loop (statistics, tests).
   private(set) var batches: UInt64 = 0
+  /// The thread's kernel id (`gettid`; 0 where unknown), set before its first hand-off (tests:
+  /// /proc/self/task/ID is gone after ``stop()``).
+  private(set) var threadID: CInt = 0
+
+  private typealias GetThreadID = @convention(c) () -> CInt
+  private static let getThreadID: GetThreadID? = {
+    #if os(Linux)
+      guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gettid") else { return nil }
+      return unsafeBitCast(symbol, to: GetThreadID.self)
+    #else
+      return nil
+    #endif
+  }()
 
   /// Starts the thread, or returns nil where epoll, eventfd or threads are missing.
   static func start(capacity: Int = 512, deliver: @escaping @Sendable () -> Void) -> ReadinessWaiter? {
@@ -144,6 +157,7 @@ final class ReadinessWaiter: @unchecked Sendable {
 
   /// The thread's loop: wait, hand off, wait for the loop to have read; until stopped.
   private func run() {
+    threadID = Self.getThreadID?() ?? 0
     while true {
       let count = set.wait(timeout: -1)
       if count < 0 {
