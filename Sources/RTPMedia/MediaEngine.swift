@@ -254,11 +254,10 @@ public final class MediaEngine: @unchecked Sendable {
     if pollsOnTick { return readiness }
     if waiter == nil, !waiterFailed, !isShutDown {
       let loop = eventLoop
-      // Weak: the thread must not keep a dropped engine alive (deinit stops it).
-      waiter = ReadinessWaiter.start { [weak self] in
-        guard let engine = self else { return }
-        loop.execute { engine.readReady() }
-      }
+      // Weak, and made strong on the loop only: the thread must neither keep a dropped engine
+      // alive (deinit stops it) nor be the one that drops it.
+      let weakEngine = WeakEngine(self)
+      waiter = ReadinessWaiter.start { loop.execute { weakEngine.engine?.readReady() } }
       waiterFailed = waiter == nil
     }
     return waiter?.set
@@ -434,10 +433,13 @@ public final class MediaEngine: @unchecked Sendable {
       readiness.forEachReady(rounds: order.count / readiness.capacity + 2) { token in
         readToken(token, now: now)
       }
+      for token in unwatchedPolled { readToken(token, now: now) }
     } else if pollsOnTick {
+      // No epoll: every stream, every tick.
       for slot in order { pollIfOpen(slot, now: now) }
+    } else {
+      for token in unwatchedPolled { readToken(token, now: now) }
     }
-    for token in unwatchedPolled { readToken(token, now: now) }
     if let rtcpReadiness {
       rtcpReadiness.forEachReady(rounds: order.count / rtcpReadiness.capacity + 2) { id in
         if let slot = streams[id] { readRTCP(slot, now: now) }
@@ -537,4 +539,11 @@ public final class MediaEngine: @unchecked Sendable {
     if let send = slot.send { releasing.append(release(send)) }
     return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
   }
+}
+
+/// The waiter's way back to its engine (ReadinessWaiter.swift): read on the loop only.
+private final class WeakEngine: @unchecked Sendable {
+  // @unchecked: `engine` is set once at creation; reading a weak reference is thread-safe.
+  weak var engine: MediaEngine?
+  init(_ engine: MediaEngine) { self.engine = engine }
 }
