@@ -220,7 +220,12 @@ import Testing
       received = try await stream.statistics().get().packetsReceived
     }
     #expect(received == 1)
-    #expect(try await stream.statistics().get().packetsSent > sent)
+    var sentSince = sent
+    for _ in 0..<500 where sentSince <= sent {
+      try await Task.sleep(for: .milliseconds(10))
+      sentSince = try await stream.statistics().get().packetsSent
+    }
+    #expect(sentSince > sent)
     try await stream.close().get()
     try await engine.shutdown().get()
     try await group.shutdownGracefully()
