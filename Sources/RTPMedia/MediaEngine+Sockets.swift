@@ -9,30 +9,63 @@ import NIOPosix
   import Darwin
 #endif
 
-/// A socket a stream uses, and what to undo when the stream closes.
+/// A socket a stream uses, and what to undo when the stream closes: a NIO channel (a caller's, one
+/// of ``MediaEngine/openSocket(host:port:)``, or the engine's own where it cannot read descriptors
+/// itself) or a bare descriptor the engine opened and reads (``RawRTPSocket``).
 struct AcquiredSocket {
-  let channel: any Channel
-  let handler: RTPChannelHandler
-  /// The engine opened the channel (close it) or the caller supplied it (only remove our handler).
+  let channel: (any Channel)?
+  /// The engine's handler in ``channel``'s pipeline.
+  let handler: RTPChannelHandler?
+  /// The engine's own descriptor socket (no channel).
+  let raw: RawRTPSocket?
+  /// The engine opened the socket (close it) or the caller supplied it (only remove our handler).
   let ownsChannel: Bool
   /// The range port to give back, if it came from the range.
   let rangePort: Int?
   /// The socket's descriptor when the engine opened it (direct sends); nil for channels a caller
   /// bound itself.
   var descriptor: CInt? = nil
+
+  init(
+    channel: any Channel, handler: RTPChannelHandler, ownsChannel: Bool, rangePort: Int?, descriptor: CInt?
+  ) {
+    self.channel = channel
+    self.handler = handler
+    raw = nil
+    self.ownsChannel = ownsChannel
+    self.rangePort = rangePort
+    self.descriptor = descriptor
+  }
+
+  init(raw: RawRTPSocket, rangePort: Int?) {
+    channel = nil
+    handler = nil
+    self.raw = raw
+    ownsChannel = true
+    self.rangePort = rangePort
+    descriptor = raw.descriptor
+  }
+
+  var localAddress: SocketAddress? { raw?.localAddress ?? channel?.localAddress }
+
+  /// Still usable: a closed descriptor's number may already belong to another socket.
+  var isOpen: Bool {
+    if let raw { return raw.isOpen }
+    return channel?.isActive ?? false
+  }
 }
 
 extension MediaEngine {
-  /// Binds or adopts a socket and puts `handler` in its pipeline. On the loop.
-  /// `polled`: a receive socket the tick reads when the engine polls (not a send or RTCP socket).
-  func acquire(
-    _ socket: MediaSocket, handler: RTPChannelHandler, polled: Bool = true
-  ) -> EventLoopFuture<AcquiredSocket> {
+  /// Binds or adopts a socket for stream `streamID`; a channel gets the engine's handler in its
+  /// pipeline. On the loop. `polled`: the stream's receive socket (not a send socket): the tick
+  /// reads it when the engine polls.
+  func acquire(_ socket: MediaSocket, streamID: Int, polled: Bool = true) -> EventLoopFuture<AcquiredSocket> {
     switch socket {
     case .channel(let channel):
       guard channel.eventLoop.inEventLoop else {
         return eventLoop.makeFailedFuture(MediaError.channelOnWrongEventLoop)
       }
+      let handler = RTPChannelHandler(engine: self, streamID: streamID)
       do {
         try channel.pipeline.syncOperations.addHandler(handler)
         // A socket of openSocket that the tick would poll, used here as a send socket: NIO reads it.
@@ -49,6 +82,17 @@ extension MediaEngine {
           channel: channel, handler: handler, ownsChannel: false, rangePort: nil,
           descriptor: ownedDescriptor(of: channel)))
     case .bind(let host, let port):
+      if readsOwnSockets {
+        evictParked(port: port)
+        do {
+          let raw = try RawRTPSocket.open(
+            host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
+          return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: nil))
+        } catch {
+          return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: port, reason: "\(error)"))
+        }
+      }
+      let handler = RTPChannelHandler(engine: self, streamID: streamID)
       handler.growsVector = !(polled && pollsOnTick)
       return bind(host: host, port: port, handler: handler, polled: polled)
         .map {
@@ -58,16 +102,36 @@ extension MediaEngine {
           throw MediaError.bindFailed(host: host, port: port, reason: "\(error)")
         }
     case .allocate(let host):
+      if readsOwnSockets { return openRawFromRange(host: host) }
+      let handler = RTPChannelHandler(engine: self, streamID: streamID)
       handler.growsVector = !(polled && pollsOnTick)
       return bindFromRange(host: host, handler: handler, polled: polled, attemptsLeft: reserveAttempts())
     }
+  }
+
+  /// A bare descriptor socket on the next range port that binds (``RawRTPSocket``).
+  private func openRawFromRange(host: String) -> EventLoopFuture<AcquiredSocket> {
+    for _ in 0..<reserveAttempts() {
+      guard let port = reservePort() else { break }
+      evictParked(port: port)
+      if let raw = try? RawRTPSocket.open(
+        host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
+      {
+        return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: port))
+      }
+      // Taken by someone else: give it back and try the next one.
+      releasePort(port)
+    }
+    return eventLoop.makeFailedFuture(
+      MediaError.portRangeExhausted(
+        lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))
   }
 
   /// The stream's RTCP socket: the RTP socket's host, its port + 1 (RFC 3550 §11), a resting one
   /// if there is one. Nil (RTCP off for the stream, never an error) when RTCP is off or that port
   /// cannot be bound.
   func acquireRTCP(_ options: MediaStreamOptions, beside local: AcquiredSocket) -> RTCPSocket? {
-    guard options.rtcp, options.parameters.rtcpInterval != nil, let address = local.channel.localAddress,
+    guard options.rtcp, options.parameters.rtcpInterval != nil, let address = local.localAddress,
       let host = address.ipAddress, let port = address.port, port > 0, port < 65535
     else {
       return nil
@@ -87,15 +151,21 @@ extension MediaEngine {
   /// Undoes ``acquire(_:handler:)``.
   func release(_ socket: AcquiredSocket) -> EventLoopFuture<Void> {
     if let port = socket.rangePort { releasePort(port) }
-    if socket.ownsChannel {
-      return socket.channel.close().recover { _ in }
+    if let raw = socket.raw {
+      raw.close()
+      return eventLoop.makeSucceededVoidFuture()
     }
-    return socket.channel.pipeline.syncOperations.removeHandler(socket.handler).recover { _ in }
+    guard let channel = socket.channel else { return eventLoop.makeSucceededVoidFuture() }
+    if socket.ownsChannel {
+      return channel.close().recover { _ in }
+    }
+    guard let handler = socket.handler else { return eventLoop.makeSucceededVoidFuture() }
+    return channel.pipeline.syncOperations.removeHandler(handler).recover { _ in }
   }
 
-  /// The host a channel is bound to, for a second socket beside it (asymmetric RTP).
-  static func host(of channel: any Channel) -> String {
-    channel.localAddress?.ipAddress ?? "127.0.0.1"
+  /// The host a socket is bound to, for a second socket beside it (asymmetric RTP).
+  static func host(of socket: AcquiredSocket) -> String {
+    socket.localAddress?.ipAddress ?? "127.0.0.1"
   }
 
   private func bindFromRange(

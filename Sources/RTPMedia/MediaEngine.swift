@@ -49,8 +49,14 @@ public final class MediaEngine: @unchecked Sendable {
   /// Which polled sockets have datagrams waiting (one `epoll_wait` per tick); nil: not polling,
   /// or no epoll here (then the tick reads every polled stream).
   private lazy var readiness: ReadinessSet? = pollsOnTick ? ReadinessSet.make() : nil
-  /// Polled streams whose socket could not join ``readiness``: read on every tick.
+  /// Sockets (tokens, ``readToken(_:now:)``) that the engine reads but that could not join
+  /// ``readiness`` or the waiter's set: read on every tick.
   private var unwatchedPolled: Set<Int> = []
+  /// The thread that waits for the engine's own RTP sockets to become readable (not polling);
+  /// started with the first such socket, stopped by ``shutdown()``.
+  private var waiter: ReadinessWaiter?
+  /// No waiter could be started here (no epoll, eventfd or threads): NIO channels instead.
+  private var waiterFailed = false
   /// The streams' RTCP sockets (``RTCPSocket``: no NIO channel), read on the tick: the kernel says
   /// which have datagrams waiting. Nil where epoll is missing: then ``unwatchedRTCP`` has them all.
   private lazy var rtcpReadiness: ReadinessSet? = ReadinessSet.make(capacity: 64)
@@ -64,6 +70,11 @@ public final class MediaEngine: @unchecked Sendable {
     self.eventLoop = eventLoop
     self.configuration = configuration
     allocator = MediaPortAllocator(range: configuration.portRange)
+  }
+
+  deinit {
+    // An engine dropped without shutdown(): its thread must not outlive it.
+    waiter?.stop()
   }
 
   // MARK: Public API
@@ -80,6 +91,8 @@ public final class MediaEngine: @unchecked Sendable {
       self.isShutDown = true
       self.closeParkedSockets()
       let closing = self.order.map { self.close($0) }
+      // Every bare socket is closed by now (close(_:) closes them at once): end the thread.
+      self.waiter?.stop()
       return EventLoopFuture.andAllComplete(closing, on: self.eventLoop)
     }
   }
@@ -194,9 +207,70 @@ public final class MediaEngine: @unchecked Sendable {
 
   private func pollIfOpen(_ slot: MediaStreamSlot, now: UInt64) {
     // A caller may have closed an adopted socket: its descriptor number is no longer ours.
-    if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
+    if let descriptor = slot.polledDescriptor, slot.receive.isOpen {
       poll(slot, descriptor: descriptor, now: now)
     }
+    if let descriptor = slot.sendReadDescriptor, slot.send?.isOpen == true {
+      poll(slot, descriptor: descriptor, now: now)
+    }
+  }
+
+  /// The token of a socket the engine reads in its epoll sets: the stream, and which socket.
+  static func token(stream id: Int, sendSocket: Bool) -> Int { id << 1 | (sendSocket ? 1 : 0) }
+
+  /// Reads the socket `token` names, if its stream is still open.
+  private func readToken(_ token: Int, now: UInt64) {
+    guard token >= 0, let slot = streams[token >> 1] else { return }
+    if token & 1 == 0 {
+      if let descriptor = slot.polledDescriptor, slot.receive.isOpen {
+        poll(slot, descriptor: descriptor, now: now)
+      }
+    } else if let descriptor = slot.sendReadDescriptor, slot.send?.isOpen == true {
+      poll(slot, descriptor: descriptor, now: now)
+    }
+  }
+
+  /// Reads on readability: the waiter's batch of ready sockets, then lets it wait again. One
+  /// hop to the loop per batch, however many sockets and datagrams it holds.
+  private func readReady() {
+    guard let waiter, !waiter.isStopped else { return }
+    let now = eventLoop.now.uptimeNanoseconds
+    for index in 0..<waiter.readyCount { readToken(waiter.set.token(at: index), now: now) }
+    waiter.resume()
+  }
+
+  /// The thread reading the engine's own sockets on readability, if one started (tests). On the loop.
+  var ownSocketWaiter: ReadinessWaiter? { waiter }
+
+  /// Whether `.bind`/`.allocate` sockets are bare descriptors the engine reads itself (Linux:
+  /// `recvmmsg`, and epoll with a waiter thread unless it polls on the tick), else NIO channels.
+  var readsOwnSockets: Bool {
+    guard DatagramBatch.isAvailable else { return false }
+    return pollsOnTick || ownSocketReadiness() != nil
+  }
+
+  /// The set the engine's own sockets join: the tick's (polling) or the waiter's, started here.
+  private func ownSocketReadiness() -> ReadinessSet? {
+    if pollsOnTick { return readiness }
+    if waiter == nil, !waiterFailed, !isShutDown {
+      let loop = eventLoop
+      // Weak, and made strong on the loop only: the thread must neither keep a dropped engine
+      // alive (deinit stops it) nor be the one that drops it.
+      let weakEngine = WeakEngine(self)
+      waiter = ReadinessWaiter.start { loop.execute { weakEngine.engine?.readReady() } }
+      waiterFailed = waiter == nil
+    }
+    return waiter?.set
+  }
+
+  /// Watches a socket the engine reads; one the kernel would not add is read on every tick.
+  private func watch(_ descriptor: CInt, token: Int) {
+    if ownSocketReadiness()?.add(descriptor, token: token) != true { unwatchedPolled.insert(token) }
+  }
+
+  /// Undoes ``watch(_:token:)`` (before the socket closes); nil: already closed, forget the token.
+  private func unwatch(_ descriptor: CInt?, token: Int) {
+    if unwatchedPolled.remove(token) == nil, let descriptor { ownSocketReadiness()?.remove(descriptor) }
   }
 
   /// Reads what waits on a polled stream's socket (a few `recvmmsg`, bounded) and handles it.
@@ -356,14 +430,15 @@ public final class MediaEngine: @unchecked Sendable {
     // Reads after every stream sent: the sends keep their schedule whatever arrived.
     if let readiness {
       // Only the sockets that received: the kernel says which, in one call.
-      readiness.forEachReady(rounds: order.count / readiness.capacity + 2) { id in
-        if let slot = streams[id] { pollIfOpen(slot, now: now) }
+      readiness.forEachReady(rounds: order.count / readiness.capacity + 2) { token in
+        readToken(token, now: now)
       }
-      for id in unwatchedPolled {
-        if let slot = streams[id] { pollIfOpen(slot, now: now) }
-      }
-    } else {
+      for token in unwatchedPolled { readToken(token, now: now) }
+    } else if pollsOnTick {
+      // No epoll: every stream, every tick.
       for slot in order { pollIfOpen(slot, now: now) }
+    } else {
+      for token in unwatchedPolled { readToken(token, now: now) }
     }
     if let rtcpReadiness {
       rtcpReadiness.forEachReady(rounds: order.count / rtcpReadiness.capacity + 2) { id in
@@ -388,14 +463,13 @@ public final class MediaEngine: @unchecked Sendable {
     guard !isShutDown else { return eventLoop.makeFailedFuture(MediaError.streamClosed) }
     let id = nextStreamID
     nextStreamID += 1
-    let handler = RTPChannelHandler(engine: self, streamID: id)
-    let receive = acquire(options.local, handler: handler, polled: true)
+    let receive = acquire(options.local, streamID: id, polled: true)
     return receive.flatMap { local in
       let sendSocket: MediaSocket? =
-        options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local.channel)) : nil)
+        options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local)) : nil)
       guard let sendSocket else { return self.eventLoop.makeSucceededFuture((local, nil)) }
       // The send socket also receives (a peer doing symmetric RTP answers to it), into the same stream.
-      return self.acquire(sendSocket, handler: RTPChannelHandler(engine: self, streamID: id), polled: false)
+      return self.acquire(sendSocket, streamID: id, polled: false)
         .map { (local, $0) }
         .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
     }.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
@@ -408,10 +482,13 @@ public final class MediaEngine: @unchecked Sendable {
         rtcpRemote: options.remoteRTCP, polled: self.pollsOnTick)
       if rtcp == nil { slot.state.rtcp = nil }
       if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
-      local.handler.attach(slot)
-      send?.handler.attach(slot)
+      local.handler?.attach(slot)
+      send?.handler?.attach(slot)
       if let descriptor = slot.polledDescriptor {
-        if self.readiness?.add(descriptor, token: id) != true { self.unwatchedPolled.insert(id) }
+        self.watch(descriptor, token: Self.token(stream: id, sendSocket: false))
+      }
+      if let descriptor = slot.sendReadDescriptor {
+        self.watch(descriptor, token: Self.token(stream: id, sendSocket: true))
       }
       if let rtcp, self.rtcpReadiness?.add(rtcp.descriptor, token: id) != true {
         self.unwatchedRTCP.insert(id)
@@ -422,7 +499,7 @@ public final class MediaEngine: @unchecked Sendable {
       self.startPacing()
       return MediaStream(
         id: id, engine: self, codec: options.parameters.codec,
-        localAddress: local.channel.localAddress, sendAddress: (send ?? local).channel.localAddress)
+        localAddress: local.localAddress, sendAddress: (send ?? local).localAddress)
     }
   }
 
@@ -439,13 +516,16 @@ public final class MediaEngine: @unchecked Sendable {
         last.orderIndex = index
       }
     }
-    if let descriptor = slot.polledDescriptor, slot.receive.channel.isActive {
-      readiness?.remove(descriptor)
+    if let descriptor = slot.polledDescriptor {
+      unwatch(slot.receive.isOpen ? descriptor : nil, token: Self.token(stream: slot.id, sendSocket: false))
     }
-    unwatchedPolled.remove(slot.id)
+    if let descriptor = slot.sendReadDescriptor {
+      unwatch(
+        slot.send?.isOpen == true ? descriptor : nil, token: Self.token(stream: slot.id, sendSocket: true))
+    }
     if let rtcp = slot.rtcp, unwatchedRTCP.remove(slot.id) == nil { rtcpReadiness?.remove(rtcp.descriptor) }
-    slot.receive.handler.attach(nil)
-    slot.send?.handler.attach(nil)
+    slot.receive.handler?.attach(nil)
+    slot.send?.handler?.attach(nil)
     // RFC 3550 §6.6: a participant leaving sends BYE.
     if slot.rtcp != nil, let goodbye = slot.state.rtcpGoodbye() { slot.sendRTCP(goodbye) }
     slot.state.finish()
@@ -459,4 +539,11 @@ public final class MediaEngine: @unchecked Sendable {
     if let send = slot.send { releasing.append(release(send)) }
     return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
   }
+}
+
+/// The waiter's way back to its engine (ReadinessWaiter.swift): read on the loop only.
+private final class WeakEngine: @unchecked Sendable {
+  // @unchecked: `engine` is set once at creation; reading a weak reference is thread-safe.
+  weak var engine: MediaEngine?
+  init(_ engine: MediaEngine) { self.engine = engine }
 }

@@ -41,10 +41,10 @@ public final class MediaStream: Sendable {
       slot.state.setSource(source)
       switch source {
       case .none, .silence, .tone(_, _, nil):
-        return slot.receive.channel.eventLoop.makeSucceededVoidFuture()
+        return self.engine.eventLoop.makeSucceededVoidFuture()
       case .clips, .tone:
         slot.state.setEcho(nil)
-        let promise = slot.receive.channel.eventLoop.makePromise(of: Void.self)
+        let promise = self.engine.eventLoop.makePromise(of: Void.self)
         slot.playbackPromise = promise
         return promise.futureResult
       }
@@ -97,7 +97,7 @@ public final class MediaStream: Sendable {
       return engine.eventLoop.makeFailedFuture(MediaError.invalidDTMFKey(bad))
     }
     return engine.flatWithSlot(id) { slot in
-      let loop = slot.receive.channel.eventLoop
+      let loop = self.engine.eventLoop
       guard !keys.isEmpty else { return loop.makeSucceededVoidFuture() }
       guard slot.state.queueDTMF(keys) else {
         return loop.makeFailedFuture(MediaError.invalidDTMFKey(keys.first ?? " "))
@@ -123,7 +123,7 @@ public final class MediaStream: Sendable {
       } else {
         slot.remote = address
       }
-      let now = slot.receive.channel.eventLoop.now.uptimeNanoseconds
+      let now = self.engine.eventLoop.now.uptimeNanoseconds
       if address == nil {
         slot.state.setRTPTimeout(nil, now: now)
       } else if let timeout = rtpTimeout {

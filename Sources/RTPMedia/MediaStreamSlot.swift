@@ -39,19 +39,27 @@ final class MediaStreamSlot {
   /// Bridging: the stream that sends what this one receives.
   var bridgeTarget: Int?
   private var needsFlush = false
-  private let sendChannel: any Channel
+  /// The send socket's channel; nil when it is one of the engine's bare descriptors.
+  private let sendChannel: (any Channel)?
+  /// The send socket when it is one of the engine's bare descriptors.
+  private let sendRaw: RawRTPSocket?
   /// The send socket's descriptor when the engine opened it: packets go out with one `sendto`
   /// from ``scratch`` instead of through the channel.
   private let sendDescriptor: CInt?
-  /// The receive socket's descriptor when the tick reads it (NIO does not).
+  /// The receive socket's descriptor when the engine reads it (NIO does not): a bare descriptor
+  /// of the engine's, or a socket of `openSocket` that the tick polls.
   let polledDescriptor: CInt?
+  /// The send socket's descriptor when it is a bare descriptor of the engine's, which the engine
+  /// reads too (a peer doing symmetric RTP answers to it).
+  let sendReadDescriptor: CInt?
   private(set) var packedRemote: PackedAddress?
   /// One packet's worth of bytes, reused for every direct send; made by the first one (a held
   /// call that sends nothing never needs it).
   private var scratch: UnsafeMutableRawBufferPointer?
   private static let scratchCapacity = 2048
   /// Direct sends that the kernel refused for a reason other than a full buffer (ICMP errors
-  /// reported on the socket, like NIO's ignored ones).
+  /// reported on the socket, like NIO's ignored ones), and, on a bare descriptor (no queue
+  /// behind it), for a full buffer too.
   private(set) var sendErrors: UInt64 = 0
 
   init(
@@ -73,8 +81,10 @@ final class MediaStreamSlot {
     self.dropOutgoing = dropOutgoing
     // Symmetric RTP: the receiving socket sends, unless a send socket was given or allocated.
     sendChannel = (send ?? receive).channel
+    sendRaw = (send ?? receive).raw
     sendDescriptor = (send ?? receive).descriptor
-    polledDescriptor = polled ? receive.descriptor : nil
+    polledDescriptor = receive.raw != nil || polled ? receive.descriptor : nil
+    sendReadDescriptor = send?.raw?.descriptor
   }
 
   deinit { scratch?.deallocate() }
@@ -112,7 +122,7 @@ final class MediaStreamSlot {
     // (its descriptor number may be reused).
     if let sendDescriptor, let packedRemote, !needsFlush,
       headerLength + payload.count <= Self.scratchCapacity,
-      sendChannel.isActive, sendChannel.isWritable
+      sendRaw?.isOpen ?? (sendChannel?.isActive == true && sendChannel?.isWritable == true)
     {
       let scratch =
         self.scratch ?? UnsafeMutableRawBufferPointer.allocate(byteCount: Self.scratchCapacity, alignment: 8)
@@ -126,13 +136,15 @@ final class MediaStreamSlot {
           sendDescriptor,
           UnsafeRawBufferPointer(start: scratch.baseAddress, count: headerLength + payload.count))
         if code == 0 { return }
-        if code != EAGAIN && code != EWOULDBLOCK && code != ENOBUFS {
+        if code != EAGAIN && code != EWOULDBLOCK && code != ENOBUFS || sendChannel == nil {
+          // A bare descriptor has no queue: a full send buffer drops the packet, as a router would.
           sendErrors += 1
           return
         }
         // A full send buffer: NIO queues it and sends when the socket is writable again.
       }
     }
+    guard let sendChannel else { return }
     var buffer = sendChannel.allocator.buffer(capacity: headerLength + payload.count)
     let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: headerLength) { raw in
       (try? header.write(to: raw)) ?? 0
@@ -146,6 +158,6 @@ final class MediaStreamSlot {
   func flush() {
     guard needsFlush else { return }
     needsFlush = false
-    sendChannel.flush()
+    sendChannel?.flush()
   }
 }

@@ -4,17 +4,20 @@
   import Musl
 #endif
 
-/// The polled streams' sockets in one epoll set of the engine's own
+/// RTP sockets the engine reads itself, in one epoll set of the engine's own
 /// (``MediaEngineConfiguration/pollsOnTick``): the tick asks once which sockets have datagrams
 /// waiting (`epoll_wait` with a zero timeout) and reads only those, so a polled engine costs one
 /// system call per tick plus one `recvmmsg` per socket that received, not one `recvmmsg` per
-/// stream per tick whatever arrived. NIO never sees these readiness events: the set is not
-/// registered with its selector and is only asked, never waited on.
+/// stream per tick whatever arrived. The same class is the set a ``ReadinessWaiter`` thread waits on
+/// for the engine's own RTP sockets when they are read on readability. NIO never sees these
+/// readiness events: the set is not registered with its selector.
 ///
 /// Linux only (epoll, reached through the C library's symbols since Swift's Glibc module does not
 /// show them); elsewhere ``make(capacity:)`` returns nil and the tick reads every polled stream.
-/// Used on the media loop only.
-final class ReadinessSet {
+/// Used on the media loop, except ``wait(timeout:)``, which a ``ReadinessWaiter`` thread calls.
+final class ReadinessSet: @unchecked Sendable {
+  // @unchecked: the loop adds and removes, one ReadinessWaiter thread waits; `events` is read by
+  // the loop only between the waiter's hand-off and its resume (ReadinessWaiter.swift).
   private typealias Create = @convention(c) (CInt) -> CInt
   private typealias Control = @convention(c) (CInt, CInt, CInt, UnsafeMutableRawPointer?) -> CInt
   private typealias Wait = @convention(c) (CInt, UnsafeMutableRawPointer?, CInt, CInt) -> CInt
@@ -74,14 +77,24 @@ final class ReadinessSet {
     events = .allocate(byteCount: capacity * Self.eventSize, alignment: 8)
   }
 
+  private var isClosed = false
+
   deinit {
-    close(descriptor)
+    closeNow()
     events.deallocate()
+  }
+
+  /// Closes the epoll descriptor now (once); the set reports nothing afterwards.
+  func closeNow() {
+    guard !isClosed else { return }
+    isClosed = true
+    close(descriptor)
   }
 
   /// Watches `socket` for datagrams; `token` comes back from ``forEachReady(rounds:_:)``.
   /// False when the kernel refused (the caller then reads that socket on every tick).
   func add(_ socket: CInt, token: Int) -> Bool {
+    guard !isClosed else { return false }
     var event = [UInt8](repeating: 0, count: Self.eventSize)
     event.withUnsafeMutableBytes { raw in
       raw.storeBytes(of: Self.readable, toByteOffset: 0, as: UInt32.self)
@@ -94,8 +107,24 @@ final class ReadinessSet {
   /// Stops watching `socket` (before it is closed: a closed descriptor leaves the set by itself
   /// only when no other copy of it is open).
   func remove(_ socket: CInt) {
+    guard !isClosed else { return }
     var event = [UInt8](repeating: 0, count: Self.eventSize)
     _ = event.withUnsafeMutableBytes { calls.control(descriptor, Self.controlDelete, socket, $0.baseAddress) }
+  }
+
+  /// Waits up to `timeout` milliseconds (-1: until one is ready) for watched sockets with datagrams
+  /// waiting and leaves their tokens for ``token(at:)``. Returns how many (0: none in time; -1:
+  /// an error, `errno` says which, EINTR included). The ``ReadinessWaiter``'s thread calls this
+  /// while the loop does not read ``token(at:)``; ``add(_:token:)`` and ``remove(_:)`` may run on
+  /// the loop meanwhile (the kernel's set is safe to change while another thread waits on it).
+  func wait(timeout: CInt) -> Int {
+    Int(calls.wait(descriptor, events.baseAddress, CInt(capacity), timeout))
+  }
+
+  /// The token of ready socket `index` of the last ``wait(timeout:)``.
+  func token(at index: Int) -> Int {
+    let data = events.loadUnaligned(fromByteOffset: index * Self.eventSize + Self.dataOffset, as: UInt64.self)
+    return Int(bitPattern: UInt(data))
   }
 
   /// Calls `body` with the token of every watched socket that has datagrams waiting now, without
@@ -107,11 +136,7 @@ final class ReadinessSet {
       round += 1
       let count = calls.wait(descriptor, events.baseAddress, CInt(capacity), 0)
       guard count > 0 else { return }
-      for index in 0..<Int(count) {
-        let data = events.loadUnaligned(
-          fromByteOffset: index * Self.eventSize + Self.dataOffset, as: UInt64.self)
-        body(Int(bitPattern: UInt(data)))
-      }
+      for index in 0..<Int(count) { body(token(at: index)) }
       if Int(count) < capacity { return }
     }
   }
