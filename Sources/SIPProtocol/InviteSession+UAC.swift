@@ -120,11 +120,11 @@ extension InviteSession {
         } else {
           media = .failure("2xx without the answer to our offer")
         }
-      } else if configuration.sdpOnAck, offerAnswer.remoteDescription == nil {
+      } else if configuration.sdpOnAck, !offerAnswer.hasRemoteDescription {
         // Late offer: the 2xx carries the peer's offer, the ACK our answer.
         if let sdp {
           let answer = offerAnswer.answer(to: sdp, streams: currentStreams)
-          ackBody = answer.description.bytes
+          ackBody = answer.bytes
           media = .streams(answer.streams)
         } else {
           media = .failure("2xx without an offer to our offerless INVITE")
