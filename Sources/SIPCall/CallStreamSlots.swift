@@ -1,18 +1,28 @@
 // The streams of a call by `m=` line: a short array, not a hash table.
 
-/// A call's ``CallStreamSlot``s keyed by `m=` line, read and written like the dictionary it
-/// replaces. Calls have one stream, rarely a few: a sorted array holds one slot in one small
-/// allocation, where a dictionary allocated buckets for two (632 bytes per held call).
-struct CallStreamSlots {
-  /// Sorted by ``CallStreamSlot/index``, one slot per index.
-  private var slots: [CallStreamSlot] = []
+/// Something kept by `m=` line index.
+protocol IndexedSlot {
+  var index: Int { get }
+}
+
+extension CallStreamSlot: IndexedSlot {}
+
+/// A call's streams by `m=` line.
+typealias CallStreamSlots = IndexedSlots<CallStreamSlot>
+
+/// Slots keyed by `m=` line, read and written like the dictionary it replaces. Calls have one
+/// stream, rarely a few: a sorted array holds one slot in one small allocation, where a
+/// dictionary allocated buckets for two (632 bytes per held call).
+struct IndexedSlots<Slot: IndexedSlot> {
+  /// Sorted by ``IndexedSlot/index``, one slot per index.
+  private var slots: [Slot] = []
 
   var count: Int { slots.count }
   var isEmpty: Bool { slots.isEmpty }
   /// The `m=` line indexes, in order.
   var keys: [Int] { slots.map(\.index) }
   /// The slots, in `m=` line order.
-  var values: [CallStreamSlot] { slots }
+  var values: [Slot] { slots }
 
   private func position(of index: Int) -> (found: Bool, at: Int) {
     var low = 0
@@ -26,7 +36,7 @@ struct CallStreamSlots {
 
   /// The slot of `m=` line `index`; setting nil removes it. A slot set keeps its own `index`
   /// equal to the key (callers build it so).
-  subscript(index: Int) -> CallStreamSlot? {
+  subscript(index: Int) -> Slot? {
     get {
       let place = position(of: index)
       return place.found ? slots[place.at] : nil
@@ -43,7 +53,7 @@ struct CallStreamSlots {
   }
 
   @discardableResult
-  mutating func removeValue(forKey index: Int) -> CallStreamSlot? {
+  mutating func removeValue(forKey index: Int) -> Slot? {
     let place = position(of: index)
     guard place.found else { return nil }
     return slots.remove(at: place.at)
