@@ -141,6 +141,15 @@ public struct MediaDescription: SDPSection, Sendable, Hashable {
     return resolver().codecs(for: formats)
   }
 
+  /// Drops what the parser kept for offer/answer (the summary, the resolved codecs); the
+  /// accessors read the lines again, with the same results.
+  var hasParseCaches: Bool { cachedCodecs != nil || summaryBox != nil }
+
+  mutating func dropParseCaches() {
+    cachedCodecs = nil
+    summaryBox = nil
+  }
+
   /// Keeps what the parser read from the lines, all of them in place, for the reads to come:
   /// the codecs (resolved with `resolver`, fed every line) and the summary.
   mutating func keep(summary: SectionSummary, resolver: CodecResolver) {

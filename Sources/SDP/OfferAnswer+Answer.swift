@@ -30,11 +30,11 @@ extension OfferAnswer {
       description.media.append(accepted.section)
       negotiated.append(accepted.stream)
     }
-    let stamped = stamp(description)
+    let stamped = stampKeepingText(description)
     remoteDescription = offer
     pendingOffer = nil
     self.streams = negotiated
-    return Answer(description: stamped, streams: negotiated)
+    return Answer(description: stamped.description, streams: negotiated, bytes: stamped.bytes)
   }
 
   /// The answer's section and outcome for one servable stream, nil without a common audio codec.

@@ -24,10 +24,24 @@ public struct OfferAnswer: Sendable {
   public var username: String
   /// The `o=` version of our latest description; goes up with every changed one (RFC 3264 §8).
   public internal(set) var sessionVersion: String
-  /// The description we sent last (offer or answer).
-  public internal(set) var localDescription: SessionDescription?
-  /// The description the peer sent last.
-  public internal(set) var remoteDescription: SessionDescription?
+  /// The description we sent last (offer or answer). An answer is kept as the bytes sent
+  /// (``Answer/bytes``) and parsed again when read: at a re-offer, or by `call.sdp`.
+  public internal(set) var localDescription: SessionDescription? {
+    get { storedLocal?.description }
+    set { storedLocal = newValue.map(StoredDescription.init) }
+  }
+  private(set) var storedLocal: StoredDescription?
+  /// The description the peer sent last. Kept as the bytes it was parsed from when it is
+  /// unchanged since (the usual case: the body of the peer's message) and parsed again when read,
+  /// which a call does rarely if at all (`call.sdp_peer`); a description made otherwise is kept
+  /// without the parser's caches. Either way what is read is equal to what was stored.
+  public internal(set) var remoteDescription: SessionDescription? {
+    get { storedRemote?.description }
+    set { storedRemote = newValue.map(StoredDescription.init) }
+  }
+  /// Whether the peer has sent a description (without reading it).
+  public var hasRemoteDescription: Bool { storedRemote != nil }
+  private(set) var storedRemote: StoredDescription?
   /// Our offer waiting for its answer.
   public internal(set) var pendingOffer: SessionDescription?
   /// What the last completed exchange negotiated, one entry per `m=` line.
@@ -37,10 +51,65 @@ public struct OfferAnswer: Sendable {
   /// `LocalStream`s, which must be the ones it describes.
   public var fixedDescription: SessionDescription?
 
+  /// A description kept for reading later, as text (a few hundred bytes: what a held call keeps
+  /// of each side's description) or as a value without the parser's caches.
+  enum StoredDescription: Sendable {
+    /// Bytes the parser read (parsing them again gives an equal description), or our own
+    /// description as sent.
+    case text([UInt8])
+    case built(SessionDescription)
+
+    init(_ description: SessionDescription) {
+      if let source = description.source {
+        self = .text(source)
+      } else {
+        self = .built(description.hasParseCaches ? description.droppingParseCaches() : description)
+      }
+    }
+
+    var description: SessionDescription? {
+      switch self {
+      case .text(let bytes):
+        // The parser is deterministic, so it does not fail on bytes it read before; our own
+        // descriptions parse unless made of values the grammar refuses (a codec name with a
+        // space, say), which are then split into the lines they were written from.
+        (try? SessionDescription(parsing: bytes)) ?? SessionDescription(linesOf: bytes)
+      case .built(let description): description
+      }
+    }
+  }
+
   /// The result of ``answer(to:streams:)``: the description to send and what it agrees to.
   public struct Answer: Sendable, Hashable {
-    public var description: SessionDescription
+    public var description: SessionDescription {
+      didSet { text = nil }
+    }
     public var streams: [NegotiatedStream]
+    /// ``description`` serialized once by ``OfferAnswer/answer(to:streams:)``; nil once changed.
+    private var text: [UInt8]?
+
+    public init(description: SessionDescription, streams: [NegotiatedStream]) {
+      self.description = description
+      self.streams = streams
+    }
+
+    init(description: SessionDescription, streams: [NegotiatedStream], bytes: [UInt8]) {
+      self.init(description: description, streams: streams)
+      text = bytes
+    }
+
+    /// ``description`` as bytes, for the message body.
+    public var bytes: [UInt8] { text ?? description.bytes }
+
+    // The text follows from the description: equality and hashing leave it out.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+      lhs.description == rhs.description && lhs.streams == rhs.streams
+    }
+
+    public func hash(into hasher: inout Hasher) {
+      hasher.combine(description)
+      hasher.combine(streams)
+    }
   }
 
   public init(
@@ -104,20 +173,28 @@ public struct OfferAnswer: Sendable {
   func audioSection(
     _ stream: LocalStream, proto: String, codecs: [Codec], direction: MediaDirection? = nil
   ) -> MediaDescription {
-    var section = MediaDescription(
-      MediaField(
-        media: "audio", port: stream.port, proto: proto, formats: codecs.map { String($0.payloadType) }))
+    // The lines in an array of their exact size: our description is kept for the whole call.
+    var count = 1 + codecs.count
+    for codec in codecs where codec.formatParameters != nil { count += 1 }
+    if capabilities.ptime != nil { count += 1 }
+    if capabilities.maxptime != nil { count += 1 }
+    if stream.rtcpPort != nil { count += 1 }
+    var lines: [SDPLine] = []
+    lines.reserveCapacity(count)
     for codec in codecs {
-      section.appendAttribute("rtpmap", codec.rtpMap.description)
+      lines.append(.attribute("rtpmap", codec.rtpMap.description))
       if let parameters = codec.formatParameters {
-        section.appendAttribute("fmtp", "\(codec.payloadType) \(parameters)")
+        lines.append(.attribute("fmtp", "\(codec.payloadType) \(parameters)"))
       }
     }
-    if let ptime = capabilities.ptime { section.appendAttribute("ptime", String(ptime)) }
-    if let maxptime = capabilities.maxptime { section.appendAttribute("maxptime", String(maxptime)) }
-    if let rtcpPort = stream.rtcpPort { section.appendAttribute("rtcp", String(rtcpPort)) }
-    section.appendAttribute((direction ?? stream.direction).rawValue)
-    return section
+    if let ptime = capabilities.ptime { lines.append(.attribute("ptime", String(ptime))) }
+    if let maxptime = capabilities.maxptime { lines.append(.attribute("maxptime", String(maxptime))) }
+    if let rtcpPort = stream.rtcpPort { lines.append(.attribute("rtcp", String(rtcpPort))) }
+    lines.append(.attribute((direction ?? stream.direction).rawValue))
+    return MediaDescription(
+      MediaField(
+        media: "audio", port: stream.port, proto: proto, formats: codecs.map { String($0.payloadType) }),
+      lines: lines)
   }
 
   /// Gives a new description our `o=` version: the previous one if nothing else changed, else the
@@ -134,6 +211,17 @@ public struct OfferAnswer: Sendable {
     let stamped = description.withVersion(sessionVersion)
     localDescription = stamped
     return stamped
+  }
+
+  /// ``stamp(_:)`` for an answer, which also serializes it (for the message body) and keeps our
+  /// description as those bytes.
+  mutating func stampKeepingText(_ description: SessionDescription) -> (
+    description: SessionDescription, bytes: [UInt8]
+  ) {
+    let stamped = stamp(description)
+    let bytes = stamped.bytes
+    storedLocal = .text(bytes)
+    return (stamped, bytes)
   }
 
   /// The peer's direction for a stream, with RFC 2543 hold folded in: RFC 3264 §8.4, a `c=0.0.0.0`

@@ -44,7 +44,7 @@ extension SDPSection {
 
   /// ``connection`` read from the lines (the general path; a parsed section has it summarized).
   var scannedConnection: Connection? {
-    lines.first { $0.type == "c" }.flatMap { Connection(parsing: $0.value) }
+    lines.first { $0.asciiType == UInt8(ascii: "c") }.flatMap { Connection(parsing: $0.value) }
   }
 
   /// ``direction`` read from the lines.

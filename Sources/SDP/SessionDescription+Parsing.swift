@@ -91,7 +91,7 @@ struct SDPParser {
     let value = String(decoding: valueBytes, as: UTF8.self)
     // Decoding replaces invalid sequences; ASCII has none.
     guard isASCII || value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
-    var line = SDPLine(Character(Unicode.Scalar(first)), value)
+    var line = SDPLine(asciiType: first, value: value)
     if end != raw.content.endIndex {
       line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
     }
@@ -105,8 +105,21 @@ struct SDPParser {
     guard let lastContent = raws.lastIndex(where: { !$0.isBlank }) else {
       throw SDPParseError(line: 1, text: "", .empty, "")
     }
+    // Each section's lines in an array of exactly its size: a parsed description is kept for a
+    // whole call (the peer's, in the call's offer/answer state), and an array grown by appending
+    // keeps up to twice the room it needs.
+    var sectionSizes = [0]
+    for raw in raws[...lastContent] {
+      if raw.content.first == UInt8(ascii: "m") {
+        sectionSizes.append(0)
+      } else {
+        sectionSizes[sectionSizes.count - 1] += 1
+      }
+    }
     var session: [SDPLine] = []
+    session.reserveCapacity(sectionSizes[0])
     var media: [MediaDescription] = []
+    media.reserveCapacity(sectionSizes.count - 1)
     // What the lines say in typed form, kept with each section (offer/answer reads it).
     var sessionSummary = SectionSummary()
     var mediaSummaries: [SectionSummary] = []
@@ -138,7 +151,10 @@ struct SDPParser {
         }
         switch MediaField.parse(line.value) {
         case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
-        case .success(let field): media.append(MediaDescription(mediaLine: line, field: field, lines: []))
+        case .success(let field):
+          var lines: [SDPLine] = []
+          lines.reserveCapacity(sectionSizes[media.count + 1])
+          media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
         }
         mediaSummaries.append(SectionSummary())
         resolvers.append(CodecResolver())
@@ -176,6 +192,7 @@ struct SDPParser {
     description.trailer = String(
       decoding: raws[(lastContent + 1)...].flatMap { Array($0.content) + Array($0.terminator.utf8) },
       as: UTF8.self)
+    description.keep(source: bytes)
     return description
   }
 
@@ -321,4 +338,42 @@ enum AttributeName {
   static let ptime = SDPSyntax.packedLowercase("ptime".utf8)
   static let maxptime = SDPSyntax.packedLowercase("maxptime".utf8)
   static let rtcp = SDPSyntax.packedLowercase("rtcp".utf8)
+}
+
+extension SessionDescription {
+  /// The lines of text written by ``bytes``, split without checking the grammar: `<type>=<value>`
+  /// per line, a media description from each `m=` line on. For our own descriptions kept as text
+  /// whose values the parser refuses (``OfferAnswer``): it gives back the lines they were written
+  /// from.
+  init(linesOf bytes: [UInt8]) {
+    var session: [SDPLine] = []
+    var media: [MediaDescription] = []
+    var lineEnding = "\r\n"
+    var start = bytes.startIndex
+    var first = true
+    while start < bytes.endIndex {
+      let lf = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
+      var end = lf
+      if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+      if first && lf < bytes.endIndex { lineEnding = end == lf ? "\n" : "\r\n" }
+      first = false
+      let content = bytes[start..<end]
+      start = lf < bytes.endIndex ? lf + 1 : lf
+      guard let equals = content.firstIndex(of: UInt8(ascii: "=")), equals > content.startIndex else {
+        continue
+      }
+      let type = String(decoding: content[..<equals], as: UTF8.self)
+      let line = SDPLine(
+        type.count == 1 ? type.first! : "?", String(decoding: content[(equals + 1)...], as: UTF8.self))
+      if line.asciiType == UInt8(ascii: "m") {
+        media.append(MediaDescription(mediaLine: line, lines: []))
+      } else if media.isEmpty {
+        session.append(line)
+      } else {
+        media[media.count - 1].lines.append(line)
+      }
+    }
+    self.init(lines: session, media: media)
+    self.lineEnding = lineEnding
+  }
 }

@@ -25,7 +25,11 @@ extension SessionDescription {
     let total = lines.count + media.reduce(0) { $0 + 1 + $1.lines.count }
     var index = 0
     func write(_ line: SDPLine) {
-      bytes.append(contentsOf: line.type.utf8)
+      if line.asciiType != 0 {
+        bytes.append(line.asciiType)
+      } else {
+        bytes.append(contentsOf: line.type.utf8)
+      }
       bytes.append(UInt8(ascii: "="))
       bytes.append(contentsOf: line.value.utf8)
       bytes.append(contentsOf: line.trailingWhitespace.utf8)

@@ -16,14 +16,28 @@
 public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringConvertible {
   /// Session-level lines, from `v=` to the last line before the first `m=`.
   public var lines: [SDPLine] {
-    didSet { summaryBox = nil }
+    didSet {
+      summaryBox = nil
+      source = nil
+    }
   }
   /// One entry per `m=` line.
-  public var media: [MediaDescription]
+  public var media: [MediaDescription] {
+    didSet { source = nil }
+  }
   /// The terminator lines built in code get: that of the first parsed line, else CRLF (RFC 8866 §5).
-  public var lineEnding: String = "\r\n"
+  public var lineEnding: String = "\r\n" {
+    didSet { source = nil }
+  }
   /// Blank lines after the last line, kept for exact re-serialization.
-  var trailer: String = ""
+  var trailer: String = "" {
+    didSet { source = nil }
+  }
+  /// The bytes the parser read this description from, until anything in it changes: parsing them
+  /// again gives an equal description. A call keeps the peer's description as these bytes
+  /// (``OfferAnswer/remoteDescription``), a few hundred bytes instead of lines, sections and
+  /// their parsed values.
+  private(set) var source: [UInt8]?
   /// The session's `c=` and direction as the parser read them; nil once the lines change.
   /// Boxed, as in ``MediaDescription``: kept small inline.
   private var summaryBox: SectionSummary.Box?
@@ -53,6 +67,23 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   /// Keeps what the parser read from the session-level lines, all of them in place.
   mutating func keep(summary: SectionSummary) { summaryBox = SectionSummary.Box(summary) }
 
+  /// Remembers the bytes the parser read: the last step of a parse, after every line is in place.
+  mutating func keep(source bytes: [UInt8]) { source = bytes }
+
+  /// The same description without what the parser kept for offer/answer (section summaries,
+  /// resolved codecs), which the accessors then read from the lines, with the same results. For a
+  /// description stored once its exchange is over, as each call stores the peer's: the caches are
+  /// a few hundred bytes a call, and a stored description is read rarely, if at all
+  /// (`call.sdp_peer`).
+  var hasParseCaches: Bool { summaryBox != nil || media.contains(where: \.hasParseCaches) }
+
+  func droppingParseCaches() -> SessionDescription {
+    var copy = self
+    copy.summaryBox = nil
+    for index in copy.media.indices { copy.media[index].dropParseCaches() }
+    return copy
+  }
+
   /// The session-level `c=` line.
   public var connection: Connection? {
     get {
@@ -73,13 +104,13 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
 
   /// The `o=` line.
   public var origin: Origin? {
-    get { lines.first { $0.type == "o" }.flatMap { Origin(parsing: $0.value) } }
+    get { lines.first { $0.asciiType == UInt8(ascii: "o") }.flatMap { Origin(parsing: $0.value) } }
     set { replaceLine(type: "o", with: newValue.map { SDPLine("o", $0.description) }) }
   }
 
   /// The `s=` line.
   public var sessionName: String? {
-    get { lines.first { $0.type == "s" }?.value }
+    get { lines.first { $0.asciiType == UInt8(ascii: "s") }?.value }
     set { replaceLine(type: "s", with: newValue.map { SDPLine("s", $0) }) }
   }
 
@@ -98,7 +129,7 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
 
   /// The same description with another `o=` version, for comparing descriptions by content.
   func withVersion(_ version: String) -> SessionDescription {
-    guard let index = lines.firstIndex(where: { $0.type == "o" }),
+    guard let index = lines.firstIndex(where: { $0.asciiType == UInt8(ascii: "o") }),
       var origin = Origin(parsing: lines[index].value)
     else { return self }
     origin.sessionVersion = version

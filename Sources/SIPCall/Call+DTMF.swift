@@ -126,9 +126,13 @@ public struct DTMFMergeStatistics: Sendable, Hashable {
 /// detections go to the call. The call's ``IVRCore/DTMFMerger`` makes one press of them.
 final class CallReceiveTap: MediaReceiveTap {
   private let detectsInBand: Bool
-  /// Made with the first audio: a stream that receives none (a held call, a peer that sends no
-  /// RTP) does not carry a detector's buffers.
-  private var detector: DTMFDetector?
+  /// Made with the first audio, in a box of its own: a stream that receives none (a held call, a
+  /// peer that sends no RTP) carries neither the detector's buffers nor its state (a few hundred
+  /// bytes inline), only this pointer.
+  private var detectorBox: DetectorBox?
+  private final class DetectorBox {
+    var detector = DTMFDetector()
+  }
   private let report: @Sendable (DTMFMerger.Report, UInt64) -> Void
 
   init(detectsInBand: Bool, report: @escaping @Sendable (DTMFMerger.Report, UInt64) -> Void) {
@@ -138,10 +142,16 @@ final class CallReceiveTap: MediaReceiveTap {
 
   func receivedAudio(_ samples: UnsafeBufferPointer<Int16>, header: RTPHeader, now: UInt64) {
     guard detectsInBand else { return }
-    if detector == nil { detector = DTMFDetector() }
-    for detection in detector!.process(samples) { report(.inBand(detection.key), now) }
-    for release in detector!.takeReleases() {
-      let milliseconds = release.length * 1000 / max(Int(detector!.configuration.sampleRate), 1)
+    let box: DetectorBox
+    if let existing = detectorBox {
+      box = existing
+    } else {
+      box = DetectorBox()
+      detectorBox = box
+    }
+    for detection in box.detector.process(samples) { report(.inBand(detection.key), now) }
+    for release in box.detector.takeReleases() {
+      let milliseconds = release.length * 1000 / max(Int(box.detector.configuration.sampleRate), 1)
       report(.inBandEnded(release.key, milliseconds: milliseconds), now)
     }
   }

@@ -46,7 +46,7 @@ public final class Call {
   var listener: UserAgent.ListenerCallbacks?
   var session: InviteSession?
   var sockets: [CallSocket] = []
-  var streams: [Int: CallStreamSlot] = [:]
+  var streams = CallStreamSlots()
   /// `init_media` has run.
   var mediaStarted = false
   /// The streams `init_media` set up were replaced (new sockets for `clear_sdp`, a new codec):

@@ -47,8 +47,8 @@ public struct Dialog: Sendable {
     // A 1xx without a Contact still makes an early dialog; its target is the Request-URI until
     // a response brings one.
     guard let target = response.contacts.first?.uri ?? request.requestURIValue else { return nil }
-    from.tag = nil
-    to.tag = nil
+    from = Self.untagged(from)
+    to = Self.untagged(to)
     id = DialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
     state = code < 200 ? .early : .confirmed
     isUAC = true
@@ -70,8 +70,8 @@ public struct Dialog: Sendable {
       var from = request.from, var to = response.to, let remoteTag = from.tag, let localTag = to.tag,
       let cseq = request.cseq, let target = request.contacts.first?.uri
     else { return nil }
-    from.tag = nil
-    to.tag = nil
+    from = Self.untagged(from)
+    to = Self.untagged(to)
     id = DialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
     state = code < 200 ? .early : .confirmed
     isUAC = false
@@ -84,6 +84,19 @@ public struct Dialog: Sendable {
     routeSet = request.recordRoutes
     localContact = response.contacts.first
     secure = request.requestURIValue?.scheme == .sips
+  }
+
+  /// The address without its tag. When the tag is its only parameter (the usual From and To) the
+  /// result has no parameter list at all: removing the tag from the list it shares with the
+  /// message would copy the list (160 bytes, kept by every dialog for the whole call).
+  static func untagged(_ address: SIPNameAddress) -> SIPNameAddress {
+    var result = address
+    if result.parameters.count == 1, result.parameters.contains("tag") {
+      result.parameters = SIPParameters()
+    } else {
+      result.tag = nil
+    }
+    return result
   }
 
   /// The UAC's early dialog confirmed by a 2xx: the route set is recomputed and the target

@@ -101,7 +101,7 @@ extension InviteSession {
       return
     case .success(let offer?):
       let answer = offerAnswer.answer(to: offer, streams: currentStreams)
-      body = answer.description.bytes
+      body = answer.bytes
       streams = answer.streams
     case .success(nil):
       body = offerAnswer.makeOffer(currentStreams).bytes
@@ -134,7 +134,7 @@ extension InviteSession {
       out.append(
         .sendResponse(
           response(
-            to: request, code: 200, body: answer.description.bytes,
+            to: request, code: 200, body: answer.bytes,
             contentType: SessionDescription.contentType,
             contact: true)))
       mediaNegotiated(answer.streams, &out)

@@ -11,20 +11,20 @@ extension InviteSession {
       return
     }
     var body: [UInt8] = []
-    if !configuration.sdpOnAck {
+    if !settings.sdpOnAck {
       // RFC 3261 §13.2.1: the offer goes in the INVITE unless we deliberately leave it to the 2xx.
       body = offerAnswer.makeOffer(currentStreams).bytes
     }
     var target = to
     target.tag = nil
     let request = SIPMessage.request(
-      method: "INVITE", uri: requestURI ?? to.uri, from: configuration.localAddress, to: target,
-      via: freshVia(), callID: callID, cseq: 1, contact: configuration.contact, body: body,
+      method: "INVITE", uri: requestURI ?? to.uri, from: settings.localAddress, to: target,
+      via: freshVia(), callID: callID, cseq: 1, contact: settings.contact, body: body,
       contentType: body.isEmpty ? nil : SessionDescription.contentType, using: &rng)
     invite = request
     out.append(.sendRequest(request, to: SIPEndpoint(uri: requestURI ?? to.uri)))
     setState(.calling, &out)
-    if let ringTime = configuration.ringTime { out.append(.armTimer(.ringTime, after: ringTime)) }
+    if let ringTime = settings.ringTime { out.append(.armTimer(.ringTime, after: ringTime)) }
   }
 
   mutating func receiveResponse(_ response: SIPMessage, _ out: inout [Action]) {
@@ -120,11 +120,11 @@ extension InviteSession {
         } else {
           media = .failure("2xx without the answer to our offer")
         }
-      } else if configuration.sdpOnAck, offerAnswer.remoteDescription == nil {
+      } else if settings.sdpOnAck, !offerAnswer.hasRemoteDescription {
         // Late offer: the 2xx carries the peer's offer, the ACK our answer.
         if let sdp {
           let answer = offerAnswer.answer(to: sdp, streams: currentStreams)
-          ackBody = answer.description.bytes
+          ackBody = answer.bytes
           media = .streams(answer.streams)
         } else {
           media = .failure("2xx without an offer to our offerless INVITE")

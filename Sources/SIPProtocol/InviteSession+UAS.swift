@@ -48,7 +48,7 @@ extension InviteSession {
         reject(code: 488, &out)
         return
       }
-      body = answer.description.bytes
+      body = answer.bytes
       streams = answer.streams
     } else {
       // RFC 3261 §13.3.1.1: an INVITE without an offer gets ours in the 2xx; the answer comes in the ACK.

@@ -97,6 +97,15 @@ public struct InviteSession: Sendable {
     /// (Net::SIP `call_on_hold`).
     public var initialDirection: MediaDirection = .sendrecv
 
+    /// The configuration a session reads back (``InviteSession/configuration``).
+    init(_ settings: Settings, offerAnswer: OfferAnswer) {
+      self.init(
+        localAddress: settings.localAddress, contact: settings.contact, via: settings.via,
+        offerAnswer: offerAnswer, streams: settings.streams, sdpOnAck: settings.sdpOnAck,
+        ringTime: settings.ringTime, seed: settings.seed)
+      initialDirection = settings.initialDirection
+    }
+
     public init(
       localAddress: SIPNameAddress, contact: SIPNameAddress, via: SIPVia, offerAnswer: OfferAnswer,
       streams: [LocalStream], sdpOnAck: Bool = false, ringTime: Duration? = nil, seed: UInt64 = 0
@@ -109,6 +118,29 @@ public struct InviteSession: Sendable {
       self.sdpOnAck = sdpOnAck
       self.ringTime = ringTime
       self.seed = seed
+    }
+  }
+
+  /// ``Configuration`` but its `offerAnswer`, which the session keeps as ``offerAnswer``.
+  struct Settings: Sendable {
+    var localAddress: SIPNameAddress
+    var contact: SIPNameAddress
+    var via: SIPVia
+    var streams: [LocalStream]
+    var sdpOnAck: Bool
+    var ringTime: Duration?
+    var seed: UInt64
+    var initialDirection: MediaDirection
+
+    init(_ configuration: Configuration) {
+      localAddress = configuration.localAddress
+      contact = configuration.contact
+      via = configuration.via
+      streams = configuration.streams
+      sdpOnAck = configuration.sdpOnAck
+      ringTime = configuration.ringTime
+      seed = configuration.seed
+      initialDirection = configuration.initialDirection
     }
   }
 
@@ -181,7 +213,18 @@ public struct InviteSession: Sendable {
   }
 
   public let role: Role
-  public internal(set) var configuration: Configuration
+  /// The configuration the session was made with, but for `offerAnswer`, which is the session's
+  /// own ``offerAnswer`` as it is now: the session keeps one copy of it, not two (one of which
+  /// nothing read after the start: a few hundred bytes in every call).
+  public internal(set) var configuration: Configuration {
+    get { Configuration(settings, offerAnswer: offerAnswer) }
+    set {
+      settings = Settings(newValue)
+      offerAnswer = newValue.offerAnswer
+    }
+  }
+  /// ``Configuration`` without its `offerAnswer`.
+  var settings: Settings
   public internal(set) var state: State = .idle
   public internal(set) var offerAnswer: OfferAnswer
   public internal(set) var dialog: Dialog?
@@ -270,7 +313,7 @@ public struct InviteSession: Sendable {
 
   public init(role: Role, configuration: Configuration) {
     self.role = role
-    self.configuration = configuration
+    self.settings = Settings(configuration)
     self.offerAnswer = configuration.offerAnswer
     self.rng = SeededGenerator(seed: configuration.seed)
     self.localDirection = configuration.initialDirection
@@ -279,7 +322,7 @@ public struct InviteSession: Sendable {
   /// Replaces our RTP ports (Net::SIP `clear_sdp`: fresh sockets for each new INVITE); the next
   /// offer or answer describes them.
   public mutating func replaceLocalStreams(_ streams: [LocalStream]) {
-    configuration.streams = streams
+    settings.streams = streams
   }
 
   /// Whether this side is the owner of the Call-ID (made it: the UAC of the initial INVITE), which
@@ -344,14 +387,14 @@ public struct InviteSession: Sendable {
 
   /// A Via with a new branch for each request we make (RFC 3261 §8.1.1.7).
   mutating func freshVia() -> SIPVia {
-    var via = configuration.via
+    var via = settings.via
     via.branch = SIPIdentifiers.branch(using: &rng)
     return via
   }
 
   /// Our streams with the direction we currently want.
   var currentStreams: [LocalStream] {
-    configuration.streams.map { stream in
+    settings.streams.map { stream in
       var stream = stream
       stream.direction = localDirection
       return stream
@@ -408,7 +451,7 @@ public struct InviteSession: Sendable {
     var message = request.makeResponse(
       statusCode: code, reasonPhrase: reason, toTag: localTag ?? dialog?.id.localTag, body: body,
       contentType: contentType)
-    if contact { message.addHeader("Contact", configuration.contact.description) }
+    if contact { message.addHeader("Contact", settings.contact.description) }
     return message
   }
 }

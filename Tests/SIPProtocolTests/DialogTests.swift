@@ -56,6 +56,25 @@ import Testing
     #expect(dialog.remoteTarget.description == "sip:alice@pc33.atlanta.example.com")
   }
 
+  @Test("The dialog's addresses lose their tag; a tag that was the only parameter leaves no list")
+  func addressesWithoutTags() throws {
+    let invite = try Trace.invite()
+    let ok = invite.makeResponse(statusCode: 200, toTag: "uas-tag")
+    let uas = try #require(Dialog(uasRequest: invite, response: ok))
+    #expect(uas.remoteAddress.tag == nil && uas.localAddress.tag == nil)
+    #expect(uas.remoteAddress.parameters.isEmpty && uas.localAddress.parameters.isEmpty)
+    #expect(uas.remoteAddress.uri == invite.from?.uri && uas.localAddress.uri == invite.to?.uri)
+    var general = try #require(invite.from)
+    general.tag = nil
+    #expect(uas.remoteAddress == general)
+    // Other parameters stay, in order.
+    let other = try SIPNameAddress.parse("<sip:a@example.com>;x=1;tag=t;y")
+    let untagged = Dialog.untagged(other)
+    #expect(untagged.tag == nil && untagged.parameters.map(\.name) == ["x", "y"])
+    #expect(
+      Dialog.untagged(try SIPNameAddress.parse("<sip:a@example.com>;x=1")).parameters.map(\.name) == ["x"])
+  }
+
   @Test("Requests within: loose routing keeps the target as Request-URI; CSeq goes up by one (§12.2.1.1)")
   func looseRouting() throws {
     let invite = try Trace.invite()

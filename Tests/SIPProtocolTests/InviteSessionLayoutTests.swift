@@ -20,4 +20,25 @@ import Testing
     #expect(MemoryLayout<OutOfLine<Dialog>>.size == MemoryLayout<Int>.size)
     #expect(MemoryLayout<Dialog>.size > 4 * MemoryLayout<Int>.size)
   }
+
+  /// The session keeps one ``OfferAnswer``: what it stores of its configuration leaves it out, and
+  /// ``InviteSession/configuration`` reads back the settings with the session's own.
+  @Test func configurationOfferAnswerIsTheSessionsOwn() throws {
+    #expect(
+      MemoryLayout<InviteSession.Settings>.size + MemoryLayout<OfferAnswer>.size
+        <= MemoryLayout<InviteSession.Configuration>.size + MemoryLayout<Int>.size)
+    var given = Party.config(port: 40010, sdpOnAck: true, ringTime: .seconds(30), seed: 9)
+    given.initialDirection = .sendonly
+    var session = InviteSession(role: .uac, configuration: given)
+    var configuration = session.configuration
+    #expect(configuration.localAddress == given.localAddress && configuration.contact == given.contact)
+    #expect(configuration.via == given.via && configuration.streams == given.streams)
+    #expect(configuration.sdpOnAck && configuration.ringTime == .seconds(30) && configuration.seed == 9)
+    #expect(configuration.initialDirection == .sendonly)
+    #expect(configuration.offerAnswer.sessionID == "4711")
+    session.replaceLocalStreams([LocalStream(port: 40020)])
+    configuration = session.configuration
+    #expect(configuration.streams == [LocalStream(port: 40020)])
+    #expect(session.currentStreams.map(\.port) == [40020])
+  }
 }
