@@ -19,7 +19,9 @@ extension MediaEngine {
   /// returns its port to the range. A range socket may be one an ended call gave back
   /// (``MediaSocketPool``).
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<RawRTPSocket> {
-    onLoop {
+    // Always a task, also on the loop: a call's INVITE leaves after `invite` returned (scripts see
+    // the call idle first, as before).
+    eventLoop.flatSubmit {
       if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: false) {
         return self.eventLoop.makeSucceededFuture(parked)
       }
