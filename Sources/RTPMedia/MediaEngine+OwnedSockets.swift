@@ -11,12 +11,16 @@ import NIOPosix
 
 // Sockets a caller owns (Net::SIP's `media_lsocks`): bound before any stream exists, so the port
 // can go into an SDP offer, and kept when a stream on them is closed and reopened (a new codec
-// after a re-INVITE). Streams adopt them with `MediaSocket.channel`.
+// after a re-INVITE). Streams adopt them with `MediaSocket.socket`. They are bare descriptors
+// (``RawRTPSocket``), not NIO channels: a held call does not carry a channel for its socket.
 extension MediaEngine {
-  /// Binds a datagram socket on `host` from the port range (or `port` exactly) with nothing in its
-  /// pipeline. The caller owns it and gives it back with ``closeSocket(_:)``, which also returns
-  /// its port to the range. A range socket may be one an ended call gave back (``MediaSocketPool``).
-  public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<any Channel> {
+  /// Binds a datagram socket on `host` from the port range (or `port` exactly; 0: one the system
+  /// chooses). The caller owns it and gives it back once with ``closeSocket(_:)``, which also
+  /// returns its port to the range. A range socket may be one an ended call gave back
+  /// (``MediaSocketPool``).
+  public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<RawRTPSocket> {
+    // Always a task, also on the loop: a call's INVITE leaves after `invite` returned (scripts see
+    // the call idle first, as before).
     eventLoop.flatSubmit {
       if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: false) {
         return self.eventLoop.makeSucceededFuture(parked)
@@ -25,17 +29,18 @@ extension MediaEngine {
     }
   }
 
-  /// Closes a socket of ``openSocket(host:port:)`` and releases its range port; a range socket
-  /// with nothing left in its pipeline is parked for a later call instead (``MediaSocketPool``).
-  public func closeSocket(_ channel: any Channel) -> EventLoopFuture<Void> {
+  /// Closes a socket of ``openSocket(host:port:)`` and releases its range port; a range socket no
+  /// stream uses any more is parked for a later call instead (``MediaSocketPool``).
+  public func closeSocket(_ socket: RawRTPSocket) -> EventLoopFuture<Void> {
     onLoop {
-      if let port = channel.localAddress?.port, self.isRangePort(port) {
-        if self.park(channel, port: port) { return self.eventLoop.makeSucceededVoidFuture() }
+      guard socket.isOpen, !socket.parked else { return self.eventLoop.makeSucceededVoidFuture() }
+      if let port = socket.localAddress?.port, self.isRangePort(port) {
+        if self.park(socket, port: port) { return self.eventLoop.makeSucceededVoidFuture() }
         self.releasePort(port)
         self.closeParkedRTCP(port: port + 1)
       }
-      self.forgetDescriptor(of: channel)
-      return channel.close().recover { _ in }
+      socket.close()
+      return self.eventLoop.makeSucceededVoidFuture()
     }
   }
 
@@ -49,22 +54,16 @@ extension MediaEngine {
 
   // MARK: - Parking (on the loop)
 
-  /// Parks an RTP socket the range gave: it must be ours (a known descriptor), open, from the
-  /// allocator, and free of stream handlers. False: close it as before.
-  private func park(_ channel: any Channel, port: Int) -> Bool {
-    guard !socketPool.isClosed, allocator.isReserved(port), channel.isActive,
-      let descriptor = ownedDescriptor(of: channel),
-      (try? channel.pipeline.syncOperations.handler(type: RTPChannelHandler.self)) == nil,
-      let host = channel.localAddress?.ipAddress
+  /// Parks an RTP socket the range gave: it must be open, from the allocator, and used by no
+  /// stream. False: close it as before.
+  private func park(_ socket: RawRTPSocket, port: Int) -> Bool {
+    guard !socketPool.isClosed, allocator.isReserved(port), !socket.adopted,
+      let host = socket.localAddress?.ipAddress
     else { return false }
-    if pollsOnTick {
-      // A stream that used it as a send socket let NIO read it; the next one polls it again.
-      guard (try? channel.syncOptions?.setOption(.autoRead, value: false)) != nil else { return false }
-    }
     allocator.park(port)
+    socket.parked = true
     socketPool.rtp.append(
-      MediaSocketPool.Parked(
-        channel: channel, descriptor: descriptor, port: port, host: host, since: eventLoop.now))
+      MediaSocketPool.Parked(socket: socket, port: port, host: host, since: eventLoop.now))
     while socketPool.rtp.count > MediaSocketPool.capacity {
       closeParked(socketPool.rtp.removeFirst())
     }
@@ -73,7 +72,7 @@ extension MediaEngine {
 
   /// The oldest parked socket on `host` that has rested ``MediaSocketPool/quietPeriod``; with
   /// `evenIfRecent`, the oldest on `host` at all (the range has no free port left).
-  func takeParkedSocket(host: String, evenIfRecent: Bool) -> (any Channel)? {
+  func takeParkedSocket(host: String, evenIfRecent: Bool) -> RawRTPSocket? {
     let now = eventLoop.now
     var index = socketPool.rtp.startIndex
     while index != socketPool.rtp.endIndex {
@@ -84,13 +83,15 @@ extension MediaEngine {
         continue
       }
       socketPool.rtp.remove(at: index)
-      guard parked.channel.isActive else {
+      guard parked.socket.isOpen else {
         closeParked(parked)
         return takeParkedSocket(host: host, evenIfRecent: evenIfRecent)
       }
-      if pollsOnTick { MediaSocketPool.drain(parked.descriptor) }
+      // Nobody read it while it rested.
+      MediaSocketPool.drain(parked.socket.descriptor)
       allocator.unpark(parked.port)
-      return parked.channel
+      parked.socket.parked = false
+      return parked.socket
     }
     return nil
   }
@@ -107,8 +108,8 @@ extension MediaEngine {
   private func closeParked(_ parked: MediaSocketPool.Parked) {
     releasePort(parked.port)
     closeParkedRTCP(port: parked.port + 1)
-    forgetDescriptor(of: parked.channel)
-    parked.channel.close(promise: nil)
+    parked.socket.parked = false
+    parked.socket.close()
   }
 
   /// Parks a stream's RTCP socket (no longer watched) while its RTP socket is live or parked.
@@ -147,7 +148,7 @@ extension MediaEngine {
 
   // MARK: - Binding
 
-  private func bindOwned(host: String, port: Int?, attemptsLeft: Int) -> EventLoopFuture<any Channel> {
+  private func bindOwned(host: String, port: Int?, attemptsLeft: Int) -> EventLoopFuture<RawRTPSocket> {
     let chosen: Int
     if let port {
       // Asked for by number: a socket resting there gives way.
@@ -165,10 +166,9 @@ extension MediaEngine {
       }
       chosen = reserved
     }
-    let descriptor: CInt
     do {
-      descriptor = try Self.openDescriptor(
-        host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize)
+      return eventLoop.makeSucceededFuture(
+        try RawRTPSocket.open(host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize))
     } catch {
       guard port == nil else {
         return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
@@ -176,16 +176,6 @@ extension MediaEngine {
       // Taken by another process: give it back and try the next one.
       releasePort(chosen)
       return bindOwned(host: host, port: nil, attemptsLeft: attemptsLeft - 1)
-    }
-    guard let bootstrap = datagramBootstrap(polled: pollsOnTick) else {
-      close(descriptor)
-      return eventLoop.makeFailedFuture(
-        MediaError.bindFailed(host: host, port: chosen, reason: "the engine's event loop cannot open sockets")
-      )
-    }
-    return bootstrap.withBoundSocket(descriptor).map { channel in
-      self.rememberDescriptor(descriptor, of: channel)
-      return channel
     }
   }
 }

@@ -9,16 +9,17 @@ import NIOPosix
   import Darwin
 #endif
 
-/// A socket a stream uses, and what to undo when the stream closes: a NIO channel (a caller's, one
-/// of ``MediaEngine/openSocket(host:port:)``, or the engine's own where it cannot read descriptors
-/// itself) or a bare descriptor the engine opened and reads (``RawRTPSocket``).
+/// A socket a stream uses, and what to undo when the stream closes: a NIO channel (a caller's, or
+/// the engine's own where it cannot read descriptors itself) or a bare descriptor the engine reads
+/// (``RawRTPSocket``: its own, or one of ``MediaEngine/openSocket(host:port:)`` the caller owns).
 struct AcquiredSocket {
   let channel: (any Channel)?
   /// The engine's handler in ``channel``'s pipeline.
   let handler: RTPChannelHandler?
-  /// The engine's own descriptor socket (no channel).
+  /// A descriptor socket (no channel).
   let raw: RawRTPSocket?
-  /// The engine opened the socket (close it) or the caller supplied it (only remove our handler).
+  /// The engine opened the socket (close it) or the caller supplied it (only remove our handler,
+  /// or leave the caller's descriptor socket open).
   let ownsChannel: Bool
   /// The range port to give back, if it came from the range.
   let rangePort: Int?
@@ -37,11 +38,11 @@ struct AcquiredSocket {
     self.descriptor = descriptor
   }
 
-  init(raw: RawRTPSocket, rangePort: Int?) {
+  init(raw: RawRTPSocket, rangePort: Int?, owned: Bool = true) {
     channel = nil
     handler = nil
     self.raw = raw
-    ownsChannel = true
+    ownsChannel = owned
     self.rangePort = rangePort
     descriptor = raw.descriptor
   }
@@ -68,19 +69,27 @@ extension MediaEngine {
       let handler = RTPChannelHandler(engine: self, streamID: streamID)
       do {
         try channel.pipeline.syncOperations.addHandler(handler)
-        // A socket of openSocket that the tick would poll, used here as a send socket: NIO reads it.
-        if !polled, pollsOnTick, ownedDescriptor(of: channel) != nil {
-          try channel.syncOptions?.setOption(.autoRead, value: true)
-        }
-        // A socket of openSocket that NIO reads: its read vector comes with the first datagram.
-        handler.growsVector = !pollsOnTick && ownedDescriptor(of: channel) != nil
       } catch {
         return eventLoop.makeFailedFuture(error)
       }
       return eventLoop.makeSucceededFuture(
         AcquiredSocket(
-          channel: channel, handler: handler, ownsChannel: false, rangePort: nil,
-          descriptor: ownedDescriptor(of: channel)))
+          channel: channel, handler: handler, ownsChannel: false, rangePort: nil, descriptor: nil))
+    case .socket(let raw):
+      guard raw.isOpen, !raw.parked else { return eventLoop.makeFailedFuture(MediaError.streamClosed) }
+      if readsOwnSockets {
+        raw.adopted = true
+        return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: nil, owned: false))
+      }
+      // The engine cannot read descriptors itself here: NIO reads a copy of it (closed with the
+      // stream; the caller's stays open).
+      let handler = RTPChannelHandler(engine: self, streamID: streamID)
+      handler.growsVector = true
+      return adoptCopy(of: raw, handler: handler).map {
+        raw.adopted = true
+        return AcquiredSocket(
+          channel: $0, handler: handler, ownsChannel: true, rangePort: nil, descriptor: nil)
+      }
     case .bind(let host, let port):
       if readsOwnSockets {
         evictParked(port: port)
@@ -152,7 +161,7 @@ extension MediaEngine {
   func release(_ socket: AcquiredSocket) -> EventLoopFuture<Void> {
     if let port = socket.rangePort { releasePort(port) }
     if let raw = socket.raw {
-      raw.close()
+      if socket.ownsChannel { raw.close() } else { raw.adopted = false }
       return eventLoop.makeSucceededVoidFuture()
     }
     guard let channel = socket.channel else { return eventLoop.makeSucceededVoidFuture() }
@@ -161,6 +170,29 @@ extension MediaEngine {
     }
     guard let handler = socket.handler else { return eventLoop.makeSucceededVoidFuture() }
     return channel.pipeline.syncOperations.removeHandler(handler).recover { _ in }
+  }
+
+  /// A channel NIO reads on a duplicate of a caller's descriptor socket (``MediaSocket/socket(_:)``
+  /// where the engine does not read descriptors itself).
+  private func adoptCopy(of raw: RawRTPSocket, handler: RTPChannelHandler) -> EventLoopFuture<any Channel> {
+    guard let bootstrap = datagramBootstrap() else {
+      return eventLoop.makeFailedFuture(
+        MediaError.bindFailed(
+          host: raw.localAddress?.ipAddress ?? "", port: raw.localAddress?.port ?? 0,
+          reason: "the engine's event loop cannot open sockets"))
+    }
+    let copy = dup(raw.descriptor)
+    guard copy >= 0 else {
+      return eventLoop.makeFailedFuture(
+        MediaError.bindFailed(
+          host: raw.localAddress?.ipAddress ?? "", port: raw.localAddress?.port ?? 0, reason: "dup failed"))
+    }
+    return
+      bootstrap
+      .channelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+      }
+      .withBoundSocket(copy)
   }
 
   /// The host a socket is bound to, for a second socket beside it (asymmetric RTP).

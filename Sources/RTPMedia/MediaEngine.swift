@@ -41,9 +41,6 @@ public final class MediaEngine: @unchecked Sendable {
   private var isShutDown = false
   private var histogram = ScheduleErrorHistogram()
   private var ticksWithWork: UInt64 = 0
-  /// Descriptors of the sockets ``openSocket(host:port:)`` opened, by channel, for direct sends
-  /// when a stream adopts one; an entry goes when its channel closes.
-  private var ownedDescriptors: [ObjectIdentifier: CInt] = [:]
   /// Receive buffers of the polled reads (``MediaEngineConfiguration/pollsOnTick``).
   private lazy var batch = DatagramBatch(capacity: max(configuration.vectorReadCount, 1))
   /// Which polled sockets have datagrams waiting (one `epoll_wait` per tick); nil: not polling,
@@ -123,16 +120,6 @@ public final class MediaEngine: @unchecked Sendable {
   func releasePort(_ port: Int) { allocator.release(port) }
   /// Every even port of the range once.
   func reserveAttempts() -> Int { allocator.capacity }
-
-  func rememberDescriptor(_ descriptor: CInt, of channel: any Channel) {
-    let key = ObjectIdentifier(channel)
-    ownedDescriptors[key] = descriptor
-    channel.closeFuture.hop(to: eventLoop).whenComplete { _ in self.ownedDescriptors[key] = nil }
-  }
-
-  func forgetDescriptor(of channel: any Channel) { ownedDescriptors[ObjectIdentifier(channel)] = nil }
-
-  func ownedDescriptor(of channel: any Channel) -> CInt? { ownedDescriptors[ObjectIdentifier(channel)] }
 
   // MARK: Stream operations (on the loop)
 

@@ -21,8 +21,7 @@ import NIOCore
 /// never share a socket, and the range, the even/odd pairing and symmetric RTP are unchanged.
 struct MediaSocketPool {
   struct Parked {
-    let channel: any Channel
-    let descriptor: CInt
+    let socket: RawRTPSocket
     let port: Int
     let host: String
     let since: NIODeadline

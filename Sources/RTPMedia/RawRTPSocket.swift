@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 #if canImport(Glibc)
   import Glibc
@@ -9,7 +9,9 @@ import NIOCore
 #endif
 
 /// An RTP socket the engine opened for ``MediaSocket/bind(host:port:)`` or
-/// ``MediaSocket/allocate(host:)`` as a bare UDP descriptor, with no NIO channel: the engine reads
+/// ``MediaSocket/allocate(host:)``, or for a caller with ``MediaEngine/openSocket(host:port:)``
+/// (the handle a stream adopts with ``MediaSocket/socket(_:)``), as a bare UDP descriptor with no
+/// NIO channel: the engine reads
 /// it with `recvmmsg` when the kernel says it is readable (``ReadinessWaiter``) or on the tick
 /// (``MediaEngineConfiguration/pollsOnTick``), and sends with one `sendto` per packet. A channel,
 /// its pipeline, handler, socket object and pending-write queue cost about 1.8 KB a stream, and
@@ -17,13 +19,20 @@ import NIOCore
 /// (docs/architecture-media.md, "Packet path").
 ///
 /// Used on the media loop only. ``close()`` closes the descriptor once (the engine first takes it
-/// out of its epoll set); `deinit` closes it if nobody did.
-final class RawRTPSocket: @unchecked Sendable {
-  // @unchecked: `isOpen` changes on the media loop only (futures of that loop carry the socket).
+/// out of its epoll set); `deinit` closes it if nobody did. A caller gives a socket of
+/// `openSocket` back with ``MediaEngine/closeSocket(_:)``, once.
+public final class RawRTPSocket: @unchecked Sendable {
+  // @unchecked: `isOpen` and `adopted` change on the media loop only (futures of that loop carry
+  // the socket).
   let descriptor: CInt
   /// Where it is bound (the port the kernel chose when port 0 was asked for).
-  let localAddress: SocketAddress?
-  private(set) var isOpen = true
+  public let localAddress: SocketAddress?
+  /// Not closed yet (a parked socket of ``MediaEngine/closeSocket(_:)`` is still open).
+  public private(set) var isOpen = true
+  /// A stream uses it now (``MediaSocket/socket(_:)``): it must not be parked.
+  var adopted = false
+  /// Resting in the engine's pool (``MediaSocketPool``): given back, not to be given back again.
+  var parked = false
 
   private init(descriptor: CInt, localAddress: SocketAddress?) {
     self.descriptor = descriptor

@@ -7,10 +7,28 @@ import SIPProtocol
 
 /// A socket of the call (Net::SIP's `media_lsocks` entry): bound before the SDP is written.
 struct CallSocket {
-  var channel: any Channel
+  /// Opened by the call (a bare socket of the media engine, given back by `rtp_cleanup`), or the
+  /// script's channel (left open).
+  enum Origin {
+    case opened(RawRTPSocket)
+    case given(MediaSocket)
+  }
+
+  var origin: Origin
   var port: Int
-  /// Opened by the call (closed by `rtp_cleanup`), or given by the script (left open).
-  var owned: Bool
+
+  /// What a stream on this socket is opened with.
+  var media: MediaSocket {
+    switch origin {
+    case .opened(let socket): .socket(socket)
+    case .given(let socket): socket
+    }
+  }
+
+  /// Gives a socket the call opened back to the engine (parked or closed); leaves the script's.
+  func close(on engine: MediaEngine) {
+    if case .opened(let socket) = origin { _ = engine.closeSocket(socket) }
+  }
 }
 
 /// The stream of one `m=` line.
@@ -37,22 +55,27 @@ extension Call {
       case .channel(let channel)?:
         futures.append(
           eventLoop.makeSucceededFuture(
-            CallSocket(channel: channel, port: channel.localAddress?.port ?? 0, owned: false)))
+            CallSocket(origin: .given(.channel(channel)), port: channel.localAddress?.port ?? 0)))
+      case .socket(let socket)?:
+        // Already open (the caller's own socket of the engine): the call leaves it open.
+        futures.append(
+          eventLoop.makeSucceededFuture(
+            CallSocket(origin: .given(.socket(socket)), port: socket.localAddress?.port ?? 0)))
       case .bind(let bindHost, let port)?:
         futures.append(
           media.openSocket(host: bindHost, port: port).map {
             // Port 0 asks the system for one: the SDP must name the one it gave.
-            CallSocket(channel: $0, port: $0.localAddress?.port ?? port, owned: true)
+            CallSocket(origin: .opened($0), port: $0.localAddress?.port ?? port)
           })
       case .allocate(let allocateHost)?:
         futures.append(
           media.openSocket(host: allocateHost).map {
-            CallSocket(channel: $0, port: $0.localAddress?.port ?? 0, owned: true)
+            CallSocket(origin: .opened($0), port: $0.localAddress?.port ?? 0)
           })
       case nil:
         futures.append(
           media.openSocket(host: host).map {
-            CallSocket(channel: $0, port: $0.localAddress?.port ?? 0, owned: true)
+            CallSocket(origin: .opened($0), port: $0.localAddress?.port ?? 0)
           })
       }
     }
@@ -68,7 +91,7 @@ extension Call {
         }
       }
       if let failure {
-        for socket in opened where socket.owned { _ = call.agent.media.closeSocket(socket.channel) }
+        for socket in opened { socket.close(on: call.agent.media) }
         completion(.failure(failure))
         return
       }
@@ -200,7 +223,7 @@ extension Call {
     var send: MediaSocket?
     if let given = parameters.mediaSendSockets, index < given.count { send = given[index] }
     var options = MediaStreamOptions(
-      parameters: mediaParameters, local: .channel(slot.socket.channel), send: send,
+      parameters: mediaParameters, local: slot.socket.media, send: send,
       asymmetric: parameters.asymmetricRTP, remote: remote, source: .none,
       events: MediaEventHandler(eventLoop: eventLoop) { streamID, event in
         bound.value.mediaEvent(index: index, streamID: streamID, event)

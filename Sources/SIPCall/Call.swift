@@ -321,7 +321,7 @@ public final class Call {
     for slot in slots { _ = slot.stream?.close() }
     let owned = sockets
     sockets.removeAll()
-    for socket in owned where socket.owned { _ = agent.media.closeSocket(socket.channel) }
+    for socket in owned { socket.close(on: agent.media) }
     let callbacks = rtpCleanupCallbacks
     rtpCleanupCallbacks.removeAll()
     for callback in callbacks { callback() }
