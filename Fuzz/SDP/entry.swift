@@ -2,7 +2,8 @@
 //   swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -enable-upcoming-feature ExistentialAny \
 //     -O Sources/SDP/*.swift Fuzz/SDP/entry.swift -o /tmp/fuzz-sdp && /tmp/fuzz-sdp corpus-copy
 //
-// Properties checked on every input that parses:
+// Properties checked on every input: the parser's byte path and its general path give the same
+// description and parsed values, or the same error. On every input that parses:
 // - serializing gives back the input bytes exactly (the model keeps every line, ending and space);
 // - the result parses again to an equal description;
 // - answering it as an offer yields one m= line per offered one, and the answer parses again;
@@ -11,7 +12,19 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-  guard let offer = try? SessionDescription(parsing: bytes) else { return 0 }
+  // The byte path (ASCII values read from their bytes) and the general path agree: the same
+  // description and parsed values, or the same error.
+  let parsed = Result { () throws(SDPParseError) in try SessionDescription(parsing: bytes) }
+  let general = Result { () throws(SDPParseError) in try SessionDescription(parsingGeneral: bytes) }
+  switch (parsed, general) {
+  case (.success(let fast), .success(let slow)):
+    if let difference = fast.parseDifference(from: slow) { fatalError("byte and general paths: \(difference)") }
+  case (.failure(let fast), .failure(let slow)):
+    guard fast == slow else { fatalError("byte and general paths fail differently: \(fast) / \(slow)") }
+  default:
+    fatalError("one of the byte and general paths parses, the other does not")
+  }
+  guard case .success(let offer) = parsed else { return 0 }
 
   let text = offer.asString()
   guard Array(text.utf8) == bytes else { fatalError("re-serialization differs from the input") }

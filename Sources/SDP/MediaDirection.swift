@@ -34,6 +34,18 @@ public enum MediaDirection: String, Sendable, Hashable, CaseIterable {
     return nil
   }
 
+  /// ``init(attributeName:)`` for an ASCII name's bytes.
+  init?(asciiAttributeName name: ArraySlice<UInt8>) {
+    // Every direction's name is 8 letters: a longer name (which does not pack) is none of them.
+    switch SDPSyntax.packedLowercase(name) {
+    case Self.packedNames.0: self = .sendrecv
+    case Self.packedNames.1: self = .sendonly
+    case Self.packedNames.2: self = .recvonly
+    case Self.packedNames.3: self = .inactive
+    default: return nil
+    }
+  }
+
   // (No text packs to UInt64.max: 8 bytes of 7 bits and a 4-bit length leave the top bits 0.)
   private static let packedNames = (
     SDPSyntax.packedLowercase("sendrecv".utf8) ?? .max, SDPSyntax.packedLowercase("sendonly".utf8) ?? .max,

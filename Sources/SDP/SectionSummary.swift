@@ -33,6 +33,11 @@ struct SectionSummary: Sendable {
     if direction == nil, let value = MediaDirection(attributeName: name) { direction = value }
   }
 
+  /// ``note(flag:)`` for an ASCII name's bytes.
+  mutating func note(flag name: ArraySlice<UInt8>) {
+    if direction == nil, let value = MediaDirection(asciiAttributeName: name) { direction = value }
+  }
+
   /// The first `a=ptime` wins, as ``SDPSection/attribute(_:)`` reads it.
   mutating func note(ptime value: Double?) {
     if !sawPtime {
@@ -70,9 +75,14 @@ struct CodecResolver {
   /// An `a=fmtp` value: `<format> <parameters>`.
   mutating func add(fmtp value: Substring) {
     let parts = SDPSyntax.split(value, at: UInt8(ascii: " "), maxSplits: 1, omittingEmptySubsequences: true)
-    if let format = parts.first.map(String.init), parameters[format] == nil {
-      parameters[format] = parts.count > 1 ? String(parts[1]) : ""
+    if let format = parts.first.map(String.init) {
+      add(format: format, parameters: parts.count > 1 ? String(parts[1]) : "")
     }
+  }
+
+  /// An `a=fmtp` value already split: the first one of a format wins.
+  mutating func add(format: String, parameters value: String) {
+    if parameters[format] == nil { parameters[format] = value }
   }
 
   /// Any line: only `a=rtpmap` (that parses) and `a=fmtp` count.

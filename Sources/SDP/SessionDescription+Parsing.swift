@@ -16,6 +16,13 @@ extension SessionDescription {
     var parser = SDPParser(bytes: Array(bytes))
     self = try parser.parse()
   }
+
+  /// Parses with the general path only (every value read from its String), for comparing it with
+  /// the byte path (``SDPBytes``) in tests and fuzzing.
+  init(parsingGeneral bytes: [UInt8]) throws(SDPParseError) {
+    var parser = SDPParser(bytes: bytes, bytePath: false)
+    self = try parser.parse()
+  }
 }
 
 /// The parser's state: lines split off the bytes, then a walk through RFC 8866 §9's order.
@@ -29,8 +36,21 @@ struct SDPParser {
   }
 
   let bytes: [UInt8]
+  /// Whether ASCII values are read from their bytes (``SDPBytes``); off only to compare the paths.
+  let bytePath: Bool
 
-  init(bytes: [UInt8]) { self.bytes = bytes }
+  init(bytes: [UInt8], bytePath: Bool = true) {
+    self.bytes = bytes
+    self.bytePath = bytePath
+  }
+
+  /// A checked line: the ``SDPLine``, its value's bytes (without trailing whitespace) and whether
+  /// they are all ASCII.
+  struct CheckedLine {
+    var line: SDPLine
+    var value: ArraySlice<UInt8>
+    var isASCII: Bool
+  }
 
   /// Splits on LF, taking a CR before it into the terminator.
   func splitLines() -> [RawLine] {
@@ -60,7 +80,7 @@ struct SDPParser {
   }
 
   /// Turns one raw line into an ``SDPLine``, checking `<letter>=` and the text.
-  func line(_ raw: RawLine) throws(SDPParseError) -> SDPLine {
+  func line(_ raw: RawLine) throws(SDPParseError) -> CheckedLine {
     var end = raw.content.endIndex
     while end > raw.content.startIndex, raw.content[end - 1] == 0x20 || raw.content[end - 1] == 0x09 {
       end -= 1
@@ -96,7 +116,7 @@ struct SDPParser {
       line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
     }
     line.terminator = raw.terminator
-    return line
+    return CheckedLine(line: line, value: valueBytes, isASCII: isASCII)
   }
 
   mutating func parse() throws(SDPParseError) -> SessionDescription {
@@ -134,7 +154,8 @@ struct SDPParser {
 
     for raw in raws[...lastContent] {
       if raw.isBlank { throw error(raw, .emptyLine, "blank line before the end") }
-      let line = try line(raw)
+      let checked = try line(raw)
+      let line = checked.line
       // The type letter as a byte (``line(_:)`` checked it is one): cheaper to compare than a Character.
       let type = raw.content[raw.content.startIndex]
       if raw.number == 1 {
@@ -149,12 +170,18 @@ struct SDPParser {
           try checkConnection(
             media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
         }
-        switch MediaField.parse(line.value) {
+        if bytePath && checked.isASCII, let field = SDPBytes.mediaField(checked.value) {
+          var lines: [SDPLine] = []
+          lines.reserveCapacity(sectionSizes[media.count + 1])
+          media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
+        } else {
+          switch MediaField.parse(line.value) {
         case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
         case .success(let field):
           var lines: [SDPLine] = []
           lines.reserveCapacity(sectionSizes[media.count + 1])
           media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
+          }
         }
         mediaSummaries.append(SectionSummary())
         resolvers.append(CodecResolver())
@@ -167,13 +194,13 @@ struct SDPParser {
         try checkOrder(type, raw, rank: &rank, mediaLevel: false)
         if type == UInt8(ascii: "t") { sawTime = true }
         if type == UInt8(ascii: "c") { sessionHasConnection = true }
-        try checkSyntax(line, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
+        try checkSyntax(checked, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
         session.append(line)
       } else {
         try checkOrder(type, raw, rank: &rank, mediaLevel: true)
         if type == UInt8(ascii: "c") { mediaHasConnection = true }
         let last = media.count - 1
-        try checkSyntax(line, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
+        try checkSyntax(checked, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
         media[last].lines.append(line)
       }
     }
@@ -249,9 +276,13 @@ struct SDPParser {
   /// Checks a line's value against its grammar, noting the typed values it gives (`c=`,
   /// direction, ptime, maxptime, rtcp, rtpmap, fmtp) for the section.
   func checkSyntax(
-    _ line: SDPLine, _ type: UInt8, _ raw: RawLine, summary: inout SectionSummary,
+    _ checked: CheckedLine, _ type: UInt8, _ raw: RawLine, summary: inout SectionSummary,
     codecs: inout CodecResolver
   ) throws(SDPParseError) {
+    if bytePath && checked.isASCII && checkBytes(checked.value, type, summary: &summary, codecs: &codecs) {
+      return
+    }
+    let line = checked.line
     switch type {
     case UInt8(ascii: "o"):
       if case .failure(let reason) = Origin.parse(line.value) {
@@ -280,6 +311,73 @@ struct SDPParser {
       try checkAttribute(line, raw, summary: &summary, codecs: &codecs)
     default:
       break
+    }
+  }
+
+  /// The byte path of ``checkSyntax(_:_:_:summary:codecs:)`` for an ASCII value: true when the
+  /// value is valid and what it says is noted; false leaves everything to the general path
+  /// (which then gives the value or the error), having noted nothing.
+  func checkBytes(
+    _ value: ArraySlice<UInt8>, _ type: UInt8, summary: inout SectionSummary, codecs: inout CodecResolver
+  ) -> Bool {
+    switch type {
+    case UInt8(ascii: "o"):
+      return SDPBytes.isOrigin(value)
+    case UInt8(ascii: "c"):
+      guard let connection = SDPBytes.connection(value) else { return false }
+      summary.note(connection: connection)
+      return true
+    case UInt8(ascii: "b"):
+      return SDPBytes.isBandwidth(value)
+    case UInt8(ascii: "t"):
+      return SDPBytes.isTiming(value)
+    case UInt8(ascii: "r"), UInt8(ascii: "z"):
+      return SDPBytes.hasField(value)
+    case UInt8(ascii: "a"):
+      // <name>[:<value>]: ASCII, so the first ':' byte is the first ':' Character.
+      let colon = SDPBytes.firstIndex(of: UInt8(ascii: ":"), in: value)
+      let name = value[value.startIndex..<colon]
+      guard SDPBytes.isToken(name) else { return false }
+      let packed = SDPSyntax.packedLowercase(name)
+      guard colon < value.endIndex else {
+        switch packed {
+        case AttributeName.rtpmap, AttributeName.fmtp, AttributeName.ptime, AttributeName.maxptime,
+          AttributeName.rtcp:
+          return false  // these need a value: the general path says so
+        default:
+          summary.note(flag: name)
+          return true
+        }
+      }
+      let text = value[(colon + 1)...]
+      switch packed {
+      case AttributeName.rtpmap:
+        guard let map = SDPBytes.rtpMap(text) else { return false }
+        codecs.add(rtpMap: map)
+      case AttributeName.fmtp:
+        // <format> <parameters>, split as CodecResolver.add(fmtp:) splits: at the first space
+        // after the format, the rest as it is.
+        var start = text.startIndex
+        while start < text.endIndex && text[start] == UInt8(ascii: " ") { start += 1 }
+        guard start < text.endIndex else { return false }
+        let formatEnd = SDPBytes.firstIndex(of: UInt8(ascii: " "), in: text[start...])
+        let parameters = formatEnd < text.endIndex ? SDPBytes.string(text[(formatEnd + 1)...]) : ""
+        codecs.add(format: SDPBytes.string(text[start..<formatEnd]), parameters: parameters)
+      case AttributeName.ptime:
+        guard let milliseconds = SDPBytes.wholeMilliseconds(text) else { return false }
+        summary.note(ptime: milliseconds)
+      case AttributeName.maxptime:
+        guard let milliseconds = SDPBytes.wholeMilliseconds(text) else { return false }
+        summary.note(maxptime: milliseconds)
+      case AttributeName.rtcp:
+        guard let rtcp = SDPBytes.rtcpPort(text) else { return false }
+        summary.note(rtcp: rtcp)
+      default:
+        break
+      }
+      return true
+    default:
+      return true
     }
   }
 
