@@ -7,6 +7,7 @@
 // - serializing gives back the input bytes exactly (the model keeps every line, ending and space);
 // - the result parses again to an equal description;
 // - answering it as an offer yields one m= line per offered one, and the answer parses again;
+// - that answer, written as bytes, is the one built as lines and serialized;
 // - the Net::SIP accessors and processing the answer against our own offer do not trap.
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,7 +19,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let general = Result { () throws(SDPParseError) in try SessionDescription(parsingGeneral: bytes) }
   switch (parsed, general) {
   case (.success(let fast), .success(let slow)):
-    if let difference = fast.parseDifference(from: slow) { fatalError("byte and general paths: \(difference)") }
+    if let difference = fast.parseDifference(from: slow) {
+      fatalError("byte and general paths: \(difference)")
+    }
   case (.failure(let fast), .failure(let slow)):
     guard fast == slow else { fatalError("byte and general paths fail differently: \(fast) / \(slow)") }
   default:
@@ -39,6 +42,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   var session = OfferAnswer(address: "192.0.2.1", sessionID: 1)
   let ports = session.servableStreams(in: offer).map { LocalStream(port: 10000 + 2 * $0) }
   let answer = session.answer(to: offer, streams: ports)
+  // The first answer is written as bytes; built as lines and serialized it is the same.
+  var built = OfferAnswer(address: "192.0.2.1", sessionID: 1)
+  let builtAnswer = built.answer(to: offer, streams: ports, writingBytes: false)
+  guard builtAnswer == answer, builtAnswer.bytes == answer.bytes else {
+    fatalError("the answer written as bytes differs from the one built as lines")
+  }
   guard answer.description.media.count == offer.media.count else { fatalError("answer m= count differs") }
   guard let answerText = try? SessionDescription(parsing: answer.description.asString()) else {
     fatalError("our answer does not parse: \(answer.description.asString())")

@@ -30,11 +30,12 @@ public struct Codec: Sendable, Hashable, CustomStringConvertible {
   /// Same format: encoding names compare case-insensitively (RFC 4855 §3), clock rate and channels
   /// must be equal.
   public func matches(_ other: Codec) -> Bool {
-    name.lowercased() == other.name.lowercased() && clockRate == other.clockRate && channels == other.channels
+    // Compared as `lowercased() ==`, without building strings for ASCII names.
+    SDPSyntax.equalLowercased(name, other.name) && clockRate == other.clockRate && channels == other.channels
   }
 
   /// RFC 4733 named telephone events (DTMF).
-  public var isTelephoneEvent: Bool { name.lowercased() == "telephone-event" }
+  public var isTelephoneEvent: Bool { SDPSyntax.equalLowercased(name, "telephone-event") }
 
   /// `a=rtpmap` for this codec (channels written only when not one).
   public var rtpMap: RTPMap {

@@ -39,7 +39,8 @@ public struct MediaCapabilities: Sendable, Hashable {
   public static let standard = MediaCapabilities()
 
   func serves(_ media: MediaDescription) -> Bool {
-    media.media.lowercased() == "audio" && protocols.contains { $0.uppercased() == media.proto.uppercased() }
+    SDPSyntax.equalLowercased(media.media, "audio")
+      && protocols.contains { SDPSyntax.equalUppercased($0, media.proto) }
   }
 
   /// Our codec matching one of the peer's, if any.

@@ -13,34 +13,64 @@ extension OfferAnswer {
   /// - Direction is the offer's reversed, limited by ours; `c=0.0.0.0` counts as not receiving
   ///   (RFC 3264 §8.4).
   public mutating func answer(to offer: SessionDescription, streams: [LocalStream]) -> Answer {
-    var description = header()
+    answer(to: offer, streams: streams, writingBytes: true)
+  }
+
+  /// ``answer(to:streams:)``. Our first description of a session (none sent before, none fixed)
+  /// is written straight as the bytes of the body (`writingBytes`; off only to compare with the
+  /// general path): no lines are built, nothing is serialized, and its `o=` line carries our
+  /// version as it is written, as ``stamp(_:)`` would leave it. Later answers are built as lines
+  /// and stamped against the previous description (RFC 3264 §8).
+  mutating func answer(to offer: SessionDescription, streams: [LocalStream], writingBytes: Bool) -> Answer {
+    let direct = writingBytes && fixedDescription == nil && storedLocal == nil
+    var description = direct ? SessionDescription(lines: [], media: []) : header()
+    var writer = SDPWriter(capacity: direct ? 160 + 160 * offer.media.count : 0)
+    if direct { writeHeader(into: &writer) }
     var negotiated: [NegotiatedStream] = []
     var free = streams[...]
     for (index, media) in offer.media.enumerated() {
       guard media.port != 0, capabilities.serves(media), let local = free.first,
         let accepted = accept(offer: offer, media: index, local: local)
       else {
-        description.media.append(
-          MediaDescription(
-            MediaField(media: media.media, port: 0, proto: media.proto, formats: media.formats)))
+        if direct {
+          Self.writeMediaLine(media.media, port: 0, proto: media.proto, formats: media.formats, into: &writer)
+        } else {
+          description.media.append(
+            MediaDescription(
+              MediaField(media: media.media, port: 0, proto: media.proto, formats: media.formats)))
+        }
         negotiated.append(.rejected(index, media.media))
         continue
       }
       free = free.dropFirst()
-      description.media.append(accepted.section)
+      if direct {
+        writeAudioSection(
+          local, proto: media.proto, codecs: accepted.codecs, direction: accepted.direction, into: &writer)
+      } else {
+        description.media.append(
+          audioSection(local, proto: media.proto, codecs: accepted.codecs, direction: accepted.direction))
+      }
       negotiated.append(accepted.stream)
     }
-    let stamped = stampKeepingText(description)
+    let answer: Answer
+    if direct {
+      keepFirstLocal(writer.bytes)
+      answer = Answer(bytes: writer.bytes, streams: negotiated)
+    } else {
+      let stamped = stampKeepingText(description)
+      answer = Answer(description: stamped.description, streams: negotiated, bytes: stamped.bytes)
+    }
     remoteDescription = offer
     pendingOffer = nil
     self.streams = negotiated
-    return Answer(description: stamped.description, streams: negotiated, bytes: stamped.bytes)
+    return answer
   }
 
-  /// The answer's section and outcome for one servable stream, nil without a common audio codec.
+  /// What the answer lists for one servable stream (codecs with the offerer's numbers, our
+  /// direction) and its outcome; nil without a common audio codec.
   func accept(
     offer: SessionDescription, media index: Int, local: LocalStream
-  ) -> (section: MediaDescription, stream: NegotiatedStream)? {
+  ) -> (codecs: [Codec], direction: MediaDirection, stream: NegotiatedStream)? {
     let media = offer.media[index]
     var common: [NegotiatedCodec] = []
     var telephoneEvent: NegotiatedCodec?
@@ -79,13 +109,12 @@ extension OfferAnswer {
       listed.append(codec)
     }
     let direction = Self.effectiveDirection(of: offer, media: index).reversed.intersection(local.direction)
-    let section = audioSection(local, proto: media.proto, codecs: listed, direction: direction)
     let remote = Self.remoteTransport(of: offer, media: index)
     let stream = NegotiatedStream(
       index: index, media: media.media, isActive: true, codecs: common, telephoneEvent: telephoneEvent,
       telephoneEvents: events, direction: direction, localPort: local.port, remoteAddress: remote.address,
       remotePort: remote.port, remoteRTCPAddress: remote.rtcpAddress, remoteRTCPPort: remote.rtcpPort,
       remotePtime: media.ptime)
-    return (section, stream)
+    return (listed, direction, stream)
   }
 }

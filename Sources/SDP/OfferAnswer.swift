@@ -81,20 +81,38 @@ public struct OfferAnswer: Sendable {
 
   /// The result of ``answer(to:streams:)``: the description to send and what it agrees to.
   public struct Answer: Sendable, Hashable {
+    /// The answer as a description. One written straight as bytes (``OfferAnswer/answer(to:streams:)``'s
+    /// usual case) is parsed from them when read, giving the description its lines would have
+    /// built; the message body needs only ``bytes``.
     public var description: SessionDescription {
-      didSet { text = nil }
+      get {
+        if let built { return built }
+        return StoredDescription.text(text ?? []).description ?? SessionDescription(lines: [], media: [])
+      }
+      set {
+        built = newValue
+        text = nil
+      }
     }
     public var streams: [NegotiatedStream]
+    /// The description when it was built as lines (or set); nil when only ``text`` holds it.
+    private var built: SessionDescription?
     /// ``description`` serialized once by ``OfferAnswer/answer(to:streams:)``; nil once changed.
     private var text: [UInt8]?
 
     public init(description: SessionDescription, streams: [NegotiatedStream]) {
-      self.description = description
+      self.built = description
       self.streams = streams
     }
 
     init(description: SessionDescription, streams: [NegotiatedStream], bytes: [UInt8]) {
       self.init(description: description, streams: streams)
+      text = bytes
+    }
+
+    /// An answer written as bytes: its description is what parsing them gives.
+    init(bytes: [UInt8], streams: [NegotiatedStream]) {
+      self.streams = streams
       text = bytes
     }
 
@@ -169,6 +187,106 @@ public struct OfferAnswer: Sendable {
       ], media: [])
   }
 
+  /// ``header()`` written as bytes.
+  func writeHeader(into writer: inout SDPWriter) {
+    let addressType = SDPSyntax.addressType(of: address)
+    writer.start(UInt8(ascii: "v"))
+    writer.append(byte: UInt8(ascii: "0"))
+    writer.end()
+    writer.start(UInt8(ascii: "o"))
+    writer.append(username)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(sessionID)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(sessionVersion)
+    writer.append(" IN ")
+    writer.append(addressType)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(address)
+    writer.end()
+    writer.start(UInt8(ascii: "s"))
+    writer.append("sipscript")
+    writer.end()
+    writer.start(UInt8(ascii: "c"))
+    writer.append("IN ")
+    writer.append(addressType)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(address)
+    writer.end()
+    writer.start(UInt8(ascii: "t"))
+    writer.append("0 0")
+    writer.end()
+  }
+
+  /// An `m=` line as ``MediaField/description`` writes it (no port count).
+  static func writeMediaLine(
+    _ media: String, port: Int, proto: String, formats: [String], into writer: inout SDPWriter
+  ) {
+    writer.start(UInt8(ascii: "m"))
+    writer.append(media)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(port)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(proto)
+    for format in formats {
+      writer.append(byte: UInt8(ascii: " "))
+      writer.append(format)
+    }
+    writer.end()
+  }
+
+  /// ``audioSection(_:proto:codecs:direction:)`` written as bytes.
+  func writeAudioSection(
+    _ stream: LocalStream, proto: String, codecs: [Codec], direction: MediaDirection? = nil,
+    into writer: inout SDPWriter
+  ) {
+    writer.start(UInt8(ascii: "m"))
+    writer.append("audio ")
+    writer.append(stream.port)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(proto)
+    for codec in codecs {
+      writer.append(byte: UInt8(ascii: " "))
+      writer.append(codec.payloadType)
+    }
+    writer.end()
+    for codec in codecs {
+      writer.start(UInt8(ascii: "a"))
+      writer.append("rtpmap:")
+      writer.append(codec.payloadType)
+      writer.append(byte: UInt8(ascii: " "))
+      writer.append(codec.name)
+      writer.append(byte: UInt8(ascii: "/"))
+      writer.append(codec.clockRate)
+      if codec.channels != 1 {
+        writer.append(byte: UInt8(ascii: "/"))
+        writer.append(codec.channels)
+      }
+      writer.end()
+      if let parameters = codec.formatParameters {
+        writer.start(UInt8(ascii: "a"))
+        writer.append("fmtp:")
+        writer.append(codec.payloadType)
+        writer.append(byte: UInt8(ascii: " "))
+        writer.append(parameters)
+        writer.end()
+      }
+    }
+    func attribute(_ name: String, _ value: Int) {
+      writer.start(UInt8(ascii: "a"))
+      writer.append(name)
+      writer.append(byte: UInt8(ascii: ":"))
+      writer.append(value)
+      writer.end()
+    }
+    if let ptime = capabilities.ptime { attribute("ptime", ptime) }
+    if let maxptime = capabilities.maxptime { attribute("maxptime", maxptime) }
+    if let rtcpPort = stream.rtcpPort { attribute("rtcp", rtcpPort) }
+    writer.start(UInt8(ascii: "a"))
+    writer.append((direction ?? stream.direction).rawValue)
+    writer.end()
+  }
+
   /// An `m=audio` section listing `codecs` with our attributes.
   func audioSection(
     _ stream: LocalStream, proto: String, codecs: [Codec], direction: MediaDirection? = nil
@@ -212,6 +330,10 @@ public struct OfferAnswer: Sendable {
     localDescription = stamped
     return stamped
   }
+
+  /// Keeps our first description of the session as the bytes written for it (its version is
+  /// ``sessionVersion``, as ``stamp(_:)`` leaves a first description).
+  mutating func keepFirstLocal(_ bytes: [UInt8]) { storedLocal = .text(bytes) }
 
   /// ``stamp(_:)`` for an answer, which also serializes it (for the message body) and keeps our
   /// description as those bytes.

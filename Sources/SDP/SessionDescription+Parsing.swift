@@ -176,11 +176,11 @@ struct SDPParser {
           media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
         } else {
           switch MediaField.parse(line.value) {
-        case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
-        case .success(let field):
-          var lines: [SDPLine] = []
-          lines.reserveCapacity(sectionSizes[media.count + 1])
-          media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
+          case .failure(let reason): throw error(raw, .invalidMedia, reason.text)
+          case .success(let field):
+            var lines: [SDPLine] = []
+            lines.reserveCapacity(sectionSizes[media.count + 1])
+            media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
           }
         }
         mediaSummaries.append(SectionSummary())

@@ -46,6 +46,23 @@ public struct SessionDescription: SDPSection, Sendable, Hashable, CustomStringCo
   /// `application/sdp` (RFC 8866 §8.1), Net::SIP's `content_type`.
   public static let contentType = "application/sdp"
 
+  /// Whether a Content-Type value is ``contentType`` with any parameters, read on its bytes:
+  /// spaces and tabs before `;` left out, ASCII letters in any case (`Application/SDP;
+  /// charset=x`). True only where taking the part before the first `;`, dropping whitespace and
+  /// lowercasing gives ``contentType``; false for anything else, including text with other
+  /// whitespace or non-ASCII bytes, which the caller then reads the general way.
+  public static func isContentType(_ value: String) -> Bool {
+    var expected = contentType.utf8.makeIterator()
+    for byte in value.utf8 {
+      if byte == UInt8(ascii: ";") { break }
+      if byte == UInt8(ascii: " ") || byte == 0x09 { continue }
+      guard byte < 0x80, byte > 0x20, let next = expected.next(), SDPSyntax.asciiLower(byte) == next else {
+        return false
+      }
+    }
+    return expected.next() == nil
+  }
+
   public init(lines: [SDPLine], media: [MediaDescription]) {
     self.lines = lines
     self.media = media

@@ -53,6 +53,15 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
 
   /// Parses `0-15,66,70`; nil on anything else. Values past 255 are refused, so the work is bounded.
   public init?(parsing text: String) {
+    // ASCII text (the usual `0-16`): read on its bytes, where every byte is a Character, with
+    // the same splits, trimming and numbers as below.
+    if let parsed = text.utf8.withContiguousStorageIfAvailable({ bytes -> TelephoneEvents?? in
+      bytes.allSatisfy({ $0 < 0x80 }) ? .some(Self.parsed(ascii: bytes)) : nil
+    }), let ascii = parsed {
+      guard let ascii else { return nil }
+      self = ascii
+      return
+    }
     for item in SDPSyntax.split(Substring(text), at: UInt8(ascii: ","), omittingEmptySubsequences: false) {
       let bounds = SDPSyntax.split(item, at: UInt8(ascii: "-"), omittingEmptySubsequences: false)
       guard bounds.count <= 2, let low = SDPSyntax.number(bounds[0].trimmingSpaces, max: 255) else {
@@ -65,6 +74,39 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Whether `code` is in the set.
+  private init() {}
+
+  /// `<low>[-<high>]` items separated by commas, spaces around the numbers allowed.
+  private static func parsed(ascii bytes: UnsafeBufferPointer<UInt8>) -> TelephoneEvents? {
+    func number(_ range: Range<Int>) -> Int? {
+      var (low, high) = (range.lowerBound, range.upperBound)
+      while low < high && bytes[low] == UInt8(ascii: " ") { low += 1 }
+      while high > low && bytes[high - 1] == UInt8(ascii: " ") { high -= 1 }
+      return SDPSyntax.number(bytes[low..<high], max: 255)
+    }
+    var events = TelephoneEvents()
+    var start = 0
+    while true {
+      var end = start
+      while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
+      var dash = start
+      while dash < end && bytes[dash] != UInt8(ascii: "-") { dash += 1 }
+      guard let low = number(start..<dash) else { return nil }
+      var high = low
+      if dash < end {
+        guard !bytes[(dash + 1)..<end].contains(UInt8(ascii: "-")), let value = number((dash + 1)..<end)
+        else {
+          return nil
+        }
+        high = value
+      }
+      guard low <= high else { return nil }
+      for code in low...high { events.insert(code) }
+      guard end < bytes.count else { return events }
+      start = end + 1
+    }
+  }
+
   public func contains(_ code: Int) -> Bool {
     guard (0...255).contains(code) else { return false }
     return bits[code >> 6] & (1 << UInt64(code & 63)) != 0

@@ -422,7 +422,10 @@ public struct InviteSession: Sendable {
   public static func sdpBody(of message: SIPMessage) -> SDPBody {
     let body = message.body
     guard !body.isEmpty else { return .success(nil) }
-    if let type = message.mediaType, type != SessionDescription.contentType {
+    // The usual `application/sdp` is recognised on its bytes; anything else is read in full.
+    if let value = message.contentType, !SessionDescription.isContentType(value),
+      let type = message.mediaType, type != SessionDescription.contentType
+    {
       return .failure(
         SDPBodyError(description: "body of type \(type), not \(SessionDescription.contentType)"))
     }

@@ -46,7 +46,8 @@ import Testing
     let session: [String] = [
       "o=- 1 1 IN IP4 192.0.2.1", "o=-  1 1 IN IP4 192.0.2.1", "o=- 1 1 IN IP4", "o=- x 1 IN IP4 a",
       "o=- 1 y IN IP4 a", "o=- 1 1 I\"N IP4 a", "o=- 1 1 IN IP4 a b", "o=", "o=- 1 1 IN IP4 caf\u{E9}",
-      "c=IN IP4 192.0.2.1", "c=IN ip4 host.example", "c=IN IP4 1host", "c=IN IP4 1.2.3.256", "c=IN IP4 224.2.1.1/127",
+      "c=IN IP4 192.0.2.1", "c=IN ip4 host.example", "c=IN IP4 1host", "c=IN IP4 1.2.3.256",
+      "c=IN IP4 224.2.1.1/127",
       "c=IN IP4 224.2.1.1/127/3", "c=IN IP4 224.2.1.1/127/0", "c=IN IP4 224.2.1.1/256", "c=IN IP4 a/1/2/3",
       "c=IN IP4 /1", "c=IN IP4 a//", "c=IN IP4", "c=IN IP4 a b", "c=IN  IP4   a", "c=IN IP6 ::1",
       "c=IN IP6 2001:db8::1/2", "c=IN IP6 host/1/2", "c=IN X25 whatever/1", "c=I@N IP4 a", "c=IN IP4 a_b",
@@ -54,9 +55,12 @@ import Testing
     ]
     let media: [String] = [
       "a=rtpmap:0 PCMU/8000", "a=rtpmap:96 opus/48000/2", "a=rtpmap:96 opus/48000/0", "a=rtpmap:128 x/8000",
-      "a=rtpmap:96 x/0", "a=rtpmap:96 x", "a=rtpmap:96 x/8000/1/1", "a=rtpmap:96  x/8000", "a=rtpmap:96 x/8000 y",
-      "a=rtpmap:96 x y/8000", "a=rtpmap:96 /8000", "a=rtpmap:96 x/", "a=rtpmap", "a=rtpmap:", "a=RTPMAP:8 PCMA/8000",
-      "a=fmtp:101 0-16", "a=fmtp:101", "a=fmtp:", "a=fmtp:   ", "a=fmtp: 101  0-15", "a=fmtp:101 a b", "a=fmtp",
+      "a=rtpmap:96 x/0", "a=rtpmap:96 x", "a=rtpmap:96 x/8000/1/1", "a=rtpmap:96  x/8000",
+      "a=rtpmap:96 x/8000 y",
+      "a=rtpmap:96 x y/8000", "a=rtpmap:96 /8000", "a=rtpmap:96 x/", "a=rtpmap", "a=rtpmap:",
+      "a=RTPMAP:8 PCMA/8000",
+      "a=fmtp:101 0-16", "a=fmtp:101", "a=fmtp:", "a=fmtp:   ", "a=fmtp: 101  0-15", "a=fmtp:101 a b",
+      "a=fmtp",
       "a=ptime:20", "a=ptime:0", "a=ptime:0.5", "a=ptime:20.", "a=ptime:1234567890", "a=ptime:", "a=ptime",
       "a=ptime:x", "a=MaxPTime:60", "a=maxptime:60.25", "a=rtcp:5000", "a=rtcp:70000", "a=rtcp:5000 IN IP4 a",
       "a=rtcp:", "a=rtcp:5000 IN", "a=rtcp", "a=sendonly", "a=RECVONLY", "a=inactive", "a=sendrecvx",
@@ -64,7 +68,8 @@ import Testing
     ]
     let time = ["t=0 0", "t=0", "t=0 0 0", "t=a 0", "t=  0   0 ", "r=7d 1h 0 25h", "r=", "r=   ", "z=0 -1h"]
     let mediaLines = [
-      "m=audio 4000 RTP/AVP 0 101", "m=audio 4000/2 RTP/AVP 0", "m=audio 4000/0 RTP/AVP 0", "m=audio 4000/2/2 RTP/AVP 0",
+      "m=audio 4000 RTP/AVP 0 101", "m=audio 4000/2 RTP/AVP 0", "m=audio 4000/0 RTP/AVP 0",
+      "m=audio 4000/2/2 RTP/AVP 0",
       "m=audio 70000 RTP/AVP 0", "m=audio 0 RTP/AVP", "m=audio 4000 RTP/AVP", "m=audio 4000 RTP/AVP 128",
       "m=audio 4000 RTP/AVP x", "m=audio 4000 RTP//AVP 0", "m=audio 4000 /AVP 0", "m=audio 4000 rtp/savp 0",
       "m=application 9 UDP/BFCP *", "m=audio 4000", "m=aud@io 4000 RTP/AVP 0", "m=audio  4000  RTP/AVP  0  8",
@@ -74,11 +79,15 @@ import Testing
     let connection = "c=IN IP4 192.0.2.1"
     let audio = "m=audio 4000 RTP/AVP 0 101"
     for line in session {
-      let lines = line.hasPrefix("o=") ? ["v=0", line, "s=-"] : head + (line.hasPrefix("c=") ? [] : [connection])
-      expectSamePaths((lines + [line.hasPrefix("o=") ? connection : line, "t=0 0", audio]).map { $0 + "\r\n" }.joined())
+      let lines =
+        line.hasPrefix("o=") ? ["v=0", line, "s=-"] : head + (line.hasPrefix("c=") ? [] : [connection])
+      expectSamePaths(
+        (lines + [line.hasPrefix("o=") ? connection : line, "t=0 0", audio]).map { $0 + "\r\n" }.joined())
     }
     for line in media {
-      expectSamePaths(crlf(head[0], head[1], head[2], connection, "t=0 0", audio, line, "a=rtpmap:101 telephone-event/8000"))
+      expectSamePaths(
+        crlf(head[0], head[1], head[2], connection, "t=0 0", audio, line, "a=rtpmap:101 telephone-event/8000")
+      )
       // At session level, where rtpmap and fmtp resolve nothing but are still checked.
       expectSamePaths(crlf(head[0], head[1], head[2], connection, "t=0 0", line, audio))
     }
