@@ -41,7 +41,7 @@ enum SDPSyntax {
   }
 
   static func equalLowercased(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-    switch asciiCaseInsensitiveEqual(a.utf8, b.utf8) {
+    switch asciiCaseInsensitiveEqual(contiguous: a, b) ?? asciiCaseInsensitiveEqual(a.utf8, b.utf8) {
     case .some(let equal): equal
     case .none: a.lowercased() == b.lowercased()
     }
@@ -49,7 +49,7 @@ enum SDPSyntax {
 
   /// `a.uppercased() == b.uppercased()`, likewise (Unicode upper- and lowercasing differ past ASCII).
   static func equalUppercased(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
-    switch asciiCaseInsensitiveEqual(a.utf8, b.utf8) {
+    switch asciiCaseInsensitiveEqual(contiguous: a, b) ?? asciiCaseInsensitiveEqual(a.utf8, b.utf8) {
     case .some(let equal): equal
     case .none: a.uppercased() == b.uppercased()
     }
@@ -77,6 +77,23 @@ enum SDPSyntax {
         if equal && asciiLower(x) != asciiLower(y) { equal = false }
       }
     }
+  }
+
+  /// ``asciiCaseInsensitiveEqual(_:_:)`` on the UTF-8 buffers of native strings (every string
+  /// the parser and offer/answer make): nil when either has none.
+  static func asciiCaseInsensitiveEqual(contiguous a: some StringProtocol, _ b: some StringProtocol) -> Bool??
+  {
+    a.utf8.withContiguousStorageIfAvailable { left in
+      b.utf8.withContiguousStorageIfAvailable { right in
+        var isASCII = true
+        for byte in left where byte >= 0x80 { isASCII = false }
+        for byte in right where byte >= 0x80 { isASCII = false }
+        guard isASCII else { return nil }
+        guard left.count == right.count else { return false }
+        for index in 0..<left.count where asciiLower(left[index]) != asciiLower(right[index]) { return false }
+        return true
+      }
+    } ?? nil
   }
 
   private static func allASCII(_ iterator: inout some IteratorProtocol<UInt8>) -> Bool {

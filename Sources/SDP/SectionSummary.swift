@@ -69,6 +69,8 @@ struct CodecResolver {
   private var parameters: [String: String] = [:]
 
   mutating func add(rtpMap map: RTPMap) {
+    // Room for a usual section's few at once, not grown one by one.
+    if maps.isEmpty { maps.reserveCapacity(6) }
     if maps[map.payloadType] == nil { maps[map.payloadType] = map }
   }
 
@@ -82,6 +84,7 @@ struct CodecResolver {
 
   /// An `a=fmtp` value already split: the first one of a format wins.
   mutating func add(format: String, parameters value: String) {
+    if parameters.isEmpty { parameters.reserveCapacity(3) }
     if parameters[format] == nil { parameters[format] = value }
   }
 

@@ -55,6 +55,9 @@ struct SDPParser {
   /// Splits on LF, taking a CR before it into the terminator.
   func splitLines() -> [RawLine] {
     var result: [RawLine] = []
+    var lineFeeds = 0
+    for byte in bytes where byte == 0x0A { lineFeeds += 1 }
+    result.reserveCapacity(lineFeeds + 1)
     var start = bytes.startIndex
     var number = 1
     while start < bytes.endIndex {

@@ -126,7 +126,14 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
 
   /// Ranges joined by commas: `0-16`, `0-11,16`.
   public var description: String {
-    var text = ""
+    // Written as ASCII bytes, decoded once (an answer writes one list per call).
+    var text: [UInt8] = []
+    text.reserveCapacity(16)
+    func write(_ number: Int) {
+      if number >= 100 { text.append(UInt8(number / 100) + 0x30) }
+      if number >= 10 { text.append(UInt8(number / 10 % 10) + 0x30) }
+      text.append(UInt8(number % 10) + 0x30)
+    }
     var code = 0
     while code <= 255 {
       let rest = bits[code >> 6] >> UInt64(code & 63)
@@ -137,11 +144,15 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
       code += rest.trailingZeroBitCount
       var high = code
       while high < 255 && contains(high + 1) { high += 1 }
-      if !text.isEmpty { text += "," }
-      text += code == high ? String(code) : "\(code)-\(high)"
+      if !text.isEmpty { text.append(UInt8(ascii: ",")) }
+      write(code)
+      if code != high {
+        text.append(UInt8(ascii: "-"))
+        write(high)
+      }
       code = high + 1
     }
-    return text
+    return String(decoding: text, as: UTF8.self)
   }
 }
 
