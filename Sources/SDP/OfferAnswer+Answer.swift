@@ -105,7 +105,8 @@ extension OfferAnswer {
     if let telephoneEvent, let events {
       var codec = telephoneEvent.codec
       codec.payloadType = telephoneEvent.receivePayloadType
-      codec.formatParameters = events.description
+      // Our codec's fmtp lists our events: when the agreed ones are all of them, that text is theirs.
+      if events != capabilities.telephoneEvent?.events { codec.formatParameters = events.description }
       listed.append(codec)
     }
     let direction = Self.effectiveDirection(of: offer, media: index).reversed.intersection(local.direction)

@@ -260,8 +260,10 @@ struct SDPParser {
   }
 
   func checkSessionComplete(_ session: [SDPLine], sawTime: Bool, at raw: RawLine) throws(SDPParseError) {
-    for required: Character in ["o", "s"] where !session.contains(where: { $0.type == required }) {
-      throw error(raw, .missingLine, "no \(required)= line before this one")
+    // Parsed lines carry their type letter as an ASCII byte.
+    for required in [UInt8(ascii: "o"), UInt8(ascii: "s")]
+    where !session.contains(where: { $0.asciiType == required }) {
+      throw error(raw, .missingLine, "no \(Character(Unicode.Scalar(required)))= line before this one")
     }
     if !sawTime { throw error(raw, .missingLine, "no t= line before this one") }
   }
