@@ -54,8 +54,10 @@ extension OfferAnswer {
     }
     let answer: Answer
     if direct {
-      keepFirstLocal(writer.bytes)
-      answer = Answer(bytes: writer.bytes, streams: negotiated)
+      // Kept for the whole call: in a buffer of its size, not the writer's estimate.
+      let bytes = writer.exactBytes
+      keepFirstLocal(bytes)
+      answer = Answer(bytes: bytes, streams: negotiated)
     } else {
       let stamped = stampKeepingText(description)
       answer = Answer(description: stamped.description, streams: negotiated, bytes: stamped.bytes)

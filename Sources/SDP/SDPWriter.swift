@@ -8,6 +8,14 @@ struct SDPWriter {
 
   init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
+  /// The bytes in a new buffer of their size (the writer's has room to spare), for keeping.
+  var exactBytes: [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+      _ = buffer.initialize(from: bytes)
+      count = bytes.count
+    }
+  }
+
   /// Starts a line: `<type>=`.
   mutating func start(_ type: UInt8) {
     bytes.append(type)
