@@ -106,10 +106,11 @@ extension Call {
       sessionID: UInt64.random(in: 1...UInt64(Int64.max)),
       username: agent.configuration.user)
     if let given = parameters.sdp { offerAnswer.fixedDescription = given }
+    // One lookup of the advertised host for the Contact and the Via.
+    let host = agent.transport.advertisedHost(of: leg)
     var configuration = InviteSession.Configuration(
-      localAddress: local, contact: agent.contact(on: leg),
-      via: SIPVia(
-        transport: leg.transport.viaName, host: agent.transport.advertisedHost(of: leg), port: leg.port),
+      localAddress: local, contact: agent.contact(on: leg, host: host),
+      via: SIPVia(transport: leg.transport.viaName, host: host, port: leg.port),
       offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
       sdpOnAck: parameters.sdpOnAck,
       ringTime: parameters.ringTime, seed: UInt64.random(in: 1...UInt64.max))
