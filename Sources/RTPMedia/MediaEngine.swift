@@ -451,15 +451,23 @@ public final class MediaEngine: @unchecked Sendable {
     let id = nextStreamID
     nextStreamID += 1
     let receive = acquire(options.local, streamID: id, polled: true)
-    return receive.flatMap { local in
-      let sendSocket: MediaSocket? =
-        options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local)) : nil)
-      guard let sendSocket else { return self.eventLoop.makeSucceededFuture((local, nil)) }
-      // The send socket also receives (a peer doing symmetric RTP answers to it), into the same stream.
-      return self.acquire(sendSocket, streamID: id, polled: false)
-        .map { (local, $0) }
-        .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
-    }.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
+    let sockets: EventLoopFuture<(AcquiredSocket, AcquiredSocket?)>
+    if options.send == nil, !options.asymmetric {
+      // The usual stream, one socket: no second acquisition to wait for (a future and a closure
+      // per call less).
+      sockets = receive.map { ($0, nil) }
+    } else {
+      sockets = receive.flatMap { local in
+        let sendSocket: MediaSocket? =
+          options.send ?? (options.asymmetric ? .allocate(host: Self.host(of: local)) : nil)
+        guard let sendSocket else { return self.eventLoop.makeSucceededFuture((local, nil)) }
+        // The send socket also receives (a peer doing symmetric RTP answers to it), into the same stream.
+        return self.acquire(sendSocket, streamID: id, polled: false)
+          .map { (local, $0) }
+          .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
+      }
+    }
+    return sockets.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
       let rtcp = self.acquireRTCP(options, beside: local)
       let now = self.eventLoop.now.uptimeNanoseconds
       let slot = MediaStreamSlot(
@@ -522,9 +530,10 @@ public final class MediaEngine: @unchecked Sendable {
     slot.dtmfPromise?.fail(MediaError.stopped)
     slot.dtmfPromise = nil
     if let rtcp = slot.rtcp { releaseRTCP(rtcp) }
-    var releasing = [release(slot.receive)]
-    if let send = slot.send { releasing.append(release(send)) }
-    return EventLoopFuture.andAllComplete(releasing, on: eventLoop)
+    let receiving = release(slot.receive)
+    // One socket, the usual stream: its own future, without combining.
+    guard let send = slot.send else { return receiving.hop(to: eventLoop) }
+    return EventLoopFuture.andAllComplete([receiving, release(send)], on: eventLoop)
   }
 }
 

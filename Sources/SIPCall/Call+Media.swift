@@ -80,6 +80,21 @@ extension Call {
       }
     }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    if futures.count == 1 {
+      // The usual call, one socket: its own future, without combining futures (a promise, an
+      // array of results and a closure per call less).
+      futures[0].hop(to: eventLoop).assumeIsolated().whenComplete { result in
+        let call = bound.value
+        switch result {
+        case .success(let socket):
+          call.sockets = [socket]
+          completion(.success(()))
+        case .failure(let error):
+          completion(.failure(error))
+        }
+      }
+      return
+    }
     EventLoopFuture.whenAllComplete(futures, on: eventLoop).assumeIsolated().whenSuccess { results in
       let call = bound.value
       var opened: [CallSocket] = []

@@ -106,10 +106,11 @@ extension Call {
       sessionID: UInt64.random(in: 1...UInt64(Int64.max)),
       username: agent.configuration.user)
     if let given = parameters.sdp { offerAnswer.fixedDescription = given }
+    // One lookup of the advertised host for the Contact and the Via.
+    let host = agent.transport.advertisedHost(of: leg)
     var configuration = InviteSession.Configuration(
-      localAddress: local, contact: agent.contact(on: leg),
-      via: SIPVia(
-        transport: leg.transport.viaName, host: agent.transport.advertisedHost(of: leg), port: leg.port),
+      localAddress: local, contact: agent.contact(on: leg, host: host),
+      via: SIPVia(transport: leg.transport.viaName, host: host, port: leg.port),
       offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
       sdpOnAck: parameters.sdpOnAck,
       ringTime: parameters.ringTime, seed: UInt64.random(in: 1...UInt64.max))
@@ -124,7 +125,7 @@ extension Call {
   func receive(_ request: SIPIncomingRequest) {
     let message = request.message
     remember(request)
-    guard let session, !finished else {
+    guard session != nil, !finished else {
       if !finished, message.method == "BYE" {
         // The peer hung up while our sockets were still being bound: RFC 3261 §15.1.2, the
         // INVITE still pending gets 487.
@@ -140,15 +141,15 @@ extension Call {
       }
       return
     }
-    if let dialog = session.dialog, let toTag = message.to?.tag,
-      toTag != dialog.id.localTag || message.from?.tag != dialog.id.remoteTag
+    if let dialogID = session?.dialog?.id, let toTag = message.to?.tag,
+      toTag != dialogID.localTag || message.from?.tag != dialogID.remoteTag
     {
       // RFC 3261 §12.2.2: the Call-ID is ours but the tags name another dialog.
       return reply(to: message, request.transaction, code: 481)
     }
     if message.method == "INVITE", message.to?.tag != nil {
       parameters.cbInvite?(self, message)
-      if parameters.clearSDP, parameters.sdp == nil, session.state == .established || session.state == .held {
+      if parameters.clearSDP, parameters.sdp == nil, state == .established || state == .held {
         // Net::SIP `clear_sdp`: new sockets for a new INVITE, then answer it. (A given `sdp`
         // names the given sockets, so it keeps them.)
         return renewSockets { [self] renewed in
@@ -206,9 +207,11 @@ extension Call {
   // MARK: - The session's actions
 
   func handle(_ event: InviteSession.Event) {
-    guard var current = session else { return }
-    let actions = current.handle(event)
-    session = current
+    // Mutated in place: a copy taken out and stored back would hold the session twice while it
+    // runs, so that every change to its dialog, offer/answer or INVITE copies their storage.
+    // The session is pure (it calls nothing of the call), so the access cannot overlap another.
+    guard session != nil else { return }
+    let actions = session!.handle(event)
     perform(actions)
   }
 

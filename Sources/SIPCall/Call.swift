@@ -133,14 +133,15 @@ public final class Call {
     self.agent = agent
     self.role = role
     self.id = callID
+    self.key = Self.key(callID, role)
     self.leg = leg
     self.parameters = parameters
   }
 
   public var eventLoop: any EventLoop { agent.eventLoop }
 
-  /// The call's key in ``UserAgent/calls``.
-  public var key: String { Self.key(id, role) }
+  /// The call's key in ``UserAgent/calls`` (made once: the binding looks it up on every event).
+  public let key: String
 
   static func key(_ callID: String, _ role: InviteSession.Role) -> String {
     role == .uac ? callID : callID + "|uas"

@@ -252,7 +252,11 @@ public final class UserAgent {
 
   /// Our Contact on a leg.
   func contact(on leg: SIPLeg) -> SIPNameAddress {
-    let host = transport.advertisedHost(of: leg)
+    contact(on: leg, host: transport.advertisedHost(of: leg))
+  }
+
+  /// ``contact(on:)`` with the leg's advertised host already looked up.
+  func contact(on leg: SIPLeg, host: String) -> SIPNameAddress {
     var uri = SIPURI(user: configuration.user, host: host, port: leg.port)
     if leg.transport == .tcp { uri.parameters = SIPParameters([.init(name: "transport", value: "tcp")]) }
     return SIPNameAddress(uri: uri)

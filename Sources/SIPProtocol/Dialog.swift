@@ -86,6 +86,31 @@ public struct Dialog: Sendable {
     secure = request.requestURIValue?.scheme == .sips
   }
 
+  /// The UAS's dialog for a 101–299 response of its own whose To tag and Contact the caller
+  /// knows (RFC 3261 §12.1.1): the same as ``init(uasRequest:response:)`` without reading them
+  /// back out of the response it has just built (the To and the Contact parsed again). The To
+  /// tag is the request's own when it had one, as ``SIPMessage/makeResponse`` keeps it.
+  init?(uasRequest request: SIPMessage, code: Int, localTag: String, localContact: SIPNameAddress?) {
+    guard (101..<300).contains(code), let callID = request.callID, var from = request.from,
+      var to = request.to, let remoteTag = from.tag, let cseq = request.cseq,
+      let target = request.contacts.first?.uri
+    else { return nil }
+    let localTag = to.tag ?? localTag
+    from = Self.untagged(from)
+    to = Self.untagged(to)
+    id = DialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
+    state = code < 200 ? .early : .confirmed
+    isUAC = false
+    localSequence = 0
+    remoteSequence = cseq.sequence
+    localAddress = to
+    remoteAddress = from
+    remoteTarget = target
+    routeSet = request.recordRoutes
+    self.localContact = localContact
+    secure = request.requestURIValue?.scheme == .sips
+  }
+
   /// The address without its tag. When the tag is its only parameter (the usual From and To) the
   /// result has no parameter list at all: removing the tag from the list it shares with the
   /// message would copy the list (160 bytes, kept by every dialog for the whole call).

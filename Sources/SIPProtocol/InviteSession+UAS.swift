@@ -25,7 +25,7 @@ extension InviteSession {
       return
     }
     let message = response(to: invite, code: code, contact: true)
-    if dialog == nil { dialog = Dialog(uasRequest: invite, response: message) }
+    if dialog == nil { dialog = ownDialog(invite, code: code) }
     out.append(.sendResponse(message))
     setState(.early, &out)
   }
@@ -58,11 +58,18 @@ extension InviteSession {
     let message = response(
       to: invite, code: 200, body: body, contentType: SessionDescription.contentType, contact: true)
     // A new value even after an early dialog: the UAS's dialog takes nothing from its own 2xx.
-    dialog = Dialog(uasRequest: invite, response: message)
+    dialog = ownDialog(invite, code: 200)
     awaitingAck = (invite.cseq?.sequence ?? 0, offered)
     out.append(.sendResponse(message))
     setState(.answered, &out)
     if let streams { out.append(.mediaUpdate(streams)) }
+  }
+
+  /// The UAS's dialog for our 1xx/2xx to `invite`, made from the To tag and Contact ``response``
+  /// put in it.
+  func ownDialog(_ invite: SIPMessage, code: Int) -> Dialog? {
+    guard let tag = localTag ?? dialog?.id.localTag else { return nil }
+    return Dialog(uasRequest: invite, code: code, localTag: tag, localContact: settings.contact)
   }
 
   mutating func reject(code: Int, _ out: inout [Action]) {

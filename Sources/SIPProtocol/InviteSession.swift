@@ -331,7 +331,10 @@ public struct InviteSession: Sendable {
 
   /// The one entry point: an event in, the actions to perform out, in order.
   public mutating func handle(_ event: Event) -> [Action] {
+    // An event gives up to ~6 actions (a BYE: response, hangup, timer, state, terminated): one
+    // allocation instead of growing 1 → 2 → 4 → 8.
     var out: [Action] = []
+    out.reserveCapacity(6)
     switch event {
     case .invite(let to, let requestURI, let callID):
       startInvite(to: to, requestURI: requestURI, callID: callID, &out)

@@ -90,7 +90,7 @@ public final class CallBinding {
   @discardableResult
   func run(_ function: LuaReference, for call: Call, _ arguments: [LuaValue], name: String) -> LuaTask? {
     guard let runtime else { return nil }
-    guard let task = runtime.spawn(function, arguments: arguments, name: "\(name) call-id=\(call.id)") else {
+    guard let task = runtime.spawn(function, arguments: arguments, name: name, callID: call.id) else {
       return nil
     }
     task.onDone { [weak self] task in

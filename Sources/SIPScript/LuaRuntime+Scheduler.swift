@@ -115,12 +115,12 @@ extension LuaRuntime {
 
   /// A new coroutine, anchored in the registry; the caller pushes the function and arguments on
   /// `task.thread` and calls `start`.
-  func makeTask(name: String, on L: OpaquePointer) -> LuaTask {
+  func makeTask(name: String, callID: String? = nil, on L: OpaquePointer) -> LuaTask {
     let thread = lua_newthread(L)!
     let ref = sipscript_ref(L)
     let id = nextTaskID
     nextTaskID += 1
-    return LuaTask(id: id, name: name == "main" ? name : "\(name)#\(id)", thread: thread, threadRef: ref)
+    return LuaTask(id: id, name: name, callID: callID, thread: thread, threadRef: ref)
   }
 
   func start(_ task: LuaTask, arguments: Int32) {
@@ -132,9 +132,15 @@ extension LuaRuntime {
   /// callbacks). Nil once the runtime is stopping.
   @discardableResult
   public func spawn(_ function: LuaReference, arguments: [LuaValue] = [], name: String = "task") -> LuaTask? {
+    spawn(function, arguments: arguments, name: name, callID: nil)
+  }
+
+  /// ``spawn(_:arguments:name:)`` for a task of a call: its name (`NAME call-id=ID#N`) is made
+  /// only when a log or the script reads it.
+  func spawn(_ function: LuaReference, arguments: [LuaValue], name: String, callID: String?) -> LuaTask? {
     eventLoop.preconditionInEventLoop()
     guard let state, !isShuttingDown else { return nil }
-    let task = makeTask(name: name, on: state)
+    let task = makeTask(name: name, callID: callID, on: state)
     lua_checkstack(task.thread, Int32(clamping: arguments.count + 2))
     push(.reference(function), on: task.thread)
     for argument in arguments {

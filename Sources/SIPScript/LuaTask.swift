@@ -23,8 +23,17 @@ public final class LuaTask {
     case abandoned
   }
 
-  /// Where the task came from, for logs (`task=main`, `task=spawn#3`, `task=timer#4`).
-  public let name: String
+  /// Where the task came from, for logs (`task=main`, `task=spawn#3`, `task=timer#4`,
+  /// `task=handler call-id=…#7`). Made when read (logs, `task.name`): a call's tasks are
+  /// started for every call, their names are seldom needed.
+  public var name: String {
+    if label == "main", callID == nil { return label }
+    guard let callID else { return "\(label)#\(id)" }
+    return "\(label) call-id=\(callID)#\(id)"
+  }
+  /// What started the task (`main`, `spawn`, `handler`…), and the Call-ID of the call it runs for.
+  let label: String
+  let callID: String?
   let id: Int
   let thread: OpaquePointer
   let threadRef: Int32
@@ -43,9 +52,10 @@ public final class LuaTask {
   /// Called once when the task is done (wait_all, later: call cleanup).
   var whenDone: [(LuaTask) -> Void] = []
 
-  init(id: Int, name: String, thread: OpaquePointer, threadRef: Int32) {
+  init(id: Int, name: String, callID: String? = nil, thread: OpaquePointer, threadRef: Int32) {
     self.id = id
-    self.name = name
+    self.label = name
+    self.callID = callID
     self.thread = thread
     self.threadRef = threadRef
   }

@@ -56,6 +56,34 @@ import Testing
     #expect(dialog.remoteTarget.description == "sip:alice@pc33.atlanta.example.com")
   }
 
+  @Test(
+    "UAS: the dialog of our own response, made from its tag and Contact, is the one read back from it",
+    arguments: [nil, "given-tag"])
+  func uasDialogOfOwnResponse(requestToTag: String?) throws {
+    var invite = try Trace.invite(toTag: requestToTag)
+    for rr in recordRoutes { invite.addHeader("Record-Route", rr) }
+    invite.addHeader("Record-Route", "<sip:p0.example.com;lr;transport=tcp>")
+    let contact = try SIPNameAddress.parse("\"Bob\" <sip:bob@192.0.2.4:5062;transport=tcp>")
+    for code in [180, 200] {
+      var response = invite.makeResponse(statusCode: code, toTag: "uas-tag")
+      response.addHeader("Contact", contact.description)
+      let read = try #require(Dialog(uasRequest: invite, response: response))
+      let made = try #require(Dialog(uasRequest: invite, code: code, localTag: "uas-tag", localContact: contact))
+      #expect(made.id == read.id)
+      #expect(made.id.localTag == (requestToTag ?? "uas-tag"))
+      #expect(made.state == read.state && made.state == (code < 200 ? .early : .confirmed))
+      #expect(made.isUAC == read.isUAC && !made.isUAC)
+      #expect(made.localSequence == read.localSequence && made.remoteSequence == read.remoteSequence)
+      #expect(made.localAddress == read.localAddress && made.remoteAddress == read.remoteAddress)
+      #expect(made.remoteTarget == read.remoteTarget && made.routeSet == read.routeSet)
+      #expect(made.localContact == read.localContact && made.localContact == contact)
+      #expect(made.secure == read.secure)
+    }
+    // As Dialog(uasRequest:response:): no dialog for a final non-2xx or a 100.
+    #expect(Dialog(uasRequest: invite, code: 486, localTag: "uas-tag", localContact: contact) == nil)
+    #expect(Dialog(uasRequest: invite, code: 100, localTag: "uas-tag", localContact: contact) == nil)
+  }
+
   @Test("The dialog's addresses lose their tag; a tag that was the only parameter leaves no list")
   func addressesWithoutTags() throws {
     let invite = try Trace.invite()
