@@ -141,13 +141,13 @@ extension Call {
       }
       return
     }
-    if let dialogID = session?.dialog?.id, let toTag = message.to?.tag,
-      toTag != dialogID.localTag || message.from?.tag != dialogID.remoteTag
+    if let dialogID = session?.dialog?.id, let toTag = message.toTag,
+      toTag != dialogID.localTag || message.fromTag != dialogID.remoteTag
     {
       // RFC 3261 §12.2.2: the Call-ID is ours but the tags name another dialog.
       return reply(to: message, request.transaction, code: 481)
     }
-    if message.method == "INVITE", message.to?.tag != nil {
+    if message.method == "INVITE", message.toTag != nil {
       parameters.cbInvite?(self, message)
       if parameters.clearSDP, parameters.sdp == nil, state == .established || state == .held {
         // Net::SIP `clear_sdp`: new sockets for a new INVITE, then answer it. (A given `sdp`
@@ -288,7 +288,7 @@ extension Call {
     let method = request.method ?? ""
     switch method {
     case "ACK":
-      guard let callID = request.callID, let local = request.from?.tag, let remote = request.to?.tag else {
+      guard let callID = request.callID, let local = request.fromTag, let remote = request.toTag else {
         return
       }
       let contentType = request.body.isEmpty ? nil : request.header("Content-Type")
@@ -308,8 +308,8 @@ extension Call {
       break
     }
     var request = request
-    let initial = method == "INVITE" && request.to?.tag == nil
-    if let dialog, request.to?.tag != dialog.id.remoteTag, !initial {
+    let initial = method == "INVITE" && request.toTag == nil
+    if let dialog, request.toTag != dialog.id.remoteTag, !initial {
       // The BYE that ends a dialog made by a second fork's 2xx (RFC 3261 §13.2.2.4): not the
       // call's own, so its response means nothing to the call.
       agent.transport.sendRequest(request, leg: leg) { _ in }

@@ -149,7 +149,7 @@ public final class Call {
 
   /// Our tag in the dialog: the From tag of our INVITE (UAC) or the To tag we answer with (UAS).
   public var localTag: String? {
-    role == .uac ? session?.invite?.from?.tag : session?.dialog?.id.localTag
+    role == .uac ? session?.invite?.fromTag : session?.dialog?.id.localTag
   }
 
   /// `call.state`.

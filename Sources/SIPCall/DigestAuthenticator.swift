@@ -50,7 +50,7 @@ public final class DigestAuthenticator {
   /// CANCEL.
   public func applies(to request: SIPMessage) -> Bool {
     guard let method = request.method, method != "ACK", method != "CANCEL" else { return false }
-    return request.to?.tag == nil
+    return request.toTag == nil
   }
 
   /// Checks the request's credentials for our realm; `verdict` runs on `loop` once the

@@ -36,10 +36,10 @@ extension UserAgent {
   func routeNew(_ request: SIPIncomingRequest) {
     let message = request.message
     let method = message.method ?? ""
-    guard method == "INVITE", message.to?.tag == nil else {
+    guard method == "INVITE", message.toTag == nil else {
       if let fallbackHandler {
         fallbackHandler(request)
-      } else if message.to?.tag != nil {
+      } else if message.toTag != nil {
         // RFC 3261 §12.2.2: a request for a dialog we do not have.
         respond(request, code: 481)
       } else {
@@ -106,7 +106,7 @@ extension UserAgent {
   /// calls here: ours as UAC (the request's To tag is our From tag) and ours as UAS.
   func call(for request: SIPMessage) -> Call? {
     guard let callID = request.callID else { return nil }
-    if let toTag = request.to?.tag, let outgoing = calls[Call.key(callID, .uac)], outgoing.localTag == toTag {
+    if let toTag = request.toTag, let outgoing = calls[Call.key(callID, .uac)], outgoing.localTag == toTag {
       return outgoing
     }
     return calls[Call.key(callID, .uas)]
@@ -118,7 +118,7 @@ extension UserAgent {
   }
 
   func strayInvite2xx(_ response: SIPMessage) {
-    guard let callID = response.callID, let local = response.from?.tag, let remote = response.to?.tag else {
+    guard let callID = response.callID, let local = response.fromTag, let remote = response.toTag else {
       return
     }
     let dialog = DialogID(callID: callID, localTag: local, remoteTag: remote)

@@ -78,8 +78,37 @@ extension SIPMessage {
   /// The media type of Content-Type without parameters, lowercased (`application/sdp`).
   public var mediaType: String? {
     guard let value = contentType else { return nil }
+    if let type = Self.asciiMediaType(value) { return type }
     let type = value.split(separator: ";", maxSplits: 1).first ?? ""
     return String(type.filter { !$0.isWhitespace }).lowercased()
+  }
+
+  /// ``mediaType`` read on the bytes of the usual value (ASCII up to the first `;` and the byte
+  /// after it), with the same result as the general path: white space dropped, letters lowered.
+  /// Nil for what the general path must read: non-ASCII text, whose characters and case
+  /// mappings are Unicode's, and a value starting with `;`, whose empty first part `split` skips.
+  static func asciiMediaType(_ value: String) -> String? {
+    let utf8 = value.utf8
+    guard utf8.first != UInt8(ascii: ";") else { return nil }
+    var type: [UInt8] = []
+    type.reserveCapacity(utf8.count)
+    var iterator = utf8.makeIterator()
+    while let byte = iterator.next() {
+      guard byte < 0x80 else { return nil }
+      switch byte {
+      case UInt8(ascii: ";"):
+        // A combining mark after `;` would join it into one character that `split` keeps.
+        if let next = iterator.next(), next >= 0x80 { return nil }
+        return String(decoding: type, as: UTF8.self)
+      case 0x09...0x0D, 0x20:
+        continue
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+        type.append(byte | 0x20)
+      default:
+        type.append(byte)
+      }
+    }
+    return String(decoding: type, as: UTF8.self)
   }
 
   /// Content-Length (validated by the parser when present).

@@ -18,7 +18,7 @@ extension InviteSession {
       return nil
     }
     var next = request
-    if method == "INVITE", request.to?.tag == nil {
+    if method == "INVITE", request.toTag == nil {
       guard role == .uac, state == .calling || state == .early, invite?.cseq == cseq, !cancelSent,
         !cancelRequested
       else { return nil }

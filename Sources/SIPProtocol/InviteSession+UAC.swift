@@ -59,13 +59,13 @@ extension InviteSession {
     case 101..<200:
       guard state == .calling || state == .early else { return }
       provisionalReceived = true
-      if dialog == nil, response.to?.tag != nil { dialog = Dialog(uacRequest: invite, response: response) }
+      if dialog == nil, response.toTag != nil { dialog = Dialog(uacRequest: invite, response: response) }
       out.append(.preliminary(code))
       if offerAnswer.pendingOffer != nil, case .success(let answer?) = Self.sdpBody(of: response) {
         // Early media: without 100rel the SDP of a 18x is the answer to our offer, and the 2xx repeats it.
         if let streams = try? offerAnswer.processAnswer(answer) { out.append(.mediaUpdate(streams)) }
       }
-      if response.to?.tag != nil { setState(.early, &out) }
+      if response.toTag != nil { setState(.early, &out) }
       // RFC 3261 §9.1: a CANCEL requested earlier waits for the first provisional response.
       if cancelRequested { sendCancel(&out) }
     case 200..<300:
@@ -80,7 +80,7 @@ extension InviteSession {
 
   mutating func initialInvite2xx(_ response: SIPMessage, code: Int, invite: SIPMessage, _ out: inout [Action])
   {
-    let tag = response.to?.tag
+    let tag = response.toTag
     if let dialog, dialog.state == .confirmed {
       if let lastAck, dialog.id.remoteTag == tag {
         out.append(.sendRequest(lastAck.message, to: lastAck.peer))
