@@ -13,18 +13,18 @@ extension SIPMessage {
 
   /// The From header parsed (RFC 3261 §20.20).
   public var from: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.from }
+    if let parsedHeaders { return parsedHeaders.values.from { parseFrom() } }
     return parseFrom()
   }
 
   /// The To header parsed (RFC 3261 §20.39).
   public var to: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.to }
+    if let parsedHeaders { return parsedHeaders.values.to { parseTo() } }
     return parseTo()
   }
 
-  /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without a copy of the parsed To
-  /// when the message caches it (each copy retains and releases every String and array in it).
+  /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without parsing To in full when
+  /// the message caches its transaction headers (the cache keeps the tag only).
   public var toTag: String? {
     if let parsedHeaders { return parsedHeaders.toTag }
     return parseTo()?.tag
