@@ -179,6 +179,14 @@ enum SIPGrammar {
       bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
       magnitude /= 10
     } while magnitude > 0
-    bytes[start...].reverse()
+    // Reversed by swapping: reversing the slice `bytes[start...]` in place cost ~800
+    // instructions per call (docs/benchmarks-transactions.md, round 6).
+    var i = start
+    var j = bytes.count - 1
+    while i < j {
+      bytes.swapAt(i, j)
+      i += 1
+      j -= 1
+    }
   }
 }
