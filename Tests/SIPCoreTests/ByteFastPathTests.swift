@@ -133,6 +133,19 @@ import Testing
     }
   }
 
+  /// isToken over contiguous bytes (a native String's UTF-8) answers as over the same bytes
+  /// read one by one (a lazy map has no contiguous storage): round 6's fast path.
+  @Test(arguments: [
+    "", "z9hG4bK776asdhds", "z9hG4bK-long-branch-value-of-more-than-15-bytes.x!%*_+`'~", "a b", "a\u{e9}",
+    "semi;colon", "colon:", "[v6]", "\"q\"", "tab\t", "z9hG4bK" + String(repeating: "x", count: 300), "~",
+  ])
+  func isTokenOnContiguousBytes(_ text: String) {
+    let oneByOne = SIPGrammar.isToken(text.utf8.lazy.map { $0 })
+    #expect(SIPGrammar.isToken(text) == oneByOne)
+    #expect(SIPGrammar.isToken(Array(text.utf8)) == oneByOne)
+    #expect(SIPGrammar.isToken(text.utf8.dropFirst(0)) == oneByOne)
+  }
+
   /// Status lines from the table laid out once against setStartLine, for every code (and codes
   /// clamped into 100–699), with and without a phrase given.
   @Test func statusLinesAreSetStartLines() {
