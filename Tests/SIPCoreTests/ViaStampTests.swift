@@ -153,4 +153,28 @@ import Testing
     guard let m = try? Fixture.message(name), m.isRequest else { return }
     Self.checkStamp(m, name)
   }
+
+  /// The Via parse checks the first `received`, `rport`, `ttl` and `branch` (any case), in that
+  /// order, as `parameters[name]` finds them (round 6 finds all four in one pass).
+  @Test(
+    arguments: [
+      ("SIP/2.0/UDP h;branch=z9hG4bK1;BRANCH=\"a b\"", nil),
+      ("SIP/2.0/UDP h;Branch=\"a b\";branch=z9hG4bK1", "Via branch must be a token (RFC 3261 §20.42)"),
+      ("SIP/2.0/UDP h;rport=1;RPORT=x", nil),
+      ("SIP/2.0/UDP h;RPORT=x;rport=1", "Via rport must be empty or a port number (RFC 3581 §3)"),
+      ("SIP/2.0/UDP h;received;received=1.2.3.4", "Via received needs an address (RFC 3261 §20.42)"),
+      ("SIP/2.0/UDP h;ttl=256", "Via ttl must be 0-255 (RFC 3261 §25.1)"),
+      ("SIP/2.0/UDP h;TTL=255;ttl=999", nil),
+      ("SIP/2.0/UDP h;branch=\"x y\";received", "Via received needs an address (RFC 3261 §20.42)"),
+      ("SIP/2.0/UDP h;ttl=x;rport=y", "Via rport must be empty or a port number (RFC 3581 §3)"),
+      ("SIP/2.0/UDP h;received=[::1];rport;ttl=0;branch=z9hG4bK-1", nil),
+    ] as [(String, String?)])
+  func viaParameterChecksUseTheFirstOfEach(_ text: String, _ reason: String?) {
+    do {
+      _ = try SIPVia.parse(text)
+      #expect(reason == nil, "\(text)")
+    } catch {
+      #expect(error.reason == reason, "\(text)")
+    }
+  }
 }
