@@ -146,6 +146,26 @@ import Testing
     #expect(SIPGrammar.isToken(text.utf8.dropFirst(0)) == oneByOne)
   }
 
+  /// The eight-bytes-at-a-time ASCII test against a byte-by-byte one: every range of a 40-byte
+  /// buffer (every start, length and alignment) with one high byte at each position, and none.
+  @Test func isASCIIMatchesByteByByte() {
+    let plain = Array("INVITE sip:bob@example.com SIP/2.0\r\nVia:".utf8)
+    #expect(plain.count == 40)
+    for highAt in [-1] + Array(plain.indices) {
+      var bytes = plain
+      if highAt >= 0 { bytes[highAt] = highAt % 2 == 0 ? 0x80 : 0xC3 }
+      let message = SIPMessage(
+        bytes: bytes, startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: 200, fields: [],
+        bodyRange: 0..<0)
+      for lower in 0...bytes.count {
+        for upper in lower...bytes.count {
+          let expected = bytes[lower..<upper].allSatisfy { $0 < 0x80 }
+          #expect(message.isASCII(lower..<upper) == expected, "\(highAt) \(lower)..<\(upper)")
+        }
+      }
+    }
+  }
+
   /// Status lines from the table laid out once against setStartLine, for every code (and codes
   /// clamped into 100–699), with and without a phrase given.
   @Test func statusLinesAreSetStartLines() {
