@@ -94,18 +94,23 @@ extension SIPMessage {
   }
 
   /// Option tags of Require (RFC 3261 §20.32).
-  public var require: [String] { tokens("Require") }
+  public var require: [String] { tokens(.require) }
   /// Option tags of Proxy-Require (RFC 3261 §20.29).
-  public var proxyRequire: [String] { tokens("Proxy-Require") }
+  public var proxyRequire: [String] { tokens(.proxyRequire) }
   /// Option tags of Supported (RFC 3261 §20.37).
-  public var supported: [String] { tokens("Supported") }
+  public var supported: [String] { tokens(.supported) }
   /// Option tags of Unsupported (RFC 3261 §20.40).
-  public var unsupported: [String] { tokens("Unsupported") }
+  public var unsupported: [String] { tokens(.unsupported) }
   /// Methods of Allow (RFC 3261 §20.5).
-  public var allow: [String] { tokens("Allow") }
+  public var allow: [String] { tokens(.allow) }
 
-  func tokens(_ name: String) -> [String] {
-    headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
+  // By the header's id, not its name: the validator reads `require` for every request, and
+  // identifying the name String cost more than finding that the message has no such line.
+  func tokens(_ id: SIPHeaderName) -> [String] {
+    guard fields.contains(where: { $0.id == id }) else { return [] }
+    return valueRanges(.known(id)).map { valueString($0.range, folded: $0.folded).trimmingLWS }.filter {
+      !$0.isEmpty
+    }
   }
 
   /// User-Agent as written: product tokens and comments (RFC 3261 §20.41).

@@ -101,6 +101,19 @@ import Testing
     }
   }
 
+  /// The option-tag lists read by the header's id against the lines found by name (every
+  /// spelling the message uses, compact or not), trimmed, empty values left out.
+  static func checkTokens(_ m: SIPMessage, _ label: String) {
+    let lists: [(String, [String])] = [
+      ("Require", m.require), ("Proxy-Require", m.proxyRequire), ("Supported", m.supported),
+      ("Unsupported", m.unsupported), ("Allow", m.allow),
+    ]
+    for (name, tokens) in lists {
+      let byName = m.headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
+      #expect(tokens == byName, "\(label) \(name)")
+    }
+  }
+
   @Test(arguments: ParsedHeaderCacheTests.fixtures)
   func tortureMessages(_ name: String) throws {
     guard let m = try? Fixture.message(name) else { return }
@@ -108,6 +121,7 @@ import Testing
     Self.checkTags(m, name)
     Self.checkLines(m, name)
     Self.checkSerializeInto(m, name)
+    Self.checkTokens(m, name)
   }
 
   @Test(arguments: InPlaceParsingTests.extra)
@@ -117,6 +131,7 @@ import Testing
     Self.checkTags(m, text)
     Self.checkLines(m, text)
     Self.checkSerializeInto(m, text)
+    Self.checkTokens(m, text)
   }
 
   /// The version read from bytes against the String's uppercased(), requests and responses.
