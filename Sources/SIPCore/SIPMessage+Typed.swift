@@ -53,7 +53,12 @@ extension SIPMessage {
 
   /// Max-Forwards, 0–255 (RFC 3261 §20.22).
   public var maxForwards: Int? {
-    firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
+    // An unfolded line's digits are read where they are (the validator reads this for every
+    // request): a byte that is not a digit fails here as its decoded String would.
+    if let f = fields.first(where: { $0.id == .maxForwards }), !f.folded {
+      return SIPGrammar.decimal(bytes[f.valueStart..<f.valueEnd], limit: 255).map { Int($0) }
+    }
+    return firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
   }
 
   /// Contact values parsed (RFC 3261 §20.10); empty for `Contact: *` (see ``isWildcardContact``).

@@ -112,6 +112,30 @@ import Testing
       let byName = m.headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
       #expect(tokens == byName, "\(label) \(name)")
     }
+    // Max-Forwards read from the bytes against its String.
+    let byString = m.firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map {
+      Int($0)
+    }
+    #expect(m.maxForwards == byString, "\(label) Max-Forwards")
+  }
+
+  /// Max-Forwards values read from the bytes against the String route: digits, limits, spaces,
+  /// signs, non-ASCII, a folded line, two lines.
+  @Test(arguments: [
+    "70", "0", "255", "256", "007", "99999999999999999999999", "7 0", "x", "-1", "+1", "7\u{00E9}",
+    "\u{0661}",
+    "70\r\n 1", "70\r\nMax-Forwards: 5",
+  ])
+  func maxForwardsFromBytes(_ value: String) throws {
+    let text =
+      "OPTIONS sip:a@b.example SIP/2.0\r\nVia: SIP/2.0/UDP h.example;branch=z9hG4bKmf\r\n"
+      + "Max-Forwards: \(value)\r\nTo: <sip:a@b.example>\r\nFrom: <sip:c@d.example>;tag=1\r\n"
+      + "Call-ID: mf1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    let m = try SIPMessage.parse(Array(text.utf8))
+    let byString = m.firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map {
+      Int($0)
+    }
+    #expect(m.maxForwards == byString, "\(value)")
   }
 
   @Test(arguments: ParsedHeaderCacheTests.fixtures)
