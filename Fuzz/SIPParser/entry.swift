@@ -47,6 +47,41 @@ private func parseAsDatagram(_ input: [UInt8]) {
   guard wireBytes(reparsed.serialize()) == wire else {
     fatalError("serializing is not stable: parse(serialize(m)) serializes differently")
   }
+  checkTransactionPath(message)
+}
+
+/// The transaction path's shortcuts against the general paths (round 6 of
+/// docs/benchmarks-transactions.md): the grammar check of To and From accepts what the parse
+/// accepts with the same tag, and the Via stamp written into the received bytes gives a Via that
+/// parses to the stamped value.
+private func checkTransactionPath(_ message: SIPMessage) {
+  var cached = message
+  cached.cacheTransactionHeaders()
+  for (id, name) in [(SIPHeaderName.to, "To"), (.from, "From")] {
+    let parsed = message.firstValue(id).flatMap { try? SIPNameAddress.parse($0) }
+    let checked = message.checkNameAddress(id)
+    guard checked.valid == (parsed != nil), checked.tag == parsed?.tag else {
+      fatalError("\(name): the grammar check and the parse disagree")
+    }
+  }
+  guard cached.to == message.to, cached.from == message.from, cached.toTag == message.to?.tag else {
+    fatalError("the cache answers To or From differently")
+  }
+  guard message.isRequest, var via = cached.topVia else { return }
+  via.rport = .port(5060)
+  via.received = "192.0.2.1"
+  var stamped = cached
+  guard let text = stamped.stampTopVia(received: "192.0.2.1", rport: 5060) else {
+    fatalError("a request with a top Via was not stamped")
+  }
+  guard stamped.topVia == via, stamped.header("Via") == text else {
+    fatalError("the stamped Via is not the stamped value")
+  }
+  var reparsedVia = stamped
+  reparsedVia.discardCachedTransactionHeaders()
+  if let again = reparsedVia.topVia, again != via {
+    fatalError("the stamped Via's text parses to another value")
+  }
 }
 
 private func parseAsStream(_ input: [UInt8]) {

@@ -75,7 +75,14 @@ enum SIPGrammar {
 
   /// Whether every byte of `bytes` is a `token` character and there is at least one.
   static func isToken(_ bytes: some Collection<UInt8>) -> Bool {
-    !bytes.isEmpty && bytes.allSatisfy { `is`($0, token) }
+    guard !bytes.isEmpty else { return false }
+    // Contiguous bytes (a native String's UTF-8) in a plain loop: the Via parse checks every
+    // branch, and iterating a UTF8View cost ~1,000 instructions for a 25-byte branch
+    // (docs/benchmarks-transactions.md, round 6).
+    if let fast = bytes.withContiguousStorageIfAvailable({ $0.allSatisfy { `is`($0, token) } }) {
+      return fast
+    }
+    return bytes.allSatisfy { `is`($0, token) }
   }
 
   static func isToken(_ text: String) -> Bool { isToken(text.utf8) }
@@ -179,6 +186,14 @@ enum SIPGrammar {
       bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
       magnitude /= 10
     } while magnitude > 0
-    bytes[start...].reverse()
+    // Reversed by swapping: reversing the slice `bytes[start...]` in place cost ~800
+    // instructions per call (docs/benchmarks-transactions.md, round 6).
+    var i = start
+    var j = bytes.count - 1
+    while i < j {
+      bytes.swapAt(i, j)
+      i += 1
+      j -= 1
+    }
   }
 }

@@ -311,14 +311,23 @@ extension SIPMessage {
   static let tagPrefix: [UInt8] = Array(";tag=".utf8)
 
   /// Whether the bytes in `range` are all ASCII (so that decoding them as UTF-8 changes nothing).
+  /// Eight bytes are tested at a time (a response copies ~250 bytes of lines, each checked
+  /// first; byte by byte that was ~1,000 instructions per transaction).
   func isASCII(_ range: Range<Int>) -> Bool {
-    bytes.withUnsafeBufferPointer { buffer in
+    precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count)
+    return bytes.withUnsafeBytes { raw in
       var i = range.lowerBound
-      while i < range.upperBound {
-        if buffer[i] >= 0x80 { return false }
+      let end = range.upperBound
+      var high: UInt64 = 0
+      while end - i >= 8 {
+        high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        i += 8
+      }
+      while i < end {
+        high |= UInt64(raw[i])
         i += 1
       }
-      return true
+      return high & 0x8080_8080_8080_8080 == 0
     }
   }
 }

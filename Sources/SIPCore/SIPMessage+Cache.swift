@@ -3,18 +3,20 @@
 // `fields` and `part2` in SIPMessage.swift), so an accessor never answers from stale text.
 
 extension SIPMessage {
-  /// Parses To, From, the top Via, CSeq, Call-ID and the Request-URI now and keeps them, so that
-  /// the typed accessors (``to``, ``from``, ``topVia``, ``cseq``, ``callID``,
-  /// ``requestURIValue``) answer without parsing until the message's headers or start line
-  /// change. Answers are the same as without the cache. Does nothing when already cached.
+  /// Parses the top Via, CSeq, Call-ID and the Request-URI now and keeps them, and checks To and
+  /// From keeping their tags, so that the typed accessors (``to``, ``from``, ``toTag``,
+  /// ``fromTag``, ``topVia``, ``cseq``, ``callID``, ``requestURIValue``) answer without parsing
+  /// again until the message's headers or start line change (`to` and `from` parse in full on
+  /// their first read). Answers are the same as without the cache. Does nothing when already
+  /// cached.
   ///
   /// The transaction layer calls it on each message it receives: its keys, the §8.2 checks and
   /// the response builder all read these headers.
   public mutating func cacheTransactionHeaders() {
     guard parsedHeaders == nil else { return }
     parsedHeaders = SIPParsedHeaders(
-      to: parseTo(), from: parseFrom(), topVia: parseTopVia(), cseq: parseCSeq(), callID: firstValue(.callID),
-      requestURI: parseRequestURI())
+      to: checkNameAddress(.to), from: checkNameAddress(.from), topVia: parseTopVia(), cseq: parseCSeq(),
+      callID: firstValue(.callID), requestURI: parseRequestURI())
   }
 
   /// Drops the values ``cacheTransactionHeaders()`` parsed (the accessors parse again when
@@ -113,6 +115,23 @@ extension SIPMessage {
   func parseFrom() -> SIPNameAddress? {
     if var scanner = inPlaceScanner(.from) { return try? SIPNameAddress.parse(&scanner) }
     return firstValue(.from).flatMap { try? SIPNameAddress.parse($0) }
+  }
+  /// Whether the first value of To or From parses (as ``parseTo()`` would) and its tag, without
+  /// making the parsed value.
+  func checkNameAddress(_ id: SIPHeaderName) -> (valid: Bool, tag: String?) {
+    var scanner: SIPScanner
+    if let inPlace = inPlaceScanner(id) {
+      scanner = inPlace
+    } else if let text = firstValue(id) {
+      scanner = SIPScanner(text)
+    } else {
+      return (false, nil)
+    }
+    do {
+      return (true, try SIPNameAddress.checkTag(&scanner))
+    } catch {
+      return (false, nil)
+    }
   }
   func parseTopVia() -> SIPVia? {
     if var scanner = inPlaceScanner(.via) { return try? SIPVia.parse(&scanner) }

@@ -13,18 +13,18 @@ extension SIPMessage {
 
   /// The From header parsed (RFC 3261 §20.20).
   public var from: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.from }
+    if let parsedHeaders { return parsedHeaders.values.from { parseFrom() } }
     return parseFrom()
   }
 
   /// The To header parsed (RFC 3261 §20.39).
   public var to: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.to }
+    if let parsedHeaders { return parsedHeaders.values.to { parseTo() } }
     return parseTo()
   }
 
-  /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without a copy of the parsed To
-  /// when the message caches it (each copy retains and releases every String and array in it).
+  /// The `tag` of To (RFC 3261 §19.3): the same as `to?.tag`, without parsing To in full when
+  /// the message caches its transaction headers (the cache keeps the tag only).
   public var toTag: String? {
     if let parsedHeaders { return parsedHeaders.toTag }
     return parseTo()?.tag
@@ -53,7 +53,12 @@ extension SIPMessage {
 
   /// Max-Forwards, 0–255 (RFC 3261 §20.22).
   public var maxForwards: Int? {
-    firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
+    // An unfolded line's digits are read where they are (the validator reads this for every
+    // request): a byte that is not a digit fails here as its decoded String would.
+    if let f = fields.first(where: { $0.id == .maxForwards }), !f.folded {
+      return SIPGrammar.decimal(bytes[f.valueStart..<f.valueEnd], limit: 255).map { Int($0) }
+    }
+    return firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map { Int($0) }
   }
 
   /// Contact values parsed (RFC 3261 §20.10); empty for `Contact: *` (see ``isWildcardContact``).
@@ -123,18 +128,23 @@ extension SIPMessage {
   }
 
   /// Option tags of Require (RFC 3261 §20.32).
-  public var require: [String] { tokens("Require") }
+  public var require: [String] { tokens(.require) }
   /// Option tags of Proxy-Require (RFC 3261 §20.29).
-  public var proxyRequire: [String] { tokens("Proxy-Require") }
+  public var proxyRequire: [String] { tokens(.proxyRequire) }
   /// Option tags of Supported (RFC 3261 §20.37).
-  public var supported: [String] { tokens("Supported") }
+  public var supported: [String] { tokens(.supported) }
   /// Option tags of Unsupported (RFC 3261 §20.40).
-  public var unsupported: [String] { tokens("Unsupported") }
+  public var unsupported: [String] { tokens(.unsupported) }
   /// Methods of Allow (RFC 3261 §20.5).
-  public var allow: [String] { tokens("Allow") }
+  public var allow: [String] { tokens(.allow) }
 
-  func tokens(_ name: String) -> [String] {
-    headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
+  // By the header's id, not its name: the validator reads `require` for every request, and
+  // identifying the name String cost more than finding that the message has no such line.
+  func tokens(_ id: SIPHeaderName) -> [String] {
+    guard fields.contains(where: { $0.id == id }) else { return [] }
+    return valueRanges(.known(id)).map { valueString($0.range, folded: $0.folded).trimmingLWS }.filter {
+      !$0.isEmpty
+    }
   }
 
   /// User-Agent as written: product tokens and comments (RFC 3261 §20.41).

@@ -63,11 +63,56 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
   }
 
   static func parse(_ scanner: inout SIPScanner) throws(SIPParseError) -> SIPNameAddress {
-    scanner.skipLWS()
     var displayName: String?
+    let address = try scanAddress(&scanner, build: true, displayName: &displayName)
+    let uri: SIPURI
+    do {
+      uri = try SIPURI.parse(bytes: scanner.bytes, from: address.uri.lowerBound, to: address.uri.upperBound)
+    } catch {
+      throw address.bracketed ? SIPParseError(reason: "inside <>: " + error.reason) : error
+    }
+    let parameters = try SIPParameters.parseHeaderParameters(&scanner)
+    try checkEnd(&scanner)
+    return SIPNameAddress(displayName: displayName, uri: uri, parameters: parameters)
+  }
+
+  /// Checks one value as ``parse(_:)`` does (the same errors for the same bytes) without making
+  /// its Strings, URI and parameter list, and returns the `tag` as ``tag`` would read it: the
+  /// transaction path reads only the tags of To and From (docs/benchmarks-transactions.md,
+  /// round 6).
+  static func checkTag(_ scanner: inout SIPScanner) throws(SIPParseError) -> String? {
+    var displayName: String?
+    let address = try scanAddress(&scanner, build: false, displayName: &displayName)
+    do {
+      try SIPURI.check(bytes: scanner.bytes, from: address.uri.lowerBound, to: address.uri.upperBound)
+    } catch {
+      throw address.bracketed ? SIPParseError(reason: "inside <>: " + error.reason) : error
+    }
+    let tag = try SIPParameters.checkHeaderParameters(&scanner, finding: "tag")
+    try checkEnd(&scanner)
+    guard let range = tag ?? nil else { return nil }
+    return SIPParameters.unquoted(String(decoding: scanner.bytes[range], as: UTF8.self))
+  }
+
+  private static func checkEnd(_ scanner: inout SIPScanner) throws(SIPParseError) {
+    scanner.skipLWS()
+    guard scanner.isAtEnd else {
+      throw SIPParseError(reason: "unexpected text after the address (RFC 3261 §25.1)")
+    }
+  }
+
+  /// The display name of a name-addr or addr-spec and where its URI lies (inside `<>` or not),
+  /// the scanner left before its header parameters; the caller parses or checks the URI next,
+  /// so its errors come in the grammar's order. With `build` false the display name is checked
+  /// the same way and `displayName` stays nil.
+  private static func scanAddress(_ scanner: inout SIPScanner, build: Bool, displayName: inout String?)
+    throws(SIPParseError) -> (uri: Range<Int>, bracketed: Bool)
+  {
+    scanner.skipLWS()
     var bracketed = false
     if scanner.peek == UInt8(ascii: "\"") {
-      displayName = try scanner.quotedString()
+      let name = try scanner.quotedString()
+      if build { displayName = name }
       scanner.skipLWS()
       guard scanner.peek == UInt8(ascii: "<") else {
         throw SIPParseError(
@@ -80,18 +125,21 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
       // display-name = *(token LWS): look ahead for '<' after tokens; otherwise an addr-spec.
       let saved = scanner.index
       var words: [String] = []
-      while let word = scanner.token() {
-        words.append(word)
+      var wordCount = 0
+      while true {
+        let word = scanner.take(SIPGrammar.token)
+        if word.isEmpty { break }
+        if build { words.append(String(decoding: word, as: UTF8.self)) }
+        wordCount += 1
         scanner.skipLWS()
       }
-      if !words.isEmpty, scanner.peek == UInt8(ascii: "<") {
-        displayName = words.joined(separator: " ")
+      if wordCount > 0, scanner.peek == UInt8(ascii: "<") {
+        if build { displayName = words.joined(separator: " ") }
         bracketed = true
       } else {
         scanner.index = saved
       }
     }
-    let uri: SIPURI
     if bracketed {
       _ = scanner.consume(UInt8(ascii: "<"))
       let start = scanner.index
@@ -99,26 +147,16 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
       guard scanner.peek == UInt8(ascii: ">") else {
         throw SIPParseError(reason: "missing '>' after URI (RFC 3261 §25.1 name-addr)")
       }
-      do {
-        uri = try SIPURI.parse(bytes: scanner.bytes, from: start, to: scanner.index)
-      } catch {
-        throw SIPParseError(reason: "inside <>: " + error.reason)
-      }
+      let uri = start..<scanner.index
       scanner.index += 1
-    } else {
-      let run = scanner.take { !SIPGrammar.isLWS($0) && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: ",") }
-      guard !run.isEmpty else { throw SIPParseError(reason: "missing URI (RFC 3261 §25.1 addr-spec)") }
-      if run.contains(UInt8(ascii: "?")) {
-        throw SIPParseError(
-          reason: "a URI with headers must be enclosed in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13)")
-      }
-      uri = try SIPURI.parse(bytes: scanner.bytes, from: run.startIndex, to: run.endIndex)
+      return (uri, true)
     }
-    let parameters = try SIPParameters.parseHeaderParameters(&scanner)
-    scanner.skipLWS()
-    guard scanner.isAtEnd else {
-      throw SIPParseError(reason: "unexpected text after the address (RFC 3261 §25.1)")
+    let run = scanner.take { !SIPGrammar.isLWS($0) && $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: ",") }
+    guard !run.isEmpty else { throw SIPParseError(reason: "missing URI (RFC 3261 §25.1 addr-spec)") }
+    if run.contains(UInt8(ascii: "?")) {
+      throw SIPParseError(
+        reason: "a URI with headers must be enclosed in <> (RFC 3261 §20.10, RFC 4475 §3.1.2.13)")
     }
-    return SIPNameAddress(displayName: displayName, uri: uri, parameters: parameters)
+    return (run.startIndex..<run.endIndex, false)
   }
 }

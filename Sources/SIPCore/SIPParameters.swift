@@ -61,6 +61,12 @@ public struct SIPParameters: Sendable, Hashable, CustomStringConvertible, Random
   /// parameter is absent or has no value.
   public func value(_ name: String) -> String? {
     guard let raw = self[name] ?? nil else { return nil }
+    return Self.unquoted(raw)
+  }
+
+  /// A value as ``value(_:)`` gives it: quotes and quoted-pair escapes removed from a quoted
+  /// one, any other as written.
+  static func unquoted(_ raw: String) -> String {
     guard raw.utf8.first == UInt8(ascii: "\""), raw.utf8.count >= 2 else { return raw }
     var scanner = SIPScanner(raw)
     return (try? scanner.quotedString()) ?? raw
@@ -91,32 +97,71 @@ extension SIPParameters {
   /// first byte that is not part of one (a comma, or the end). LWS is allowed around `;` and `=`.
   static func parseHeaderParameters(_ scanner: inout SIPScanner) throws(SIPParseError) -> SIPParameters {
     var params = SIPParameters()
+    let bytes = scanner.bytes
+    try scanHeaderParameters(&scanner) { name, value in
+      // Room for a few at once (a Via's branch, rport and the received stamp): growing the
+      // array from one element reallocated it for each.
+      if params.elements.isEmpty { params.reserveCapacity(4) }
+      params.append(
+        name: String(decoding: bytes[name], as: UTF8.self),
+        value: value.map { String(decoding: bytes[$0], as: UTF8.self) })
+    }
+    return params
+  }
+
+  /// Checks `*( SEMI generic-param )` as ``parseHeaderParameters(_:)`` does (same errors, same
+  /// stopping point) without making Strings, and returns where the value of the first parameter
+  /// named `name` (ASCII case-insensitive) lies, as ``subscript(_:)`` would read it: nil when
+  /// absent, `.some(nil)` for a flag.
+  static func checkHeaderParameters(_ scanner: inout SIPScanner, finding name: StaticString)
+    throws(SIPParseError)
+    -> Range<Int>??
+  {
+    var found: Range<Int>?? = nil
+    let bytes = scanner.bytes
+    try scanHeaderParameters(&scanner) { n, value in
+      guard found == nil, n.count == name.utf8CodeUnitCount else { return }
+      var i = 0
+      for b in bytes[n] {
+        guard SIPGrammar.lowercased(b) == name.utf8Start[i] else { return }
+        i += 1
+      }
+      found = .some(value)
+    }
+    return found
+  }
+
+  /// The one grammar of the two: `each` gets the name's and the value's byte ranges (the value
+  /// as written, a quoted one with its quotes).
+  static func scanHeaderParameters(
+    _ scanner: inout SIPScanner, _ each: (Range<Int>, Range<Int>?) -> Void
+  ) throws(SIPParseError) {
     while scanner.consume(UInt8(ascii: ";"), lws: true) {
-      guard let name = scanner.token() else {
+      let name = scanner.take(SIPGrammar.token)
+      guard !name.isEmpty else {
         throw SIPParseError(
           reason: "empty or invalid parameter name after ';' (RFC 3261 §25.1 generic-param)")
       }
-      var value: String?
+      var value: Range<Int>?
       if scanner.consume(UInt8(ascii: "="), lws: true) {
         if scanner.peek == UInt8(ascii: "\"") {
-          value = try scanner.rawQuotedString()
+          let start = scanner.index
+          _ = try scanner.quotedString()
+          value = start..<scanner.index
         } else {
           let run = scanner.take {
             SIPGrammar.is($0, SIPGrammar.token) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "[")
               || $0 == UInt8(ascii: "]")
           }
           guard !run.isEmpty else {
-            throw SIPParseError(reason: "parameter '\(name)' has '=' but no value (RFC 3261 §25.1 gen-value)")
+            let text = String(decoding: name, as: UTF8.self)
+            throw SIPParseError(reason: "parameter '\(text)' has '=' but no value (RFC 3261 §25.1 gen-value)")
           }
-          value = String(decoding: run, as: UTF8.self)
+          value = run.startIndex..<run.endIndex
         }
       }
-      // Room for a few at once (a Via's branch, rport and the received stamp): growing the
-      // array from one element reallocated it for each.
-      if params.elements.isEmpty { params.reserveCapacity(4) }
-      params.append(name: name, value: value)
+      each(name.startIndex..<name.endIndex, value)
       scanner.skipLWS()
     }
-    return params
   }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The headers every transaction reads, parsed once: To, From, the top Via, CSeq, Call-ID and the
 /// Request-URI of one ``SIPMessage`` as its typed accessors would answer them (nil when absent or
 /// malformed).
@@ -6,40 +8,73 @@
 /// headers or start line. Without it, each read of `to`, `from`, `topVia`, `cseq` parses its
 /// header again, and a UAS read To six times per OPTIONS (docs/benchmarks-transactions.md).
 ///
-/// A class so that copies of a message share it (one retain), immutable so that sharing is safe.
+/// To and From are checked against their grammar and only their tags kept: their full values
+/// (display name, URI, parameter list) are parsed the first time someone asks, and kept from then
+/// on. The transaction path (keys, §8.2 checks, the copied lines of a response) never asks, and
+/// a parse of both was ~6 % of an OPTIONS transaction (docs/benchmarks-transactions.md, round 6).
+///
+/// A class so that copies of a message share it (one retain); the values are immutable and the
+/// full To and From made on demand sit behind a mutex, so that sharing is safe.
 /// The values other than the top Via sit in a second shared object, so that the transport's Via
 /// stamp (``replacingTopVia(_:)``, once per request) retains them instead of copying each parsed
 /// To, From and URI, and the tags are kept apart, so that reading one copies no name-addr.
 final class SIPParsedHeaders: Sendable {
   /// Everything but the top Via.
   final class Values: Sendable {
-    let to: SIPNameAddress?
-    let from: SIPNameAddress?
     let cseq: SIPCSeq?
     let callID: String?
     let requestURI: SIPURI?
     /// `to?.tag` and `from?.tag`.
     let toTag: String?
     let fromTag: String?
-    /// Which values parsed (read without copying them, as `to != nil` would).
+    /// Whether To, From and CSeq parse (read without parsing them, as `to != nil` would).
     let hasTo: Bool
     let hasFrom: Bool
     let hasCSeq: Bool
+    /// To and From parsed in full on their first read (nil: not asked yet).
+    private let fullTo = Mutex<ParsedAddress?>(nil)
+    private let fullFrom = Mutex<ParsedAddress?>(nil)
 
-    init(to: SIPNameAddress?, from: SIPNameAddress?, cseq: SIPCSeq?, callID: String?, requestURI: SIPURI?) {
-      // Read before the values are stored: each is the parameter's last use, so it moves in
-      // (reading after the store copied every name-addr and destroyed the copy).
-      self.toTag = to?.tag
-      self.fromTag = from?.tag
-      self.hasTo = to != nil
-      self.hasFrom = from != nil
+    init(
+      to: (valid: Bool, tag: String?), from: (valid: Bool, tag: String?), cseq: SIPCSeq?, callID: String?,
+      requestURI: SIPURI?
+    ) {
+      self.toTag = to.tag
+      self.fromTag = from.tag
+      self.hasTo = to.valid
+      self.hasFrom = from.valid
       self.hasCSeq = cseq != nil
-      self.to = to
-      self.from = from
       self.cseq = cseq
       self.callID = callID
       self.requestURI = requestURI
     }
+
+    /// To parsed by `parse` the first time, the same value after (nil when it does not parse).
+    func to(_ parse: () -> SIPNameAddress?) -> SIPNameAddress? {
+      hasTo ? Self.once(fullTo, parse) : nil
+    }
+
+    /// From, as ``to(_:)``.
+    func from(_ parse: () -> SIPNameAddress?) -> SIPNameAddress? {
+      hasFrom ? Self.once(fullFrom, parse) : nil
+    }
+
+    private static func once(_ slot: borrowing Mutex<ParsedAddress?>, _ parse: () -> SIPNameAddress?)
+      -> SIPNameAddress?
+    {
+      slot.withLock { held in
+        if let held { return held.value }
+        let made = ParsedAddress(parse())
+        held = made
+        return made.value
+      }
+    }
+  }
+
+  /// A parsed name-addr held by reference (the mutex then holds one word, not the whole value).
+  final class ParsedAddress: Sendable {
+    let value: SIPNameAddress?
+    init(_ value: SIPNameAddress?) { self.value = value }
   }
 
   let values: Values
@@ -47,8 +82,6 @@ final class SIPParsedHeaders: Sendable {
   /// `topVia != nil`.
   let hasTopVia: Bool
 
-  var to: SIPNameAddress? { values.to }
-  var from: SIPNameAddress? { values.from }
   var cseq: SIPCSeq? { values.cseq }
   var callID: String? { values.callID }
   var requestURI: SIPURI? { values.requestURI }
@@ -56,8 +89,8 @@ final class SIPParsedHeaders: Sendable {
   var fromTag: String? { values.fromTag }
 
   init(
-    to: SIPNameAddress?, from: SIPNameAddress?, topVia: SIPVia?, cseq: SIPCSeq?, callID: String?,
-    requestURI: SIPURI?
+    to: (valid: Bool, tag: String?), from: (valid: Bool, tag: String?), topVia: SIPVia?, cseq: SIPCSeq?,
+    callID: String?, requestURI: SIPURI?
   ) {
     self.values = Values(to: to, from: from, cseq: cseq, callID: callID, requestURI: requestURI)
     self.hasTopVia = topVia != nil

@@ -19,6 +19,22 @@ extension SIPURI {
   /// Parses the URI in `bytes[start..<end]` where it lies (a header line or the start line of a
   /// message): the same answer as ``parse(bytes:)`` of a copy of those bytes, without the copy.
   static func parse(bytes: [UInt8], from start: Int, to end: Int) throws(SIPParseError) -> SIPURI {
+    try scan(bytes: bytes, from: start, to: end, into: SIPURI.self)
+  }
+
+  /// Checks the URI in `bytes[start..<end]` against the same grammar as
+  /// ``parse(bytes:from:to:)``, throwing the same errors, without making its Strings and arrays:
+  /// for the transaction path, which needs to know that To and From parse but reads only their
+  /// tags (docs/benchmarks-transactions.md, round 6).
+  static func check(bytes: [UInt8], from start: Int, to end: Int) throws(SIPParseError) {
+    _ = try scan(bytes: bytes, from: start, to: end, into: GrammarCheck.self)
+  }
+
+  /// The one grammar of ``parse(bytes:from:to:)`` and ``check(bytes:from:to:)``: into a
+  /// ``GrammarCheck`` every rule is checked the same way and no component is made.
+  private static func scan<U: Components>(bytes: [UInt8], from start: Int, to end: Int, into _: U.Type)
+    throws(SIPParseError) -> U
+  {
     guard end - start <= maximumLength else {
       throw SIPParseError(reason: "URI longer than \(maximumLength) bytes")
     }
@@ -33,8 +49,8 @@ extension SIPURI {
     }
     let scheme = Scheme(known: schemeBytes) ?? Scheme(String(decoding: schemeBytes, as: UTF8.self))
     switch scheme {
-    case .sip, .sips: return try parseSIP(scheme: scheme, scanner: &scanner)
-    case .tel: return try parseTel(scanner: &scanner)
+    case .sip, .sips: return try parseSIP(scheme: scheme, scanner: &scanner, into: U.self)
+    case .tel: return try parseTel(scanner: &scanner, into: U.self)
     case .other:
       let rest = scanner.rest
       // absoluteURI = scheme ":" ( hier-part / opaque-part ): non-empty, no white space or controls.
@@ -44,8 +60,8 @@ extension SIPURI {
             && $0 != UInt8(ascii: "\"")
         })
       else { throw SIPParseError(reason: "invalid absoluteURI after '\(scheme):' (RFC 3261 §25.1)") }
-      var uri = SIPURI(scheme: scheme, host: "")
-      uri.opaque = String(decoding: rest, as: UTF8.self)
+      var uri = U(scheme: scheme)
+      if U.keepsComponents { uri.opaque = String(decoding: rest, as: UTF8.self) }
       return uri
     }
   }
@@ -59,9 +75,24 @@ extension SIPURI {
     return String(decoding: bytes, as: UTF8.self)
   }
 
-  private static func parseSIP(scheme: Scheme, scanner: inout SIPScanner) throws(SIPParseError) -> SIPURI {
+  /// ``unescaped(_:what:)`` when building; when only checking, the same error for a bad escape
+  /// and no String.
+  private static func unescaped(_ run: ArraySlice<UInt8>, what: String, build: Bool) throws(SIPParseError)
+    -> String?
+  {
+    if build { return try unescaped(run, what: what) }
+    if run.contains(UInt8(ascii: "%")), SIPGrammar.unescape(run) == nil {
+      throw SIPParseError(reason: "invalid %-escape in URI \(what) (RFC 3986 §2.1)")
+    }
+    return nil
+  }
+
+  private static func parseSIP<U: Components>(scheme: Scheme, scanner: inout SIPScanner, into _: U.Type)
+    throws(SIPParseError) -> U
+  {
+    let build = U.keepsComponents
     let bytes = scanner.bytes
-    var uri = SIPURI(scheme: scheme, host: "")
+    var uri = U(scheme: scheme)
     // userinfo: '@' cannot appear unescaped anywhere else in a SIP URI, so the first one ends it.
     if let at = bytes[scanner.index..<scanner.end].firstIndex(of: UInt8(ascii: "@")) {
       let userinfo = bytes[scanner.index..<at]
@@ -73,24 +104,25 @@ extension SIPURI {
       else {
         throw SIPParseError(reason: "invalid user part in SIP URI (RFC 3261 §25.1 user)")
       }
-      uri.user = try unescaped(userBytes, what: "user")
+      uri.user = try unescaped(userBytes, what: "user", build: build)
       if let colon {
         let passwordBytes = userinfo[(colon + 1)...]
         let passwordChars = SIPGrammar.unreserved | SIPGrammar.passwordExtra
         guard passwordBytes.allSatisfy({ SIPGrammar.is($0, passwordChars) || $0 == UInt8(ascii: "%") }) else {
           throw SIPParseError(reason: "invalid password in SIP URI (RFC 3261 §25.1 password)")
         }
-        uri.password = try unescaped(passwordBytes, what: "password")
+        uri.password = try unescaped(passwordBytes, what: "password", build: build)
       }
       scanner.index = at + 1
     }
-    uri.host = try parseHost(&scanner)
+    let host = try parseHost(&scanner, build: build)
+    if build { uri.host = host }
     if scanner.consume(UInt8(ascii: ":")) {
       let digits = scanner.take(SIPGrammar.digit)
       guard let port = SIPGrammar.decimal(digits, limit: 65535) else {
         throw SIPParseError(reason: "invalid port in SIP URI (RFC 3261 §25.1 port)")
       }
-      uri.port = Int(port)
+      if build { uri.port = Int(port) }
     }
     let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
     while scanner.consume(UInt8(ascii: ";")) {
@@ -104,9 +136,10 @@ extension SIPURI {
         guard !run.isEmpty else {
           throw SIPParseError(reason: "empty URI parameter value (RFC 3261 §25.1 pvalue)")
         }
-        value = try unescaped(run, what: "parameter")
+        value = try unescaped(run, what: "parameter", build: build)
       }
-      uri.parameters.append(name: try unescaped(name, what: "parameter"), value: value)
+      let unescapedName = try unescaped(name, what: "parameter", build: build)
+      if let unescapedName { uri.appendParameter(name: unescapedName, value: value) }
     }
     if scanner.consume(UInt8(ascii: "?")) {
       let headerChars = SIPGrammar.unreserved | SIPGrammar.headerUnreserved
@@ -116,8 +149,11 @@ extension SIPURI {
           throw SIPParseError(reason: "URI header must be hname=hvalue (RFC 3261 §25.1 header)")
         }
         let value = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
-        uri.headers.append(
-          Header(name: try unescaped(name, what: "header"), value: try unescaped(value, what: "header")))
+        let headerName = try unescaped(name, what: "header", build: build)
+        let headerValue = try unescaped(value, what: "header", build: build)
+        if let headerName, let headerValue {
+          uri.appendHeader(Header(name: headerName, value: headerValue))
+        }
       } while scanner.consume(UInt8(ascii: "&"))
     }
     guard scanner.isAtEnd else {
@@ -130,7 +166,8 @@ extension SIPURI {
   }
 
   /// host = hostname / IPv4address / IPv6reference (RFC 3261 §25.1, RFC 5118 §4.3).
-  static func parseHost(_ scanner: inout SIPScanner) throws(SIPParseError) -> String {
+  /// With `build` false the host is checked the same way and "" is returned.
+  static func parseHost(_ scanner: inout SIPScanner, build: Bool = true) throws(SIPParseError) -> String {
     if scanner.peek == UInt8(ascii: "[") {
       let start = scanner.index
       guard let close = scanner.bytes[start..<scanner.end].firstIndex(of: UInt8(ascii: "]")) else {
@@ -140,7 +177,7 @@ extension SIPURI {
         throw SIPParseError(reason: "invalid IPv6 address in IPv6 reference (RFC 5118 §4.3)")
       }
       scanner.index = close + 1
-      return String(decoding: scanner.bytes[start...close], as: UTF8.self)
+      return build ? String(decoding: scanner.bytes[start...close], as: UTF8.self) : ""
     }
     let run = scanner.take {
       SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-")
@@ -150,10 +187,13 @@ extension SIPURI {
     guard !run.isEmpty, run.first != UInt8(ascii: "."), run.first != UInt8(ascii: "-") else {
       throw SIPParseError(reason: "missing or invalid host (RFC 3261 §25.1 hostport)")
     }
-    return String(decoding: run, as: UTF8.self)
+    return build ? String(decoding: run, as: UTF8.self) : ""
   }
 
-  private static func parseTel(scanner: inout SIPScanner) throws(SIPParseError) -> SIPURI {
+  private static func parseTel<U: Components>(scanner: inout SIPScanner, into _: U.Type) throws(SIPParseError)
+    -> U
+  {
+    let build = U.keepsComponents
     // telephone-subscriber: global-number ("+" digits, visual separators) or local-number
     // (hex digits, "*", "#", separators) (RFC 3966 §3).
     let number = scanner.take {
@@ -169,8 +209,8 @@ extension SIPURI {
       }),
       !number.dropFirst().contains(UInt8(ascii: "+"))
     else { throw SIPParseError(reason: "invalid telephone-subscriber in tel URI (RFC 3966 §3)") }
-    var uri = SIPURI(scheme: .tel, host: "")
-    uri.user = String(decoding: number, as: UTF8.self)
+    var uri = U(scheme: .tel)
+    if build { uri.user = String(decoding: number, as: UTF8.self) }
     let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
     while scanner.consume(UInt8(ascii: ";")) {
       let name = scanner.take {
@@ -181,9 +221,9 @@ extension SIPURI {
       if scanner.consume(UInt8(ascii: "=")) {
         let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
         guard !run.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter value (RFC 3966 §3)") }
-        value = try unescaped(run, what: "parameter")
+        value = try unescaped(run, what: "parameter", build: build)
       }
-      uri.parameters.append(name: String(decoding: name, as: UTF8.self), value: value)
+      if build { uri.appendParameter(name: String(decoding: name, as: UTF8.self), value: value) }
     }
     guard scanner.isAtEnd else {
       throw SIPParseError(reason: "unexpected character in tel URI (RFC 3966 §3)")
@@ -249,4 +289,57 @@ extension SIPURI {
     guard parts.count == 4 else { return false }
     return parts.allSatisfy { $0.count <= 3 && SIPGrammar.decimal($0, limit: 255) != nil }
   }
+}
+
+extension SIPURI {
+  /// What the URI grammar writes its components to: the URI itself, or nothing at all
+  /// (``GrammarCheck``), so that one grammar serves both the parse and the check and the check
+  /// makes and copies no URI value.
+  protocol Components {
+    /// false: the grammar makes no String for the components.
+    static var keepsComponents: Bool { get }
+    init(scheme: Scheme)
+    var user: String? { get set }
+    var password: String? { get set }
+    var host: String { get set }
+    var port: Int? { get set }
+    var opaque: String? { get set }
+    mutating func appendParameter(name: String, value: String?)
+    mutating func appendHeader(_ header: Header)
+  }
+
+  /// The components of a URI checked and dropped.
+  struct GrammarCheck: Components {
+    static var keepsComponents: Bool { false }
+    init(scheme: Scheme) {}
+    var user: String? {
+      get { nil }
+      set {}
+    }
+    var password: String? {
+      get { nil }
+      set {}
+    }
+    var host: String {
+      get { "" }
+      set {}
+    }
+    var port: Int? {
+      get { nil }
+      set {}
+    }
+    var opaque: String? {
+      get { nil }
+      set {}
+    }
+    func appendParameter(name: String, value: String?) {}
+    func appendHeader(_ header: Header) {}
+  }
+}
+
+extension SIPURI: SIPURI.Components {
+  static var keepsComponents: Bool { true }
+  init(scheme: Scheme) { self.init(scheme: scheme, host: "") }
+  mutating func appendParameter(name: String, value: String?) { parameters.append(name: name, value: value) }
+  mutating func appendHeader(_ header: Header) { headers.append(header) }
 }

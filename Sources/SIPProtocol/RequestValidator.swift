@@ -121,8 +121,11 @@ public struct RequestValidator: Sendable, Hashable {
     // RFC 3261 §8.2 (and §7.1 for the version): a message from another version gets 505.
     if !request.isSIPVersion2 { return respond(505) }
     // The grammar of the headers a UAS relies on; the parser's reason goes back in the phrase.
+    // Passing it means the Request-URI parsed and its scheme is one of `supportedSchemes`.
+    var schemeSupported = false
     do {
       try request.validateAsRequest(SIPValidationPolicy(supportedSchemes: supportedSchemes))
+      schemeSupported = true
     } catch  where error.statusCode == 416 {
       // §8.2.1 comes first, so 405 beats 416; see below.
     } catch {
@@ -132,12 +135,15 @@ public struct RequestValidator: Sendable, Hashable {
     if !allowedMethods.contains(method) {
       return respond(405, nil, [("Allow", allowValue)])
     }
-    // §8.2.2.1: the Request-URI's scheme.
-    guard let uri = request.requestURIValue, supportedSchemes.contains(uri.scheme.description) else {
-      return respond(416)
+    // §8.2.2.1: the Request-URI's scheme (checked again only when the grammar check stopped
+    // at it: the URI is not made a second time for every request).
+    if !schemeSupported {
+      guard let uri = request.requestURIValue, supportedSchemes.contains(uri.scheme.description) else {
+        return respond(416)
+      }
     }
     // §16.3 step 3 / §8.2: Max-Forwards 0 for someone else; OPTIONS to us is answered (§11).
-    if request.maxForwards == 0, !isForUs(uri) { return respond(483) }
+    if request.maxForwards == 0, let uri = request.requestURIValue, !isForUs(uri) { return respond(483) }
     // Parsed once: the To header is read by several rules below.
     let hasToTag = context.requestHasToTag ?? (request.to?.tag != nil)
     if method != "ACK", method != "CANCEL" {

@@ -76,23 +76,25 @@ extension SIPTransport {
   static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) -> (
     text: String, answersToSource: Bool
   )? {
-    guard var via = message.topVia else { return nil }
+    guard let via = message.topVia else { return nil }
     var host = via.host
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     // rport read once: after `.port(sourcePort)` is set it reads back as that port (0–65535).
     let rport = via.rport
     let answersToSource: Bool
+    let stampedPort: Int?
     if rport == .requested {
-      via.rport = .port(sourcePort)
-      via.received = sourceIP
+      stampedPort = sourcePort
       answersToSource = (0...65535).contains(sourcePort)
     } else if host.lowercased() != sourceIP.lowercased() {
-      via.received = sourceIP
+      stampedPort = nil
       answersToSource = rport == .port(sourcePort)
     } else {
       return nil
     }
-    let text = message.replaceTopVia(with: via)
+    // The received Via with the two values written into it (docs/benchmarks-transactions.md,
+    // round 6), not the whole value serialized again.
+    guard let text = message.stampTopVia(received: sourceIP, rport: stampedPort) else { return nil }
     return (text, answersToSource)
   }
 

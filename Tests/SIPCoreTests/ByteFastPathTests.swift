@@ -101,6 +101,43 @@ import Testing
     }
   }
 
+  /// The option-tag lists read by the header's id against the lines found by name (every
+  /// spelling the message uses, compact or not), trimmed, empty values left out.
+  static func checkTokens(_ m: SIPMessage, _ label: String) {
+    let lists: [(String, [String])] = [
+      ("Require", m.require), ("Proxy-Require", m.proxyRequire), ("Supported", m.supported),
+      ("Unsupported", m.unsupported), ("Allow", m.allow),
+    ]
+    for (name, tokens) in lists {
+      let byName = m.headerValues(name).map { $0.trimmingLWS }.filter { !$0.isEmpty }
+      #expect(tokens == byName, "\(label) \(name)")
+    }
+    // Max-Forwards read from the bytes against its String.
+    let byString = m.firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map {
+      Int($0)
+    }
+    #expect(m.maxForwards == byString, "\(label) Max-Forwards")
+  }
+
+  /// Max-Forwards values read from the bytes against the String route: digits, limits, spaces,
+  /// signs, non-ASCII, a folded line, two lines.
+  @Test(arguments: [
+    "70", "0", "255", "256", "007", "99999999999999999999999", "7 0", "x", "-1", "+1", "7\u{00E9}",
+    "\u{0661}",
+    "70\r\n 1", "70\r\nMax-Forwards: 5",
+  ])
+  func maxForwardsFromBytes(_ value: String) throws {
+    let text =
+      "OPTIONS sip:a@b.example SIP/2.0\r\nVia: SIP/2.0/UDP h.example;branch=z9hG4bKmf\r\n"
+      + "Max-Forwards: \(value)\r\nTo: <sip:a@b.example>\r\nFrom: <sip:c@d.example>;tag=1\r\n"
+      + "Call-ID: mf1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+    let m = try SIPMessage.parse(Array(text.utf8))
+    let byString = m.firstValue(.maxForwards).flatMap { SIPGrammar.decimal($0.utf8, limit: 255) }.map {
+      Int($0)
+    }
+    #expect(m.maxForwards == byString, "\(value)")
+  }
+
   @Test(arguments: ParsedHeaderCacheTests.fixtures)
   func tortureMessages(_ name: String) throws {
     guard let m = try? Fixture.message(name) else { return }
@@ -108,6 +145,7 @@ import Testing
     Self.checkTags(m, name)
     Self.checkLines(m, name)
     Self.checkSerializeInto(m, name)
+    Self.checkTokens(m, name)
   }
 
   @Test(arguments: InPlaceParsingTests.extra)
@@ -117,6 +155,7 @@ import Testing
     Self.checkTags(m, text)
     Self.checkLines(m, text)
     Self.checkSerializeInto(m, text)
+    Self.checkTokens(m, text)
   }
 
   /// The version read from bytes against the String's uppercased(), requests and responses.
@@ -130,6 +169,39 @@ import Testing
     ] {
       guard let m = try? SIPMessage.parse(Array(text.utf8)) else { continue }
       #expect(m.isSIPVersion2 == (m.sipVersion.uppercased() == "SIP/2.0"), "\(text)")
+    }
+  }
+
+  /// isToken over contiguous bytes (a native String's UTF-8) answers as over the same bytes
+  /// read one by one (a lazy map has no contiguous storage): round 6's fast path.
+  @Test(arguments: [
+    "", "z9hG4bK776asdhds", "z9hG4bK-long-branch-value-of-more-than-15-bytes.x!%*_+`'~", "a b", "a\u{e9}",
+    "semi;colon", "colon:", "[v6]", "\"q\"", "tab\t", "z9hG4bK" + String(repeating: "x", count: 300), "~",
+  ])
+  func isTokenOnContiguousBytes(_ text: String) {
+    let oneByOne = SIPGrammar.isToken(text.utf8.lazy.map { $0 })
+    #expect(SIPGrammar.isToken(text) == oneByOne)
+    #expect(SIPGrammar.isToken(Array(text.utf8)) == oneByOne)
+    #expect(SIPGrammar.isToken(text.utf8.dropFirst(0)) == oneByOne)
+  }
+
+  /// The eight-bytes-at-a-time ASCII test against a byte-by-byte one: every range of a 40-byte
+  /// buffer (every start, length and alignment) with one high byte at each position, and none.
+  @Test func isASCIIMatchesByteByByte() {
+    let plain = Array("INVITE sip:bob@example.com SIP/2.0\r\nVia:".utf8)
+    #expect(plain.count == 40)
+    for highAt in [-1] + Array(plain.indices) {
+      var bytes = plain
+      if highAt >= 0 { bytes[highAt] = highAt % 2 == 0 ? 0x80 : 0xC3 }
+      let message = SIPMessage(
+        bytes: bytes, startLine: 0..<0, part1: 0..<0, part2: 0..<0, part3: 0..<0, status: 200, fields: [],
+        bodyRange: 0..<0)
+      for lower in 0...bytes.count {
+        for upper in lower...bytes.count {
+          let expected = bytes[lower..<upper].allSatisfy { $0 < 0x80 }
+          #expect(message.isASCII(lower..<upper) == expected, "\(highAt) \(lower)..<\(upper)")
+        }
+      }
     }
   }
 

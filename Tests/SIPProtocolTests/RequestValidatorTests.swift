@@ -49,6 +49,12 @@ import Testing
     #expect(r.to?.tag == "t1")
   }
 
+  @Test("405 comes before 416 (§8.2.1 before §8.2.2.1)")
+  func methodBeforeScheme() throws {
+    #expect(try response(request(method: "SUBSCRIBE", uri: "tel:+15551234")).map(\.statusCode) == 405)
+    #expect(try response(request(method: "OPTIONS", uri: "tel:+15551234")).map(\.statusCode) == 416)
+  }
+
   @Test("416 for an unsupported Request-URI scheme (§8.2.2.1)")
   func unsupportedScheme() throws {
     #expect(try response(request(uri: "tel:+15551234")).map(\.statusCode) == 416)
