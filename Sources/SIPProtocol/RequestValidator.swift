@@ -145,7 +145,7 @@ public struct RequestValidator: Sendable, Hashable {
     // §16.3 step 3 / §8.2: Max-Forwards 0 for someone else; OPTIONS to us is answered (§11).
     if request.maxForwards == 0, let uri = request.requestURIValue, !isForUs(uri) { return respond(483) }
     // Parsed once: the To header is read by several rules below.
-    let hasToTag = context.requestHasToTag ?? (request.to?.tag != nil)
+    let hasToTag = context.requestHasToTag ?? (request.toTag != nil)
     if method != "ACK", method != "CANCEL" {
       // §12.2.2: a To tag names a dialog; one we do not know gets 481.
       if hasToTag, !context.hasMatchingDialog { return respond(481) }

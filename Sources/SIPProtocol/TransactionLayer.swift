@@ -207,11 +207,11 @@ public struct TransactionLayer: Sendable {
     guard key.isLegacy, let record = box.value else { return id }
     // RFC 3261 §17.2.3: an ACK carries the To tag of our response; anything else the same To
     // tag as the request that made the transaction.
-    let tag = request.to?.tag
+    let tag = request.toTag
     if request.method == "ACK", record.machine.request.method == "INVITE" {
-      return tag == record.machine.lastResponse?.to?.tag ? id : nil
+      return tag == record.machine.lastResponse?.toTag ? id : nil
     }
-    return tag == record.machine.request.to?.tag ? id : nil
+    return tag == record.machine.request.toTag ? id : nil
   }
 
   /// The INVITE server transaction a CANCEL is for (RFC 3261 §9.2: the §17.2.3 rules, method
@@ -220,7 +220,7 @@ public struct TransactionLayer: Sendable {
     guard let key = TransactionKey.server(for: cancel, method: "INVITE"), let id = index[key],
       let record = records[id], case .serverInvite = record.machine
     else { return nil }
-    if key.isLegacy, cancel.to?.tag != record.machine.request.to?.tag { return nil }
+    if key.isLegacy, cancel.toTag != record.machine.request.toTag { return nil }
     return id
   }
 

@@ -45,7 +45,7 @@ extension UserAgentCore {
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
     // §9.2: the same To tag in the responses to the CANCEL and to the INVITE.
-    let tag = layer.lastResponse(of: invite)?.to?.tag ?? makeTag()
+    let tag = layer.lastResponse(of: invite)?.toTag ?? makeTag()
     var out = process(
       layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
     if !layer.hasFinalResponse(invite) {
@@ -71,7 +71,7 @@ extension UserAgentCore {
         if code >= 200, dialog.state == .early { dialog.state = .confirmed }
         if let contact = response.contacts.first { dialog.localContact = contact }
         dialogs[dialogID] = dialog
-      } else if let dialog = Dialog(uasRequest: request, response: response) {
+      } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
         // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
         dialogs[dialogID] = dialog
       }
@@ -93,6 +93,18 @@ extension UserAgentCore {
       out += terminateDialog(dialogID)
     }
     return out
+  }
+
+  /// The UAS's dialog of `response`, whose tag is `id`'s: when the request's To has no tag or the
+  /// same one (a response of ``SIPMessage/makeResponse``), the dialog's address is the request's
+  /// To, parsed already, and only the response's Contact is read; otherwise both from the response.
+  private func newDialog(request: SIPMessage, response: SIPMessage, code: Int, id: DialogID) -> Dialog? {
+    let requestTag = request.toTag
+    guard requestTag == nil || requestTag == id.localTag else {
+      return Dialog(uasRequest: request, response: response)
+    }
+    return Dialog(
+      uasRequest: request, code: code, localTag: id.localTag, localContact: response.contacts.first)
   }
 
   /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026).
