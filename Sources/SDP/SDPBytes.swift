@@ -101,24 +101,7 @@ enum SDPBytes {
   }
 
   /// ``SDPSyntax/isIPv4(_:)`` on bytes.
-  static func isIPv4(_ bytes: ArraySlice<UInt8>) -> Bool {
-    var parts = 0
-    var digits = 0
-    var value = 0
-    for byte in bytes {
-      if byte == UInt8(ascii: ".") {
-        guard digits > 0, value <= 255 else { return false }
-        parts += 1
-        digits = 0
-        value = 0
-      } else {
-        guard byte >= 0x30 && byte <= 0x39, digits < 3 else { return false }
-        value = value * 10 + Int(byte - 0x30)
-        digits += 1
-      }
-    }
-    return parts == 3 && digits > 0 && value <= 255
-  }
+  static func isIPv4(_ bytes: ArraySlice<UInt8>) -> Bool { SDPSyntax.isIPv4(bytes: bytes) }
 
   /// ``SDPSyntax/isHostName(_:)`` on bytes.
   static func isHostName(_ bytes: ArraySlice<UInt8>) -> Bool {

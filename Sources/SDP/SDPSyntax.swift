@@ -138,11 +138,14 @@ enum SDPSyntax {
   }
 
   /// Four dot-separated numbers 0-255, each of one to three digits.
-  static func isIPv4(_ text: Substring) -> Bool {
+  static func isIPv4(_ text: Substring) -> Bool { isIPv4(bytes: text.utf8) }
+
+  /// ``isIPv4(_:)`` on the bytes of a value.
+  static func isIPv4(bytes: some Sequence<UInt8>) -> Bool {
     var parts = 0
     var digits = 0
     var value = 0
-    for byte in text.utf8 {
+    for byte in bytes {
       if byte == UInt8(ascii: ".") {
         guard digits > 0, value <= 255 else { return false }
         parts += 1

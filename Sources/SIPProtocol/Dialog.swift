@@ -66,24 +66,10 @@ public struct Dialog: Sendable {
   /// A dialog made by the UAS when it sends a 101–299 response with a To tag to a request
   /// (RFC 3261 §12.1.1); nil when the response has no To tag or the request no Contact.
   public init?(uasRequest request: SIPMessage, response: SIPMessage) {
-    guard let code = response.statusCode, (101..<300).contains(code), let callID = request.callID,
-      var from = request.from, var to = response.to, let remoteTag = from.tag, let localTag = to.tag,
-      let cseq = request.cseq, let target = request.contacts.first?.uri
-    else { return nil }
-    from = Self.untagged(from)
-    to = Self.untagged(to)
-    id = DialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
-    state = code < 200 ? .early : .confirmed
-    isUAC = false
-    localSequence = 0
-    remoteSequence = cseq.sequence
-    localAddress = to
-    remoteAddress = from
-    remoteTarget = target
-    // §12.1.1: the Record-Route of the request, in order.
-    routeSet = request.recordRoutes
-    localContact = response.contacts.first
-    secure = request.requestURIValue?.scheme == .sips
+    guard let code = response.statusCode, let to = response.to, let localTag = to.tag else { return nil }
+    self.init(
+      uasRequest: request, code: code, localAddress: to, localTag: localTag,
+      localContact: response.contacts.first)
   }
 
   /// The UAS's dialog for a 101–299 response of its own whose To tag and Contact the caller
@@ -91,21 +77,30 @@ public struct Dialog: Sendable {
   /// back out of the response it has just built (the To and the Contact parsed again). The To
   /// tag is the request's own when it had one, as ``SIPMessage/makeResponse`` keeps it.
   init?(uasRequest request: SIPMessage, code: Int, localTag: String, localContact: SIPNameAddress?) {
-    guard (101..<300).contains(code), let callID = request.callID, var from = request.from,
-      var to = request.to, let remoteTag = from.tag, let cseq = request.cseq,
-      let target = request.contacts.first?.uri
+    guard let to = request.to else { return nil }
+    self.init(
+      uasRequest: request, code: code, localAddress: to, localTag: to.tag ?? localTag,
+      localContact: localContact)
+  }
+
+  /// The UAS's dialog whose local side (To, tag, Contact) is given and whose remote side and
+  /// route set come from the request.
+  private init?(
+    uasRequest request: SIPMessage, code: Int, localAddress: SIPNameAddress, localTag: String,
+    localContact: SIPNameAddress?
+  ) {
+    guard (101..<300).contains(code), let callID = request.callID, let from = request.from,
+      let remoteTag = from.tag, let cseq = request.cseq, let target = request.contacts.first?.uri
     else { return nil }
-    let localTag = to.tag ?? localTag
-    from = Self.untagged(from)
-    to = Self.untagged(to)
     id = DialogID(callID: callID, localTag: localTag, remoteTag: remoteTag)
     state = code < 200 ? .early : .confirmed
     isUAC = false
     localSequence = 0
     remoteSequence = cseq.sequence
-    localAddress = to
-    remoteAddress = from
+    self.localAddress = Self.untagged(localAddress)
+    remoteAddress = Self.untagged(from)
     remoteTarget = target
+    // §12.1.1: the Record-Route of the request, in order.
     routeSet = request.recordRoutes
     self.localContact = localContact
     secure = request.requestURIValue?.scheme == .sips
