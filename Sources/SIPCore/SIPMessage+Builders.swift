@@ -201,7 +201,8 @@ extension SIPMessage {
         tag?.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) != true
       {
         // The line `addHeader("To", value + ";tag=" + tag)` makes, built from the bytes.
-        response.appendField(name: Self.toName, id: .to, value: bytes[f.valueStart..<f.valueEnd], suffix: tag)
+        response.appendField(
+          name: Self.toName.bytes, id: .to, value: bytes[f.valueStart..<f.valueEnd], suffix: tag)
       } else {
         var value = valueString(f.valueStart..<f.valueEnd, folded: f.folded)
         if let tag { value += ";tag=" + tag }
@@ -281,7 +282,7 @@ extension SIPMessage {
     fields.append(field)
   }
 
-  static let toName: [UInt8] = Array("To".utf8)
+  static let toName: StaticString = "To"
 
   /// Appends the line `name: value[;tag=suffix]` from bytes, as ``makeField(_:_:)`` lays it out
   /// (trailing white space of the value trimmed). `name` must be a token whose id is `id` and
@@ -297,7 +298,7 @@ extension SIPMessage {
     let valueStart = bytes.count
     bytes.append(contentsOf: value)
     if let suffix {
-      bytes.append(contentsOf: Self.tagPrefix)
+      bytes.appendASCII(Self.tagPrefix)
       bytes.appendUTF8(suffix)
     }
     var valueEnd = bytes.count
@@ -308,7 +309,7 @@ extension SIPMessage {
         id: id, folded: false))
   }
 
-  static let tagPrefix: [UInt8] = Array(";tag=".utf8)
+  static let tagPrefix: StaticString = ";tag="
 
   /// Whether the bytes in `range` are all ASCII (so that decoding them as UTF-8 changes nothing).
   /// Eight bytes are tested at a time (a response copies ~250 bytes of lines, each checked

@@ -46,7 +46,7 @@ extension SIPMessage {
       // followed by the next Via line. The new line is written as bytes where `removeFirstValue`
       // and `prependHeader` would put it, without their Strings and two moves of the header array.
       let start = bytes.count
-      bytes.append(contentsOf: Self.viaName)
+      bytes.appendASCII(Self.viaName)
       let nameEnd = bytes.count
       bytes.append(UInt8(ascii: ":"))
       bytes.append(0x20)
@@ -69,7 +69,7 @@ extension SIPMessage {
     return text
   }
 
-  static let viaName: [UInt8] = Array("Via".utf8)
+  static let viaName: StaticString = "Via"
 
   /// Whether the first Via value is `text` (the same answer as `header("Via") == text`),
   /// comparing bytes when the first Via line is one unfolded ASCII value: the transport asks it

@@ -48,7 +48,7 @@ extension SIPMessage {
       switch edit.place {
       case .value: break
       case .flag: value.append(UInt8(ascii: "="))
-      case .absent: value.append(contentsOf: edit.isRport ? Self.rportPrefix : Self.receivedPrefix)
+      case .absent: value.appendASCII(edit.isRport ? Self.rportPrefix : Self.receivedPrefix)
       }
       if edit.isRport, let rport {
         SIPGrammar.appendDecimal(rport, to: &value)
@@ -62,7 +62,7 @@ extension SIPMessage {
     value.append(contentsOf: bytes[at..<plan.end])
     let start = bytes.count
     bytes.reserveCapacity(start + value.count + 8)
-    bytes.append(contentsOf: Self.viaName)
+    bytes.appendASCII(Self.viaName)
     let nameEnd = bytes.count
     bytes.append(UInt8(ascii: ":"))
     bytes.append(0x20)
@@ -77,8 +77,8 @@ extension SIPMessage {
     return text
   }
 
-  static let rportPrefix: [UInt8] = Array(";rport=".utf8)
-  static let receivedPrefix: [UInt8] = Array(";received=".utf8)
+  static let rportPrefix: StaticString = ";rport="
+  static let receivedPrefix: StaticString = ";received="
 
   /// Where an edit of `place` starts.
   private func offset(of place: ViaParameterPlace, end: Int) -> Int {

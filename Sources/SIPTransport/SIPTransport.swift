@@ -42,10 +42,22 @@ public final class SIPTransport {
   }
 
   /// The request being handled: its top Via after stamping, and where it came from.
-  struct ReceivingRequest {
-    var topVia: (text: String, answersToSource: Bool)
-    var source: SIPEndpoint
-    var address: SocketAddress
+  ///
+  /// A class: the route is handed along the whole path of a request (`perform`, `send`,
+  /// `deliver`, the request given to the TU), and as a struct each copy retained its three
+  /// Strings and the address, and each optional copy or destroy went through generic value
+  /// witnesses (~1,400 instructions per OPTIONS transaction, docs/benchmarks-transactions.md
+  /// round 7). Immutable, so sharing it is safe.
+  final class ReceivingRequest: Sendable {
+    let topVia: (text: String, answersToSource: Bool)
+    let source: SIPEndpoint
+    let address: SocketAddress
+
+    init(topVia: (text: String, answersToSource: Bool), source: SIPEndpoint, address: SocketAddress) {
+      self.topVia = topVia
+      self.source = source
+      self.address = address
+    }
   }
 
   /// A request of ours waiting for its final response.
