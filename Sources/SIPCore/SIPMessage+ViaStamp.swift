@@ -14,13 +14,23 @@ extension SIPMessage {
   /// cached values. Otherwise the Via is serialized again (``replaceTopVia(with:)``).
   @discardableResult
   public mutating func stampTopVia(received: String, rport: Int?) -> String? {
-    guard var via = topVia else { return nil }
+    // The cache taken out of the message: when nothing else holds it (a message just received
+    // and cached), its top Via is moved out, changed and put back, without a copy of the Via's
+    // parameter list or a new cache object.
+    var cached = parsedHeaders.take()
+    let owned = cached != nil && isKnownUniquelyReferenced(&cached)
+    let current = owned ? cached?.takeTopVia() : (cached.map { $0.topVia } ?? parseTopVia())
+    guard var via = current else {
+      parsedHeaders = cached
+      return nil
+    }
     if let rport { via.rport = .port(rport) }
     via.received = received
     guard let plan = viaStampPlan(), let index = fields.firstIndex(where: { $0.id == .via }) else {
+      // Written again as a whole; replaceTopVia puts the new Via in a new cache object.
+      parsedHeaders = cached
       return replaceTopVia(with: via)
     }
-    let cached = parsedHeaders
     // At most two edits, each an insertion or the replacement of a value, written in the order
     // of their offsets; two insertions at the end keep the setters' order (rport first).
     var first = (place: plan.received, isRport: false)
@@ -73,7 +83,14 @@ extension SIPMessage {
     fields[index] = Field(
       lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
       id: .via, folded: false)
-    if let cached { parsedHeaders = cached.replacingTopVia(via) }
+    if let cached {
+      if owned {
+        cached.setTopVia(via)
+        parsedHeaders = cached
+      } else {
+        parsedHeaders = cached.replacingTopVia(via)
+      }
+    }
     return text
   }
 

@@ -14,11 +14,15 @@ import Synchronization
 /// a parse of both was ~6 % of an OPTIONS transaction (docs/benchmarks-transactions.md, round 6).
 ///
 /// A class so that copies of a message share it (one retain); the values are immutable and the
-/// full To and From made on demand sit behind a mutex, so that sharing is safe.
+/// full To and From made on demand sit behind a mutex, so that sharing is safe. The top Via is
+/// the one exception: the message that holds the only reference changes it in place when it
+/// stamps its Via (``SIPMessage/stampTopVia(received:rport:)``), before anyone else can see it,
+/// instead of making a new object and copying the Via's parameter list (~1,000 instructions
+/// per request, docs/benchmarks-transactions.md round 7).
 /// The values other than the top Via sit in a second shared object, so that the transport's Via
 /// stamp (``replacingTopVia(_:)``, once per request) retains them instead of copying each parsed
 /// To, From and URI, and the tags are kept apart, so that reading one copies no name-addr.
-final class SIPParsedHeaders: Sendable {
+final class SIPParsedHeaders: @unchecked Sendable {
   /// Everything but the top Via.
   final class Values: Sendable {
     let cseq: SIPCSeq?
@@ -78,9 +82,11 @@ final class SIPParsedHeaders: Sendable {
   }
 
   let values: Values
-  let topVia: SIPVia?
+  /// Changed only through ``takeTopVia()`` and ``setTopVia(_:)``, by a message that holds the
+  /// only reference (see the type's discussion).
+  private(set) var topVia: SIPVia?
   /// `topVia != nil`.
-  let hasTopVia: Bool
+  private(set) var hasTopVia: Bool
 
   var cseq: SIPCSeq? { values.cseq }
   var callID: String? { values.callID }
@@ -106,5 +112,18 @@ final class SIPParsedHeaders: Sendable {
   /// The same values with another top Via (the message's top Via was replaced by it).
   func replacingTopVia(_ via: SIPVia) -> SIPParsedHeaders {
     SIPParsedHeaders(values: values, topVia: via)
+  }
+
+  /// Moves the top Via out (the caller holds the only reference and puts a Via back with
+  /// ``setTopVia(_:)`` before sharing it): a Via changed after this is not a copy of one the
+  /// cache still holds, so its parameter list changes in place.
+  func takeTopVia() -> SIPVia? {
+    topVia.take()
+  }
+
+  /// Puts `via` as the top Via (the caller holds the only reference, see ``takeTopVia()``).
+  func setTopVia(_ via: SIPVia) {
+    topVia = via
+    hasTopVia = true
   }
 }
