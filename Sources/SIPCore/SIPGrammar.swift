@@ -53,6 +53,24 @@ enum SIPGrammar {
     return false
   }
 
+  /// `masks` with `byte` (< 128) added: a class and a few single characters in one test.
+  @inline(__always) static func adding(_ byte: UInt8, to masks: (low: UInt64, high: UInt64)) -> (
+    low: UInt64, high: UInt64
+  ) {
+    byte < 64
+      ? (masks.low | 1 << UInt64(byte), masks.high) : (masks.low, masks.high | 1 << UInt64(byte &- 64))
+  }
+
+  /// The bytes of a hostname or IPv4 address: ALPHA DIGIT "-" "." "_" (RFC 3261 §25.1, with the
+  /// underscore the parser has always let through).
+  static var hostMasks: (low: UInt64, high: UInt64) {
+    @inline(__always) get {
+      adding(
+        UInt8(ascii: "_"),
+        to: adding(UInt8(ascii: "."), to: adding(UInt8(ascii: "-"), to: masks(alpha | digit))))
+    }
+  }
+
   @inline(__always) static func `is`(_ byte: UInt8, _ flag: UInt16) -> Bool {
     `is`(byte, in: masks(flag))
   }
@@ -68,6 +86,10 @@ enum SIPGrammar {
 
   @inline(__always) static func isAlphaByte(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
 
+  @inline(__always) static func isHexDigitByte(_ b: UInt8) -> Bool {
+    b &- 0x30 < 10 || (b | 0x20) &- 0x61 < 6
+  }
+
   @inline(__always) static func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
   /// SP, HTAB, CR or LF: what linear white space (LWS, RFC 3261 §25.1) is made of once a folded
@@ -82,10 +104,15 @@ enum SIPGrammar {
     // Contiguous bytes (a native String's UTF-8) in a plain loop: the Via parse checks every
     // branch, and iterating a UTF8View cost ~1,000 instructions for a 25-byte branch
     // (docs/benchmarks-transactions.md, round 6).
-    if let fast = bytes.withContiguousStorageIfAvailable({ $0.allSatisfy(isTokenByte) }) {
+    // A plain loop over the mask test: `allSatisfy(isTokenByte)` called the test per byte.
+    if let fast = bytes.withContiguousStorageIfAvailable({ buffer -> Bool in
+      for b in buffer where !isTokenByte(b) { return false }
+      return true
+    }) {
       return fast
     }
-    return bytes.allSatisfy(isTokenByte)
+    for b in bytes where !isTokenByte(b) { return false }
+    return true
   }
 
   static func isToken(_ text: String) -> Bool { isToken(text.utf8) }

@@ -46,6 +46,13 @@ struct SIPScanner {
     return bytes[start..<index]
   }
 
+  /// Reads the longest run of bytes in `masks` (``SIPGrammar/masks(_:)``).
+  @inline(__always) mutating func take(in masks: (low: UInt64, high: UInt64)) -> ArraySlice<UInt8> {
+    let start = index
+    while index < end, SIPGrammar.is(bytes[index], in: masks) { index += 1 }
+    return bytes[start..<index]
+  }
+
   @inline(__always) mutating func take(while predicate: (UInt8) -> Bool) -> ArraySlice<UInt8> {
     let start = index
     while index < end, predicate(bytes[index]) { index += 1 }

@@ -60,6 +60,12 @@ import Testing
       #expect(SIPGrammar.isToken([UInt8(byte)]) == expected)
       #expect(SIPGrammar.isToken([0x61, 0x62, UInt8(byte)].lazy.map { $0 }) == expected)
     }
+    for byte in 0...255 {
+      let b = UInt8(byte)
+      #expect(SIPGrammar.isDigitByte(b) == (Self.reference[byte] & SIPGrammar.digit != 0))
+      #expect(SIPGrammar.isAlphaByte(b) == (Self.reference[byte] & SIPGrammar.alpha != 0))
+      #expect(SIPGrammar.isHexDigitByte(b) == (Self.reference[byte] & SIPGrammar.hexDigit != 0))
+    }
     #expect(!SIPGrammar.isToken([UInt8]()))
     #expect(SIPGrammar.isToken("z9hG4bK-abc.1"))
     #expect(!SIPGrammar.isToken("a b"))
@@ -74,6 +80,30 @@ import Testing
     var high = SIPScanner([0x61, 0xC3, 0xA9])
     #expect(Array(high.take(SIPGrammar.token)) == [0x61])
     #expect(high.index == 1)
+  }
+
+  @Test func classesWithSingleCharactersAdded() {
+    let host = SIPGrammar.hostMasks
+    let param = SIPGrammar.adding(
+      UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.paramUnreserved))
+    for byte in 0...255 {
+      let b = UInt8(byte)
+      let isHost =
+        Self.reference[byte] & (SIPGrammar.alpha | SIPGrammar.digit) != 0 || b == UInt8(ascii: "-")
+        || b == UInt8(ascii: ".") || b == UInt8(ascii: "_")
+      #expect(SIPGrammar.is(b, in: host) == isHost, "byte \(byte)")
+      let isParam =
+        Self.reference[byte] & (SIPGrammar.unreserved | SIPGrammar.paramUnreserved) != 0
+        || b == UInt8(ascii: "%")
+      #expect(SIPGrammar.is(b, in: param) == isParam, "byte \(byte)")
+      for extra in [0, 1, 37, 63, 64, 95, 127] as [UInt8] {
+        let added = SIPGrammar.adding(extra, to: SIPGrammar.masks(SIPGrammar.digit))
+        #expect(SIPGrammar.is(b, in: added) == (Self.reference[byte] & SIPGrammar.digit != 0 || b == extra))
+      }
+    }
+    var scanner = SIPScanner("a-b.c_9:5060")
+    #expect(Array(scanner.take(in: host)) == Array("a-b.c_9".utf8))
+    #expect(scanner.peek == UInt8(ascii: ":"))
   }
 
   @Test func escapeKeepsOnlyTheAllowedBytes() {
