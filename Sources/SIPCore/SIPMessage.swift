@@ -116,6 +116,9 @@ public struct SIPMessage: Sendable {
   /// The body bytes (exactly Content-Length bytes when the header is present).
   public var body: [UInt8] { Array(bytes[bodyRange]) }
 
+  /// How many bytes the body holds (`body.count`, without copying the body out).
+  public var bodyCount: Int { bodyRange.count }
+
   /// About how many bytes of heap memory the message holds (its buffer and its header offsets):
   /// for hosts whose garbage collector does not see that memory (the Lua runtime paces its
   /// collector with it).

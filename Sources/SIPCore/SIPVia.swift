@@ -87,33 +87,30 @@ public struct SIPVia: Sendable, Hashable, CustomStringConvertible {
   public var sentBy: String {
     guard let port else { return host }
     // `"\(host):\(port)"` written into the String's own storage: the interpolation cost ~760
-    // instructions, and every server transaction's key reads it (round 7).
+    // instructions, and every server transaction's key reads it (round 7). The capacity is the
+    // exact length, so that a text of 15 bytes or fewer stays a small String (no allocation).
+    var digits = 1
+    var rest = port.magnitude / 10
+    while rest > 0 {
+      digits += 1
+      rest /= 10
+    }
+    let sign = port < 0 ? 1 : 0
     var host = host
     return host.withUTF8 { name in
-      String(unsafeUninitializedCapacity: name.count + 21) { out in
+      String(unsafeUninitializedCapacity: name.count + 1 + sign + digits) { out in
         var i = 0
         for b in name {
           out[i] = b
           i += 1
         }
         out[i] = UInt8(ascii: ":")
-        i += 1
-        if port < 0 {
-          out[i] = UInt8(ascii: "-")
-          i += 1
-        }
+        if sign == 1 { out[i + 1] = UInt8(ascii: "-") }
+        i += 1 + sign + digits
         var magnitude = port.magnitude
-        let first = i
-        repeat {
-          out[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        for k in 1...digits {
+          out[i - k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
           magnitude /= 10
-          i += 1
-        } while magnitude > 0
-        var (a, z) = (first, i - 1)
-        while a < z {
-          out.swapAt(a, z)
-          a += 1
-          z -= 1
         }
         return i
       }

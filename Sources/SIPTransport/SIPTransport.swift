@@ -157,6 +157,11 @@ public final class SIPTransport {
   /// The validator in force (a pending one once it has been applied).
   public var validator: RequestValidator { core.configuration.validator }
 
+  /// The validator's Allow, Accept and Supported as prepared header lines
+  /// (``RequestValidator/capabilityHeaderLines``), read without copying the whole validator out
+  /// of the core (its lists and sets: ~750 instructions per scripted OPTIONS answer, round 7).
+  public var capabilityHeaderLines: SIPHeaderLines { core.configuration.validator.capabilityHeaderLines }
+
   /// Replaces the §8.2 validator (what methods and bodies reach the transaction user). The
   /// protocol core fixes its validator at creation, so the core is recreated: at once when no
   /// transaction or dialog is alive, else as soon as none is. Returns whether it applied at once.

@@ -119,6 +119,7 @@ import Testing
     #expect(m.isMethod("INVITE") == (m.method == "INVITE"), "\(label)")
     #expect(m.isMethod("OPTIONS") == (m.method == "OPTIONS"), "\(label)")
     #expect(m.isMethod("REGISTER") == (m.method == "REGISTER"), "\(label)")
+    #expect(m.bodyCount == m.body.count, "\(label)")
     if let method = m.method, method.utf8.count <= 3 {
       #expect(m.isMethod("ACK") == (method == "ACK"))
     }
