@@ -1,7 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOPosix
-import SIPCore
+public import SIPCore
 public import SIPProtocol
 
 /// The SIP transport of one process: UDP and TCP legs on SwiftNIO, and the dispatcher that runs
