@@ -13,13 +13,13 @@ extension SIPMessage {
 
   /// The From header parsed (RFC 3261 §20.20).
   public var from: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.values.from { parseFrom() } }
+    if let parsedHeaders { return parsedHeaders.from { parseFrom() } }
     return parseFrom()
   }
 
   /// The To header parsed (RFC 3261 §20.39).
   public var to: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.values.to { parseTo() } }
+    if let parsedHeaders { return parsedHeaders.to { parseTo() } }
     return parseTo()
   }
 

@@ -167,10 +167,10 @@ extension SIPMessage {
   func checkCommonGrammar() throws(SIPParseError) {
     // A value in the cache (SIPMessage+Cache.swift) parsed without error: not parsed again.
     let cache = parsedHeaders
-    if cache?.values.hasTo != true {
+    if cache?.hasTo != true {
       _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
-    if cache?.values.hasFrom != true {
+    if cache?.hasFrom != true {
       _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
     // Call-ID and Max-Forwards are checked on their bytes when their line is plain (the common
@@ -179,7 +179,7 @@ extension SIPMessage {
     if !inPlaceValueIs(.callID, isCallID) {
       try checkCallID()
     }
-    if cache?.values.hasCSeq != true {
+    if cache?.hasCSeq != true {
       _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
     }
     if !inPlaceValueIs(.maxForwards, { r in SIPGrammar.decimal(trimmedLWS(r), limit: 255) != nil }) {
