@@ -23,35 +23,56 @@ enum SIPGrammar {
   /// `reserved` of RFC 3261 §25.1: ; / ? : @ & = + $ ,
   static let reserved: UInt16 = 1 << 11
 
-  static let table: [UInt16] = {
-    var t = [UInt16](repeating: 0, count: 256)
-    func mark(_ chars: String, _ flag: UInt16) {
-      for b in chars.utf8 { t[Int(b)] |= flag }
+  /// The bytes of each class as two 64-bit masks (bytes 0–63, 64–127); no class holds a byte
+  /// above 127. Constants rather than a table built at first use: every read of a lazily built
+  /// global went through `swift_once`, 278 times per call in `SIPScanner.take` alone
+  /// (docs/benchmarks-transactions.md, round 7). `GrammarClassTests` checks each mask against
+  /// the class's definition above.
+  @inline(__always) static func masks(_ flags: UInt16) -> (low: UInt64, high: UInt64) {
+    var low: UInt64 = 0
+    var high: UInt64 = 0
+    if flags & token != 0 { low |= 0x03ff_6ca2_0000_0000; high |= 0x47ff_ffff_87ff_fffe }
+    if flags & unreserved != 0 { low |= 0x03ff_6782_0000_0000; high |= 0x47ff_fffe_87ff_fffe }
+    if flags & userUnreserved != 0 { low |= 0xa800_9850_0000_0000 }
+    if flags & paramUnreserved != 0 { low |= 0x0400_8850_0000_0000; high |= 0x0000_0000_2800_0000 }
+    if flags & headerUnreserved != 0 { low |= 0x8400_8810_0000_0000; high |= 0x0000_0000_2800_0000 }
+    if flags & passwordExtra != 0 { low |= 0x2000_1850_0000_0000 }
+    if flags & schemeChar != 0 { low |= 0x03ff_6800_0000_0000; high |= 0x07ff_fffe_07ff_fffe }
+    if flags & word != 0 { low |= 0xd7ff_efa6_0000_0000; high |= 0x6fff_ffff_bfff_fffe }
+    if flags & hexDigit != 0 { low |= 0x03ff_0000_0000_0000; high |= 0x0000_007e_0000_007e }
+    if flags & alpha != 0 { high |= 0x07ff_fffe_07ff_fffe }
+    if flags & digit != 0 { low |= 0x03ff_0000_0000_0000 }
+    if flags & reserved != 0 { low |= 0xac00_9850_0000_0000; high |= 0x0000_0000_0000_0001 }
+    return (low, high)
+  }
+
+  /// Whether `byte` is in the class of the masks ``masks(_:)`` gave.
+  @inline(__always) static func `is`(_ byte: UInt8, in masks: (low: UInt64, high: UInt64)) -> Bool {
+    if byte < 64 { return masks.low >> UInt64(byte) & 1 != 0 }
+    if byte < 128 { return masks.high >> UInt64(byte &- 64) & 1 != 0 }
+    return false
+  }
+
+  /// `masks` with `byte` (< 128) added: a class and a few single characters in one test.
+  @inline(__always) static func adding(_ byte: UInt8, to masks: (low: UInt64, high: UInt64)) -> (
+    low: UInt64, high: UInt64
+  ) {
+    byte < 64
+      ? (masks.low | 1 << UInt64(byte), masks.high) : (masks.low, masks.high | 1 << UInt64(byte &- 64))
+  }
+
+  /// The bytes of a hostname or IPv4 address: ALPHA DIGIT "-" "." "_" (RFC 3261 §25.1, with the
+  /// underscore the parser has always let through).
+  static var hostMasks: (low: UInt64, high: UInt64) {
+    @inline(__always) get {
+      adding(
+        UInt8(ascii: "_"),
+        to: adding(UInt8(ascii: "."), to: adding(UInt8(ascii: "-"), to: masks(alpha | digit))))
     }
-    for b in UInt8(ascii: "a")...UInt8(ascii: "z") {
-      t[Int(b)] |= alpha | token | unreserved | schemeChar | word
-    }
-    for b in UInt8(ascii: "A")...UInt8(ascii: "Z") {
-      t[Int(b)] |= alpha | token | unreserved | schemeChar | word
-    }
-    for b in UInt8(ascii: "0")...UInt8(ascii: "9") {
-      t[Int(b)] |= digit | token | unreserved | schemeChar | word | hexDigit
-    }
-    mark("abcdefABCDEF", hexDigit)
-    mark("-.!%*_+`'~", token)
-    mark("-_.!~*'()", unreserved)
-    mark("&=+$,;?/", userUnreserved)
-    mark("[]/:&+$", paramUnreserved)
-    mark("[]/?:+$", headerUnreserved)
-    mark("&=+$,", passwordExtra)
-    mark("+-.", schemeChar)
-    mark("-.!%*_+`'~()<>:\\\"/[]?{}", word)
-    mark(";/?:@&=+$,", reserved)
-    return t
-  }()
+  }
 
   @inline(__always) static func `is`(_ byte: UInt8, _ flag: UInt16) -> Bool {
-    table[Int(byte)] & flag != 0
+    `is`(byte, in: masks(flag))
   }
 
   /// `token` membership as a 128-bit mask test: no memory access, for the parser's hot loops.
@@ -64,6 +85,10 @@ enum SIPGrammar {
   @inline(__always) static func isDigitByte(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
   @inline(__always) static func isAlphaByte(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+  @inline(__always) static func isHexDigitByte(_ b: UInt8) -> Bool {
+    b &- 0x30 < 10 || (b | 0x20) &- 0x61 < 6
+  }
 
   @inline(__always) static func isWSP(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
@@ -79,10 +104,15 @@ enum SIPGrammar {
     // Contiguous bytes (a native String's UTF-8) in a plain loop: the Via parse checks every
     // branch, and iterating a UTF8View cost ~1,000 instructions for a 25-byte branch
     // (docs/benchmarks-transactions.md, round 6).
-    if let fast = bytes.withContiguousStorageIfAvailable({ $0.allSatisfy { `is`($0, token) } }) {
+    // A plain loop over the mask test: `allSatisfy(isTokenByte)` called the test per byte.
+    if let fast = bytes.withContiguousStorageIfAvailable({ buffer -> Bool in
+      for b in buffer where !isTokenByte(b) { return false }
+      return true
+    }) {
       return fast
     }
-    return bytes.allSatisfy { `is`($0, token) }
+    for b in bytes where !isTokenByte(b) { return false }
+    return true
   }
 
   static func isToken(_ text: String) -> Bool { isToken(text.utf8) }
@@ -139,8 +169,9 @@ enum SIPGrammar {
     let hex = Array("0123456789ABCDEF".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count)
+    let kept = masks(unreserved | allowed)
     for b in text.utf8 {
-      if `is`(b, unreserved | allowed) {
+      if `is`(b, in: kept) {
         out.append(b)
       } else {
         out.append(UInt8(ascii: "%"))

@@ -2,6 +2,14 @@
 // message and is dropped by every change of its header lines or start line (the didSet of
 // `fields` and `part2` in SIPMessage.swift), so an accessor never answers from stale text.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 extension SIPMessage {
   /// Parses the top Via, CSeq, Call-ID and the Request-URI now and keeps them, and checks To and
   /// From keeping their tags, so that the typed accessors (``to``, ``from``, ``toTag``,
@@ -46,7 +54,7 @@ extension SIPMessage {
       // followed by the next Via line. The new line is written as bytes where `removeFirstValue`
       // and `prependHeader` would put it, without their Strings and two moves of the header array.
       let start = bytes.count
-      bytes.append(contentsOf: Self.viaName)
+      bytes.appendASCII(Self.viaName)
       let nameEnd = bytes.count
       bytes.append(UInt8(ascii: ":"))
       bytes.append(0x20)
@@ -69,7 +77,7 @@ extension SIPMessage {
     return text
   }
 
-  static let viaName: [UInt8] = Array("Via".utf8)
+  static let viaName: StaticString = "Via"
 
   /// Whether the first Via value is `text` (the same answer as `header("Via") == text`),
   /// comparing bytes when the first Via line is one unfolded ASCII value: the transport asks it
@@ -79,13 +87,11 @@ extension SIPMessage {
     var text = text
     return text.withUTF8 { other in
       guard other.count == range.count else { return false }
+      guard let theirs = other.baseAddress else { return true }
+      // memcmp: the byte loop cost ~1,000 instructions for a 100-byte Via (round 7).
       return bytes.withUnsafeBufferPointer { mine in
-        var i = 0
-        while i < other.count {
-          guard mine[range.lowerBound + i] == other[i] else { return false }
-          i += 1
-        }
-        return true
+        guard let base = mine.baseAddress, range.upperBound <= mine.count else { return false }
+        return memcmp(base + range.lowerBound, theirs, other.count) == 0
       }
     }
   }
@@ -98,12 +104,21 @@ extension SIPMessage {
       return nil
     }
     guard id.isList else { return f.valueStart..<f.valueEnd }
-    guard !bytes[f.valueStart..<f.valueEnd].contains(UInt8(ascii: ",")) else { return nil }
-    var start = f.valueStart
-    var end = f.valueEnd
-    while start < end, SIPGrammar.isLWS(bytes[start]) { start += 1 }
-    while end > start, SIPGrammar.isLWS(bytes[end - 1]) { end -= 1 }
-    return start < end ? start..<end : nil
+    // memchr for the comma and the trim on the buffer's memory: the slice's `contains` and
+    // subscripts cost ~280 instructions per read, read ~27 times per call (round 7).
+    return bytes.withUnsafeBufferPointer { buffer -> Range<Int>? in
+      guard let base = buffer.baseAddress, f.valueEnd <= buffer.count, f.valueStart < f.valueEnd else {
+        return nil
+      }
+      guard memchr(base + f.valueStart, Int32(UInt8(ascii: ",")), f.valueEnd - f.valueStart) == nil else {
+        return nil
+      }
+      var start = f.valueStart
+      var end = f.valueEnd
+      while start < end, SIPGrammar.isLWS(buffer[start]) { start += 1 }
+      while end > start, SIPGrammar.isLWS(buffer[end - 1]) { end -= 1 }
+      return start < end ? start..<end : nil
+    }
   }
 
   // Each parses the bytes in place when it can (no String of the value, no copy of its bytes:

@@ -180,7 +180,7 @@ extension SIPMessage {
       bytes.append(UInt8(ascii: "X"))
     } else {
       bytes.appendUTF8(name)
-      for i in start..<bytes.count where !SIPGrammar.is(bytes[i], SIPGrammar.token) {
+      for i in start..<bytes.count where !SIPGrammar.isTokenByte(bytes[i]) {
         bytes[i] = UInt8(ascii: "-")
       }
     }

@@ -13,13 +13,13 @@ extension SIPMessage {
 
   /// The From header parsed (RFC 3261 §20.20).
   public var from: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.values.from { parseFrom() } }
+    if let parsedHeaders { return parsedHeaders.from { parseFrom() } }
     return parseFrom()
   }
 
   /// The To header parsed (RFC 3261 §20.39).
   public var to: SIPNameAddress? {
-    if let parsedHeaders { return parsedHeaders.values.to { parseTo() } }
+    if let parsedHeaders { return parsedHeaders.to { parseTo() } }
     return parseTo()
   }
 
@@ -122,7 +122,7 @@ extension SIPMessage {
   /// Expires in seconds (RFC 3261 §20.19); values beyond 2³²−1 are clamped to 2³²−1.
   public var expires: UInt32? {
     guard let text = firstValue(.expires)?.trimmingLWS, !text.isEmpty,
-      text.utf8.allSatisfy({ SIPGrammar.is($0, SIPGrammar.digit) })
+      text.utf8.allSatisfy({ SIPGrammar.isDigitByte($0) })
     else { return nil }
     return UInt32(clamping: SIPGrammar.decimal(text.utf8, limit: UInt64(UInt32.max)) ?? UInt64(UInt32.max))
   }

@@ -78,7 +78,7 @@ extension SIPMessage {
     for (range, folded, n) in valueRanges(.known(.warning)) {
       // warning-value = warn-code SP warn-agent SP warn-text, warn-code = 3DIGIT (RFC 3261 §20.43)
       let text = valueString(range, folded: folded)
-      let code = text.utf8.prefix { SIPGrammar.is($0, SIPGrammar.digit) }
+      let code = text.utf8.prefix { SIPGrammar.isDigitByte($0) }
       if code.count != 3 || text.utf8.dropFirst(3).first != 0x20 {
         throw error(field: n, "Warning code must be three digits (RFC 3261 §20.43)")
       }
@@ -167,10 +167,10 @@ extension SIPMessage {
   func checkCommonGrammar() throws(SIPParseError) {
     // A value in the cache (SIPMessage+Cache.swift) parsed without error: not parsed again.
     let cache = parsedHeaders
-    if cache?.values.hasTo != true {
+    if cache?.hasTo != true {
       _ = try parsed(.to) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
-    if cache?.values.hasFrom != true {
+    if cache?.hasFrom != true {
       _ = try parsed(.from) { v throws(SIPParseError) in try SIPNameAddress.parse(v) }
     }
     // Call-ID and Max-Forwards are checked on their bytes when their line is plain (the common
@@ -179,7 +179,7 @@ extension SIPMessage {
     if !inPlaceValueIs(.callID, isCallID) {
       try checkCallID()
     }
-    if cache?.values.hasCSeq != true {
+    if cache?.hasCSeq != true {
       _ = try parsed(.cseq) { v throws(SIPParseError) in try SIPCSeq.parse(v) }
     }
     if !inPlaceValueIs(.maxForwards, { r in SIPGrammar.decimal(trimmedLWS(r), limit: 255) != nil }) {
@@ -187,7 +187,7 @@ extension SIPMessage {
     }
     _ = try parsed(.expires) { v throws(SIPParseError) in
       let t = v.trimmingLWS
-      guard !t.isEmpty, t.utf8.allSatisfy({ SIPGrammar.is($0, SIPGrammar.digit) }) else {
+      guard !t.isEmpty, t.utf8.allSatisfy({ SIPGrammar.isDigitByte($0) }) else {
         throw SIPParseError(reason: "Expires must be delta-seconds (RFC 3261 §20.19)")
       }
     }
@@ -227,8 +227,10 @@ extension SIPMessage {
 
   /// callid = word [ "@" word ] (RFC 3261 §25.1), on bytes.
   func isCallID(_ range: Range<Int>) -> Bool {
+    // The class as masks once, outside the per-byte loop (round 7).
+    let word = SIPGrammar.masks(SIPGrammar.word)
     func isWord(_ r: Range<Int>) -> Bool {
-      !r.isEmpty && bytes[r].allSatisfy { SIPGrammar.is($0, SIPGrammar.word) }
+      !r.isEmpty && bytes[r].allSatisfy { SIPGrammar.is($0, in: word) }
     }
     guard let at = bytes[range].firstIndex(of: UInt8(ascii: "@")) else { return isWord(range) }
     return isWord(range.lowerBound..<at) && isWord((at + 1)..<range.upperBound)
@@ -246,7 +248,8 @@ extension SIPMessage {
     _ = try parsed(.callID) { v throws(SIPParseError) in
       // callid = word [ "@" word ] (RFC 3261 §25.1)
       let parts = v.utf8.split(separator: UInt8(ascii: "@"), maxSplits: 1, omittingEmptySubsequences: false)
-      guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { SIPGrammar.is($0, SIPGrammar.word) } }) else {
+      let word = SIPGrammar.masks(SIPGrammar.word)
+      guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { SIPGrammar.is($0, in: word) } }) else {
         throw SIPParseError(reason: "Call-ID must be word [\"@\" word] (RFC 3261 §25.1)")
       }
     }

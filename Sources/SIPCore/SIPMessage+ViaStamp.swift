@@ -14,13 +14,23 @@ extension SIPMessage {
   /// cached values. Otherwise the Via is serialized again (``replaceTopVia(with:)``).
   @discardableResult
   public mutating func stampTopVia(received: String, rport: Int?) -> String? {
-    guard var via = topVia else { return nil }
+    // The cache taken out of the message: when nothing else holds it (a message just received
+    // and cached), its top Via is moved out, changed and put back, without a copy of the Via's
+    // parameter list or a new cache object.
+    var cached = parsedHeaders.take()
+    let owned = cached != nil && isKnownUniquelyReferenced(&cached)
+    let current = owned ? cached?.takeTopVia() : (cached.map { $0.topVia } ?? parseTopVia())
+    guard var via = current else {
+      parsedHeaders = cached
+      return nil
+    }
     if let rport { via.rport = .port(rport) }
     via.received = received
     guard let plan = viaStampPlan(), let index = fields.firstIndex(where: { $0.id == .via }) else {
+      // Written again as a whole; replaceTopVia puts the new Via in a new cache object.
+      parsedHeaders = cached
       return replaceTopVia(with: via)
     }
-    let cached = parsedHeaders
     // At most two edits, each an insertion or the replacement of a value, written in the order
     // of their offsets; two insertions at the end keep the setters' order (rport first).
     var first = (place: plan.received, isRport: false)
@@ -48,7 +58,7 @@ extension SIPMessage {
       switch edit.place {
       case .value: break
       case .flag: value.append(UInt8(ascii: "="))
-      case .absent: value.append(contentsOf: edit.isRport ? Self.rportPrefix : Self.receivedPrefix)
+      case .absent: value.appendASCII(edit.isRport ? Self.rportPrefix : Self.receivedPrefix)
       }
       if edit.isRport, let rport {
         SIPGrammar.appendDecimal(rport, to: &value)
@@ -62,7 +72,7 @@ extension SIPMessage {
     value.append(contentsOf: bytes[at..<plan.end])
     let start = bytes.count
     bytes.reserveCapacity(start + value.count + 8)
-    bytes.append(contentsOf: Self.viaName)
+    bytes.appendASCII(Self.viaName)
     let nameEnd = bytes.count
     bytes.append(UInt8(ascii: ":"))
     bytes.append(0x20)
@@ -73,12 +83,19 @@ extension SIPMessage {
     fields[index] = Field(
       lineStart: start, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, lineEnd: bytes.count,
       id: .via, folded: false)
-    if let cached { parsedHeaders = cached.replacingTopVia(via) }
+    if let cached {
+      if owned {
+        cached.setTopVia(via)
+        parsedHeaders = cached
+      } else {
+        parsedHeaders = cached.replacingTopVia(via)
+      }
+    }
     return text
   }
 
-  static let rportPrefix: [UInt8] = Array(";rport=".utf8)
-  static let receivedPrefix: [UInt8] = Array(";received=".utf8)
+  static let rportPrefix: StaticString = ";rport="
+  static let receivedPrefix: StaticString = ";received="
 
   /// Where an edit of `place` starts.
   private func offset(of place: ViaParameterPlace, end: Int) -> Int {

@@ -61,6 +61,19 @@ public struct SIPMessage: Sendable {
   /// The method of a request, as written (methods are case-sensitive, RFC 3261 §7.1); nil for responses.
   public var method: String? { isRequest ? string(part1) : nil }
 
+  /// Whether this is a request whose method is `name` (case-sensitive, RFC 3261 §7.1): the
+  /// answer of `method == name`, from the bytes without making the String.
+  public func isMethod(_ name: StaticString) -> Bool {
+    guard isRequest, part1.count == name.utf8CodeUnitCount else { return false }
+    let expected = name.bytes
+    var i = part1.lowerBound
+    for b in expected {
+      guard bytes[i] == b else { return false }
+      i += 1
+    }
+    return true
+  }
+
   /// The Request-URI as written; nil for responses. ``requestURIValue`` parses it.
   public var requestURI: String? { isRequest ? string(part2) : nil }
 
@@ -80,9 +93,9 @@ public struct SIPMessage: Sendable {
   public var isSIPVersion2: Bool {
     let range = isRequest ? part3 : part1
     guard isASCII(range) else { return sipVersion.uppercased() == "SIP/2.0" }
-    guard range.count == Self.version2.count else { return false }
+    guard range.count == Self.version2.utf8CodeUnitCount else { return false }
     var i = range.lowerBound
-    for expected in Self.version2 {
+    for expected in Self.version2.bytes {
       let b = bytes[i]
       guard (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b - 0x20 : b) == expected else {
         return false
@@ -92,7 +105,7 @@ public struct SIPMessage: Sendable {
     return true
   }
 
-  static let version2: [UInt8] = Array("SIP/2.0".utf8)
+  static let version2: StaticString = "SIP/2.0"
 
   /// The status code of a response; nil for requests.
   public var statusCode: Int? { isRequest ? nil : status }
@@ -102,6 +115,9 @@ public struct SIPMessage: Sendable {
 
   /// The body bytes (exactly Content-Length bytes when the header is present).
   public var body: [UInt8] { Array(bytes[bodyRange]) }
+
+  /// How many bytes the body holds (`body.count`, without copying the body out).
+  public var bodyCount: Int { bodyRange.count }
 
   /// About how many bytes of heap memory the message holds (its buffer and its header offsets):
   /// for hosts whose garbage collector does not see that memory (the Lua runtime paces its

@@ -34,7 +34,7 @@ public struct SIPNameAddress: Sendable, Hashable, CustomStringConvertible {
   /// clamped (RFC 4475 §3.1.2.4 lets an element treat them as the default instead).
   public var expires: UInt32? {
     guard let text = parameters.value("expires"), SIPGrammar.isToken(text),
-      text.utf8.allSatisfy({ SIPGrammar.is($0, SIPGrammar.digit) })
+      text.utf8.allSatisfy({ SIPGrammar.isDigitByte($0) })
     else { return nil }
     return UInt32(clamping: SIPGrammar.decimal(text.utf8, limit: UInt64(UInt32.max)) ?? UInt64(UInt32.max))
   }

@@ -149,10 +149,13 @@ extension SIPParameters {
           _ = try scanner.quotedString()
           value = start..<scanner.index
         } else {
-          let run = scanner.take {
-            SIPGrammar.is($0, SIPGrammar.token) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "[")
-              || $0 == UInt8(ascii: "]")
-          }
+          // token / host (an IPv6 reference): one mask test per byte (round 7).
+          let run = scanner.take(
+            in: SIPGrammar.adding(
+              UInt8(ascii: "]"),
+              to: SIPGrammar.adding(
+                UInt8(ascii: "["),
+                to: SIPGrammar.adding(UInt8(ascii: ":"), to: SIPGrammar.masks(SIPGrammar.token)))))
           guard !run.isEmpty else {
             let text = String(decoding: name, as: UTF8.self)
             throw SIPParseError(reason: "parameter '\(text)' has '=' but no value (RFC 3261 §25.1 gen-value)")

@@ -39,13 +39,21 @@ struct SIPScanner {
   }
 
   /// Reads the longest run of bytes that belong to `flags`; empty when there are none.
-  mutating func take(_ flags: UInt16) -> ArraySlice<UInt8> {
+  @inline(__always) mutating func take(_ flags: UInt16) -> ArraySlice<UInt8> {
     let start = index
-    while index < end, SIPGrammar.is(bytes[index], flags) { index += 1 }
+    let masks = SIPGrammar.masks(flags)
+    while index < end, SIPGrammar.is(bytes[index], in: masks) { index += 1 }
     return bytes[start..<index]
   }
 
-  mutating func take(while predicate: (UInt8) -> Bool) -> ArraySlice<UInt8> {
+  /// Reads the longest run of bytes in `masks` (``SIPGrammar/masks(_:)``).
+  @inline(__always) mutating func take(in masks: (low: UInt64, high: UInt64)) -> ArraySlice<UInt8> {
+    let start = index
+    while index < end, SIPGrammar.is(bytes[index], in: masks) { index += 1 }
+    return bytes[start..<index]
+  }
+
+  @inline(__always) mutating func take(while predicate: (UInt8) -> Bool) -> ArraySlice<UInt8> {
     let start = index
     while index < end, predicate(bytes[index]) { index += 1 }
     return bytes[start..<index]

@@ -40,7 +40,7 @@ extension SIPURI {
     }
     var scanner = SIPScanner(bytes, from: start, to: end)
     // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )   (RFC 3986 §3.1)
-    guard let first = scanner.peek, SIPGrammar.is(first, SIPGrammar.alpha) else {
+    guard let first = scanner.peek, SIPGrammar.isAlphaByte(first) else {
       throw SIPParseError(reason: "URI must start with a scheme (RFC 3261 §25.1 absoluteURI)")
     }
     let schemeBytes = scanner.take(SIPGrammar.schemeChar)
@@ -98,17 +98,19 @@ extension SIPURI {
       let userinfo = bytes[scanner.index..<at]
       let colon = userinfo.firstIndex(of: UInt8(ascii: ":"))
       let userBytes = userinfo[..<(colon ?? at)]
-      let userChars = SIPGrammar.unreserved | SIPGrammar.userUnreserved
-      guard !userBytes.isEmpty,
-        userBytes.allSatisfy({ SIPGrammar.is($0, userChars) || $0 == UInt8(ascii: "%") })
+      // The class and '%' in one mask test per byte (round 7).
+      let userChars = SIPGrammar.adding(
+        UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.userUnreserved))
+      guard !userBytes.isEmpty, userBytes.allSatisfy({ SIPGrammar.is($0, in: userChars) })
       else {
         throw SIPParseError(reason: "invalid user part in SIP URI (RFC 3261 §25.1 user)")
       }
       uri.user = try unescaped(userBytes, what: "user", build: build)
       if let colon {
         let passwordBytes = userinfo[(colon + 1)...]
-        let passwordChars = SIPGrammar.unreserved | SIPGrammar.passwordExtra
-        guard passwordBytes.allSatisfy({ SIPGrammar.is($0, passwordChars) || $0 == UInt8(ascii: "%") }) else {
+        let passwordChars = SIPGrammar.adding(
+          UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.passwordExtra))
+        guard passwordBytes.allSatisfy({ SIPGrammar.is($0, in: passwordChars) }) else {
           throw SIPParseError(reason: "invalid password in SIP URI (RFC 3261 §25.1 password)")
         }
         uri.password = try unescaped(passwordBytes, what: "password", build: build)
@@ -124,15 +126,16 @@ extension SIPURI {
       }
       if build { uri.port = Int(port) }
     }
-    let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
+    let paramChars = SIPGrammar.adding(
+      UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.paramUnreserved))
     while scanner.consume(UInt8(ascii: ";")) {
-      let name = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+      let name = scanner.take(in: paramChars)
       guard !name.isEmpty else {
         throw SIPParseError(reason: "empty URI parameter name (RFC 3261 §25.1 pname)")
       }
       var value: String?
       if scanner.consume(UInt8(ascii: "=")) {
-        let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+        let run = scanner.take(in: paramChars)
         guard !run.isEmpty else {
           throw SIPParseError(reason: "empty URI parameter value (RFC 3261 §25.1 pvalue)")
         }
@@ -142,13 +145,14 @@ extension SIPURI {
       if let unescapedName { uri.appendParameter(name: unescapedName, value: value) }
     }
     if scanner.consume(UInt8(ascii: "?")) {
-      let headerChars = SIPGrammar.unreserved | SIPGrammar.headerUnreserved
+      let headerChars = SIPGrammar.adding(
+        UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.headerUnreserved))
       repeat {
-        let name = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
+        let name = scanner.take(in: headerChars)
         guard !name.isEmpty, scanner.consume(UInt8(ascii: "=")) else {
           throw SIPParseError(reason: "URI header must be hname=hvalue (RFC 3261 §25.1 header)")
         }
-        let value = scanner.take { SIPGrammar.is($0, headerChars) || $0 == UInt8(ascii: "%") }
+        let value = scanner.take(in: headerChars)
         let headerName = try unescaped(name, what: "header", build: build)
         let headerValue = try unescaped(value, what: "header", build: build)
         if let headerName, let headerValue {
@@ -179,11 +183,7 @@ extension SIPURI {
       scanner.index = close + 1
       return build ? String(decoding: scanner.bytes[start...close], as: UTF8.self) : ""
     }
-    let run = scanner.take {
-      SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-")
-        || $0 == UInt8(ascii: ".")
-        || $0 == UInt8(ascii: "_")
-    }
+    let run = scanner.take(in: SIPGrammar.hostMasks)
     guard !run.isEmpty, run.first != UInt8(ascii: "."), run.first != UInt8(ascii: "-") else {
       throw SIPParseError(reason: "missing or invalid host (RFC 3261 §25.1 hostport)")
     }
@@ -197,7 +197,7 @@ extension SIPURI {
     // telephone-subscriber: global-number ("+" digits, visual separators) or local-number
     // (hex digits, "*", "#", separators) (RFC 3966 §3).
     let number = scanner.take {
-      SIPGrammar.is($0, SIPGrammar.hexDigit)
+      SIPGrammar.isHexDigitByte($0)
         || [
           UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"),
           UInt8(ascii: "*"), UInt8(ascii: "#"),
@@ -205,21 +205,22 @@ extension SIPURI {
     }
     guard
       number.contains(where: {
-        SIPGrammar.is($0, SIPGrammar.hexDigit) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#")
+        SIPGrammar.isHexDigitByte($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "#")
       }),
       !number.dropFirst().contains(UInt8(ascii: "+"))
     else { throw SIPParseError(reason: "invalid telephone-subscriber in tel URI (RFC 3966 §3)") }
     var uri = U(scheme: .tel)
     if build { uri.user = String(decoding: number, as: UTF8.self) }
-    let paramChars = SIPGrammar.unreserved | SIPGrammar.paramUnreserved
+    let paramChars = SIPGrammar.adding(
+      UInt8(ascii: "%"), to: SIPGrammar.masks(SIPGrammar.unreserved | SIPGrammar.paramUnreserved))
     while scanner.consume(UInt8(ascii: ";")) {
       let name = scanner.take {
-        SIPGrammar.is($0, SIPGrammar.alpha | SIPGrammar.digit) || $0 == UInt8(ascii: "-")
+        SIPGrammar.isAlphaByte($0) || SIPGrammar.isDigitByte($0) || $0 == UInt8(ascii: "-")
       }
       guard !name.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter name (RFC 3966 §3)") }
       var value: String?
       if scanner.consume(UInt8(ascii: "=")) {
-        let run = scanner.take { SIPGrammar.is($0, paramChars) || $0 == UInt8(ascii: "%") }
+        let run = scanner.take(in: paramChars)
         guard !run.isEmpty else { throw SIPParseError(reason: "empty tel URI parameter value (RFC 3966 §3)") }
         value = try unescaped(run, what: "parameter", build: build)
       }
@@ -275,7 +276,7 @@ extension SIPURI {
       count += 2
     }
     for g in all {
-      guard g.count >= 1, g.count <= 4, g.allSatisfy({ SIPGrammar.is($0, SIPGrammar.hexDigit) }) else {
+      guard g.count >= 1, g.count <= 4, g.allSatisfy({ SIPGrammar.isHexDigitByte($0) }) else {
         return false
       }
       count += 1

@@ -158,7 +158,7 @@ public struct RequestValidator: Sendable, Hashable {
       if !unknown.isEmpty { return respond(420, nil, [("Unsupported", unknown.joined(separator: ", "))]) }
     }
     // §8.2.3: a body we cannot read.
-    if !request.body.isEmpty, let type = request.mediaType, !acceptedBodyTypes.contains(type) {
+    if request.bodyCount != 0, let type = request.mediaType, !acceptedBodyTypes.contains(type) {
       return respond(415, nil, [("Accept", acceptValue)])
     }
     // §11.2: OPTIONS outside a dialog is answered by the core with what we can do.

@@ -305,7 +305,9 @@ public struct TransactionLayer: Sendable {
       return []
     }
     var out: [Action] = []
-    out.reserveCapacity(actions.count)
+    // An armed timer may add a cancel, the end of the transaction its timers' cancels and
+    // `.terminated`: room for them, so that the array is not made again as it grows.
+    out.reserveCapacity(actions.count + 2)
     for action in actions {
       switch action {
       case .send(let message):
@@ -329,7 +331,7 @@ public struct TransactionLayer: Sendable {
       case .passToTU(let message):
         // Read in place: binding the machine would copy it (a retain of each message it holds).
         guard let isServer = live?.value?.machine.isServer else { continue }
-        if isServer, message.method == "ACK" {
+        if isServer, message.isMethod("ACK") {
           // RFC 6026 §7.1: an ACK matching an INVITE server transaction in Accepted (a peer that
           // reused the INVITE's branch) is the 2xx's ACK: up to the TU like any other.
           out.append(.ack(message, from: peer))
@@ -344,15 +346,15 @@ public struct TransactionLayer: Sendable {
         out.append(.transportError(id))
       case .terminate:
         live = nil
-        out += remove(id)
+        remove(id, into: &out)
       }
     }
     return out
   }
 
-  mutating func remove(_ id: TransactionID) -> [Action] {
-    guard let record = records.removeValue(forKey: id) else { return [] }
-    var out: [Action] = []
+  /// Removes a transaction, appending the cancels of its armed timers and `.terminated` to `out`.
+  mutating func remove(_ id: TransactionID, into out: inout [Action]) {
+    guard let record = records.removeValue(forKey: id) else { return }
     for timer in record.timers.isEmpty ? [] : record.timers.values.sorted() {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
@@ -363,6 +365,5 @@ public struct TransactionLayer: Sendable {
       merges[merge] = other
     }
     out.append(.terminated(id))
-    return out
   }
 }

@@ -113,11 +113,11 @@ extension TransportBinding {
         response.addHeader(name, value)
       }
     }
-    if incoming.message.method == "OPTIONS", (200..<300).contains(code) {
+    if incoming.message.isMethod("OPTIONS"), (200..<300).contains(code) {
       // RFC 3261 §11.2: a 2xx to OPTIONS lists what we can do; the script's own headers win.
       if headers.isEmpty {
         // None of the script's: the validator's prepared lines, copied as bytes.
-        response.addHeaders(transport.validator.capabilityHeaderLines)
+        response.addHeaders(transport.capabilityHeaderLines)
       } else {
         for (name, value) in transport.validator.capabilityHeaders where !response.hasHeader(name) {
           response.addHeader(name, value)

@@ -58,9 +58,8 @@ extension SIPTransport {
 extension Duration {
   /// The span in whole nanoseconds (saturating).
   var nanoseconds: Int64 {
-    let (seconds, attoseconds) = components
-    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    guard !overflow else { return seconds < 0 ? .min / 2 : .max / 2 }
-    return scaled + attoseconds / 1_000_000_000
+    // One 128-bit division (`components` makes two: ~190 instructions per timer armed, round 7).
+    let nanoseconds = attoseconds / 1_000_000_000
+    return Int64(exactly: nanoseconds) ?? (nanoseconds < 0 ? .min / 2 : .max / 2)
   }
 }

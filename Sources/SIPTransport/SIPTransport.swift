@@ -1,7 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOPosix
-import SIPCore
+public import SIPCore
 public import SIPProtocol
 
 /// The SIP transport of one process: UDP and TCP legs on SwiftNIO, and the dispatcher that runs
@@ -42,10 +42,22 @@ public final class SIPTransport {
   }
 
   /// The request being handled: its top Via after stamping, and where it came from.
-  struct ReceivingRequest {
-    var topVia: (text: String, answersToSource: Bool)
-    var source: SIPEndpoint
-    var address: SocketAddress
+  ///
+  /// A class: the route is handed along the whole path of a request (`perform`, `send`,
+  /// `deliver`, the request given to the TU), and as a struct each copy retained its three
+  /// Strings and the address, and each optional copy or destroy went through generic value
+  /// witnesses (~1,400 instructions per OPTIONS transaction, docs/benchmarks-transactions.md
+  /// round 7). Immutable, so sharing it is safe.
+  final class ReceivingRequest: Sendable {
+    let topVia: (text: String, answersToSource: Bool)
+    let source: SIPEndpoint
+    let address: SocketAddress
+
+    init(topVia: (text: String, answersToSource: Bool), source: SIPEndpoint, address: SocketAddress) {
+      self.topVia = topVia
+      self.source = source
+      self.address = address
+    }
   }
 
   /// A request of ours waiting for its final response.
@@ -144,6 +156,11 @@ public final class SIPTransport {
 
   /// The validator in force (a pending one once it has been applied).
   public var validator: RequestValidator { core.configuration.validator }
+
+  /// The validator's Allow, Accept and Supported as prepared header lines
+  /// (``RequestValidator/capabilityHeaderLines``), read without copying the whole validator out
+  /// of the core (its lists and sets: ~750 instructions per scripted OPTIONS answer, round 7).
+  public var capabilityHeaderLines: SIPHeaderLines { core.configuration.validator.capabilityHeaderLines }
 
   /// Replaces the §8.2 validator (what methods and bodies reach the transaction user). The
   /// protocol core fixes its validator at creation, so the core is recreated: at once when no

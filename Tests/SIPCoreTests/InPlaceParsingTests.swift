@@ -22,6 +22,20 @@ import Testing
     #expect(m.parseCSeq() == m.firstValue(.cseq).flatMap { try? SIPCSeq.parse($0) }, "\(label) CSeq")
     if let via = m.firstValue(.via) { #expect(m.topViaValue(is: via), "\(label)") }
     #expect(!m.topViaValue(is: "SIP/2.0/UDP other"), "\(label)")
+    // memcmp (round 7) against the String comparison: the value, its prefixes, longer texts and
+    // every one-byte change.
+    if let via = m.header("Via") {
+      var texts = [via, "", String(via.dropLast()), via + " ", via + ";x", " " + via]
+      let bytes = Array(via.utf8)
+      for i in bytes.indices {
+        var changed = bytes
+        changed[i] = changed[i] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+        texts.append(String(decoding: changed, as: UTF8.self))
+      }
+      for text in texts {
+        #expect(m.topViaValue(is: text) == (m.header("Via") == text), "\(label): \(text)")
+      }
+    }
   }
 
   @Test(arguments: ParsedHeaderCacheTests.fixtures)

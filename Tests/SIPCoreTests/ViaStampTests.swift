@@ -131,6 +131,56 @@ import Testing
     }
   }
 
+  /// A cache held by the stamped message alone has its top Via changed in place (round 7); the
+  /// result is the message a shared cache gives (stamped through a new cache object), and a copy
+  /// that shared the cache keeps the Via it had.
+  static func checkOwnedStamp(_ message: SIPMessage, _ label: String) {
+    guard message.topVia != nil else { return }
+    for rport in [nil, 40000] as [Int?] {
+      let what = "\(label) \(rport ?? -1)"
+      var shared = message
+      shared.cacheTransactionHeaders()
+      let before = shared.topVia
+      var reference = shared
+      var owned = message
+      owned.cacheTransactionHeaders()
+      let expected = reference.stampTopVia(received: "198.51.100.7", rport: rport)
+      let written = owned.stampTopVia(received: "198.51.100.7", rport: rport)
+      #expect(written == expected, "\(what)")
+      #expect(owned.topVia == reference.topVia, "\(what)")
+      #expect(shared.topVia == before, "\(what)")
+      #expect(shared.header("Via") == message.header("Via"), "\(what)")
+      #expect(owned.hasCachedTransactionHeaders == reference.hasCachedTransactionHeaders, "\(what)")
+      #expect(owned.serialize() == reference.serialize(), "\(what)")
+      #expect(owned.to == reference.to && owned.from == reference.from, "\(what)")
+      #expect(owned.cseq == reference.cseq && owned.callID == reference.callID, "\(what)")
+      #expect(owned.toTag == reference.toTag && owned.requestURIValue == reference.requestURIValue, "\(what)")
+      let firstVia = owned.topVia
+      // Stamped again: the cache is the message's own again.
+      let second = owned.stampTopVia(received: "203.0.113.1", rport: rport.map { $0 + 1 })
+      let secondExpected = reference.stampTopVia(received: "203.0.113.1", rport: rport.map { $0 + 1 })
+      #expect(second == secondExpected, "\(what)")
+      #expect(owned.topVia == reference.topVia, "\(what)")
+      #expect(owned.serialize() == reference.serialize(), "\(what)")
+      // Without a cache.
+      var plain = message
+      #expect(plain.stampTopVia(received: "198.51.100.7", rport: rport) == expected, "\(what)")
+      #expect(!plain.hasCachedTransactionHeaders, "\(what)")
+      #expect(plain.topVia == firstVia, "\(what)")
+    }
+  }
+
+  @Test(arguments: stampLayouts)
+  func stampOfAnOwnedCache(_ text: String) throws {
+    Self.checkOwnedStamp(try SIPMessage.parse(Array(text.utf8)), text)
+  }
+
+  @Test(arguments: ParsedHeaderCacheTests.fixtures)
+  func stampOfAnOwnedCacheOnEveryTortureMessage(_ name: String) throws {
+    guard let m = try? Fixture.message(name), m.isRequest else { return }
+    Self.checkOwnedStamp(m, name)
+  }
+
   static let stampLayouts: [String] =
     layouts + [
       "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;RPORT;Received=1.2.3.4;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
@@ -175,6 +225,18 @@ import Testing
       #expect(reason == nil, "\(text)")
     } catch {
       #expect(error.reason == reason, "\(text)")
+    }
+  }
+
+  /// `sentBy` written into the String's storage (round 7) against the interpolation it replaces.
+  @Test(arguments: [
+    "127.0.0.1", "host.invalid", "[2001:db8::1]", "", "école.fr", "a-very-long-host-name.example.com",
+  ])
+  func sentByIsTheInterpolation(_ host: String) {
+    for port in [nil, 0, 1, 9, 10, 5060, 65535, 99999, -1, -5060, Int.max, Int.min] as [Int?] {
+      let via = SIPVia(transport: "UDP", host: host, port: port)
+      let expected = port.map { "\(host):\($0)" } ?? host
+      #expect(via.sentBy == expected, "\(host) \(port ?? -1)")
     }
   }
 }

@@ -71,4 +71,25 @@ import Testing
     let table: Set<MergeKey> = [a, tag, cseq]
     #expect(table.contains(forked) && table.count == 3)
   }
+
+  /// The byte readings of round 7 against the String operations they replace.
+  @Test(arguments: [
+    "z9hG4bK", "z9hG4bK1", "z9hG4bKabc.def", "Z9hG4bK1", "z9hg4bK1", "z9hG4b", "", "x", "z9hG4bKé",
+    "z9hG4bK\u{301}", "z9hG4bK\u{301}x", "éz9hG4bK1", "z9hG4bK-524287-1---",
+  ])
+  func magicCookieAsHasPrefix(_ branch: String) {
+    let expected = branch.hasPrefix(SIPVia.magicCookie) && branch.utf8.count > SIPVia.magicCookie.utf8.count
+    #expect(TransactionKey.hasMagicCookie(branch) == expected, "\(branch)")
+    #expect(
+      TransactionKey.hasMagicCookie(branch)
+        == SIPVia(transport: "UDP", host: "h", branch: branch).isRFC3261Branch)
+  }
+
+  @Test(arguments: [
+    "127.0.0.1:5060", "host.invalid", "HOST.Invalid:5", "[2001:db8::1]:5060", "[2001:DB8::A]", "", "ÉCOLE.fr",
+    "école.fr:1", "h_1-2.x:65535",
+  ])
+  func lowercasedAsString(_ text: String) {
+    #expect(TransactionKey.lowercased(text) == text.lowercased(), "\(text)")
+  }
 }

@@ -139,4 +139,21 @@ import Testing
     }
     #expect(queue.count == reference.count)
   }
+
+  /// `Duration.nanoseconds` from one 128-bit division (round 7) against the components it was
+  /// computed from before.
+  @Test func durationInNanosecondsAsFromComponents() {
+    let durations: [Duration] = [
+      .zero, .nanoseconds(1), .nanoseconds(999), .microseconds(1), .milliseconds(500), .seconds(32),
+      .seconds(64 * 60), .milliseconds(100) * 3, .nanoseconds(-1), .milliseconds(-1500), .seconds(1) / 3,
+      .seconds(Int64(1) << 32), .seconds(Int64.max / 1_000_000_000), .seconds(Int64.max), .seconds(Int64.min),
+    ]
+    for duration in durations {
+      let (seconds, attoseconds) = duration.components
+      let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+      let sum = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+      let expected: Int64 = overflow || sum.overflow ? (seconds < 0 ? .min / 2 : .max / 2) : sum.partialValue
+      #expect(duration.nanoseconds == expected, "\(duration)")
+    }
+  }
 }
