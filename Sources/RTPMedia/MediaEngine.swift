@@ -297,14 +297,14 @@ public final class MediaEngine: @unchecked Sendable {
     raw?.watchedBy = set
   }
 
-  /// Undoes ``watch(_:token:raw:)`` (before the socket closes); nil: already closed, forget the
-  /// token. A bare socket stays in the set (it leaves it when it closes).
-  private func unwatch(_ descriptor: CInt?, token: Int, raw: RawRTPSocket?) {
-    guard unwatchedPolled.remove(token) == nil, let descriptor else { return }
-    // Another stream may have a descriptor of the same number already (the caller closed this
-    // one): only this stream's reader goes.
+  /// Undoes ``watch(_:token:raw:)`` (before the socket closes); `isOpen` false: the socket was
+  /// closed already (its number may be another socket's now). A bare socket stays in the set (it
+  /// leaves it when it closes).
+  private func unwatch(_ descriptor: CInt, isOpen: Bool, token: Int, raw: RawRTPSocket?) {
+    guard unwatchedPolled.remove(token) == nil else { return }
+    // Only this stream's reader goes: another stream may read a descriptor of that number now.
     if rtpReaders[descriptor] == token { rtpReaders[descriptor] = nil }
-    if raw == nil { ownSocketReadiness()?.remove(descriptor) }
+    if raw == nil, isOpen { ownSocketReadiness()?.remove(descriptor) }
   }
 
   /// Reads what waits on a polled stream's socket (a few `recvmmsg`, bounded) and handles it.
@@ -581,12 +581,12 @@ public final class MediaEngine: @unchecked Sendable {
     }
     if let descriptor = slot.polledDescriptor {
       unwatch(
-        slot.receive.isOpen ? descriptor : nil, token: Self.token(stream: slot.id, sendSocket: false),
+        descriptor, isOpen: slot.receive.isOpen, token: Self.token(stream: slot.id, sendSocket: false),
         raw: slot.receive.raw)
     }
     if let descriptor = slot.sendReadDescriptor {
       unwatch(
-        slot.send?.isOpen == true ? descriptor : nil, token: Self.token(stream: slot.id, sendSocket: true),
+        descriptor, isOpen: slot.send?.isOpen == true, token: Self.token(stream: slot.id, sendSocket: true),
         raw: slot.send?.raw)
     }
     if let rtcp = slot.rtcp, unwatchedRTCP.remove(slot.id) == nil, rtcpReaders[rtcp.descriptor] == slot.id {
