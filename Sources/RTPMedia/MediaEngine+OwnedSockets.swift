@@ -22,7 +22,9 @@ extension MediaEngine {
     // Always a task, also on the loop: a call's INVITE leaves after `invite` returned (scripts see
     // the call idle first, as before).
     eventLoop.flatSubmit {
-      if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: false) {
+      // A full pool gives its oldest socket at once (it would be closed on the next park).
+      let full = self.socketPool.rtp.count >= self.socketPool.capacity
+      if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: full) {
         return self.eventLoop.makeSucceededFuture(parked)
       }
       return self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts())
@@ -62,9 +64,10 @@ extension MediaEngine {
     else { return false }
     allocator.park(port)
     socket.parked = true
+    socketPool.resting.insert(socket.descriptor)
     socketPool.rtp.append(
       MediaSocketPool.Parked(socket: socket, port: port, host: host, since: eventLoop.now))
-    while socketPool.rtp.count > MediaSocketPool.capacity {
+    while socketPool.rtp.count > socketPool.capacity {
       closeParked(socketPool.rtp.removeFirst())
     }
     return true
@@ -91,6 +94,7 @@ extension MediaEngine {
       MediaSocketPool.drain(parked.socket.descriptor)
       allocator.unpark(parked.port)
       parked.socket.parked = false
+      socketPool.resting.remove(parked.socket.descriptor)
       return parked.socket
     }
     return nil
@@ -109,6 +113,7 @@ extension MediaEngine {
     releasePort(parked.port)
     closeParkedRTCP(port: parked.port + 1)
     parked.socket.parked = false
+    socketPool.resting.remove(parked.socket.descriptor)
     parked.socket.close()
   }
 
@@ -117,7 +122,7 @@ extension MediaEngine {
     let port = socket.port
     guard !socketPool.isClosed, socket.isOpen,
       allocator.isReserved(port - 1) || allocator.isParked(port - 1), socketPool.rtcp[port] == nil,
-      socketPool.rtcp.count < MediaSocketPool.capacity
+      socketPool.rtcp.count < socketPool.capacity
     else { return false }
     socketPool.rtcp[port] = socket
     return true

@@ -17,7 +17,9 @@ import NIOCore
 /// reserved, never handed out by the allocator); the stream's RTCP socket on the port above waits
 /// beside it. A parked socket is handed out again only after ``quietPeriod`` (late packets of the
 /// old call, which round-robin over the range used to keep away), unless the range has no free
-/// port left; what it received meanwhile is read and dropped first. Two live streams therefore
+/// port left or the pool is full (``capacity``: then the oldest); what it received meanwhile is
+/// read and dropped (the socket stays in the engine's readiness set while it rests, so it needs no
+/// `epoll_ctl` when it is taken again) and drained once more when it is taken. Two live streams therefore
 /// never share a socket, and the range, the even/odd pairing and symmetric RTP are unchanged.
 struct MediaSocketPool {
   struct Parked {
@@ -29,22 +31,30 @@ struct MediaSocketPool {
 
   /// How long a socket rests before another call gets it.
   static let quietPeriod = TimeAmount.seconds(2)
-  /// At most this many RTP sockets (and as many RTCP sockets) wait; older ones are closed. A
-  /// resting pair holds two descriptors: at most a quarter of the process's limit rests, so that
-  /// live calls never run out of descriptors because of the pool (1,024 pairs at most).
-  static let capacity: Int = {
+  /// At most this many RTP sockets (and as many RTCP sockets) wait (``capacity``). A resting pair holds two
+  /// descriptors: at most a quarter of the process's limit rests (sipscript raises its soft limit
+  /// to the hard one at start), so that live calls never run out of descriptors because of the
+  /// pool, and at most 8,192 pairs (2 s of calls at 4,096 calls/s). When the pool is full, a new
+  /// call takes the oldest resting socket even before its quiet period is over (it was closed
+  /// otherwise, and a new socket bound: five system calls and more), so a rate the pool cannot
+  /// hold for 2 s still reuses every socket, each after `capacity ÷ rate` seconds of rest.
+  static let defaultCapacity: Int = {
     var limit = rlimit()
     #if os(Linux)
       let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
     #else
       let resource = RLIMIT_NOFILE
     #endif
-    guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return 1024 }
-    return min(1024, Int(clamping: limit.rlim_cur / 8))
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return 8192 }
+    return max(1, min(8192, Int(clamping: limit.rlim_cur / 8)))
   }()
 
+  /// ``defaultCapacity``, smaller in tests.
+  var capacity = Self.defaultCapacity
   /// Oldest first.
   var rtp = CircularBuffer<Parked>()
+  /// Descriptors of the resting RTP sockets: what the readiness set reports on them is dropped.
+  var resting: Set<CInt> = []
   /// RTCP sockets by port (an RTP socket's port + 1).
   var rtcp: [Int: RTCPSocket] = [:]
   /// After ``MediaEngine/shutdown()``: nothing is parked any more.

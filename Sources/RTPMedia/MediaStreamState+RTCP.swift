@@ -17,8 +17,11 @@ extension MediaStreamState {
     rtcp = reporter
   }
 
-  /// The RTCP BYE to send when the stream closes (nil: RTCP off).
+  /// The RTCP BYE to send when the stream closes; nil when RTCP is off or the stream never sent an
+  /// RTP or RTCP packet (RFC 3550 §6.3.7: such a participant must not send a BYE; a call that
+  /// only answered and hung up sent none, and saves a `sendto`).
   public func rtcpGoodbye() -> [UInt8]? {
-    rtcp?.makeGoodbye(ssrc: parameters.ssrc)
+    guard let rtcp, statistics.packetsSent > 0 || rtcp.reportsSent > 0 else { return nil }
+    return rtcp.makeGoodbye(ssrc: parameters.ssrc)
   }
 }

@@ -22,6 +22,9 @@ final class RTCPSocket {
   let host: String
   let port: Int
   private(set) var isOpen = true
+  /// The engine's RTCP readiness set it is in: it stays there while it rests in the socket pool and
+  /// leaves it in ``close()``.
+  weak var watchedBy: ReadinessSet?
 
   private init(descriptor: CInt, host: String, port: Int) {
     self.descriptor = descriptor
@@ -29,7 +32,9 @@ final class RTCPSocket {
     self.port = port
   }
 
-  deinit { close() }
+  // Not `close()`: the last reference may go on any thread, and the readiness set is the loop's.
+  // Closing the descriptor takes it out of the kernel's set anyway (no other copy is open).
+  deinit { if isOpen { closeDescriptor(descriptor) } }
 
   /// A socket bound to `host:port` (a numeric address or a name resolved here).
   static func open(host: String, port: Int, receiveBufferSize: Int) throws -> RTCPSocket {
@@ -140,6 +145,8 @@ final class RTCPSocket {
   func close() {
     guard isOpen else { return }
     isOpen = false
+    watchedBy?.remove(descriptor)
+    watchedBy = nil
     closeDescriptor(descriptor)
   }
 

@@ -33,24 +33,33 @@ public final class RawRTPSocket: @unchecked Sendable {
   var adopted = false
   /// Resting in the engine's pool (``MediaSocketPool``): given back, not to be given back again.
   var parked = false
+  /// The engine's readiness set it is in: it stays there between streams (and while it rests in
+  /// the pool) and leaves it in ``close()``.
+  weak var watchedBy: ReadinessSet?
 
   private init(descriptor: CInt, localAddress: SocketAddress?) {
     self.descriptor = descriptor
     self.localAddress = localAddress
   }
 
-  deinit { close() }
+  // Not `close()`: the last reference may go on any thread, and the readiness set is the loop's.
+  // Closing the descriptor takes it out of the kernel's set anyway (no other copy is open).
+  deinit { if isOpen { _ = closeRawDescriptor(descriptor) } }
 
   /// A non-blocking socket bound to `host:port` (a numeric address or a name resolved here).
   static func open(host: String, port: Int, receiveBufferSize: Int) throws -> RawRTPSocket {
-    let descriptor = try MediaEngine.openDescriptor(
-      host: host, port: port, receiveBufferSize: receiveBufferSize)
-    return RawRTPSocket(descriptor: descriptor, localAddress: boundAddress(of: descriptor))
+    let address = try MediaEngine.bindAddress(host: host, port: port)
+    let descriptor = try DatagramDescriptor.open(boundTo: address, receiveBufferSize: receiveBufferSize)
+    // A port asked for by number is where it is bound: `getsockname` only for port 0.
+    return RawRTPSocket(
+      descriptor: descriptor, localAddress: port != 0 ? address : boundAddress(of: descriptor))
   }
 
   func close() {
     guard isOpen else { return }
     isOpen = false
+    watchedBy?.remove(descriptor)
+    watchedBy = nil
     _ = closeRawDescriptor(descriptor)
   }
 

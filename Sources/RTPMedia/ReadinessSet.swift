@@ -78,6 +78,8 @@ final class ReadinessSet: @unchecked Sendable {
   }
 
   private var isClosed = false
+  /// Descriptors in the set (added and not removed since). On the loop only.
+  private var members: Set<CInt> = []
 
   deinit {
     closeNow()
@@ -100,14 +102,20 @@ final class ReadinessSet: @unchecked Sendable {
       raw.storeBytes(of: Self.readable, toByteOffset: 0, as: UInt32.self)
       raw.storeBytes(of: UInt64(UInt(bitPattern: token)), toByteOffset: Self.dataOffset, as: UInt64.self)
     }
-    return event.withUnsafeMutableBytes { calls.control(descriptor, Self.controlAdd, socket, $0.baseAddress) }
-      == 0
+    let added =
+      event.withUnsafeMutableBytes { calls.control(descriptor, Self.controlAdd, socket, $0.baseAddress) } == 0
+    if added { members.insert(socket) }
+    return added
   }
+
+  /// Whether `socket` was added and not removed since: a ready token of a descriptor that left the
+  /// set is stale (the loop read the batch after the socket closed).
+  func contains(_ socket: CInt) -> Bool { members.contains(socket) }
 
   /// Stops watching `socket` (before it is closed: a closed descriptor leaves the set by itself
   /// only when no other copy of it is open).
   func remove(_ socket: CInt) {
-    guard !isClosed else { return }
+    guard !isClosed, members.remove(socket) != nil else { return }
     var event = [UInt8](repeating: 0, count: Self.eventSize)
     _ = event.withUnsafeMutableBytes { calls.control(descriptor, Self.controlDelete, socket, $0.baseAddress) }
   }

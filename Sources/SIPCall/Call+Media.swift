@@ -3,6 +3,7 @@ public import NIOCore
 import RTPCore
 public import RTPMedia
 import SDP
+import SIPCore
 import SIPProtocol
 
 /// A socket of the call (Net::SIP's `media_lsocks` entry): bound before the SDP is written.
@@ -232,7 +233,9 @@ extension Call {
       telephoneEventPayloadType: slot.negotiated.telephoneEvent.map { UInt8(clamping: $0.sendPayloadType) },
       peerTelephoneEventPayloadType: slot.negotiated.telephoneEvent.map {
         UInt8(clamping: $0.receivePayloadType)
-      })
+      }, ssrc: BufferedRandomNumberGenerator.random(in: 0...UInt32.max),
+      initialSequence: BufferedRandomNumberGenerator.random(in: 0...UInt16.max),
+      initialTimestamp: BufferedRandomNumberGenerator.random(in: 0...UInt32.max))
     mediaParameters.rtpTimeout = timeout.map { UInt64(max($0.nanoseconds, 0)) }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     var send: MediaSocket?

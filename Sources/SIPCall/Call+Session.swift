@@ -103,7 +103,7 @@ extension Call {
   func sessionConfiguration(local: SIPNameAddress) -> InviteSession.Configuration {
     var offerAnswer = OfferAnswer(
       capabilities: capabilities, address: agent.mediaHost(on: leg),
-      sessionID: UInt64.random(in: 1...UInt64(Int64.max)),
+      sessionID: BufferedRandomNumberGenerator.random(in: 1...UInt64(Int64.max)),
       username: agent.configuration.user)
     if let given = parameters.sdp { offerAnswer.fixedDescription = given }
     // One lookup of the advertised host for the Contact and the Via.
@@ -113,7 +113,7 @@ extension Call {
       via: SIPVia(transport: leg.transport.viaName, host: host, port: leg.port),
       offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
       sdpOnAck: parameters.sdpOnAck,
-      ringTime: parameters.ringTime, seed: UInt64.random(in: 1...UInt64.max))
+      ringTime: parameters.ringTime, seed: BufferedRandomNumberGenerator.random(in: 1...UInt64.max))
     configuration.initialDirection = parameters.callOnHold ? .sendonly : .sendrecv
     return configuration
   }

@@ -38,7 +38,7 @@ public final class DigestAuthenticator {
 
   var verifier: DigestVerifier
   let lookup: PasswordLookup
-  var rng = SystemRandomNumberGenerator()
+  var rng = BufferedRandomNumberGenerator()
 
   public init(realm: String, nonceLifetime: Duration = .seconds(300), lookup: @escaping PasswordLookup) {
     self.realm = realm

@@ -95,7 +95,7 @@ public struct SIPCredentials: Sendable, Hashable, CustomStringConvertible {
     let challenge = DigestChallenge(
       realm: credentials.realm, nonce: credentials.nonce, opaque: credentials.opaque,
       algorithm: credentials.algorithm, qop: credentials.qop.map { [$0] } ?? [])
-    var generator = SystemRandomNumberGenerator()
+    var generator = BufferedRandomNumberGenerator()
     let cnonce = (0..<2).map { _ in String(generator.next(), radix: 16) }.joined()
     return
       (try? DigestCredentials(

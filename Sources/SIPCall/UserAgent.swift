@@ -139,7 +139,7 @@ public final class UserAgent {
   public internal(set) var registrations: [Registration] = []
   /// Digest authentication of new incoming requests (`sip.listen{auth_user2pass}`); nil: none.
   public var authenticator: DigestAuthenticator?
-  var rng = SystemRandomNumberGenerator()
+  var rng = BufferedRandomNumberGenerator()
 
   /// Takes over the transport's request and dialog handlers (the previous request handler
   /// becomes ``fallbackHandler``) and ACKs 2xx itself (late offers put the answer in the ACK).

@@ -97,7 +97,7 @@ public struct DigestClient: Sendable {
     body: [UInt8] = [],
     previous: [DigestCredentials] = []
   ) throws(DigestClientError) -> [DigestCredentials] {
-    var generator = SystemRandomNumberGenerator()
+    var generator = BufferedRandomNumberGenerator()
     return try respond(
       to: challenges, method: method, uri: uri, body: body, previous: previous, using: &generator)
   }
@@ -136,7 +136,7 @@ public struct DigestClient: Sendable {
   public mutating func authorize(method: String, uri: String, body: [UInt8] = []) throws(DigestClientError)
     -> [DigestCredentials]
   {
-    var generator = SystemRandomNumberGenerator()
+    var generator = BufferedRandomNumberGenerator()
     return try authorize(method: method, uri: uri, body: body, using: &generator)
   }
 

@@ -95,7 +95,7 @@ public struct DigestVerifier: Sendable {
 
   /// ``challenges(now:stale:using:)`` with the system's random numbers.
   public mutating func challenges(now: Duration, stale: Bool = false) -> [DigestChallenge] {
-    var generator = SystemRandomNumberGenerator()
+    var generator = BufferedRandomNumberGenerator()
     return challenges(now: now, stale: stale, using: &generator)
   }
 

@@ -1,10 +1,11 @@
 /// Random identifiers: branches, tags and Call-IDs (RFC 3261 §8.1.1.4, §8.1.1.7, §19.3).
 ///
 /// Each takes the generator as an argument so tests can pass a seeded one and get fixed values;
-/// the builders default to `SystemRandomNumberGenerator`.
+/// the builders default to ``BufferedRandomNumberGenerator`` (the system's random bytes, one
+/// `getrandom` per few KiB).
 ///
 /// ```swift
-/// var rng = SystemRandomNumberGenerator()
+/// var rng = BufferedRandomNumberGenerator()
 /// SIPIdentifiers.branch(using: &rng)   // "z9hG4bK" + 20 characters
 /// ```
 public enum SIPIdentifiers {

@@ -113,7 +113,7 @@ extension SIPMessage {
   /// Content-Length.
   ///
   /// ```swift
-  /// var rng = SystemRandomNumberGenerator()
+  /// var rng = BufferedRandomNumberGenerator()
   /// let invite = SIPMessage.request(
   ///   method: "INVITE", uri: try SIPURI.parse("sip:bob@example.com"),
   ///   from: SIPNameAddress(displayName: "Alice", uri: try SIPURI.parse("sip:alice@example.org")),
@@ -152,7 +152,7 @@ extension SIPMessage {
     cseq: UInt32 = 1, contact: SIPNameAddress? = nil, maxForwards: Int = 70, routes: [SIPNameAddress] = [],
     body: [UInt8] = [], contentType: String? = nil
   ) -> SIPMessage {
-    var rng = SystemRandomNumberGenerator()
+    var rng = BufferedRandomNumberGenerator()
     return request(
       method: method, uri: uri, from: from, to: to, via: via, callID: callID, cseq: cseq, contact: contact,
       maxForwards: maxForwards, routes: routes, body: body, contentType: contentType, using: &rng)

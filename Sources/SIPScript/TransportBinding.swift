@@ -37,7 +37,7 @@ public final class TransportBinding {
   var requestRunner: LuaReference?
   /// The prelude's header-table flattener, shared with the call prelude.
   var headerFlattener: LuaReference?
-  var rng = SystemRandomNumberGenerator()
+  var rng = BufferedRandomNumberGenerator()
   /// The call layer on this transport (it owns the transport's request handler; requests that
   /// are not for calls reach `cb_request` through it).
   public internal(set) var calls: CallBinding?

@@ -109,7 +109,7 @@ public final class SIPTransport {
   /// UDP legs with written, unflushed datagrams (flushed together once the loop is done reading).
   var legsToFlush: [SIPLeg] = []
   var isClosed = false
-  var rng = SystemRandomNumberGenerator()
+  var rng = BufferedRandomNumberGenerator()
   /// The last source address and its text: a peer sends many datagrams from one address, and
   /// `SocketAddress.ipAddress` formats it (`inet_ntop`, a String) every time.
   var lastSource: (address: SocketAddress, ip: String)?
@@ -228,7 +228,11 @@ public final class SIPTransport {
         .channelOption(
           .socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
         )
-        .channelOption(.maxMessagesPerRead, value: 4)
+        // One recvmmsg per readiness: NIO reads again until a read finds nothing, and with fewer
+        // than a full vector read the socket is almost always empty, so that second read was an
+        // EAGAIN per wake-up (about one system call per call, docs/benchmarks-calls.md,
+        // "callsys"). epoll is level-triggered: what a full vector left is reported again at once.
+        .channelOption(.maxMessagesPerRead, value: 1)
         // recvmmsg: up to 16 datagrams per system call (Linux; ignored elsewhere). Each gets a
         // slot of `capacity` bytes, so the oversize check below still sees truncation.
         .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)

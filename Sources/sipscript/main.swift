@@ -10,6 +10,21 @@ import SIPScript
 // Keep freed memory in the event loop's malloc arena (the reason is at tuneProcessMemory()).
 LuaRuntime.tuneProcessMemory()
 
+/// Raises the soft limit of open descriptors to the hard one, as servers do: each call holds an RTP
+/// and an RTCP socket, and the media engine keeps the sockets of ended calls for the next ones
+/// (its pool is sized from this limit, docs/architecture-media.md). Linux only; a refusal leaves
+/// the limit as it was.
+func raiseDescriptorLimit() {
+  #if os(Linux)
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(resource, &limit)
+  #endif
+}
+raiseDescriptorLimit()
+
 func fail(_ message: String, status: Int32) -> Never {
   FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
   exit(status)

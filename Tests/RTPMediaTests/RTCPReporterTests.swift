@@ -146,3 +146,27 @@ import Testing
     #expect(other.goodbyeReceived)
   }
 }
+
+/// RFC 3550 §6.3.7: a participant that never sent an RTP or RTCP packet must not send a BYE.
+@Suite struct RTCPGoodbyeTests {
+  @Test func onlyAStreamThatSentSaysGoodbye() {
+    let quiet = MediaStreamState(parameters: MediaStreamParameters(ssrc: 5), source: .none, now: 0)
+    #expect(quiet.rtcpGoodbye() == nil)
+
+    var sending = MediaStreamState(parameters: MediaStreamParameters(ssrc: 6), source: .silence, now: 0)
+    #expect(sending.run(ticks: 1).count == 1)
+    #expect(sending.rtcpGoodbye() != nil)
+
+    // RTCP off: never a BYE.
+    var silent = MediaStreamState(
+      parameters: MediaStreamParameters(ssrc: 7, rtcpInterval: nil), source: .silence, now: 0)
+    #expect(silent.run(ticks: 1).count == 1)
+    #expect(silent.rtcpGoodbye() == nil)
+
+    // A report without RTP counts as having sent.
+    var reporting = MediaStreamState(
+      parameters: MediaStreamParameters(ssrc: 8, rtcpInterval: 100_000_000), source: .none, now: 0)
+    #expect(reporting.rtcpReportIfDue(now: 10_000_000_000, ntp: { 0 }) != nil)
+    #expect(reporting.rtcpGoodbye() != nil)
+  }
+}

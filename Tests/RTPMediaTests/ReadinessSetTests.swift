@@ -90,7 +90,32 @@ import Testing
     #if os(Linux)
       let set = try #require(ReadinessSet.make())
       #expect(!set.add(-1, token: 1))
+      #expect(!set.contains(-1))
       #expect(Self.ready(set).isEmpty)
+    #endif
+  }
+
+  @Test func knowsWhichDescriptorsItHolds() throws {
+    #if os(Linux)
+      let set = try #require(ReadinessSet.make())
+      let (socket, address) = try Self.socket()
+      let (sender, _) = try Self.socket()
+      defer { for descriptor in [socket, sender] { close(descriptor) } }
+      #expect(!set.contains(socket))
+      #expect(set.add(socket, token: Int(socket)))
+      #expect(set.contains(socket))
+      // Added twice: the kernel refuses, it is still held once.
+      #expect(!set.add(socket, token: Int(socket)))
+      #expect(set.contains(socket))
+      set.remove(socket)
+      #expect(!set.contains(socket))
+      // Removed: not reported, and removing again does nothing.
+      let packet: [UInt8] = [0x80, 0, 0, 1]
+      #expect(packet.withUnsafeBytes { PackedAddress(address).send(sender, $0) } == 0)
+      #expect(Self.ready(set).isEmpty)
+      set.remove(socket)
+      #expect(set.add(socket, token: Int(socket)))
+      #expect(Self.ready(set) == [Int(socket)])
     #endif
   }
 }
