@@ -22,9 +22,11 @@ extension UserAgentCore {
         return process(layer.handle(.sendResponse(response, transaction: id)))
       }
       dialogs[dialogID] = dialog
-      var out: [Action] = [.request(request, transaction: id, dialog: dialogID)]
+      var out: [Action] = []
+      out.reserveCapacity(4)
+      out.append(.request(request, transaction: id, dialog: dialogID))
       // RFC 3261 §15.1.2: BYE ends the dialog (the TU still answers it).
-      if method == "BYE" { out += terminateDialog(dialogID) }
+      if method == "BYE" { terminateDialog(dialogID, into: &out) }
       return out
     }
     if method == "INVITE", dialogs.count >= configuration.maxDialogs {
@@ -55,7 +57,10 @@ extension UserAgentCore {
     return out
   }
 
-  mutating func sendResponse(_ response: SIPMessage, transaction id: TransactionID) -> [Action] {
+  /// `given`: the dialog the TU built for this response (``Event/sendDialogResponse``).
+  mutating func sendResponse(
+    _ response: SIPMessage, transaction id: TransactionID, dialog given: Dialog? = nil
+  ) -> [Action] {
     guard let request = layer.request(of: id), let peer = layer.peer(of: id) else {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
@@ -65,11 +70,17 @@ extension UserAgentCore {
       return out + [.discarded(response, reason: "\(id) does not send this response in its state")]
     }
     guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
-    let dialogID = dialogID(ofIncoming: response)
+    // The given dialog names the response's tags (ours in its To, the peer's in its From).
+    let dialogID = given?.id ?? dialogID(ofIncoming: response)
     if code < 300, let dialogID {
       if var dialog = dialogs[dialogID] {
         if code >= 200, dialog.state == .early { dialog.state = .confirmed }
-        if let contact = response.contacts.first { dialog.localContact = contact }
+        let contact = given == nil ? response.contacts.first : given?.localContact
+        if let contact { dialog.localContact = contact }
+        dialogs[dialogID] = dialog
+      } else if var dialog = given {
+        // §12.1.1: the TU's dialog, in the state this response gives it.
+        dialog.state = code < 200 ? .early : .confirmed
         dialogs[dialogID] = dialog
       } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
         // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
@@ -79,18 +90,17 @@ extension UserAgentCore {
     if (200..<300).contains(code), let dialogID, dialogs[dialogID] != nil {
       // RFC 3261 §13.3.1.4: the core retransmits the 2xx (T1 doubling to T2) until the ACK, and
       // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one.
-      if let old = pendingAcks.removeValue(forKey: dialogID) {
-        out += [disarm(old.retransmitTimer), disarm(old.giveUpTimer)].compactMap { $0 }
-      }
+      if let old = pendingAcks.removeValue(forKey: dialogID) { disarm(old, into: &out) }
       let (retransmit, armRetransmit) = arm(.retransmit2xx(dialogID), after: timers.t1)
       let (giveUp, armGiveUp) = arm(.giveUp2xx(dialogID), after: timers.timeout)
       pendingAcks[dialogID] = PendingAck(
         response: response, peer: peer, cseq: request.cseq?.sequence ?? 0, interval: timers.t1,
         retransmitTimer: retransmit, giveUpTimer: giveUp)
-      out += [armRetransmit, armGiveUp]
+      out.append(armRetransmit)
+      out.append(armGiveUp)
     } else if code >= 300, let dialogID, dialogs[dialogID]?.state == .early {
       // §12.3: a non-2xx final response ends the early dialog.
-      out += terminateDialog(dialogID)
+      terminateDialog(dialogID, into: &out)
     }
     return out
   }
@@ -116,7 +126,9 @@ extension UserAgentCore {
       return [.discarded(ack, reason: "ACK retransmission")]
     }
     pendingAcks[id] = nil
-    var out = [disarm(pending.retransmitTimer), disarm(pending.giveUpTimer)].compactMap { $0 }
+    var out: [Action] = []
+    out.reserveCapacity(3)
+    disarm(pending, into: &out)
     out.append(.ackReceived(ack, dialog: id))
     return out
   }
