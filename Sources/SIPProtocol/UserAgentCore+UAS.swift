@@ -9,19 +9,19 @@ extension UserAgentCore {
     let hasToTag = request.toTag != nil
     let dialogID = hasToTag ? dialogID(ofIncoming: request) : nil
     let context = RequestValidator.Context(
-      toTag: makeTag(), hasMatchingDialog: dialogID.flatMap { dialogs[$0] } != nil,
+      toTag: makeTag(), hasMatchingDialog: dialogID.map { dialogs.contains($0) } ?? false,
       isMerged: !hasToTag && layer.isMerged(request, transaction: id), requestHasToTag: hasToTag)
     if case .respond(let response) = configuration.validator.validate(request, context: context) {
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
-    if let dialogID, var dialog = dialogs[dialogID] {
-      guard dialog.receive(request) == .accept else {
+    // The CSeq check in place (an out-of-order request changes nothing).
+    if let dialogID, let verdict = dialogs.update(dialogID, { $0.receive(request) }) {
+      guard verdict == .accept else {
         // RFC 3261 §12.2.2: a CSeq lower than the last one is out of order.
         let response = request.makeResponse(
           statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
         return process(layer.handle(.sendResponse(response, transaction: id)))
       }
-      dialogs[dialogID] = dialog
       var out: [Action] = []
       out.reserveCapacity(4)
       out.append(.request(request, transaction: id, dialog: dialogID))
@@ -73,21 +73,24 @@ extension UserAgentCore {
     // The given dialog names the response's tags (ours in its To, the peer's in its From).
     let dialogID = given?.id ?? dialogID(ofIncoming: response)
     if code < 300, let dialogID {
-      if var dialog = dialogs[dialogID] {
-        if code >= 200, dialog.state == .early { dialog.state = .confirmed }
-        let contact = given == nil ? response.contacts.first : given?.localContact
-        if let contact { dialog.localContact = contact }
-        dialogs[dialogID] = dialog
-      } else if var dialog = given {
-        // §12.1.1: the TU's dialog, in the state this response gives it.
-        dialog.state = code < 200 ? .early : .confirmed
-        dialogs[dialogID] = dialog
-      } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
-        // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
-        dialogs[dialogID] = dialog
+      let known =
+        dialogs.update(dialogID) { (dialog: inout Dialog) -> Void in
+          if code >= 200, dialog.state == .early { dialog.state = .confirmed }
+          let contact = given == nil ? response.contacts.first : given?.localContact
+          if let contact { dialog.localContact = contact }
+        } != nil
+      if !known {
+        if var dialog = given {
+          // §12.1.1: the TU's dialog, in the state this response gives it.
+          dialog.state = code < 200 ? .early : .confirmed
+          dialogs[dialogID] = dialog
+        } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
+          // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
+          dialogs[dialogID] = dialog
+        }
       }
     }
-    if (200..<300).contains(code), let dialogID, dialogs[dialogID] != nil {
+    if (200..<300).contains(code), let dialogID, dialogs.contains(dialogID) {
       // RFC 3261 §13.3.1.4: the core retransmits the 2xx (T1 doubling to T2) until the ACK, and
       // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one.
       if let old = pendingAcks.removeValue(forKey: dialogID) { disarm(old, into: &out) }
@@ -98,7 +101,7 @@ extension UserAgentCore {
         retransmitTimer: retransmit, giveUpTimer: giveUp)
       out.append(armRetransmit)
       out.append(armGiveUp)
-    } else if code >= 300, let dialogID, dialogs[dialogID]?.state == .early {
+    } else if code >= 300, let dialogID, dialogs.state(of: dialogID) == .early {
       // §12.3: a non-2xx final response ends the early dialog.
       terminateDialog(dialogID, into: &out)
     }
@@ -119,7 +122,7 @@ extension UserAgentCore {
 
   /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026).
   mutating func receiveACK(_ ack: SIPMessage) -> [Action] {
-    guard let id = dialogID(ofIncoming: ack), dialogs[id] != nil else {
+    guard let id = dialogID(ofIncoming: ack), dialogs.contains(id) else {
       return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026)")]
     }
     guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {

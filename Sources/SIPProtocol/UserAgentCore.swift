@@ -234,7 +234,7 @@ public struct UserAgentCore: Sendable {
 
   /// ``terminateDialog(_:)`` appending to the caller's actions.
   mutating func terminateDialog(_ id: DialogID, into out: inout [Action]) {
-    guard dialogs.removeValue(forKey: id) != nil else { return }
+    guard dialogs.remove(id) else { return }
     if let pending = pendingAcks.removeValue(forKey: id) { disarm(pending, into: &out) }
     sentAcks[id] = nil
     awaitingACK[id] = nil
