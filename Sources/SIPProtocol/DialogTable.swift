@@ -25,8 +25,20 @@ public struct DialogTable: Sendable {
         storage[id] = nil
         return
       }
-      if update(id, { $0 = newValue }) == nil { storage[id] = Slot(newValue) }
+      if let index = storage.index(forKey: id), isKnownUniquelyReferenced(&storage.values[index]) {
+        storage.values[index].dialog = newValue
+      } else {
+        storage[id] = Slot(newValue)
+      }
     }
+  }
+
+  /// Adds `dialog` under its own ID in `state`, set in its slot: a dialog given to the table
+  /// is copied into its slot once, not copied again to change its state first.
+  public mutating func insert(_ dialog: Dialog, state: Dialog.State) {
+    let slot = Slot(dialog)
+    slot.dialog.state = state
+    storage[dialog.id] = slot
   }
 
   /// Changes the dialog with this ID in place; nil (and `body` not run) when there is none.

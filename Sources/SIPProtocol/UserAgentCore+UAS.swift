@@ -80,10 +80,10 @@ extension UserAgentCore {
           if let contact { dialog.localContact = contact }
         } != nil
       if !known {
-        if var dialog = given {
-          // §12.1.1: the TU's dialog, in the state this response gives it.
-          dialog.state = code < 200 ? .early : .confirmed
-          dialogs[dialogID] = dialog
+        if given != nil {
+          // §12.1.1: the TU's dialog (its ID is `dialogID`), in the state this response gives it;
+          // unwrapped in place, not bound to a copy.
+          dialogs.insert(given!, state: code < 200 ? .early : .confirmed)
         } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
           // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
           dialogs[dialogID] = dialog

@@ -24,6 +24,8 @@ import Testing
     #expect(table[dialog.id]?.state == .confirmed && table[dialog.id]?.localSequence == 1)
     #expect(table.count == 1 && table.values.map(\.id) == [dialog.id])
     #expect(table.remove(dialog.id) && !table.remove(dialog.id) && table.isEmpty)
+    table.insert(dialog, state: .confirmed)
+    #expect(table.state(of: dialog.id) == .confirmed && dialog.state == .early && table.count == 1)
   }
 
   @Test("a copy of a table keeps its dialogs when the other one changes or removes them")
