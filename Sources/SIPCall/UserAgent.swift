@@ -267,13 +267,26 @@ public final class UserAgent {
   /// What a call's session says about us on a leg: the advertised host (Via), our Contact and its
   /// header text. The same for every call of the leg, so made once and kept while the leg, its
   /// advertised host and ``Configuration/user`` stay the same.
-  struct LegAddressing {
+  /// A class: handed out by reference, not copied field by field (and its weak leg with them).
+  final class LegAddressing {
     weak var leg: SIPLeg?
     let advertisedHost: String?
     let user: String
     let host: String
     let contact: SIPNameAddress
     let contactText: String
+
+    init(
+      leg: SIPLeg, advertisedHost: String?, user: String, host: String, contact: SIPNameAddress,
+      contactText: String
+    ) {
+      self.leg = leg
+      self.advertisedHost = advertisedHost
+      self.user = user
+      self.host = host
+      self.contact = contact
+      self.contactText = contactText
+    }
   }
 
   func addressing(on leg: SIPLeg) -> LegAddressing {

@@ -138,6 +138,9 @@ public struct InviteSession: Sendable {
     var seed: UInt64
     var initialDirection: MediaDirection
 
+    // Inlined into the session's initializer, whose configuration it takes fields from (outlined,
+    // it copied each field of a borrowed configuration).
+    @inline(__always)
     init(_ configuration: Configuration) {
       localAddress = configuration.localAddress
       contact = configuration.contact
