@@ -106,15 +106,16 @@ extension Call {
       sessionID: BufferedRandomNumberGenerator.random(in: 1...UInt64(Int64.max)),
       username: agent.configuration.user)
     if let given = parameters.sdp { offerAnswer.fixedDescription = given }
-    // One lookup of the advertised host for the Contact and the Via.
-    let host = agent.transport.advertisedHost(of: leg)
+    // The leg's advertised host, Contact and its text, made once per leg.
+    let addressing = agent.addressing(on: leg)
     var configuration = InviteSession.Configuration(
-      localAddress: local, contact: agent.contact(on: leg, host: host),
-      via: SIPVia(transport: leg.transport.viaName, host: host, port: leg.port),
+      localAddress: local, contact: addressing.contact,
+      via: SIPVia(transport: leg.transport.viaName, host: addressing.host, port: leg.port),
       offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
       sdpOnAck: parameters.sdpOnAck,
       ringTime: parameters.ringTime, seed: BufferedRandomNumberGenerator.random(in: 1...UInt64.max))
     configuration.initialDirection = parameters.callOnHold ? .sendonly : .sendrecv
+    configuration.contactText = addressing.contactText
     return configuration
   }
 
@@ -379,7 +380,15 @@ extension Call {
         "call: no transaction for a \(response.statusCode ?? 0) response", metadata: ["call-id": "\(id)"])
       return
     }
-    agent.transport.respond(response, to: transaction)
+    if cseq.method == "INVITE", let code = response.statusCode, (101..<300).contains(code),
+      let dialog = session?.dialog
+    {
+      // The session's dialog is the one this response makes or confirms (its tags and our
+      // Contact are in it): the core keeps it rather than parsing the response to build it again.
+      agent.transport.respond(response, to: transaction, dialog: dialog)
+    } else {
+      agent.transport.respond(response, to: transaction)
+    }
     if let code = response.statusCode, code >= 200, cseq.method != "INVITE" {
       serverTransactions[cseq] = nil
     }

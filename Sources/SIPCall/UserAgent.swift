@@ -140,6 +140,8 @@ public final class UserAgent {
   /// Digest authentication of new incoming requests (`sip.listen{auth_user2pass}`); nil: none.
   public var authenticator: DigestAuthenticator?
   var rng = BufferedRandomNumberGenerator()
+  /// The advertised host and Contact of each leg calls were made on (``addressing(on:)``).
+  var legAddressing: [ObjectIdentifier: LegAddressing] = [:]
 
   /// Takes over the transport's request and dialog handlers (the previous request handler
   /// becomes ``fallbackHandler``) and ACKs 2xx itself (late offers put the answer in the ACK).
@@ -260,6 +262,49 @@ public final class UserAgent {
     var uri = SIPURI(user: configuration.user, host: host, port: leg.port)
     if leg.transport == .tcp { uri.parameters = SIPParameters([.init(name: "transport", value: "tcp")]) }
     return SIPNameAddress(uri: uri)
+  }
+
+  /// What a call's session says about us on a leg: the advertised host (Via), our Contact and its
+  /// header text. The same for every call of the leg, so made once and kept while the leg, its
+  /// advertised host and ``Configuration/user`` stay the same.
+  /// A class: handed out by reference, not copied field by field (and its weak leg with them).
+  final class LegAddressing {
+    weak var leg: SIPLeg?
+    let advertisedHost: String?
+    let user: String
+    let host: String
+    let contact: SIPNameAddress
+    let contactText: String
+
+    init(
+      leg: SIPLeg, advertisedHost: String?, user: String, host: String, contact: SIPNameAddress,
+      contactText: String
+    ) {
+      self.leg = leg
+      self.advertisedHost = advertisedHost
+      self.user = user
+      self.host = host
+      self.contact = contact
+      self.contactText = contactText
+    }
+  }
+
+  func addressing(on leg: SIPLeg) -> LegAddressing {
+    let key = ObjectIdentifier(leg)
+    if let known = legAddressing[key], known.leg === leg, known.advertisedHost == leg.advertisedHost,
+      known.user == configuration.user
+    {
+      return known
+    }
+    let host = transport.advertisedHost(of: leg)
+    let contact = contact(on: leg, host: host)
+    let made = LegAddressing(
+      leg: leg, advertisedHost: leg.advertisedHost, user: configuration.user, host: host, contact: contact,
+      contactText: contact.description)
+    // Entries of closed legs are dropped when a new leg is seen (legs are few).
+    legAddressing = legAddressing.filter { $0.value.leg != nil }
+    legAddressing[key] = made
+    return made
   }
 
   /// Our From for calls on a leg.

@@ -23,16 +23,17 @@ extension InviteSession {
     if role == .uas, let invite, request.cseq == invite.cseq, method == "INVITE" {
       return  // a retransmission of the initial INVITE: the server transaction absorbs it
     }
-    guard state != .terminated, state != .idle, var current = dialog else {
+    guard state != .terminated, state != .idle, dialog != nil else {
       // RFC 3261 §12.2.2: no dialog for it.
       out.append(.sendResponse(response(to: request, code: 481)))
       return
     }
-    if current.receive(request) == .outOfOrder {
+    // In place: a copy taken out and stored back copies the dialog's addresses and route set.
+    // An out-of-order request changes nothing in it.
+    if dialog!.receive(request) == .outOfOrder {
       out.append(.sendResponse(response(to: request, code: 500)))
       return
     }
-    dialog = current
     switch method {
     case "BYE": receiveBye(request, &out)
     case "INVITE": receiveReinvite(request, &out)

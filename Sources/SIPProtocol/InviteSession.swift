@@ -80,6 +80,10 @@ public struct InviteSession: Sendable {
     public var localAddress: SIPNameAddress
     /// Our Contact, in the INVITE, in 1xx/2xx and in target-refresh requests.
     public var contact: SIPNameAddress
+    /// ``contact`` as header text (its `description`), when the caller has it already: a user
+    /// agent gives every call on a leg the same Contact, so it writes it once, not per response.
+    /// Nil: the session writes ``contact``.
+    public var contactText: String?
     /// The Via of requests we make; each request gets a new branch.
     public var via: SIPVia
     /// Our media address, codecs and `o=` line.
@@ -104,6 +108,7 @@ public struct InviteSession: Sendable {
         offerAnswer: offerAnswer, streams: settings.streams, sdpOnAck: settings.sdpOnAck,
         ringTime: settings.ringTime, seed: settings.seed)
       initialDirection = settings.initialDirection
+      contactText = settings.contactText
     }
 
     public init(
@@ -125,6 +130,7 @@ public struct InviteSession: Sendable {
   struct Settings: Sendable {
     var localAddress: SIPNameAddress
     var contact: SIPNameAddress
+    var contactText: String?
     var via: SIPVia
     var streams: [LocalStream]
     var sdpOnAck: Bool
@@ -132,9 +138,13 @@ public struct InviteSession: Sendable {
     var seed: UInt64
     var initialDirection: MediaDirection
 
+    // Inlined into the session's initializer, whose configuration it takes fields from (outlined,
+    // it copied each field of a borrowed configuration).
+    @inline(__always)
     init(_ configuration: Configuration) {
       localAddress = configuration.localAddress
       contact = configuration.contact
+      contactText = configuration.contactText
       via = configuration.via
       streams = configuration.streams
       sdpOnAck = configuration.sdpOnAck
@@ -457,7 +467,7 @@ public struct InviteSession: Sendable {
     var message = request.makeResponse(
       statusCode: code, reasonPhrase: reason, toTag: localTag ?? dialog?.id.localTag, body: body,
       contentType: contentType)
-    if contact { message.addHeader("Contact", settings.contact.description) }
+    if contact { message.addHeader("Contact", settings.contactText ?? settings.contact.description) }
     return message
   }
 }

@@ -14,7 +14,7 @@ extension UserAgentCore {
     var out = process(actions)
     // RFC 3261 §15.1.1: a BYE the TU built itself (our tag in From, theirs in To) ends its dialog
     // as soon as it is sent, like one the core builds.
-    if request.method == "BYE", let id = dialogID(ofResponse: request), dialogs[id] != nil {
+    if request.method == "BYE", let id = dialogID(ofResponse: request), dialogs.contains(id) {
       out += terminateDialog(id)
     }
     return out
@@ -44,13 +44,13 @@ extension UserAgentCore {
         dialogs[dialogID]?.refreshTarget(from: response)
       }
       return [
-        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 })
+        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs.contains($0) ? $0 : nil })
       ]
     }
     switch code {
     case 101..<200:
       var out: [Action] = []
-      if let dialogID, dialogs[dialogID] == nil, dialogs.count < configuration.maxDialogs,
+      if let dialogID, !dialogs.contains(dialogID), dialogs.count < configuration.maxDialogs,
         let dialog = Dialog(uacRequest: request, response: response)
       {
         // §12.1.2: an early dialog per To tag — forking makes several.
@@ -58,7 +58,7 @@ extension UserAgentCore {
         sentInvites[id]?.dialogs.insert(dialogID)
       }
       out.append(
-        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs[$0] == nil ? nil : $0 }))
+        .response(response, transaction: id, dialog: dialogID.flatMap { dialogs.contains($0) ? $0 : nil }))
       if sentInvites[id]?.cancelRequested == true {
         // §9.1: the CANCEL waited for this provisional response.
         sentInvites[id]?.cancelRequested = false
@@ -103,7 +103,7 @@ extension UserAgentCore {
       dialogs[dialogID] = dialog
       sentInvites[id]?.dialogs.insert(dialogID)
     }
-    guard dialogs[dialogID] != nil else { return [] }
+    guard dialogs.contains(dialogID) else { return [] }
     guard configuration.acksAutomatically else {
       // The TU ACKs it; retransmissions before then are not repeated to it.
       if awaitingACK[dialogID] == cseq { return [] }

@@ -9,22 +9,24 @@ extension UserAgentCore {
     let hasToTag = request.toTag != nil
     let dialogID = hasToTag ? dialogID(ofIncoming: request) : nil
     let context = RequestValidator.Context(
-      toTag: makeTag(), hasMatchingDialog: dialogID.flatMap { dialogs[$0] } != nil,
+      toTag: makeTag(), hasMatchingDialog: dialogID.map { dialogs.contains($0) } ?? false,
       isMerged: !hasToTag && layer.isMerged(request, transaction: id), requestHasToTag: hasToTag)
     if case .respond(let response) = configuration.validator.validate(request, context: context) {
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
-    if let dialogID, var dialog = dialogs[dialogID] {
-      guard dialog.receive(request) == .accept else {
+    // The CSeq check in place (an out-of-order request changes nothing).
+    if let dialogID, let verdict = dialogs.update(dialogID, { $0.receive(request) }) {
+      guard verdict == .accept else {
         // RFC 3261 §12.2.2: a CSeq lower than the last one is out of order.
         let response = request.makeResponse(
           statusCode: 500, reasonPhrase: "Server Internal Error (CSeq out of order)")
         return process(layer.handle(.sendResponse(response, transaction: id)))
       }
-      dialogs[dialogID] = dialog
-      var out: [Action] = [.request(request, transaction: id, dialog: dialogID)]
+      var out: [Action] = []
+      out.reserveCapacity(4)
+      out.append(.request(request, transaction: id, dialog: dialogID))
       // RFC 3261 §15.1.2: BYE ends the dialog (the TU still answers it).
-      if method == "BYE" { out += terminateDialog(dialogID) }
+      if method == "BYE" { terminateDialog(dialogID, into: &out) }
       return out
     }
     if method == "INVITE", dialogs.count >= configuration.maxDialogs {
@@ -55,7 +57,10 @@ extension UserAgentCore {
     return out
   }
 
-  mutating func sendResponse(_ response: SIPMessage, transaction id: TransactionID) -> [Action] {
+  /// `given`: the dialog the TU built for this response (``Event/sendDialogResponse``).
+  mutating func sendResponse(
+    _ response: SIPMessage, transaction id: TransactionID, dialog given: Dialog? = nil
+  ) -> [Action] {
     guard let request = layer.request(of: id), let peer = layer.peer(of: id) else {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
@@ -65,32 +70,40 @@ extension UserAgentCore {
       return out + [.discarded(response, reason: "\(id) does not send this response in its state")]
     }
     guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
-    let dialogID = dialogID(ofIncoming: response)
+    // The given dialog names the response's tags (ours in its To, the peer's in its From).
+    let dialogID = given?.id ?? dialogID(ofIncoming: response)
     if code < 300, let dialogID {
-      if var dialog = dialogs[dialogID] {
-        if code >= 200, dialog.state == .early { dialog.state = .confirmed }
-        if let contact = response.contacts.first { dialog.localContact = contact }
-        dialogs[dialogID] = dialog
-      } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
-        // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
-        dialogs[dialogID] = dialog
+      let known =
+        dialogs.update(dialogID) { (dialog: inout Dialog) -> Void in
+          if code >= 200, dialog.state == .early { dialog.state = .confirmed }
+          let contact = given == nil ? response.contacts.first : given?.localContact
+          if let contact { dialog.localContact = contact }
+        } != nil
+      if !known {
+        if given != nil {
+          // §12.1.1: the TU's dialog (its ID is `dialogID`), in the state this response gives it;
+          // unwrapped in place, not bound to a copy.
+          dialogs.insert(given!, state: code < 200 ? .early : .confirmed)
+        } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
+          // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
+          dialogs[dialogID] = dialog
+        }
       }
     }
-    if (200..<300).contains(code), let dialogID, dialogs[dialogID] != nil {
+    if (200..<300).contains(code), let dialogID, dialogs.contains(dialogID) {
       // RFC 3261 §13.3.1.4: the core retransmits the 2xx (T1 doubling to T2) until the ACK, and
       // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one.
-      if let old = pendingAcks.removeValue(forKey: dialogID) {
-        out += [disarm(old.retransmitTimer), disarm(old.giveUpTimer)].compactMap { $0 }
-      }
+      if let old = pendingAcks.removeValue(forKey: dialogID) { disarm(old, into: &out) }
       let (retransmit, armRetransmit) = arm(.retransmit2xx(dialogID), after: timers.t1)
       let (giveUp, armGiveUp) = arm(.giveUp2xx(dialogID), after: timers.timeout)
       pendingAcks[dialogID] = PendingAck(
         response: response, peer: peer, cseq: request.cseq?.sequence ?? 0, interval: timers.t1,
         retransmitTimer: retransmit, giveUpTimer: giveUp)
-      out += [armRetransmit, armGiveUp]
-    } else if code >= 300, let dialogID, dialogs[dialogID]?.state == .early {
+      out.append(armRetransmit)
+      out.append(armGiveUp)
+    } else if code >= 300, let dialogID, dialogs.state(of: dialogID) == .early {
       // §12.3: a non-2xx final response ends the early dialog.
-      out += terminateDialog(dialogID)
+      terminateDialog(dialogID, into: &out)
     }
     return out
   }
@@ -109,14 +122,16 @@ extension UserAgentCore {
 
   /// An ACK that matched no transaction: the ACK for our 2xx (RFC 3261 §13.3.1.4, RFC 6026).
   mutating func receiveACK(_ ack: SIPMessage) -> [Action] {
-    guard let id = dialogID(ofIncoming: ack), dialogs[id] != nil else {
+    guard let id = dialogID(ofIncoming: ack), dialogs.contains(id) else {
       return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026)")]
     }
     guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {
       return [.discarded(ack, reason: "ACK retransmission")]
     }
     pendingAcks[id] = nil
-    var out = [disarm(pending.retransmitTimer), disarm(pending.giveUpTimer)].compactMap { $0 }
+    var out: [Action] = []
+    out.reserveCapacity(3)
+    disarm(pending, into: &out)
     out.append(.ackReceived(ack, dialog: id))
     return out
   }

@@ -63,6 +63,12 @@ public struct UserAgentCore: Sendable {
     case sendInDialog(method: String, dialog: DialogID, body: [UInt8] = [], contentType: String? = nil)
     /// The TU answers a request it was given.
     case sendResponse(SIPMessage, transaction: TransactionID)
+    /// The TU answers an INVITE with a 101–299 response carrying a To tag, and gives the dialog
+    /// that response makes or confirms at the UAS, which it has built from the request and the tag
+    /// and Contact it put in the response (as ``Dialog/init(uasRequest:response:)`` would): the
+    /// core keeps that dialog instead of reading the To, From and Contact back out of the
+    /// response and building it again (RFC 3261 §12.1.1). Any other response: as ``sendResponse``.
+    case sendDialogResponse(SIPMessage, transaction: TransactionID, dialog: Dialog)
     /// The TU cancels its INVITE (§9.1): sent once a provisional response has arrived.
     case cancel(TransactionID)
     /// The TU ACKs the 2xx of this dialog (only with ``Configuration/acksAutomatically`` off).
@@ -154,6 +160,8 @@ public struct UserAgentCore: Sendable {
       return sendInDialog(method: method, dialog: id, body: body, contentType: contentType)
     case .sendResponse(let response, let id):
       return sendResponse(response, transaction: id)
+    case .sendDialogResponse(let response, let id, let dialog):
+      return sendResponse(response, transaction: id, dialog: dialog)
     case .cancel(let id):
       return cancel(id)
     case .sendACK(let id, let body, let contentType, let via):
@@ -196,6 +204,12 @@ public struct UserAgentCore: Sendable {
     coreTimers.removeValue(forKey: id) == nil ? nil : .cancelTimer(id)
   }
 
+  /// Disarms both timers of a 2xx waiting for its ACK (no array made for the pair).
+  mutating func disarm(_ pending: PendingAck, into out: inout [Action]) {
+    if let action = disarm(pending.retransmitTimer) { out.append(action) }
+    if let action = disarm(pending.giveUpTimer) { out.append(action) }
+  }
+
   /// The dialog a message from the peer belongs to: our tag is in To, theirs in From.
   func dialogID(ofIncoming message: SIPMessage) -> DialogID? {
     guard let callID = message.callID, let local = message.toTag, let remote = message.fromTag else {
@@ -213,20 +227,29 @@ public struct UserAgentCore: Sendable {
   }
 
   mutating func terminateDialog(_ id: DialogID) -> [Action] {
-    guard dialogs.removeValue(forKey: id) != nil else { return [] }
     var out: [Action] = []
-    if let pending = pendingAcks.removeValue(forKey: id) {
-      out += [disarm(pending.retransmitTimer), disarm(pending.giveUpTimer)].compactMap { $0 }
-    }
+    terminateDialog(id, into: &out)
+    return out
+  }
+
+  /// ``terminateDialog(_:)`` appending to the caller's actions.
+  mutating func terminateDialog(_ id: DialogID, into out: inout [Action]) {
+    guard dialogs.remove(id) else { return }
+    if let pending = pendingAcks.removeValue(forKey: id) { disarm(pending, into: &out) }
     sentAcks[id] = nil
     awaitingACK[id] = nil
     out.append(.dialogTerminated(id))
-    return out
   }
 
   /// Turns the transaction layer's actions into the core's, applying the core's rules.
   mutating func process(_ actions: [TransactionLayer.Action]) -> [Action] {
+    // A request alone (the usual read) gives the actions of its handling: no second array.
+    if actions.count == 1, case .request(let request, let id, _) = actions[0] {
+      return receiveRequest(request, transaction: id)
+    }
     var out: [Action] = []
+    // Room for what a request, response or ACK adds (a 2xx: send and two timers): one allocation.
+    out.reserveCapacity(actions.count + 4)
     for action in actions {
       switch action {
       case .send(let message, let peer, let id): out.append(.send(message, to: peer, transaction: id))

@@ -69,6 +69,11 @@ public final class CallBinding {
   }
 
   func observe(_ call: Call, _ event: CallEvent) {
+    // Only these reach a handle (``LuaCallHandle/observe(_:)``): the others are not looked up.
+    switch event {
+    case .established, .dtmf, .terminated: break
+    default: return
+    }
     guard let handle = handles[call.key], handle.call === call else { return }
     handle.observe(event)
     if case .terminated = event {

@@ -126,6 +126,7 @@ final class LuaCallHandle {
       finishAll(.hangup, with: [.boolean(true), .string(Self.name(of: cause))])
       for waiter in waiters { finish(waiterID: waiter.id, with: [.nil, .string("hangup")]) }
     default:
+      // CallBinding.observe does not even look the handle up for these: keep the two in step.
       break
     }
   }

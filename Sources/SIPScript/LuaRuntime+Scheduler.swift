@@ -173,12 +173,14 @@ extension LuaRuntime {
       return
     }
     var remaining = readyQueue.count - readyHead
+    isDraining = true
     while remaining > 0, !isShutDown {
       remaining -= 1
       let (task, wake) = readyQueue[readyHead]
       readyHead += 1
       step(task, wake)
     }
+    isDraining = false
     guard !isShutDown else { return }
     if readyHead >= readyQueue.count {
       readyQueue.removeAll(keepingCapacity: true)
@@ -265,6 +267,11 @@ extension LuaRuntime {
   /// Moves the `count` results on top of the coroutine into a `table.pack`-like table.
   private func packResults(of task: LuaTask, count: Int32) -> LuaReference {
     let co = task.thread
+    if count == 0 {
+      // Nothing returned (a call's handler, its init_media): the table is made if it is read.
+      lua_settop(co, 0)
+      return LuaReference.emptyPack(runtime: self)
+    }
     lua_checkstack(co, 4)
     let base = lua_gettop(co) - count
     lua_createtable(co, count, 1)
@@ -327,7 +334,8 @@ extension LuaRuntime {
     for callback in callbacks {
       callback(task)
     }
-    scheduleDrain()
+    // For the idle check (and the tasks the callbacks woke); a drain under way does both.
+    if !isDraining { scheduleDrain() }
   }
 
   // MARK: - Suspension

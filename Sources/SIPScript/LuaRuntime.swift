@@ -42,6 +42,9 @@ public final class LuaRuntime {
   var readyQueue: [(LuaTask, Wake)] = []
   var readyHead = 0
   var drainScheduled = false
+  /// A drain is resuming tasks: it checks for idleness itself when it ends, so a task finishing
+  /// meanwhile need not schedule another drain for that.
+  var isDraining = false
   var currentTask: LuaTask?
   var suspensionRequested = false
   var mainTask: LuaTask?

@@ -59,6 +59,50 @@ import Testing
       })
   }
 
+  @Test("UAS: a 2xx sent with the TU's dialog keeps that dialog, the same one the core reads from the 2xx")
+  func dialogResponseKeepsTheGivenDialog() throws {
+    var read = Self.makeCore()
+    let readTX = try receiveInvite(&read)
+    read.handle(.sendResponse(try okFromBob(), transaction: readTX))
+    var given = Self.makeCore()
+    let givenTX = try receiveInvite(&given)
+    let contact = try SIPNameAddress.parse("<sip:bob@192.0.2.4>")
+    let dialog = try #require(
+      Dialog(uasRequest: try Trace.invite(), code: 200, localTag: "bobtag", localContact: contact))
+    given.handle(.sendDialogResponse(try okFromBob(), transaction: givenTX, dialog: dialog))
+    let a = try #require(read.machine.dialogs[bobDialog])
+    let b = try #require(given.machine.dialogs[bobDialog])
+    #expect(a.id == b.id && a.state == b.state && b.state == .confirmed && a.isUAC == b.isUAC)
+    #expect(a.localSequence == b.localSequence && a.remoteSequence == b.remoteSequence)
+    #expect(a.localAddress == b.localAddress && a.remoteAddress == b.remoteAddress)
+    #expect(a.remoteTarget == b.remoteTarget && a.routeSet == b.routeSet && a.localContact == b.localContact)
+    // The same §13.3.1.4 retransmissions until the ACK, which is delivered with the dialog.
+    given.advance(by: ms(2_000))
+    let acked = given.handle(.received(try ackFromAlice(), from: udpPeer))
+    #expect(acked.contains { if case .ackReceived(_, bobDialog) = $0 { true } else { false } })
+    given.advance(by: ms(60_000))
+    #expect(given.sendTimes("SIP/2.0 200") == [0, 500, 1500].map(ms))
+  }
+
+  @Test("UAS: a 180 with the TU's early dialog, then the 2xx with it confirmed: one dialog, confirmed")
+  func dialogResponseEarlyThenConfirmed() throws {
+    var clock = Self.makeCore()
+    let tx = try receiveInvite(&clock)
+    let contact = try SIPNameAddress.parse("<sip:bob@192.0.2.4>")
+    var ringing = try Trace.invite().makeResponse(statusCode: 180, toTag: "bobtag")
+    ringing.addHeader("Contact", contact.description)
+    let early = try #require(
+      Dialog(uasRequest: try Trace.invite(), code: 180, localTag: "bobtag", localContact: contact))
+    clock.handle(.sendDialogResponse(ringing, transaction: tx, dialog: early))
+    #expect(clock.machine.dialogs[bobDialog]?.state == .early)
+    let confirmed = try #require(
+      Dialog(uasRequest: try Trace.invite(), code: 200, localTag: "bobtag", localContact: contact))
+    clock.handle(.sendDialogResponse(try okFromBob(), transaction: tx, dialog: confirmed))
+    #expect(clock.machine.dialogs[bobDialog]?.state == .confirmed)
+    #expect(clock.machine.dialogs.count == 1)
+    #expect(clock.machine.dialogs[bobDialog]?.localContact == contact)
+  }
+
   @Test("UAS: no ACK after 64*T1 — give up, report it and send BYE (§13.3.1.4)")
   func ackTimeoutSendsBYE() throws {
     var clock = Self.makeCore()

@@ -101,6 +101,25 @@ import Testing
     #expect(h.outcome == .finished)
   }
 
+  @Test func aTaskThatReturnedNothingHasOneEmptyPackOnEveryRead() throws {
+    // The pack of no results is made when first read (LuaReference.emptyPack): still `{n = 0}`,
+    // and the same table every time, so what a script stores in it stays.
+    let h = try ScriptHarness()
+    h.run(
+      """
+      local t = sip.spawn(function() end)
+      local first = sip.wait_all({t})[1]
+      local keys = 0
+      for _ in pairs(first) do keys = keys + 1 end
+      first.note = "kept"
+      local second = sip.wait_all({t})[1]
+      test.record(first.n, #first, keys, rawequal(first, second), second.note)
+      """)
+    h.advance(seconds: 0.1)
+    #expect(h.records == ["0 0 1 true kept"])
+    #expect(h.outcome == .finished)
+  }
+
   @Test func waitAllRejectsBadArguments() throws {
     let h = try ScriptHarness()
     h.run(
