@@ -199,23 +199,26 @@ public struct OfferAnswer: Sendable {
     writer.append(sessionID)
     writer.append(byte: UInt8(ascii: " "))
     writer.append(sessionVersion)
-    writer.append(" IN ")
-    writer.append(addressType)
     writer.append(byte: UInt8(ascii: " "))
-    writer.append(address)
+    writeAddress(addressType, into: &writer)
     writer.end()
     writer.start(UInt8(ascii: "s"))
     writer.append("sipscript")
     writer.end()
     writer.start(UInt8(ascii: "c"))
-    writer.append("IN ")
-    writer.append(addressType)
-    writer.append(byte: UInt8(ascii: " "))
-    writer.append(address)
+    writeAddress(addressType, into: &writer)
     writer.end()
     writer.start(UInt8(ascii: "t"))
     writer.append("0 0")
     writer.end()
+  }
+
+  /// `IN <addrtype> <address>`, the tail of our `o=` line and the whole of our `c=` value.
+  private func writeAddress(_ addressType: String, into writer: inout SDPWriter) {
+    writer.append("IN ")
+    writer.append(addressType)
+    writer.append(byte: UInt8(ascii: " "))
+    writer.append(address)
   }
 
   /// An `m=` line as ``MediaField/description`` writes it (no port count).

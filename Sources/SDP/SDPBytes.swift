@@ -122,14 +122,7 @@ enum SDPBytes {
     else { return nil }
     let portEnd = firstIndex(of: UInt8(ascii: "/"), in: value[portField])
     guard let port = SDPSyntax.number(value[portField.lowerBound..<portEnd], max: 65535) else { return nil }
-    var portCount: Int?
-    if portEnd < portField.upperBound {
-      let countBytes = value[(portEnd + 1)..<portField.upperBound]
-      guard !countBytes.contains(UInt8(ascii: "/")), let count = SDPSyntax.number(countBytes, max: 65535),
-        count > 0
-      else { return nil }
-      portCount = count
-    }
+    guard let portCount = optionalCount(value[portEnd..<portField.upperBound], max: 65535) else { return nil }
     // Every '/'-separated part of the proto is a token (no empty part).
     var partStart = proto.lowerBound
     for index in proto where value[index] == UInt8(ascii: "/") {
@@ -152,6 +145,18 @@ enum SDPBytes {
     return field
   }
 
+  /// The optional `/count` after a number (an `m=` port's count, an rtpmap's channels): `tail`
+  /// is empty or starts with the `/`. `.some(nil)`: no count; `.some(n)`: a count from 1 to
+  /// `limit`; nil: the general path would refuse it (empty, zero, too large, another `/`).
+  static func optionalCount(_ tail: ArraySlice<UInt8>, max limit: Int) -> Int?? {
+    guard let slash = tail.first else { return .some(nil) }
+    let countBytes = tail.dropFirst()
+    guard slash == UInt8(ascii: "/"), !countBytes.contains(UInt8(ascii: "/")),
+      let count = SDPSyntax.number(countBytes, max: limit), count > 0
+    else { return nil }
+    return .some(count)
+  }
+
   /// `a=rtpmap` value: the general path's ``RTPMap``, nil when it would refuse it.
   static func rtpMap(_ value: ArraySlice<UInt8>) -> RTPMap? {
     var fields = Fields(value)
@@ -165,14 +170,7 @@ enum SDPBytes {
     guard let clockRate = SDPSyntax.number(value[rateStart..<rateEnd], max: 100_000_000), clockRate > 0 else {
       return nil
     }
-    var channels: Int?
-    if rateEnd < encoding.upperBound {
-      let countBytes = value[(rateEnd + 1)..<encoding.upperBound]
-      guard !countBytes.contains(UInt8(ascii: "/")), let count = SDPSyntax.number(countBytes, max: 255),
-        count > 0
-      else { return nil }
-      channels = count
-    }
+    guard let channels = optionalCount(value[rateEnd..<encoding.upperBound], max: 255) else { return nil }
     return RTPMap(
       payloadType: payloadType, encodingName: string(value[encoding.lowerBound..<nameEnd]),
       clockRate: clockRate, channels: channels)
