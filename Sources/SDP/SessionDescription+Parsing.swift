@@ -1,5 +1,13 @@
 // Parsing RFC 8866 text: line splitting, the grammar's order, and each known line's syntax.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 extension SessionDescription {
   /// Parses a session description.
   ///
@@ -52,30 +60,44 @@ struct SDPParser {
     var isASCII: Bool
   }
 
-  /// Splits on LF, taking a CR before it into the terminator.
+  /// Splits on LF, taking a CR before it into the terminator. memchr finds each LF (counting
+  /// them byte by byte and `firstIndex(of:)` on each rest cost ~3,600 instructions for a
+  /// 250-byte offer; msgcost).
   func splitLines() -> [RawLine] {
-    var result: [RawLine] = []
-    var lineFeeds = 0
-    for byte in bytes where byte == 0x0A { lineFeeds += 1 }
-    result.reserveCapacity(lineFeeds + 1)
-    var start = bytes.startIndex
-    var number = 1
-    while start < bytes.endIndex {
-      guard let lf = bytes[start...].firstIndex(of: 0x0A) else {
-        result.append(RawLine(number: number, content: bytes[start...], terminator: ""))
-        break
+    bytes.withUnsafeBufferPointer { buffer -> [RawLine] in
+      guard let base = buffer.baseAddress else { return [] }
+      let n = buffer.count
+      func nextLineFeed(_ from: Int) -> Int? {
+        guard from < n, let hit = memchr(base + from, 0x0A, n - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
       }
-      var end = lf
-      var terminator = "\n"
-      if end > start && bytes[end - 1] == 0x0D {
-        end -= 1
-        terminator = "\r\n"
+      var lineFeeds = 0
+      var at = 0
+      while let lf = nextLineFeed(at) {
+        lineFeeds += 1
+        at = lf + 1
       }
-      result.append(RawLine(number: number, content: bytes[start..<end], terminator: terminator))
-      start = lf + 1
-      number += 1
+      var result: [RawLine] = []
+      result.reserveCapacity(lineFeeds + 1)
+      var start = 0
+      var number = 1
+      while start < n {
+        guard let lf = nextLineFeed(start) else {
+          result.append(RawLine(number: number, content: bytes[start...], terminator: ""))
+          break
+        }
+        var end = lf
+        var terminator = "\n"
+        if end > start && buffer[end - 1] == 0x0D {
+          end -= 1
+          terminator = "\r\n"
+        }
+        result.append(RawLine(number: number, content: bytes[start..<end], terminator: terminator))
+        start = lf + 1
+        number += 1
+      }
+      return result
     }
-    return result
   }
 
   func error(_ raw: RawLine, _ kind: SDPParseError.Kind, _ detail: String = "") -> SDPParseError {

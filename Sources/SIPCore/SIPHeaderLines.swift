@@ -44,6 +44,9 @@ extension SIPMessage {
   /// Adds each of `lines` in order, as ``addHeader(_:_:)`` adds one line: after the last line of
   /// the same header, or at the end. The bytes are copied as they were laid out once.
   public mutating func addHeaders(_ lines: SIPHeaderLines) {
+    // The cache stays when no line is one of the transaction headers (as addHeader keeps it).
+    let kept = lines.fields.contains { $0.id.isTransactionHeader } ? nil : parsedHeaders
+    defer { if let kept { parsedHeaders = kept } }
     let base = bytes.count
     bytes.append(contentsOf: lines.bytes)
     fields.reserveCapacity(fields.count + lines.fields.count)

@@ -108,6 +108,15 @@ enum SIPHeaderName: UInt8, CaseIterable, Sendable {
     }
   }
 
+  /// Whether ``SIPParsedHeaders`` holds a value read from this header's lines (To, From, Via,
+  /// CSeq, Call-ID): a change of any other header keeps the cache.
+  var isTransactionHeader: Bool {
+    switch self {
+    case .to, .from, .via, .cseq, .callID: true
+    default: false
+    }
+  }
+
   /// Whether the grammar of this header is a comma-separated list, so that several values may
   /// share one line and several lines may be joined (RFC 3261 §7.3.1).
   var isList: Bool {

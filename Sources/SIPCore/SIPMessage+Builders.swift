@@ -187,6 +187,9 @@ extension SIPMessage {
     for f in fields where f.id == .via { response.copyField(f, from: self) }
     for f in fields where f.id == .from { response.copyField(f, from: self) }
     var firstTo = true
+    // Whether the response's first To line differs from the request's (a tag added, or the
+    // line rebuilt from its String): its check is then made on the response.
+    var toChanged = false
     for f in fields where f.id == .to {
       var tag: String? = nil
       if let toTag, statusCode > 100 {
@@ -197,6 +200,8 @@ extension SIPMessage {
           : (try? SIPNameAddress.parse(valueString(f.valueStart..<f.valueEnd, folded: f.folded)))?.tag != nil
         if !hasTag { tag = toTag }
       }
+      let rewritten = tag != nil || f.folded || !isASCII(f.valueStart..<f.valueEnd)
+      if firstTo && rewritten { toChanged = true }
       firstTo = false
       if !f.folded, isASCII(f.valueStart..<f.valueEnd),
         tag?.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) != true
@@ -229,6 +234,15 @@ extension SIPMessage {
       response.addHeaders(Self.contentLengthZero)
     } else {
       response.setBody(body)
+    }
+    if let parsedHeaders, isMethod("INVITE") {
+      // The responses to an INVITE live on in its dialog: the 2xx is retransmitted by the core
+      // (RFC 3261 §13.3.1.4) and sent outside the server transaction, where the transport reads
+      // its top Via again (a parse of ~10,000 instructions per call; msgcost). Their copied
+      // lines answer as the request's do, so they start cached; other responses are sent once
+      // in reply, and a cache would only be one more object to free.
+      response.parsedHeaders = SIPParsedHeaders(
+        response: parsedHeaders, to: toChanged ? response.checkNameAddress(.to) : nil)
     }
     return response
   }

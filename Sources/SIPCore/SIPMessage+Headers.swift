@@ -216,26 +216,41 @@ extension SIPMessage {
   /// spaces so that a value can never start a new header line.
   public mutating func addHeader(_ name: String, _ value: String) {
     let key = HeaderKey(name)
+    let kept = cacheKept(by: key)
     let field = makeField(name, value)
     if let last = fields.lastIndex(where: { matches($0, key) }) {
       fields.insert(field, at: last + 1)
     } else {
       fields.append(field)
     }
+    if let kept { parsedHeaders = kept }
+  }
+
+  /// The cached transaction headers when a change of the lines `key` names leaves them as they
+  /// are (none of To, From, Via, CSeq, Call-ID: a Contact or Content-Length added to a
+  /// response), so that the change puts them back; nil when the change must drop them.
+  func cacheKept(by key: HeaderKey) -> SIPParsedHeaders? {
+    guard let parsedHeaders else { return nil }
+    if case .known(let id) = key, id.isTransactionHeader { return nil }
+    return parsedHeaders
   }
 
   /// Adds a header line before the first line of the same header, or before all headers
   /// (a proxy's new Via, RFC 3261 §16.6 step 8).
   public mutating func prependHeader(_ name: String, _ value: String) {
     let key = HeaderKey(name)
+    let kept = cacheKept(by: key)
     let field = makeField(name, value)
     fields.insert(field, at: fields.firstIndex(where: { matches($0, key) }) ?? 0)
+    if let kept { parsedHeaders = kept }
   }
 
   /// Replaces every line of a header by one line holding `value`, where the first one was (or at
   /// the end when there was none).
   public mutating func setHeader(_ name: String, _ value: String) {
     let key = HeaderKey(name)
+    let kept = cacheKept(by: key)
+    defer { if let kept { parsedHeaders = kept } }
     let field = makeField(name, value)
     if let first = fields.firstIndex(where: { matches($0, key) }) {
       fields[first] = field
@@ -252,8 +267,10 @@ extension SIPMessage {
   /// Removes every line of a header.
   public mutating func removeHeader(_ name: String) {
     let key = HeaderKey(name)
+    let cached = cacheKept(by: key)
     let kept = fields.filter { !matches($0, key) }
     fields = kept
+    if let cached { parsedHeaders = cached }
   }
 
   /// Removes the first value of a header: the first element of a comma list, or the first line

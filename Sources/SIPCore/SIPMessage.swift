@@ -59,7 +59,8 @@ public struct SIPMessage: Sendable {
   public var isRequest: Bool { status == 0 }
 
   /// The method of a request, as written (methods are case-sensitive, RFC 3261 §7.1); nil for responses.
-  public var method: String? { isRequest ? string(part1) : nil }
+  /// The usual methods are String literals (``SIPCommonWords``), not decoded again on each read.
+  public var method: String? { isRequest ? SIPCommonWords.string(bytes, part1) : nil }
 
   /// Whether this is a request whose method is `name` (case-sensitive, RFC 3261 §7.1): the
   /// answer of `method == name`, from the bytes without making the String.

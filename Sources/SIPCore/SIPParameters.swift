@@ -103,7 +103,7 @@ extension SIPParameters {
       // array from one element reallocated it for each.
       if params.elements.isEmpty { params.reserveCapacity(4) }
       params.append(
-        name: String(decoding: bytes[name], as: UTF8.self),
+        name: SIPCommonWords.string(bytes, name),
         value: value.map { String(decoding: bytes[$0], as: UTF8.self) })
     }
     return params

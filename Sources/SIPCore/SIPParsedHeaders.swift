@@ -79,6 +79,23 @@ final class SIPParsedHeaders: @unchecked Sendable {
     self.topVia = topVia
   }
 
+  /// The values of a response built from the request these are of (``SIPMessage/makeResponse``
+  /// copies the Via, From, Call-ID and CSeq lines as they are): the same top Via, CSeq, Call-ID
+  /// and From; To as `to` says when the response's first To line is not the request's (a tag
+  /// added), else the request's; no Request-URI.
+  init(response request: SIPParsedHeaders, to: (valid: Bool, tag: String?)?) {
+    self.toTag = to.map { $0.tag } ?? request.toTag
+    self.hasTo = to.map { $0.valid } ?? request.hasTo
+    self.fromTag = request.fromTag
+    self.hasFrom = request.hasFrom
+    self.hasCSeq = request.hasCSeq
+    self.cseq = request.cseq
+    self.callID = request.callID
+    self.requestURI = nil
+    self.hasTopVia = request.hasTopVia
+    self.topVia = request.topVia
+  }
+
   /// To parsed by `parse` the first time, the same value after (nil when it does not parse).
   func to(_ parse: () -> SIPNameAddress?) -> SIPNameAddress? {
     hasTo ? Self.once(fullTo, parse) : nil

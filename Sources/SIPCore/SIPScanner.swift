@@ -59,10 +59,11 @@ struct SIPScanner {
     return bytes[start..<index]
   }
 
-  /// A `token`, as a String, or nil when none starts here.
+  /// A `token`, as a String, or nil when none starts here (a literal for the common words:
+  /// ``SIPCommonWords``).
   mutating func token() -> String? {
     let run = take(SIPGrammar.token)
-    return run.isEmpty ? nil : String(decoding: run, as: UTF8.self)
+    return run.isEmpty ? nil : SIPCommonWords.string(run)
   }
 
   /// A quoted-string starting at the cursor (the opening quote included), unescaped.

@@ -285,10 +285,27 @@ extension SIPURI {
   }
 
   /// Whether `bytes` is a dotted-quad IPv4 address (RFC 3261 §25.1 IPv4address).
+  /// Four groups of one to three digits, each at most 255, separated by dots: read in one pass
+  /// (a `split` into an array of slices cost ~2,800 instructions per stamped Via; msgcost).
   static func isIPv4Address(_ bytes: ArraySlice<UInt8>) -> Bool {
-    let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-    guard parts.count == 4 else { return false }
-    return parts.allSatisfy { $0.count <= 3 && SIPGrammar.decimal($0, limit: 255) != nil }
+    var dots = 0
+    var digits = 0
+    var value = 0
+    for b in bytes {
+      if b == UInt8(ascii: ".") {
+        guard digits > 0, dots < 3 else { return false }
+        dots += 1
+        digits = 0
+        value = 0
+        continue
+      }
+      let d = b &- UInt8(ascii: "0")
+      guard d < 10, digits < 3 else { return false }
+      digits += 1
+      value = value * 10 + Int(d)
+      guard value <= 255 else { return false }
+    }
+    return dots == 3 && digits > 0
   }
 }
 

@@ -94,15 +94,39 @@ import Testing
       + "f: \"A\" <sip:a@192.0.2.1>;tag=f1\r\ni: c1@192.0.2.1\r\nCSeq: 7 OPTIONS\r\n"
       + "Max-Forwards: 70\r\nl: 0\r\n\r\n").utf8)
 
-  @Test func everyHeaderChangeDropsTheCache() throws {
+  /// A change of To, From, Via, CSeq, Call-ID or the start line drops the cache; a change of
+  /// any other header keeps it, answering as the uncached message does.
+  @Test func transactionHeaderChangesDropTheCache() throws {
     var m = try SIPMessage.parse(Self.options)
     m.cacheTransactionHeaders()
     m.setHeader("To", "<sip:other@example.com>;tag=9")
     #expect(!m.hasCachedTransactionHeaders)
     #expect(m.to?.tag == "9")
+    for (name, value) in [
+      ("t", "<sip:x@example.com>"), ("f", "<sip:y@example.com>;tag=2"), ("v", "SIP/2.0/UDP h"),
+    ] {
+      m.cacheTransactionHeaders()
+      m.prependHeader(name, value)
+      #expect(!m.hasCachedTransactionHeaders, "\(name)")
+    }
+    m.cacheTransactionHeaders()
+    m.addHeader("i", "other-call")
+    #expect(!m.hasCachedTransactionHeaders)
+    m.cacheTransactionHeaders()
+    m.addHeaders(SIPHeaderLines([("Allow", "INVITE"), ("CSeq", "1 INVITE")]))
+    #expect(!m.hasCachedTransactionHeaders)
     m.cacheTransactionHeaders()
     m.addHeader("X-Any", "1")
-    #expect(!m.hasCachedTransactionHeaders)
+    m.setHeader("Contact", "<sip:c@192.0.2.9>")
+    m.prependHeader("Record-Route", "<sip:p.example.com;lr>")
+    m.addHeaders(SIPHeaderLines([("Allow", "INVITE, ACK"), ("X-Other", "2")]))
+    m.removeHeader("Max-Forwards")
+    m.setBody(Array("v=0\r\n".utf8), contentType: "application/sdp")
+    #expect(m.hasCachedTransactionHeaders)
+    let plain = try SIPMessage.parse(m.serialize())
+    #expect(m.to == plain.to && m.from == plain.from && m.topVia == plain.topVia)
+    #expect(m.cseq == plain.cseq && m.callID == plain.callID && m.requestURIValue == plain.requestURIValue)
+    #expect(m.toTag == plain.toTag && m.fromTag == plain.fromTag)
     m.cacheTransactionHeaders()
     m.removeHeader("CSeq")
     #expect(m.cseq == nil)
@@ -112,9 +136,46 @@ import Testing
     m.cacheTransactionHeaders()
     m.setRequestURI("sip:changed@example.com")
     #expect(m.requestURIValue?.user == "changed")
-    m.cacheTransactionHeaders()
-    m.setBody(Array("v=0\r\n".utf8), contentType: "application/sdp")
-    #expect(!m.hasCachedTransactionHeaders)
+  }
+
+  /// A response to a cached INVITE starts cached (its copied lines answer as the request's; To
+  /// checked again when a tag was added): every accessor and the validation answer as a parse
+  /// of its bytes does, on every RFC 4475 request made an INVITE, for a 100, a tagged 180 and
+  /// 200, an untagged 200 and a 486, with a Contact added after.
+  @Test(arguments: fixtures)
+  func inviteResponsesStartCached(_ name: String) throws {
+    guard let parsed = try? Fixture.message(name), parsed.isRequest else { return }
+    var request = parsed
+    if !request.isMethod("INVITE") {
+      // The same lines with INVITE as the method.
+      let text = request.serialize()
+      guard let space = text.firstIndex(of: 0x20),
+        let invite = try? SIPMessage.parse(Array("INVITE".utf8) + text[space...])
+      else { return }
+      request = invite
+    }
+    request.cacheTransactionHeaders()
+    for (code, tag) in [(100, "t1"), (180, "t2"), (200, "a84b4c76e66710"), (200, nil), (486, "x")]
+      as [(Int, String?)]
+    {
+      var response = request.makeResponse(statusCode: code, toTag: tag)
+      #expect(response.hasCachedTransactionHeaders, "\(name) \(code)")
+      response.addHeader("Contact", "<sip:uas@192.0.2.5>")
+      #expect(response.hasCachedTransactionHeaders, "\(name) \(code)")
+      let plain = try SIPMessage.parse(response.serialize())
+      #expect(response.to == plain.to, "\(name) \(code)")
+      #expect(response.from == plain.from, "\(name) \(code)")
+      #expect(response.toTag == plain.toTag, "\(name) \(code)")
+      #expect(response.fromTag == plain.fromTag, "\(name) \(code)")
+      #expect(response.topVia == plain.topVia, "\(name) \(code)")
+      #expect(response.cseq == plain.cseq, "\(name) \(code)")
+      #expect(response.callID == plain.callID, "\(name) \(code)")
+      #expect(response.requestURIValue == nil)
+      #expect(Self.responseError(plain) == Self.responseError(response), "\(name) \(code)")
+    }
+    var options = try SIPMessage.parse(Self.options)
+    options.cacheTransactionHeaders()
+    #expect(!options.makeResponse(statusCode: 200, toTag: "u").hasCachedTransactionHeaders)
   }
 
   @Test func replacingTheTopViaKeepsTheRestCached() throws {
