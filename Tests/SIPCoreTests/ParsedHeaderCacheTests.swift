@@ -131,8 +131,8 @@ import Testing
     m.removeHeader("CSeq")
     #expect(m.cseq == nil)
     m.cacheTransactionHeaders()
-    m.removeFirstValue("Via")
-    #expect(m.topVia?.host == "proxy.example.com")
+    m.removeFirstValue("Via")  // the Via prepended above
+    #expect(m.topVia?.host == "192.0.2.1")
     m.cacheTransactionHeaders()
     m.setRequestURI("sip:changed@example.com")
     #expect(m.requestURIValue?.user == "changed")
@@ -171,7 +171,11 @@ import Testing
       #expect(response.cseq == plain.cseq, "\(name) \(code)")
       #expect(response.callID == plain.callID, "\(name) \(code)")
       #expect(response.requestURIValue == nil)
-      #expect(Self.responseError(plain) == Self.responseError(response), "\(name) \(code)")
+      // The errors as without the cache (a built message's line numbers are not a parse's).
+      var uncached = response
+      uncached.discardCachedTransactionHeaders()
+      #expect(Self.responseError(uncached) == Self.responseError(response), "\(name) \(code)")
+      #expect((Self.responseError(plain) == nil) == (Self.responseError(response) == nil), "\(name) \(code)")
     }
     var options = try SIPMessage.parse(Self.options)
     options.cacheTransactionHeaders()
