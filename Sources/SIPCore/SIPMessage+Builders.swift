@@ -192,6 +192,8 @@ extension SIPMessage {
     // from the request's (`derivedTo`).
     var toChanged = false
     var derivedTo: (valid: Bool, tag: String?)? = nil
+    // Whether the response starts cached (see the end): only then is its To check worked out.
+    let cachesResponse = parsedHeaders != nil && isMethod("INVITE")
     for f in fields where f.id == .to {
       var tag: String? = nil
       if let toTag, statusCode > 100 {
@@ -204,7 +206,7 @@ extension SIPMessage {
       }
       let plain = !f.folded && isASCII(f.valueStart..<f.valueEnd)
       if plain, tag?.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) != true {
-        if firstTo, let tag {
+        if firstTo, let tag, cachesResponse {
           toChanged = true
           // A valid name-addr that ends with its '>' (so without parameters: no parameter
           // value holds a '>', nor a URI outside <>) followed by `;tag=<token>` is valid and has
@@ -247,7 +249,7 @@ extension SIPMessage {
     } else {
       response.setBody(body)
     }
-    if let parsedHeaders, isMethod("INVITE") {
+    if cachesResponse, let parsedHeaders {
       // The responses to an INVITE live on in its dialog: the 2xx is retransmitted by the core
       // (RFC 3261 §13.3.1.4) and sent outside the server transaction, where the transport reads
       // its top Via again (a parse of ~10,000 instructions per call; msgcost). Their copied
