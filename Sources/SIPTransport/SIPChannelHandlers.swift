@@ -29,6 +29,8 @@ final class SIPDatagramHandler: ChannelInboundHandler {
   func channelInactive(context: ChannelHandlerContext) {
     // NIO closes the descriptor with the channel; its number may be reused at once.
     leg?.descriptor = -1
+    // A channel closed during its read gets no `channelReadComplete`: flush what the read queued.
+    transport.datagramReadComplete()
     context.fireChannelInactive()
   }
 
