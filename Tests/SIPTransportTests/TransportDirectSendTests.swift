@@ -71,6 +71,15 @@ import Testing
     func close() { _ = channel?.close() }
   }
 
+  /// The trace's blocks, in order.
+  final class TraceLines: @unchecked Sendable {
+    // @unchecked: `lines` is guarded by the lock.
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+  }
+
   /// Sends MESSAGEs with `bodies` to the recorder in one loop turn (they share one flush).
   func sendBurst(from peer: TransportPeer, to recorder: Recorder, host: String, _ bodies: [String]) throws {
     let h = host.contains(":") ? "[\(host)]" : host
@@ -164,11 +173,11 @@ import Testing
   }
 
   @Test func theTraceShowsEveryMessageSentDirectly() throws {
-    let lines = NIOLockedValueBox<[String]>([])
+    let lines = TraceLines()
     let b = try TransportPeer(
       loop: loop,
       configuration: .init(
-        validator: messageValidator, trace: { line in lines.withLockedValue { $0.append(line) } }))
+        validator: messageValidator, trace: { line in lines.append(line) }))
     defer { try? b.close() }
     let (_, portB) = try b.bind(.udp, "127.0.0.1")
     b.answer = TransportPeer.okAnswer()
@@ -177,7 +186,7 @@ import Testing
     try recorder.send(
       rawMessage(to: "127.0.0.1", port: portB, from: recorder.port), host: "127.0.0.1", port: portB)
     #expect(eventually { recorder.datagrams.count == 1 })
-    let trace = lines.withLockedValue { $0 }
+    let trace = lines.all
     #expect(trace.count == 2)
     #expect(trace.first?.hasPrefix("--- recv UDP udp:127.0.0.1:\(portB) <- ") == true)
     #expect(trace.last?.hasPrefix("--- send UDP udp:127.0.0.1:\(portB) -> ") == true)
