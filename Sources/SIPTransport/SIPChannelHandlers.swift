@@ -16,7 +16,22 @@ final class SIPDatagramHandler: ChannelInboundHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let envelope = unwrapInboundIn(data)
     guard let leg else { return }
+    // What the read's datagrams make us send waits for `channelReadComplete`: the answers to a
+    // burst leave together (one sendmmsg), and no `execute` is needed to flush them.
+    transport.isReadingDatagrams = true
     transport.receiveDatagram(envelope.data, from: envelope.remoteAddress, on: leg)
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    transport.datagramReadComplete()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    // NIO closes the descriptor with the channel; its number may be reused at once.
+    leg?.descriptor = -1
+    // A channel closed during its read gets no `channelReadComplete`: flush what the read queued.
+    transport.datagramReadComplete()
+    context.fireChannelInactive()
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {

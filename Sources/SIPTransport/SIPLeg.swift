@@ -33,8 +33,12 @@ public final class SIPLeg: CustomStringConvertible {
   let network: SIPMemoryNetwork?
   /// The leg's own address, as the source of what it sends.
   let address: SocketAddress?
-  /// Datagrams were written and wait for the transport's flush.
-  var flushPending = false
+  /// A UDP leg's own descriptor, which the transport sends on directly (``SIPDatagramOutbox``);
+  /// -1 for TCP, in-memory legs, and once the channel that owns it has closed.
+  var descriptor: CInt = -1
+  /// Datagrams handed to NIO (the socket was full) and not yet written: while there are any,
+  /// the leg's datagrams all go through NIO, behind them, to keep their order.
+  var datagramsInNIO = 0
 
   /// Whether the leg is bound to an IPv6 address.
   public let isIPv6: Bool

@@ -20,8 +20,14 @@ extension SIPTransport {
       return
     }
     let bytes = buffer.readableBytesView
-    // CRLF keep-alives (RFC 5626 §4.4.1) and empty datagrams are not messages.
-    if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) { return }
+    // CRLF keep-alives (RFC 5626 §4.4.1) and empty datagrams are not messages. A message starts
+    // with a letter: only a datagram starting with CR or LF is looked at whole (not every byte of
+    // every datagram).
+    if bytes.first.map({ $0 == 0x0D || $0 == 0x0A }) ?? true,
+      bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A })
+    {
+      return
+    }
     if configuration.trace != nil {
       trace("recv", .udp, local: leg.description, remote: "\(remote)", Array(bytes))
     }
@@ -269,20 +275,25 @@ extension SIPTransport {
     legs.first { $0.transport == transport && $0.isIPv6 == ipv6 }
   }
 
-  /// Writes a datagram; the flush comes once the loop has handled what is ready, so the responses
-  /// to a burst of requests leave in one `sendmmsg` instead of one `sendmsg` each.
-  /// Sends a message as one datagram, serialized straight into the buffer it leaves in.
+  /// Sends a message as one datagram, serialized straight into the ``SIPDatagramOutbox`` it
+  /// leaves from at the end of the loop turn (with the trace on, or on an in-memory leg, through
+  /// the bytes below).
   func sendDatagram(_ message: SIPMessage, to address: SocketAddress, on leg: SIPLeg) {
-    guard configuration.trace == nil, let channel = leg.channel else {
+    guard configuration.trace == nil, leg.descriptor >= 0, leg.datagramsInNIO == 0 else {
       sendDatagram(message.serialize(), to: address, on: leg)
       return
     }
     guard !isClosed else { return }
     let size = message.serializedCount
-    var buffer = channel.allocator.buffer(capacity: size)
-    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { message.serialize(into: $0) ?? 0 }
-    statistics.messagesSent += 1
-    writeDatagram(buffer, to: address, on: leg, channel: channel)
+    guard makeRoomInOutbox(for: size) else {
+      sendDatagram(message.serialize(), to: address, on: leg)
+      return
+    }
+    if outbox.append(leg: leg, descriptor: leg.descriptor, to: address, size: size, message.serialize(into:))
+    {
+      statistics.messagesSent += 1
+      scheduleOutboxFlush()
+    }
   }
 
   func sendDatagram(_ bytes: [UInt8], to address: SocketAddress, on leg: SIPLeg) {
@@ -295,29 +306,72 @@ extension SIPTransport {
       }
       return
     }
-    writeDatagram(channel.allocator.buffer(bytes: bytes), to: address, on: leg, channel: channel)
+    guard leg.descriptor >= 0, leg.datagramsInNIO == 0, makeRoomInOutbox(for: bytes.count) else {
+      bytes.withUnsafeBytes { writeThroughNIO($0, to: address, on: leg, channel: channel) }
+      return
+    }
+    outbox.append(leg: leg, descriptor: leg.descriptor, to: address, size: bytes.count) { slot in
+      bytes.withUnsafeBytes { source in
+        UnsafeMutableRawBufferPointer(rebasing: slot[0..<source.count]).copyMemory(from: source)
+        return source.count
+      }
+    }
+    scheduleOutboxFlush()
   }
 
-  /// Writes a datagram without a flush; the legs written to are flushed once the loop is done.
-  func writeDatagram(_ buffer: ByteBuffer, to address: SocketAddress, on leg: SIPLeg, channel: any Channel) {
-    channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
-    guard !leg.flushPending else { return }
-    leg.flushPending = true
-    legsToFlush.append(leg)
-    if legsToFlush.count == 1 {
-      let bound = NIOLoopBound(self, eventLoop: eventLoop)
-      eventLoop.execute { bound.value.flushLegs() }
-    }
+  /// Whether the outbox can take `size` more bytes, flushing it first when it is full; false for
+  /// a datagram larger than the whole outbox (it goes through NIO).
+  func makeRoomInOutbox(for size: Int) -> Bool {
+    if outbox.fits(size) { return true }
+    flushOutbox()
+    return outbox.fits(size)
   }
 
-  /// Flushes the datagrams written since the last flush (see ``sendDatagram(_:to:on:)``).
-  func flushLegs() {
-    let legs = legsToFlush
-    legsToFlush.removeAll(keepingCapacity: true)
-    for leg in legs {
-      leg.flushPending = false
-      leg.channel?.flush()
-    }
+  /// The outbox is flushed once the loop is done with what was ready: at the end of the datagram
+  /// read in progress, else by one `execute` per turn.
+  func scheduleOutboxFlush() {
+    guard !outboxFlushPending else { return }
+    outboxFlushPending = true
+    guard !isReadingDatagrams else { return }
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
+    eventLoop.execute { bound.value.flushOutbox() }
+  }
+
+  /// A UDP leg's read is over: what it made us send leaves now.
+  func datagramReadComplete() {
+    isReadingDatagrams = false
+    if outboxFlushPending { flushOutbox() }
+  }
+
+  /// Sends the outbox's datagrams on their legs' descriptors. One the socket cannot take now
+  /// (EAGAIN, ENOBUFS) goes to NIO with the rest of its leg's burst, in order, and the leg's later
+  /// datagrams follow it there until NIO has written them; one failing otherwise is dropped (as
+  /// NIO dropped it: a datagram's loss is the transaction's to recover).
+  func flushOutbox() {
+    outboxFlushPending = false
+    guard !outbox.isEmpty else { return }
+    outbox.flush(
+      transient: { entry, bytes in
+        guard let channel = entry.leg.channel, !isClosed else { return }
+        writeThroughNIO(bytes, to: entry.address, on: entry.leg, channel: channel)
+      },
+      failed: { entry, code in
+        logger.debug("UDP send to \(entry.address) failed: errno \(code)")
+      })
+  }
+
+  /// Writes a datagram through NIO's channel (which queues it until the socket is writable) and
+  /// keeps the leg's later datagrams behind it until it is written.
+  func writeThroughNIO(
+    _ bytes: UnsafeRawBufferPointer, to address: SocketAddress, on leg: SIPLeg, channel: any Channel
+  ) {
+    statistics.datagramsQueuedInNIO += 1
+    leg.datagramsInNIO += 1
+    let promise = eventLoop.makePromise(of: Void.self)
+    promise.futureResult.assumeIsolated().whenComplete { _ in leg.datagramsInNIO -= 1 }
+    channel.writeAndFlush(
+      AddressedEnvelope(remoteAddress: address, data: channel.allocator.buffer(bytes: bytes)),
+      promise: promise)
   }
 
   /// Resolves a host to one address: literals at once, names through the system resolver

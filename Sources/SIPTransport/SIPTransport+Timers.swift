@@ -23,7 +23,11 @@ extension SIPTransport {
     // The wake-up is left as it is: at worst it finds nothing due and re-arms for the next one.
   }
 
-  /// Points the loop's one timer task at the earliest deadline (or cancels it when none is left).
+  /// Points the loop's one wake-up at the earliest deadline (or cancels it when none is left).
+  /// It is re-armed only when the earliest deadline moves earlier than the armed wake-up; a later
+  /// one waits for it (it fires, finds nothing due, and re-arms for what is next). A NIO scheduled
+  /// callback, not a task: no closure, promise or future per wake-up (the handler is one class
+  /// reference, stored inline).
   func scheduleTimerWakeUp() {
     guard !isClosed, let next = timerQueue.nextDeadline() else {
       timerWakeUp?.cancel()
@@ -35,10 +39,8 @@ extension SIPTransport {
     if let current = timerWakeUpDeadline, current <= wake, timerWakeUp != nil { return }
     timerWakeUp?.cancel()
     timerWakeUpDeadline = wake
-    let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    timerWakeUp = eventLoop.scheduleTask(deadline: NIODeadline.uptimeNanoseconds(UInt64(max(0, wake)))) {
-      bound.value.timersDue()
-    }
+    timerWakeUp = try? eventLoop.scheduleCallback(
+      at: NIODeadline.uptimeNanoseconds(UInt64(max(0, wake))), handler: TimerWakeUp(transport: self))
   }
 
   /// The wake-up: fires every timer due (in deadline order), then waits for the next one.
@@ -52,6 +54,18 @@ extension SIPTransport {
       perform(core.handle(.timerFired(id)))
     }
     scheduleTimerWakeUp()
+  }
+}
+
+/// The handler of the transport's timer wake-up (``SIPTransport/scheduleTimerWakeUp()``).
+///
+/// `@unchecked Sendable`: NIO calls it on the event loop it was scheduled on, the transport's,
+/// which is the only place the transport is touched.
+struct TimerWakeUp: NIOScheduledCallbackHandler, @unchecked Sendable {
+  let transport: SIPTransport
+
+  func handleScheduledCallback(eventLoop: some EventLoop) {
+    transport.timersDue()
   }
 }
 

@@ -39,6 +39,9 @@ public final class SIPTransport {
     public var requestsDelivered = 0
     /// TCP connections refused because of ``SIPTransportConfiguration/maxConnections``.
     public var connectionsRefused = 0
+    /// UDP datagrams written through NIO's channel instead of straight on the leg's descriptor
+    /// (the socket was full, or earlier ones were still queued there).
+    public var datagramsQueuedInNIO = 0
   }
 
   /// The request being handled: its top Via after stamping, and where it came from.
@@ -89,9 +92,9 @@ public final class SIPTransport {
   var naptrCache = NAPTRCache()
   /// A/AAAA results of `resolveAll`, by "host port", for their DNS TTL (RFC 3263 location).
   var addressCache = DNSAnswerCache<SocketAddress>()
-  /// The core's armed timers; one NIO task (`timerWakeUp`) waits for the earliest.
+  /// The core's armed timers; one NIO scheduled callback (`timerWakeUp`) waits for the earliest.
   var timerQueue = SIPTimerQueue()
-  var timerWakeUp: Scheduled<Void>?
+  var timerWakeUp: NIOScheduledCallback?
   var timerWakeUpDeadline: Int64?
   var clients: [TransactionID: ClientRequest] = [:]
   /// The leg (and TCP connection) of each live transaction: responses and retransmissions leave
@@ -106,8 +109,14 @@ public final class SIPTransport {
   /// along (`perform(_:reply:)`).
   var receivingRequest: ReceivingRequest?
   var idleSweep: Scheduled<Void>?
-  /// UDP legs with written, unflushed datagrams (flushed together once the loop is done reading).
-  var legsToFlush: [SIPLeg] = []
+  /// Datagrams of the UDP legs waiting for the end of the loop turn (one `sendto`, or one
+  /// `sendmmsg` for a burst), sent on the legs' descriptors without NIO.
+  let outbox = SIPDatagramOutbox()
+  /// A flush of ``outbox`` is scheduled (`eventLoop.execute`) or will come at the end of the
+  /// datagram read in progress.
+  var outboxFlushPending = false
+  /// A UDP leg's read is in progress (NIO calls `channelReadComplete` after it, which flushes).
+  var isReadingDatagrams = false
   var isClosed = false
   var rng = BufferedRandomNumberGenerator()
   /// The last source address and its text: a peer sends many datagrams from one address, and
@@ -218,16 +227,22 @@ public final class SIPTransport {
     guard !isClosed else { return completion(.failure(SIPTransportError(.closed, ""))) }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
     let channelFuture: EventLoopFuture<any Channel>
+    let udpDescriptor: CInt
     switch transport {
     case .udp:
       let capacity = configuration.maxMessageSize + 1
+      // Our own socket, handed to NIO for reading: the transport sends on its descriptor
+      // directly (SIPDatagramOutbox), as the media engine does for RTP.
+      let descriptor: CInt
+      do {
+        descriptor = try SIPDatagramSocket.open(
+          boundTo: SIPDatagramSocket.bindAddress(host: host, port: port),
+          bufferSize: configuration.socketBufferSize)
+      } catch {
+        return completion(.failure(error))
+      }
+      udpDescriptor = descriptor
       channelFuture = DatagramBootstrap(group: eventLoop)
-        .channelOption(
-          .socketOption(.so_rcvbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
-        )
-        .channelOption(
-          .socketOption(.so_sndbuf), value: SocketOptionValue(clamping: configuration.socketBufferSize)
-        )
         // One recvmmsg per readiness: NIO reads again until a read finds nothing, and with fewer
         // than a full vector read the socket is almost always empty, so that second read was an
         // EAGAIN per wake-up (about one system call per call, docs/benchmarks-calls.md,
@@ -244,8 +259,9 @@ public final class SIPTransport {
             try channel.pipeline.syncOperations.addHandler(SIPDatagramHandler(transport: bound.value))
           }
         }
-        .bind(host: host, port: port)
+        .withBoundSocket(descriptor)
     case .tcp:
+      udpDescriptor = -1
       channelFuture = ServerBootstrap(group: eventLoop)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .serverChannelOption(.backlog, value: 256)
@@ -272,6 +288,8 @@ public final class SIPTransport {
         let leg = SIPLeg(transport: transport, host: ip, port: localPort, channel: channel)
         if let handler = try? channel.pipeline.syncOperations.handler(type: SIPDatagramHandler.self) {
           handler.leg = leg
+          // Valid while the channel is active; the handler resets it when the channel closes.
+          if channel.isActive { leg.descriptor = udpDescriptor }
         }
         transportObject.legs.append(leg)
         transportObject.legBound(leg)
@@ -328,6 +346,7 @@ public final class SIPTransport {
     timerWakeUp = nil
     timerWakeUpDeadline = nil
     timerQueue.removeAll()
+    flushOutbox()
     let pending = clients
     clients.removeAll()
     for (_, client) in pending.sorted(by: { $0.key < $1.key }) {
