@@ -85,7 +85,7 @@ extension MediaEngine {
   /// stream. False: close it as before.
   private func park(_ socket: RawRTPSocket, port: Int) -> Bool {
     guard !socketPool.isClosed, allocator.isReserved(port), !socket.adopted,
-      let host = socket.localAddress?.ipAddress
+      let host = socket.ipAddress
     else { return false }
     allocator.park(port)
     socket.parked = true

@@ -153,7 +153,7 @@ extension MediaEngine {
   /// cannot be bound.
   func acquireRTCP(_ options: MediaStreamOptions, beside local: AcquiredSocket) -> RTCPSocket? {
     guard options.rtcp, options.parameters.rtcpInterval != nil, let address = local.localAddress,
-      let host = address.ipAddress, let port = address.port, port > 0, port < 65535
+      let host = local.raw?.ipAddress ?? address.ipAddress, let port = address.port, port > 0, port < 65535
     else {
       return nil
     }
