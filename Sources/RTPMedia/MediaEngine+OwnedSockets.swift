@@ -21,29 +21,54 @@ extension MediaEngine {
   public func openSocket(host: String, port: Int? = nil) -> EventLoopFuture<RawRTPSocket> {
     // Always a task, also on the loop: a call's INVITE leaves after `invite` returned (scripts see
     // the call idle first, as before).
-    eventLoop.flatSubmit {
-      // A full pool gives its oldest socket at once (it would be closed on the next park).
-      let full = self.socketPool.rtp.count >= self.socketPool.capacity
-      if port == nil, let parked = self.takeParkedSocket(host: host, evenIfRecent: full) {
-        return self.eventLoop.makeSucceededFuture(parked)
-      }
-      return self.bindOwned(host: host, port: port, attemptsLeft: self.reserveAttempts())
+    eventLoop.submit { try self.openSocketNow(host: host, port: port).get() }
+  }
+
+  /// ``openSocket(host:port:)`` with a completion instead of a future, for a caller that runs
+  /// on the engine's loop and wants no promise, future or callback list per socket: still a
+  /// task of the loop, also on the loop (the same order as the future's), and `completion` runs
+  /// in it, on the engine's loop.
+  public func openSocket(
+    host: String, port: Int? = nil,
+    completion: @escaping @Sendable (Result<RawRTPSocket, any Error>) -> Void
+  ) {
+    eventLoop.execute { completion(self.openSocketNow(host: host, port: port)) }
+  }
+
+  /// The work of ``openSocket(host:port:)``, on the loop.
+  func openSocketNow(host: String, port: Int?) -> Result<RawRTPSocket, any Error> {
+    // A full pool gives its oldest socket at once (it would be closed on the next park).
+    let full = socketPool.rtp.count >= socketPool.capacity
+    if port == nil, let parked = takeParkedSocket(host: host, evenIfRecent: full) {
+      return .success(parked)
     }
+    return bindOwned(host: host, port: port, attemptsLeft: reserveAttempts())
   }
 
   /// Closes a socket of ``openSocket(host:port:)`` and releases its range port; a range socket no
   /// stream uses any more is parked for a later call instead (``MediaSocketPool``).
   public func closeSocket(_ socket: RawRTPSocket) -> EventLoopFuture<Void> {
-    onLoop {
-      guard socket.isOpen, !socket.parked else { return self.eventLoop.makeSucceededVoidFuture() }
-      if let port = socket.localAddress?.port, self.isRangePort(port) {
-        if self.park(socket, port: port) { return self.eventLoop.makeSucceededVoidFuture() }
-        self.releasePort(port)
-        self.closeParkedRTCP(port: port + 1)
-      }
-      socket.close()
-      return self.eventLoop.makeSucceededVoidFuture()
+    guard eventLoop.inEventLoop else {
+      return eventLoop.submit { self.closeSocketNow(socket) }
     }
+    closeSocketNow(socket)
+    return eventLoop.makeSucceededVoidFuture()
+  }
+
+  /// ``closeSocket(_:)`` for a caller on the engine's loop: at once, no closure or future.
+  public func closeSocketOnLoop(_ socket: RawRTPSocket) {
+    eventLoop.preconditionInEventLoop()
+    closeSocketNow(socket)
+  }
+
+  private func closeSocketNow(_ socket: RawRTPSocket) {
+    guard socket.isOpen, !socket.parked else { return }
+    if let port = socket.localAddress?.port, isRangePort(port) {
+      if park(socket, port: port) { return }
+      releasePort(port)
+      closeParkedRTCP(port: port + 1)
+    }
+    socket.close()
   }
 
   /// Runs `body` on the engine's loop: at once when already there (the call layer usually is:
@@ -60,7 +85,7 @@ extension MediaEngine {
   /// stream. False: close it as before.
   private func park(_ socket: RawRTPSocket, port: Int) -> Bool {
     guard !socketPool.isClosed, allocator.isReserved(port), !socket.adopted,
-      let host = socket.localAddress?.ipAddress
+      let host = socket.ipAddress
     else { return false }
     allocator.park(port)
     socket.parked = true
@@ -153,7 +178,7 @@ extension MediaEngine {
 
   // MARK: - Binding
 
-  private func bindOwned(host: String, port: Int?, attemptsLeft: Int) -> EventLoopFuture<RawRTPSocket> {
+  private func bindOwned(host: String, port: Int?, attemptsLeft: Int) -> Result<RawRTPSocket, any Error> {
     let chosen: Int
     if let port {
       // Asked for by number: a socket resting there gives way.
@@ -163,20 +188,20 @@ extension MediaEngine {
       guard attemptsLeft > 0, let reserved = reservePort() else {
         // Every port is live or resting: a resting one is better than none.
         if let parked = takeParkedSocket(host: host, evenIfRecent: true) {
-          return eventLoop.makeSucceededFuture(parked)
+          return .success(parked)
         }
-        return eventLoop.makeFailedFuture(
+        return .failure(
           MediaError.portRangeExhausted(
             lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))
       }
       chosen = reserved
     }
     do {
-      return eventLoop.makeSucceededFuture(
+      return .success(
         try RawRTPSocket.open(host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize))
     } catch {
       guard port == nil else {
-        return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
+        return .failure(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))
       }
       // Taken by another process: give it back and try the next one.
       releasePort(chosen)

@@ -61,26 +61,12 @@ extension MediaEngine {
   /// pipeline. On the loop. `polled`: the stream's receive socket (not a send socket): the tick
   /// reads it when the engine polls.
   func acquire(_ socket: MediaSocket, streamID: Int, polled: Bool = true) -> EventLoopFuture<AcquiredSocket> {
+    if let now = acquireNow(socket, streamID: streamID) { return eventLoop.makeCompletedFuture(now) }
     switch socket {
-    case .channel(let channel):
-      guard channel.eventLoop.inEventLoop else {
-        return eventLoop.makeFailedFuture(MediaError.channelOnWrongEventLoop)
-      }
-      let handler = RTPChannelHandler(engine: self, streamID: streamID)
-      do {
-        try channel.pipeline.syncOperations.addHandler(handler)
-      } catch {
-        return eventLoop.makeFailedFuture(error)
-      }
-      return eventLoop.makeSucceededFuture(
-        AcquiredSocket(
-          channel: channel, handler: handler, ownsChannel: false, rangePort: nil, descriptor: nil))
+    case .channel:
+      // acquireNow takes every channel.
+      return eventLoop.makeFailedFuture(MediaError.channelOnWrongEventLoop)
     case .socket(let raw):
-      guard raw.isOpen, !raw.parked else { return eventLoop.makeFailedFuture(MediaError.streamClosed) }
-      if readsOwnSockets {
-        raw.adopted = true
-        return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: nil, owned: false))
-      }
       // The engine cannot read descriptors itself here: NIO reads a copy of it (closed with the
       // stream; the caller's stays open).
       let handler = RTPChannelHandler(engine: self, streamID: streamID)
@@ -91,16 +77,6 @@ extension MediaEngine {
           channel: $0, handler: handler, ownsChannel: true, rangePort: nil, descriptor: nil)
       }
     case .bind(let host, let port):
-      if readsOwnSockets {
-        evictParked(port: port)
-        do {
-          let raw = try RawRTPSocket.open(
-            host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
-          return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: nil))
-        } catch {
-          return eventLoop.makeFailedFuture(MediaError.bindFailed(host: host, port: port, reason: "\(error)"))
-        }
-      }
       let handler = RTPChannelHandler(engine: self, streamID: streamID)
       handler.growsVector = !(polled && pollsOnTick)
       return bind(host: host, port: port, handler: handler, polled: polled)
@@ -111,27 +87,63 @@ extension MediaEngine {
           throw MediaError.bindFailed(host: host, port: port, reason: "\(error)")
         }
     case .allocate(let host):
-      if readsOwnSockets { return openRawFromRange(host: host) }
       let handler = RTPChannelHandler(engine: self, streamID: streamID)
       handler.growsVector = !(polled && pollsOnTick)
       return bindFromRange(host: host, handler: handler, polled: polled, attemptsLeft: reserveAttempts())
     }
   }
 
+  /// The part of ``acquire(_:streamID:polled:)`` that needs no wait, its result at once: a
+  /// script's channel, and every socket when the engine reads descriptors itself. Nil: the
+  /// socket needs a NIO channel made first (``acquire(_:streamID:polled:)``).
+  func acquireNow(_ socket: MediaSocket, streamID: Int) -> Result<AcquiredSocket, any Error>? {
+    switch socket {
+    case .channel(let channel):
+      guard channel.eventLoop.inEventLoop else { return .failure(MediaError.channelOnWrongEventLoop) }
+      let handler = RTPChannelHandler(engine: self, streamID: streamID)
+      do {
+        try channel.pipeline.syncOperations.addHandler(handler)
+      } catch {
+        return .failure(error)
+      }
+      return .success(
+        AcquiredSocket(
+          channel: channel, handler: handler, ownsChannel: false, rangePort: nil, descriptor: nil))
+    case .socket(let raw):
+      guard raw.isOpen, !raw.parked else { return .failure(MediaError.streamClosed) }
+      guard readsOwnSockets else { return nil }
+      raw.adopted = true
+      return .success(AcquiredSocket(raw: raw, rangePort: nil, owned: false))
+    case .bind(let host, let port):
+      guard readsOwnSockets else { return nil }
+      evictParked(port: port)
+      do {
+        let raw = try RawRTPSocket.open(
+          host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
+        return .success(AcquiredSocket(raw: raw, rangePort: nil))
+      } catch {
+        return .failure(MediaError.bindFailed(host: host, port: port, reason: "\(error)"))
+      }
+    case .allocate(let host):
+      guard readsOwnSockets else { return nil }
+      return openRawFromRange(host: host)
+    }
+  }
+
   /// A bare descriptor socket on the next range port that binds (``RawRTPSocket``).
-  private func openRawFromRange(host: String) -> EventLoopFuture<AcquiredSocket> {
+  private func openRawFromRange(host: String) -> Result<AcquiredSocket, any Error> {
     for _ in 0..<reserveAttempts() {
       guard let port = reservePort() else { break }
       evictParked(port: port)
       if let raw = try? RawRTPSocket.open(
         host: host, port: port, receiveBufferSize: configuration.receiveBufferSize)
       {
-        return eventLoop.makeSucceededFuture(AcquiredSocket(raw: raw, rangePort: port))
+        return .success(AcquiredSocket(raw: raw, rangePort: port))
       }
       // Taken by someone else: give it back and try the next one.
       releasePort(port)
     }
-    return eventLoop.makeFailedFuture(
+    return .failure(
       MediaError.portRangeExhausted(
         lower: configuration.portRange.lowerBound, upper: configuration.portRange.upperBound))
   }
@@ -141,7 +153,7 @@ extension MediaEngine {
   /// cannot be bound.
   func acquireRTCP(_ options: MediaStreamOptions, beside local: AcquiredSocket) -> RTCPSocket? {
     guard options.rtcp, options.parameters.rtcpInterval != nil, let address = local.localAddress,
-      let host = address.ipAddress, let port = address.port, port > 0, port < 65535
+      let host = local.raw?.ipAddress ?? address.ipAddress, let port = address.port, port > 0, port < 65535
     else {
       return nil
     }

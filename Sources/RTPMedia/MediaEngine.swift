@@ -90,6 +90,14 @@ public final class MediaEngine: @unchecked Sendable {
     onLoop { self.open(options) }
   }
 
+  /// ``openStream(_:)`` for a caller on the engine's loop (a call whose media shares its loop):
+  /// the stream or the error at once when no socket needs a NIO channel made first — the usual
+  /// stream on one socket the engine reads itself — with no future; else the future.
+  public func openStreamOnLoop(_ options: MediaStreamOptions) -> MediaStreamOpening {
+    eventLoop.preconditionInEventLoop()
+    return openOnLoop(options)
+  }
+
   /// Closes every stream and stops the tick.
   public func shutdown() -> EventLoopFuture<Void> {
     eventLoop.flatSubmit {
@@ -151,6 +159,11 @@ public final class MediaEngine: @unchecked Sendable {
       }
       return body(slot)
     }
+  }
+
+  /// ``closeStream(_:)`` on the loop, for a caller that does not wait for the sockets' release.
+  func closeStreamOnLoop(_ id: Int) {
+    if let slot = streams[id] { _ = close(slot) }
   }
 
   func closeStream(_ id: Int) -> EventLoopFuture<Void> {
@@ -500,14 +513,29 @@ public final class MediaEngine: @unchecked Sendable {
   // MARK: Opening and closing
 
   private func open(_ options: MediaStreamOptions) -> EventLoopFuture<MediaStream> {
-    guard !isShutDown else { return eventLoop.makeFailedFuture(MediaError.streamClosed) }
+    switch openOnLoop(options) {
+    case .opened(let stream): eventLoop.makeSucceededFuture(stream)
+    case .failed(let error): eventLoop.makeFailedFuture(error)
+    case .pending(let future): future
+    }
+  }
+
+  /// Opens a stream on the loop: its result at once when no socket needs a NIO channel made
+  /// first (the usual stream: one socket the engine reads itself), else a future.
+  private func openOnLoop(_ options: MediaStreamOptions) -> MediaStreamOpening {
+    guard !isShutDown else { return .failed(MediaError.streamClosed) }
     let id = nextStreamID
     nextStreamID += 1
+    if options.send == nil, !options.asymmetric, let receive = acquireNow(options.local, streamID: id) {
+      // The usual stream, one socket, acquired at once: no future, map or callback per call.
+      switch receive {
+      case .success(let local): return .opened(start(id, options, local: local, send: nil))
+      case .failure(let error): return .failed(error)
+      }
+    }
     let receive = acquire(options.local, streamID: id, polled: true)
     let sockets: EventLoopFuture<(AcquiredSocket, AcquiredSocket?)>
     if options.send == nil, !options.asymmetric {
-      // The usual stream, one socket: no second acquisition to wait for (a future and a closure
-      // per call less).
       sockets = receive.map { ($0, nil) }
     } else {
       sockets = receive.flatMap { local in
@@ -520,33 +548,41 @@ public final class MediaEngine: @unchecked Sendable {
           .flatMapError { error in self.release(local).flatMapThrowing { throw error } }
       }
     }
-    return sockets.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
-      let rtcp = self.acquireRTCP(options, beside: local)
-      let now = self.eventLoop.now.uptimeNanoseconds
-      let slot = MediaStreamSlot(
-        id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
-        receive: local, send: send, remote: options.remote, events: options.events,
-        dropOutgoing: options.dropOutgoing, latches: options.latching ?? (send == nil), rtcp: rtcp,
-        rtcpRemote: options.remoteRTCP, polled: self.pollsOnTick)
-      if rtcp == nil { slot.state.rtcp = nil }
-      if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
-      local.handler?.attach(slot)
-      send?.handler?.attach(slot)
-      if let descriptor = slot.polledDescriptor {
-        self.watch(descriptor, token: Self.token(stream: id, sendSocket: false), raw: local.raw)
-      }
-      if let descriptor = slot.sendReadDescriptor {
-        self.watch(descriptor, token: Self.token(stream: id, sendSocket: true), raw: send?.raw)
-      }
-      if let rtcp { self.watchRTCP(rtcp, stream: id) }
-      slot.orderIndex = self.order.count
-      self.order.append(slot)
-      self.streams[id] = slot
-      self.startPacing()
-      return MediaStream(
-        id: id, engine: self, codec: options.parameters.codec,
-        localAddress: local.localAddress, sendAddress: (send ?? local).localAddress)
+    return .pending(
+      sockets.map { (local: AcquiredSocket, send: AcquiredSocket?) -> MediaStream in
+        self.start(id, options, local: local, send: send)
+      })
+  }
+
+  /// Makes stream `id` on its acquired sockets and starts reading and pacing it.
+  private func start(
+    _ id: Int, _ options: MediaStreamOptions, local: AcquiredSocket, send: AcquiredSocket?
+  ) -> MediaStream {
+    let rtcp = acquireRTCP(options, beside: local)
+    let now = eventLoop.now.uptimeNanoseconds
+    let slot = MediaStreamSlot(
+      id: id, state: MediaStreamState(parameters: options.parameters, source: options.source, now: now),
+      receive: local, send: send, remote: options.remote, events: options.events,
+      dropOutgoing: options.dropOutgoing, latches: options.latching ?? (send == nil), rtcp: rtcp,
+      rtcpRemote: options.remoteRTCP, polled: pollsOnTick)
+    if rtcp == nil { slot.state.rtcp = nil }
+    if let makeTap = options.receiveTap { slot.state.setTap(makeTap()) }
+    local.handler?.attach(slot)
+    send?.handler?.attach(slot)
+    if let descriptor = slot.polledDescriptor {
+      watch(descriptor, token: Self.token(stream: id, sendSocket: false), raw: local.raw)
     }
+    if let descriptor = slot.sendReadDescriptor {
+      watch(descriptor, token: Self.token(stream: id, sendSocket: true), raw: send?.raw)
+    }
+    if let rtcp { watchRTCP(rtcp, stream: id) }
+    slot.orderIndex = order.count
+    order.append(slot)
+    streams[id] = slot
+    startPacing()
+    return MediaStream(
+      id: id, engine: self, codec: options.parameters.codec,
+      localAddress: local.localAddress, sendAddress: (send ?? local).localAddress)
   }
 
   /// Reads `rtcp` for stream `id` on the tick; it joins ``rtcpReadiness`` unless it is there
@@ -608,6 +644,14 @@ public final class MediaEngine: @unchecked Sendable {
     guard let send = slot.send else { return receiving.hop(to: eventLoop) }
     return EventLoopFuture.andAllComplete([receiving, release(send)], on: eventLoop)
   }
+}
+
+/// What ``MediaEngine/openStreamOnLoop(_:)`` gives: the stream or the error at once, or a future
+/// of them when a socket needs a NIO channel made first.
+public enum MediaStreamOpening: Sendable {
+  case opened(MediaStream)
+  case failed(any Error)
+  case pending(EventLoopFuture<MediaStream>)
 }
 
 /// The waiter's way back to its engine (ReadinessWaiter.swift): read on the loop only.

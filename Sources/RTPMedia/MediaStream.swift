@@ -171,4 +171,11 @@ public final class MediaStream: Sendable {
   public func close() -> EventLoopFuture<Void> {
     engine.closeStream(id)
   }
+
+  /// ``close()`` at once, for a caller on the engine's loop that does not wait for it (no task,
+  /// closure or future); a NIO channel's release, if the stream has one, still ends later.
+  public func closeOnLoop() {
+    engine.eventLoop.preconditionInEventLoop()
+    engine.closeStreamOnLoop(id)
+  }
 }

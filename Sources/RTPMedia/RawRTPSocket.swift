@@ -27,6 +27,10 @@ public final class RawRTPSocket: @unchecked Sendable {
   let descriptor: CInt
   /// Where it is bound (the port the kernel chose when port 0 was asked for).
   public let localAddress: SocketAddress?
+  /// ``localAddress``'s numeric host, made once (each `SocketAddress.ipAddress` formats it anew
+  /// with `inet_ntop`; the pool reads it when the socket is parked, RTCP binds beside it). On the
+  /// media loop.
+  lazy var ipAddress: String? = localAddress?.ipAddress
   /// Not closed yet (a parked socket of ``MediaEngine/closeSocket(_:)`` is still open).
   public private(set) var isOpen = true
   /// A stream uses it now (``MediaSocket/socket(_:)``): it must not be parked.

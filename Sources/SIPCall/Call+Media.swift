@@ -28,7 +28,12 @@ struct CallSocket {
 
   /// Gives a socket the call opened back to the engine (parked or closed); leaves the script's.
   func close(on engine: MediaEngine) {
-    if case .opened(let socket) = origin { _ = engine.closeSocket(socket) }
+    guard case .opened(let socket) = origin else { return }
+    if engine.eventLoop.inEventLoop {
+      engine.closeSocketOnLoop(socket)
+    } else {
+      _ = engine.closeSocket(socket)
+    }
   }
 }
 
@@ -49,6 +54,26 @@ extension Call {
   func openSockets(count: Int, completion: @escaping (Result<Void, any Error>) -> Void) {
     let host = agent.mediaHost(on: leg)
     let media = agent.media
+    if count == 1, media.eventLoop === eventLoop, let (bindHost, port) = socketToOpen(default: host) {
+      // The usual call: one socket the engine binds or hands from its pool, on the call's own
+      // loop. Still a task of the loop, as with the future (the INVITE leaves, or the UAS's
+      // listener runs, after the transport's delivery returned), but no promise, future, map or
+      // callback list.
+      let bound = NIOLoopBound(self, eventLoop: eventLoop)
+      let completion = NIOLoopBound(completion, eventLoop: eventLoop)
+      media.openSocket(host: bindHost, port: port) { result in
+        switch result {
+        case .success(let socket):
+          // Port 0 asks the system for one: the SDP must name the one it gave.
+          let socket = CallSocket(origin: .opened(socket), port: socket.localAddress?.port ?? port ?? 0)
+          bound.value.sockets = [socket]
+          completion.value(.success(()))
+        case .failure(let error):
+          completion.value(.failure(error))
+        }
+      }
+      return
+    }
     var futures: [EventLoopFuture<CallSocket>] = []
     for index in 0..<max(count, 0) {
       let given = parameters.mediaLocalSockets.flatMap { index < $0.count ? $0[index] : nil }
@@ -116,6 +141,17 @@ extension Call {
     }
   }
 
+  /// Where the call's first socket is bound (`media_lsocks`' first entry, else `host` from the
+  /// range); nil when that entry is an open socket or channel.
+  private func socketToOpen(default host: String) -> (host: String, port: Int?)? {
+    switch parameters.mediaLocalSockets.flatMap({ $0.isEmpty ? nil : $0[0] }) {
+    case .channel?, .socket?: nil
+    case .bind(let bindHost, let port)?: (bindHost, port)
+    case .allocate(let allocateHost)?: (allocateHost, nil)
+    case nil: (host, nil)
+    }
+  }
+
   /// Net::SIP `clear_sdp`: forgets the given sockets, closes the streams and the sockets it
   /// opened (`rtp_cleanup`), binds new ones and gives their ports to the session; then `next`
   /// (false: no socket could be bound). `init_media` runs again on the new streams.
@@ -148,7 +184,7 @@ extension Call {
       guard let socket = sockets.first(where: { $0.port == stream.localPort }) ?? sockets.first,
         stream.isActive
       else {
-        if let slot = streams.removeValue(forKey: stream.index) { _ = slot.stream?.close() }
+        if let stream = streams.removeValue(forKey: stream.index)?.stream { close(stream) }
         continue
       }
       if var slot = streams[stream.index] {
@@ -157,7 +193,7 @@ extension Call {
         slot.pointed = false
         if codecChanged, slot.stream != nil || slot.opening != nil {
           // A stream has one codec: open a new one, and let init_media set it up again.
-          if let old = slot.stream { _ = old.close() }
+          if let old = slot.stream { close(old) }
           slot.stream = nil
           slot.opening = nil
           if mediaStarted { mediaRestartWanted = true }
@@ -176,22 +212,29 @@ extension Call {
       for callback in callbacks { callback() }
     }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    func opened() {
-      let call = bound.value
-      guard !call.finished else { return }
-      if !call.mediaStarted || call.mediaRestartWanted {
-        call.mediaStarted = true
-        call.mediaRestartWanted = false
-        call.parameters.initMedia?(call)
-      }
-      call.agent.observer?(call, .mediaReady)
-    }
     if streams.count == 1, let index = streams.keys.first {
-      // One stream, the usual call: wait on its future itself, without combining futures.
-      stream(at: index).assumeIsolated().whenComplete { _ in opened() }
+      // One stream, the usual call: opened at once when it can be (its socket is the engine's,
+      // on this loop), else its own future, without combining futures.
+      if case .pending(let opening) = openStream(at: index) {
+        opening.assumeIsolated().whenComplete { _ in bound.value.streamsOpened() }
+      } else {
+        streamsOpened()
+      }
     } else {
-      openAllStreams().assumeIsolated().whenComplete { _ in opened() }
+      openAllStreams().assumeIsolated().whenComplete { _ in bound.value.streamsOpened() }
     }
+  }
+
+  /// The streams of an exchange are open (or could not be): `init_media` the first time and
+  /// after a restart, then the observer's `mediaReady`.
+  private func streamsOpened() {
+    guard !finished else { return }
+    if !mediaStarted || mediaRestartWanted {
+      mediaStarted = true
+      mediaRestartWanted = false
+      parameters.initMedia?(self)
+    }
+    agent.observer?(self, .mediaReady)
   }
 
   /// Opens (or re-points) the stream of every negotiated `m=` line.
@@ -207,25 +250,37 @@ extension Call {
   /// The stream of `m=` line `index` (the first active one when nil), opened on first use with
   /// the negotiated codec and peer address. Fails when the line has no negotiated media yet.
   public func stream(at index: Int? = nil) -> EventLoopFuture<MediaStream> {
+    switch openStream(at: index) {
+    case .opened(let stream): eventLoop.makeSucceededFuture(stream)
+    case .failed(let error): eventLoop.makeFailedFuture(error)
+    case .pending(let future): future
+    }
+  }
+
+  /// ``stream(at:)``'s work: the stream or the error at once when there is no wait (the stream
+  /// is open and pointed, or opens at once on the engine's loop, which is the call's), else a
+  /// future of the call's loop.
+  func openStream(at index: Int? = nil) -> MediaStreamOpening {
     mediaWanted = true
-    guard !finished else { return eventLoop.makeFailedFuture(CallError("the call has ended")) }
+    guard !finished else { return .failed(CallError("the call has ended")) }
     guard let index = index ?? streams.keys.min(), var slot = streams[index] else {
-      return eventLoop.makeFailedFuture(CallError("no media negotiated yet"))
+      return .failed(CallError("no media negotiated yet"))
     }
     let remote = Self.remoteAddress(of: slot.negotiated)
     let timeout = rtpTimeout(for: slot.negotiated)
     if let stream = slot.stream {
-      guard !slot.pointed else { return eventLoop.makeSucceededFuture(stream) }
+      guard !slot.pointed else { return .opened(stream) }
       // Only after an exchange changed it: setRemote restarts the RTP timeout's wait.
       slot.pointed = true
       streams[index] = slot
-      return stream.setRemote(
-        remote, rtcp: .some(Self.remoteRTCPAddress(of: slot.negotiated)), rtpTimeout: .some(timeout)
-      ).hop(to: eventLoop).map { stream }
+      return .pending(
+        stream.setRemote(
+          remote, rtcp: .some(Self.remoteRTCPAddress(of: slot.negotiated)), rtpTimeout: .some(timeout)
+        ).hop(to: eventLoop).map { stream })
     }
-    if let opening = slot.opening { return opening }
+    if let opening = slot.opening { return .pending(opening) }
     guard let codec = slot.negotiated.codec else {
-      return eventLoop.makeFailedFuture(CallError("no common codec on m= line \(index)"))
+      return .failed(CallError("no common codec on m= line \(index)"))
     }
     let law: G711LawName = codec.codec.name.uppercased() == "PCMA" ? .aLaw : .muLaw
     var mediaParameters = MediaStreamParameters(
@@ -248,20 +303,36 @@ extension Call {
       })
     options.remoteRTCP = Self.remoteRTCPAddress(of: slot.negotiated)
     options.receiveTap = makeReceiveTap()
+    let opening: EventLoopFuture<MediaStream>
+    if agent.media.eventLoop === eventLoop {
+      switch agent.media.openStreamOnLoop(options) {
+      case .opened(let stream):
+        // Opened with the peer address and timeout of the slot's `negotiated`: pointed.
+        slot.stream = stream
+        slot.pointed = true
+        streams[index] = slot
+        return .opened(stream)
+      case .failed(let error):
+        return .failed(error)
+      case .pending(let future):
+        opening = future
+      }
+    } else {
+      opening = agent.media.openStream(options).hop(to: eventLoop)
+    }
     let negotiated = slot.negotiated
-    let opening = agent.media.openStream(options).hop(to: eventLoop)
     slot.opening = opening
     streams[index] = slot
     opening.assumeIsolated().whenComplete { result in
       let call = bound.value
       guard var slot = call.streams[index], slot.opening === opening else {
-        if case .success(let stream) = result { _ = stream.close() }
+        if case .success(let stream) = result { call.close(stream) }
         return
       }
       slot.opening = nil
       if case .success(let stream) = result {
         if call.finished {
-          _ = stream.close()
+          call.close(stream)
         } else {
           slot.stream = stream
           // Opened with the peer address and timeout of `negotiated` as it was then.
@@ -272,7 +343,16 @@ extension Call {
       // An exchange finished while the stream was opening: tell it the new peer address.
       if !slot.pointed, slot.stream != nil { _ = call.stream(at: index) }
     }
-    return opening
+    return .pending(opening)
+  }
+
+  /// Closes one of the call's streams, at once when the engine shares the call's loop.
+  func close(_ stream: MediaStream) {
+    if stream.engine.eventLoop === eventLoop {
+      stream.closeOnLoop()
+    } else {
+      _ = stream.close()
+    }
   }
 
   /// `rtp_timeout` for a stream: only while media flows both ways (DESIGN §8: a held call, by

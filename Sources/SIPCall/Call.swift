@@ -317,9 +317,9 @@ public final class Call {
   public func rtpCleanup() {
     let figures = mediaStatisticsNow()
     if !figures.isEmpty { lastStatistics = figures }
-    let slots = streams.values.sorted { $0.index < $1.index }
+    let slots = streams.values  // in m= line order
     streams.removeAll()
-    for slot in slots { _ = slot.stream?.close() }
+    for slot in slots { if let stream = slot.stream { close(stream) } }
     let owned = sockets
     sockets.removeAll()
     for socket in owned { socket.close(on: agent.media) }

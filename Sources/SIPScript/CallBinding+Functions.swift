@@ -18,7 +18,7 @@ extension CallBinding {
     runtime.register(RecordingRun.luaClass())
     runtime.register("rtp", in: "sip") { call in try self.rtp(call) }
     installBridge()
-    lua_checkstack(state, 6)
+    lua_checkstack(state, 7)
     var source = CallLuaPrelude.source
     let status = source.withUTF8 { buffer in
       buffer.withMemoryRebound(to: CChar.self) { chars in
@@ -34,7 +34,8 @@ extension CallBinding {
     runtime.pushNative(name: "invite", isMethod: false, { call in try self.invite(call) }, on: state)
     runtime.pushNative(name: "listen", isMethod: false, { call in try self.listen(call) }, on: state)
     runtime.push(flattener.map { .reference($0) } ?? .nil, on: state)
-    if lua_pcallk(state, 4, 0, 0, 0, nil) != LUA_OK {
+    runtime.pushNative(name: "request", isMethod: false, { call in try self.initialRequest(call) }, on: state)
+    if lua_pcallk(state, 5, 0, 0, 0, nil) != LUA_OK {
       runtime.logger.critical("call prelude failed: \(runtime.describe(at: -1, in: state))")
       sipscript_lua_pop(state, 1)
     }
@@ -120,14 +121,20 @@ extension CallBinding {
   func incoming(_ call: Call) {
     let handle = handle(for: call)
     handle.params = listenOptions
-    guard let runner = incomingRunner, let options = listenOptions, let invite = call.invite else {
+    guard let runner = incomingRunner, let options = listenOptions, call.invite != nil else {
       _ = call.answer()
       return
     }
-    let task = run(
-      runner, for: call,
-      [.reference(handle.reference()), .object(LuaSIPMessage(invite)), .reference(options)], name: "call")
+    let task = run(runner, for: call, [.reference(handle.reference()), .reference(options)], name: "call")
     if task == nil { _ = call.reject(code: 503) }
+  }
+
+  /// The prelude's `native_request(call)`: the call's INVITE as a `sip.message`, made only when
+  /// `filter` or `cb_create` is there to read it.
+  func initialRequest(_ call: LuaCall) throws -> LuaResult {
+    let handle = try call.object(1, as: LuaCallHandle.self)
+    guard let invite = handle.call.invite else { return .value(.nil) }
+    return .value(.object(LuaSIPMessage(invite)))
   }
 
   // MARK: - sip.rtp(method, ...)

@@ -20,8 +20,9 @@ import SIPTransport
 public final class CallBinding {
   public let agent: UserAgent
   weak var runtime: LuaRuntime?
-  /// The Lua side of each live call, by Call-ID.
-  var handles: [String: LuaCallHandle] = [:]
+  /// The Lua side of each live call, by the call's identity (the handle holds its call, so the
+  /// identity is not reused while the entry is there; hashing it is cheaper than a Call-ID).
+  var handles: [ObjectIdentifier: LuaCallHandle] = [:]
   /// `sip.listen`'s options table and the prelude's incoming-call runner.
   var listenOptions: LuaReference?
   var incomingRunner: LuaReference?
@@ -58,10 +59,10 @@ public final class CallBinding {
   /// The Lua object of a call (made on first need; it lives as long as the call, then as long as
   /// the script keeps it).
   func handle(for call: Call) -> LuaCallHandle {
-    if let handle = handles[call.key], handle.call === call { return handle }
+    if let handle = handles[ObjectIdentifier(call)] { return handle }
     let handle = LuaCallHandle(binding: self, call: call)
     if call.isAlive {
-      handles[call.key] = handle
+      handles[ObjectIdentifier(call)] = handle
       runtime?.retainPendingWork()
       handle.holdsRun = true
     }
@@ -74,16 +75,14 @@ public final class CallBinding {
     case .established, .dtmf, .terminated: break
     default: return
     }
-    guard let handle = handles[call.key], handle.call === call else { return }
+    guard let handle = handles[ObjectIdentifier(call)] else { return }
     handle.observe(event)
     if case .terminated = event {
       // After cb_cleanup and the other callbacks of the end have been given the call.
       let bound = NIOLoopBound((self, call), eventLoop: agent.eventLoop)
-      let id = call.key
       agent.eventLoop.execute {
         let (binding, call) = bound.value
-        guard let handle = binding.handles[id], handle.call === call else { return }
-        binding.handles[id] = nil
+        guard let handle = binding.handles.removeValue(forKey: ObjectIdentifier(call)) else { return }
         handle.released()
       }
     }

@@ -3,7 +3,7 @@
 /// the sequential `handler` or Net::SIP's immediate answer — in the call's own task.
 enum CallLuaPrelude {
   static let source = #"""
-    local sip, native_invite, native_listen, flatten = ...
+    local sip, native_invite, native_listen, flatten, native_request = ...
     local type, pairs, ipairs, tostring, error, sort, mtype = type, pairs, ipairs, tostring, error, table.sort,
       math.type
 
@@ -41,9 +41,12 @@ enum CallLuaPrelude {
       return native_invite(to, params, flatten(params.sip_header, "sip_header"))
     end
 
-    -- An incoming call's script side, in the call's own task.
-    local function incoming(call, request, opts)
+    -- An incoming call's script side, in the call's own task. The INVITE as a sip.message is made
+    -- only for filter and cb_create, the one object for both.
+    local function incoming(call, opts)
+      local request
       if opts.filter then
+        request = native_request(call)
         local verdict = opts.filter(call.from, request, call)
         if verdict == nil or verdict == false then
           call:reject(403)
@@ -53,9 +56,12 @@ enum CallLuaPrelude {
           return
         end
       end
-      if opts.cb_create and not opts.cb_create(call, request) then
-        call:reject(603)
-        return
+      if opts.cb_create then
+        request = request or native_request(call)
+        if not opts.cb_create(call, request) then
+          call:reject(603)
+          return
+        end
       end
       if opts.handler then return opts.handler(call) end
       -- Net::SIP's listen: answer at once; media starts with the ACK (init_media).

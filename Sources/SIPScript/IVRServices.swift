@@ -15,7 +15,7 @@ final class IVRServices {
     // recordings are finished and closed, and their gathers and prompts end.
     binding.runtime?.shutdownObservers.append { [weak binding] in
       guard let binding else { return }
-      for handle in binding.handles.values { handle.ivr.shutdown() }
+      for handle in binding.handles.values { handle.ivrIfMade?.shutdown() }
     }
   }
 }

@@ -25,8 +25,16 @@ final class LuaCallHandle {
   /// Run once when the call ends (bridges watch both their calls).
   var hangupObservers: [() -> Void] = []
   var nextWaiterID = 0
-  /// Prompts, gather and recordings in progress (LuaCallIVR).
-  lazy var ivr = LuaCallIVR(handle: self)
+  /// Prompts, gather and recordings in progress (LuaCallIVR), made by the first IVR word.
+  var ivr: LuaCallIVR {
+    if let ivrIfMade { return ivrIfMade }
+    let made = LuaCallIVR(handle: self)
+    ivrIfMade = made
+    return made
+  }
+  /// ``ivr`` if an IVR word made it: a key or the hangup has nothing to end in one never made
+  /// (an object per call less).
+  private(set) var ivrIfMade: LuaCallIVR?
 
   enum Wanted { case established, hangup, dtmf, final }
 
@@ -112,14 +120,14 @@ final class LuaCallHandle {
     case .established:
       finishAll(.established, with: [.boolean(true)])
     case .dtmf(let key):
-      if ivr.route(key.key) { break }
+      if ivrIfMade?.route(key.key) == true { break }
       if let waiter = waiters.first(where: { $0.wanted == .dtmf }) {
         finish(waiterID: waiter.id, with: Self.values(of: key))
       } else if digits.count < 256 {
         digits.append(key)
       }
     case .terminated(let cause):
-      ivr.hangup()
+      ivrIfMade?.hangup()
       let observers = hangupObservers
       hangupObservers.removeAll()
       for observer in observers { observer() }
