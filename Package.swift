@@ -48,6 +48,12 @@ let package = Package(
     .target(name: "SDP", swiftSettings: swiftSettings),
     .target(name: "SIPProtocol", dependencies: ["SIPCore", "SDP"], swiftSettings: swiftSettings),
     .target(name: "RTPCore", swiftSettings: swiftSettings),
+    // The UDP sockets RTPMedia and SIPTransport open themselves and hand to NIO.
+    .target(
+      name: "DatagramSockets",
+      dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "IVRCore",
       dependencies: ["RTPCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -57,6 +63,7 @@ let package = Package(
       name: "SIPTransport",
       dependencies: [
         "CResolv",
+        "DatagramSockets",
         "SIPCore",
         "SIPProtocol",
         .product(name: "NIOCore", package: "swift-nio"),
@@ -68,6 +75,7 @@ let package = Package(
     .target(
       name: "RTPMedia",
       dependencies: [
+        "DatagramSockets",
         "RTPCore",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -144,6 +152,7 @@ let package = Package(
     .testTarget(
       name: "RTPMediaTests",
       dependencies: [
+        "DatagramSockets",
         "RTPMedia",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import DatagramSockets
 import NIOCore
 import NIOPosix
 
@@ -266,14 +267,13 @@ extension MediaEngine {
   /// A bound non-blocking UDP descriptor for `host:port` (a numeric address, or a name resolved
   /// here).
   static func openDescriptor(host: String, port: Int, receiveBufferSize: Int) throws -> CInt {
-    try DatagramDescriptor.open(
+    try BoundDatagramSocket.open(
       boundTo: bindAddress(host: host, port: port), receiveBufferSize: receiveBufferSize)
   }
 
   /// The address `host:port` binds: `host` numeric, or a name resolved here.
   static func bindAddress(host: String, port: Int) throws -> SocketAddress {
-    if let numeric = try? SocketAddress(ipAddress: host, port: port) { return numeric }
-    return try SocketAddress.makeAddressResolvingHost(host, port: port)
+    try BoundDatagramSocket.bindAddress(host: host, port: port)
   }
 
   /// The datagram bootstrap every engine socket uses. NIO reads at most one vector of datagrams

@@ -1,3 +1,4 @@
+import DatagramSockets
 public import NIOCore
 
 #if canImport(Glibc)
@@ -53,7 +54,7 @@ public final class RawRTPSocket: @unchecked Sendable {
   /// A non-blocking socket bound to `host:port` (a numeric address or a name resolved here).
   static func open(host: String, port: Int, receiveBufferSize: Int) throws -> RawRTPSocket {
     let address = try MediaEngine.bindAddress(host: host, port: port)
-    let descriptor = try DatagramDescriptor.open(boundTo: address, receiveBufferSize: receiveBufferSize)
+    let descriptor = try BoundDatagramSocket.open(boundTo: address, receiveBufferSize: receiveBufferSize)
     // A port asked for by number is where it is bound: `getsockname` only for port 0.
     return RawRTPSocket(
       descriptor: descriptor, localAddress: port != 0 ? address : boundAddress(of: descriptor))

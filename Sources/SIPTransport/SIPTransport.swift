@@ -1,3 +1,4 @@
+import DatagramSockets
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -235,9 +236,10 @@ public final class SIPTransport {
       // directly (SIPDatagramOutbox), as the media engine does for RTP.
       let descriptor: CInt
       do {
-        descriptor = try SIPDatagramSocket.open(
-          boundTo: SIPDatagramSocket.bindAddress(host: host, port: port),
-          bufferSize: configuration.socketBufferSize)
+        descriptor = try BoundDatagramSocket.open(
+          boundTo: BoundDatagramSocket.bindAddress(host: host, port: port),
+          receiveBufferSize: configuration.socketBufferSize, sendBufferSize: configuration.socketBufferSize,
+          dualStack: true)
       } catch {
         return completion(.failure(error))
       }

@@ -1,3 +1,4 @@
+import DatagramSockets
 import NIOCore
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
 @Suite struct ReadinessSetTests {
   /// A bound non-blocking socket on 127.0.0.1 and its address.
   static func socket() throws -> (CInt, SocketAddress) {
-    let descriptor = try DatagramDescriptor.open(
+    let descriptor = try BoundDatagramSocket.open(
       boundTo: try SocketAddress(ipAddress: "127.0.0.1", port: 0), receiveBufferSize: 65_536)
     var storage = sockaddr_in()
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
