@@ -51,6 +51,14 @@ extension SIPMessage {
     return parseTopVia()
   }
 
+  /// `body` run on ``topVia`` without copying it out of the message's parsed headers (a
+  /// caller that reads a field or two of the Via: the copy and destroy of the whole value cost
+  /// more than the read).
+  public func withTopVia<R>(_ body: (SIPVia?) throws -> R) rethrows -> R {
+    if let parsedHeaders { return try parsedHeaders.withTopVia(body) }
+    return try body(parseTopVia())
+  }
+
   /// Max-Forwards, 0–255 (RFC 3261 §20.22).
   public var maxForwards: Int? {
     // An unfolded line's digits are read where they are (the validator reads this for every

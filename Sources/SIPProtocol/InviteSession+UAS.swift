@@ -38,8 +38,9 @@ extension InviteSession {
     var body: [UInt8] = []
     var offered = false
     var streams: [NegotiatedStream]?
-    let offerBody = initialOffer ?? Self.sdpBody(of: invite)
-    initialOffer = nil  // offerAnswer keeps the offer it answers as its remote description
+    // Moved out (offerAnswer keeps the offer it answers as its remote description): a copy and
+    // a destroy of the parse result fewer than reading it and setting nil.
+    let offerBody = initialOffer.take() ?? Self.sdpBody(of: invite)
     if case .success(let offer?) = offerBody {
       let answer = offerAnswer.answer(to: offer, streams: currentStreams)
       guard answer.streams.contains(where: \.isActive) else {

@@ -53,10 +53,18 @@ struct TransactionKey: Hashable, Sendable {
   /// The key a request would have at the server side, with `method` replacing its own (CANCEL
   /// matching uses INVITE, §9.2).
   static func server(for request: SIPMessage, method: String) -> TransactionKey? {
-    guard let via = request.topVia else { return nil }
-    // via.isRFC3261Branch, with one lookup of the branch.
-    if let branch = via.branch, hasMagicCookie(branch) {
-      return .server(branch: branch, sentBy: lowercased(via.sentBy), method: method)
+    // Read in place: the Via's copy and destroy cost more than the two fields (withTopVia).
+    var hasVia = false
+    let rfc3261 = request.withTopVia { via -> (branch: String, sentBy: String)? in
+      guard let via else { return nil }
+      hasVia = true
+      // via.isRFC3261Branch, with one lookup of the branch.
+      guard let branch = via.branch, hasMagicCookie(branch) else { return nil }
+      return (branch, via.sentBy)
+    }
+    guard hasVia else { return nil }
+    if let key = rfc3261 {
+      return .server(branch: key.branch, sentBy: lowercased(key.sentBy), method: method)
     }
     return .legacy(
       requestURI: request.requestURI ?? "", fromTag: request.fromTag ?? "", callID: request.callID ?? "",
@@ -88,7 +96,8 @@ struct TransactionKey: Hashable, Sendable {
 
   /// The key of a client transaction for a request we send, or for a response we receive.
   static func client(for message: SIPMessage) -> TransactionKey? {
-    guard let branch = message.topVia?.branch, let method = message.cseq?.method ?? message.method else {
+    guard let branch = message.withTopVia({ $0?.branch }), let method = message.cseq?.method ?? message.method
+    else {
       return nil
     }
     return .client(branch: branch, method: method)

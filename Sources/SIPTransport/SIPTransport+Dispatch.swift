@@ -82,11 +82,14 @@ extension SIPTransport {
   static func stampVia(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) -> (
     text: String, answersToSource: Bool
   )? {
-    guard let via = message.topVia else { return nil }
-    var host = via.host
-    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    // The two fields read in place (withTopVia), not the whole Via copied out.
     // rport read once: after `.port(sourcePort)` is set it reads back as that port (0–65535).
-    let rport = via.rport
+    guard let read = message.withTopVia({ via in via.map { (host: $0.host, rport: $0.rport) } }) else {
+      return nil
+    }
+    var host = read.host
+    let rport = read.rport
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     let answersToSource: Bool
     let stampedPort: Int?
     if rport == .requested {
@@ -111,48 +114,51 @@ extension SIPTransport {
   /// straight back there (see ``send(_:to:transaction:reply:)``).
   func perform(_ actions: [UserAgentCore.Action], reply: ReceivingRequest? = nil) {
     guard !isClosed else { return }
-    for action in actions {
-      switch action {
-      case .send(let message, let peer, let id):
-        send(message, to: peer, transaction: id, reply: reply)
-      case .armTimer(let id, let after, let leeway):
-        armTimer(id, after: after, leeway: leeway)
-      case .cancelTimer(let id):
-        cancelTimer(id)
-      case .request(let message, let id, let dialog):
-        deliver(message, transaction: id, dialog: dialog, reply: reply)
-      case .response(let message, let id, let dialog):
-        guard let code = message.statusCode else { continue }
-        if code >= 200, let client = clients.removeValue(forKey: id) {
-          client.completion(.success(message))
-        } else if code < 200, let client = clients[id] {
-          client.provisional?(message)
-        } else {
-          dialogHandler?(.response(message, transaction: id, dialog: dialog))
-        }
-      case .timeout(let id):
-        clients.removeValue(forKey: id)?.completion(
-          .failure(SIPTransportError(.timeout, "no final response")))
-      case .transportError(let id):
-        clients.removeValue(forKey: id)?.completion(
-          .failure(SIPTransportError(.transport, "the request could not be sent")))
-      case .transactionTerminated(let id):
-        transactionLegs[id] = nil
-        clients.removeValue(forKey: id)?.completion(
-          .failure(SIPTransportError(.transport, "transaction ended without a final response")))
-      case .discarded(let message, let reason):
-        logger.trace("discarded \(message.method ?? String(message.statusCode ?? 0)): \(reason)")
-      case .ackReceived(let ack, let dialog):
-        dialogHandler?(.ackReceived(ack, dialog: dialog))
-      case .cancelled(let id):
-        dialogHandler?(.cancelled(id))
-      case .ackTimeout(let dialog):
-        dialogHandler?(.ackTimeout(dialog))
-      case .dialogTerminated(let dialog):
-        dialogHandler?(.dialogTerminated(dialog))
+    for action in actions { performAction(action, reply: reply) }
+    if hasPendingValidator { _ = applyPendingValidator() }
+  }
+
+  /// One action of ``perform(_:reply:)``.
+  private func performAction(_ action: UserAgentCore.Action, reply: ReceivingRequest?) {
+    switch action {
+    case .send(let message, let peer, let id):
+      send(message, to: peer, transaction: id, reply: reply)
+    case .armTimer(let id, let after, let leeway):
+      armTimer(id, after: after, leeway: leeway)
+    case .cancelTimer(let id):
+      cancelTimer(id)
+    case .request(let message, let id, let dialog):
+      deliver(message, transaction: id, dialog: dialog, reply: reply)
+    case .response(let message, let id, let dialog):
+      guard let code = message.statusCode else { return }
+      if code >= 200, let client = clients.removeValue(forKey: id) {
+        client.completion(.success(message))
+      } else if code < 200, let client = clients[id] {
+        client.provisional?(message)
+      } else {
+        dialogHandler?(.response(message, transaction: id, dialog: dialog))
       }
+    case .timeout(let id):
+      clients.removeValue(forKey: id)?.completion(
+        .failure(SIPTransportError(.timeout, "no final response")))
+    case .transportError(let id):
+      clients.removeValue(forKey: id)?.completion(
+        .failure(SIPTransportError(.transport, "the request could not be sent")))
+    case .transactionTerminated(let id):
+      transactionLegs[id] = nil
+      clients.removeValue(forKey: id)?.completion(
+        .failure(SIPTransportError(.transport, "transaction ended without a final response")))
+    case .discarded(let message, let reason):
+      logger.trace("discarded \(message.method ?? String(message.statusCode ?? 0)): \(reason)")
+    case .ackReceived(let ack, let dialog):
+      dialogHandler?(.ackReceived(ack, dialog: dialog))
+    case .cancelled(let id):
+      dialogHandler?(.cancelled(id))
+    case .ackTimeout(let dialog):
+      dialogHandler?(.ackTimeout(dialog))
+    case .dialogTerminated(let dialog):
+      dialogHandler?(.dialogTerminated(dialog))
     }
-    if pendingValidator != nil { _ = applyPendingValidator() }
   }
 
   func deliver(
@@ -222,13 +228,19 @@ extension SIPTransport {
     }
     var host = peer.host
     var port = peer.port
-    if !message.isRequest, let via = message.topVia {
-      // RFC 3261 §18.2.2 and RFC 3581 §4: received (else sent-by) and rport (else sent-by port).
-      host = via.received ?? via.host
-      switch via.rport {
-      case .port(let p)?: port = p
-      default: port = via.port ?? (transport == .tcp ? 5060 : 5060)
-      }
+    if !message.isRequest,
+      let (viaHost, viaPort) = message.withTopVia({ via in
+        via.map { via -> (String, Int) in
+          // RFC 3261 §18.2.2 and RFC 3581 §4: received (else sent-by) and rport (else sent-by port).
+          switch via.rport {
+          case .port(let p)?: (via.received ?? via.host, p)
+          default: (via.received ?? via.host, via.port ?? 5060)
+          }
+        }
+      })
+    {
+      host = viaHost
+      port = viaPort
     }
     if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     resolve(host: host, port: port, transport: transport) { [self] result in

@@ -87,7 +87,12 @@ public final class SIPTransport {
 
   var core: UserAgentCore
   /// A validator waiting for the core to be idle (see ``setValidator(_:)``).
-  var pendingValidator: RequestValidator?
+  var pendingValidator: RequestValidator? {
+    didSet { hasPendingValidator = pendingValidator != nil }
+  }
+  /// `pendingValidator != nil`, read after every batch of actions: asking the Optional itself
+  /// copied and destroyed it through its value witnesses (~90 instructions a read).
+  private(set) var hasPendingValidator = false
   /// SRV answers for their TTL (RFC 3263 location, SIPTransport+Locate.swift).
   var srvCache = SRVCache()
   var naptrCache = NAPTRCache()

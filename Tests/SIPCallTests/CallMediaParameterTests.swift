@@ -158,7 +158,8 @@ struct CallMediaParameterTests {
       }
       #expect(alice.waitFor("final OK 200"))
       #expect(bob.waitFor("offer " + aliceSDP.asString()))
-      #expect(alice.log.contains("answer " + bobSDP.asString()))
+      // cb_final records "final" and then "answer" on the agent's loop: wait for the second too.
+      #expect(alice.waitFor("answer " + bobSDP.asString()))
       #expect(try alice.on { try alice.onlyCall().negotiatedStreams.first?.codec?.codec.name } == "PCMA")
     }
   }
