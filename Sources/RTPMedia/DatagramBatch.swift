@@ -1,3 +1,4 @@
+import DatagramSockets
 import NIOCore
 
 #if canImport(Glibc)
@@ -14,35 +15,14 @@ import NIOCore
 /// not show it); elsewhere ``isAvailable`` is false and the engine reads through NIO.
 /// Used on the media loop only.
 final class DatagramBatch {
-  /// Glibc's `struct mmsghdr`: a `msghdr` and the received length (same layout in Swift).
-  private struct MessageHeader {
-    var header: msghdr
-    var length: CUnsignedInt
-  }
-
-  private typealias ReceiveMultiple =
-    @convention(c) (CInt, UnsafeMutableRawPointer?, CUnsignedInt, CInt, UnsafeMutableRawPointer?) -> CInt
-
-  /// `recvmmsg`, when the C library has it.
-  private static let receiveMultiple: ReceiveMultiple? = {
-    #if os(Linux)
-      guard MemoryLayout<MessageHeader>.stride == MemoryLayout<msghdr>.stride + 8,
-        let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "recvmmsg")
-      else { return nil }
-      return unsafeBitCast(symbol, to: ReceiveMultiple.self)
-    #else
-      return nil
-    #endif
-  }()
-
-  static var isAvailable: Bool { receiveMultiple != nil }
+  static var isAvailable: Bool { MultipleMessages.receive != nil }
 
   let capacity: Int
   let slotSize = 2048
   private let data: UnsafeMutableRawBufferPointer
   private let addresses: UnsafeMutableBufferPointer<sockaddr_storage>
   private let vectors: UnsafeMutableBufferPointer<iovec>
-  private let headers: UnsafeMutableBufferPointer<MessageHeader>
+  private let headers: UnsafeMutableBufferPointer<MultipleMessageHeader>
 
   init(capacity: Int) {
     self.capacity = max(capacity, 1)
@@ -52,7 +32,7 @@ final class DatagramBatch {
     vectors = .allocate(capacity: self.capacity)
     vectors.initialize(repeating: iovec())
     headers = .allocate(capacity: self.capacity)
-    headers.initialize(repeating: MessageHeader(header: msghdr(), length: 0))
+    headers.initialize(repeating: MultipleMessageHeader(header: msghdr()))
   }
 
   deinit {
@@ -65,7 +45,7 @@ final class DatagramBatch {
   /// Reads up to ``capacity`` datagrams from the non-blocking `descriptor` with one system call.
   /// Returns how many arrived (0 when none was waiting or on an error).
   func receive(from descriptor: CInt) -> Int {
-    guard let receiveMultiple = Self.receiveMultiple else { return 0 }
+    guard let receiveMultiple = MultipleMessages.receive else { return 0 }
     for index in 0..<capacity {
       vectors[index] = iovec(iov_base: data.baseAddress! + index * slotSize, iov_len: slotSize)
       var header = msghdr()
@@ -73,7 +53,7 @@ final class DatagramBatch {
       header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
       header.msg_iov = vectors.baseAddress! + index
       header.msg_iovlen = 1
-      headers[index] = MessageHeader(header: header, length: 0)
+      headers[index] = MultipleMessageHeader(header: header)
     }
     let count = receiveMultiple(
       descriptor, UnsafeMutableRawPointer(headers.baseAddress), CUnsignedInt(capacity), CInt(MSG_DONTWAIT),

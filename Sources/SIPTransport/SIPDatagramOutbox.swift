@@ -1,3 +1,4 @@
+import DatagramSockets
 import NIOCore
 
 #if canImport(Glibc)
@@ -26,26 +27,6 @@ import NIOCore
 ///
 /// Not thread-safe: owned by the transport's event loop.
 final class SIPDatagramOutbox {
-  /// Glibc's `struct mmsghdr`: a `msghdr` and the sent length.
-  private struct MessageHeader {
-    var header: msghdr
-    var length: CUnsignedInt
-  }
-
-  private typealias SendMultiple = @convention(c) (CInt, UnsafeMutableRawPointer?, CUnsignedInt, CInt) -> CInt
-
-  /// `sendmmsg`, when the C library has it (Swift's Glibc module does not show it).
-  private static let sendMultiple: SendMultiple? = {
-    #if os(Linux)
-      guard MemoryLayout<MessageHeader>.stride == MemoryLayout<msghdr>.stride + 8,
-        let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sendmmsg")
-      else { return nil }
-      return unsafeBitCast(symbol, to: SendMultiple.self)
-    #else
-      return nil
-    #endif
-  }()
-
   struct Entry {
     let leg: SIPLeg
     let descriptor: CInt
@@ -59,7 +40,7 @@ final class SIPDatagramOutbox {
   /// Datagrams one turn can hold before an early flush (and one `sendmmsg`'s largest vector).
   let entryCapacity: Int
   private let arena: UnsafeMutableRawBufferPointer
-  private let headers: UnsafeMutablePointer<MessageHeader>
+  private let headers: UnsafeMutablePointer<MultipleMessageHeader>
   private let vectors: UnsafeMutablePointer<iovec>
   private let names: UnsafeMutablePointer<sockaddr_storage>
   /// The queued datagrams, `count` of them initialized (not an Array: emptying one every turn
@@ -174,7 +155,7 @@ final class SIPDatagramOutbox {
   /// that did not when fewer than all did.
   private func send(from start: Int, to end: Int, on descriptor: CInt) -> (sent: Int, code: CInt) {
     if !simulatedErrors.isEmpty { return (0, simulatedErrors.removeFirst()) }
-    if end - start == 1 || Self.sendMultiple == nil {
+    if end - start == 1 || MultipleMessages.send == nil {
       let entry = entries[start]
       let result = entry.address.withSockAddr { address, length in
         sendto(descriptor, arena.baseAddress! + entry.offset, entry.length, 0, address, socklen_t(length))
@@ -194,9 +175,9 @@ final class SIPDatagramOutbox {
       header.msg_namelen = socklen_t(nameLength)
       header.msg_iov = vectors + slot
       header.msg_iovlen = 1
-      headers[slot] = MessageHeader(header: header, length: 0)
+      headers[slot] = MultipleMessageHeader(header: header)
     }
-    let result = Self.sendMultiple!(descriptor, UnsafeMutableRawPointer(headers), CUnsignedInt(vlen), 0)
+    let result = MultipleMessages.send!(descriptor, UnsafeMutableRawPointer(headers), CUnsignedInt(vlen), 0)
     // sendmmsg reports an error only when the first datagram failed; after a short count the
     // caller tries the rest again and sees the error then.
     return result > 0 ? (Int(result), 0) : (0, errno)
