@@ -48,7 +48,7 @@ import Testing
       let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
       let engine = MediaEngine(
         eventLoop: group.next(),
-        configuration: MediaEngineConfiguration(portRange: 42700...42701, pollsOnTick: polled))
+        configuration: MediaEngineConfiguration(portRange: 46300...46301, pollsOnTick: polled))
       let peer = try Peer()
       let socket = try await engine.openSocket(host: "127.0.0.1").get()
       let port = try #require(socket.localAddress?.port)
@@ -100,7 +100,7 @@ import Testing
     #if os(Linux)
       let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
       let engine = MediaEngine(
-        eventLoop: group.next(), configuration: MediaEngineConfiguration(portRange: 42710...42711))
+        eventLoop: group.next(), configuration: MediaEngineConfiguration(portRange: 46310...46311))
       let peer = try Peer()
       let socket = try await engine.openSocket(host: "127.0.0.1").get()
       let port = try #require(socket.localAddress?.port)
@@ -157,7 +157,7 @@ import Testing
     #if os(Linux)
       let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
       let engine = MediaEngine(
-        eventLoop: group.next(), configuration: MediaEngineConfiguration(portRange: 42720...42721))
+        eventLoop: group.next(), configuration: MediaEngineConfiguration(portRange: 46320...46321))
       let peer = try Peer()
       let socket = try await engine.openSocket(host: "127.0.0.1").get()
       let port = try #require(socket.localAddress?.port)
