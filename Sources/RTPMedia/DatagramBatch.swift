@@ -23,6 +23,10 @@ final class DatagramBatch {
   private let addresses: UnsafeMutableBufferPointer<sockaddr_storage>
   private let vectors: UnsafeMutableBufferPointer<iovec>
   private let headers: UnsafeMutableBufferPointer<MultipleMessageHeader>
+  /// Control buffers for arrival stamps (``receive(from:stamped:)``), made at the first stamped read.
+  private var controls: UnsafeMutableRawBufferPointer?
+  /// The last ``receive(from:stamped:)`` asked for stamps.
+  private var lastStamped = false
 
   init(capacity: Int) {
     self.capacity = max(capacity, 1)
@@ -40,12 +44,19 @@ final class DatagramBatch {
     addresses.deallocate()
     vectors.deallocate()
     headers.deallocate()
+    controls?.deallocate()
   }
 
   /// Reads up to ``capacity`` datagrams from the non-blocking `descriptor` with one system call.
-  /// Returns how many arrived (0 when none was waiting or on an error).
-  func receive(from descriptor: CInt) -> Int {
+  /// Returns how many arrived (0 when none was waiting or on an error). `stamped`: with each
+  /// datagram's arrival stamp (``arrival(_:)``; the socket must ask for them, ``DatagramArrival``).
+  func receive(from descriptor: CInt, stamped: Bool = false) -> Int {
     guard let receiveMultiple = MultipleMessages.receive else { return 0 }
+    let controlSize = DatagramArrival.controlSize
+    if stamped, controls == nil {
+      controls = .allocate(byteCount: capacity * controlSize, alignment: 8)
+    }
+    lastStamped = stamped
     for index in 0..<capacity {
       vectors[index] = iovec(iov_base: data.baseAddress! + index * slotSize, iov_len: slotSize)
       var header = msghdr()
@@ -53,6 +64,10 @@ final class DatagramBatch {
       header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
       header.msg_iov = vectors.baseAddress! + index
       header.msg_iovlen = 1
+      if stamped, let controls {
+        header.msg_control = controls.baseAddress! + index * controlSize
+        header.msg_controllen = controlSize
+      }
       headers[index] = MultipleMessageHeader(header: header)
     }
     let count = receiveMultiple(
@@ -64,6 +79,15 @@ final class DatagramBatch {
   /// The bytes of datagram `index` of the last ``receive(from:)``.
   func datagram(_ index: Int) -> UnsafeRawBufferPointer {
     UnsafeRawBufferPointer(start: data.baseAddress! + index * slotSize, count: Int(headers[index].length))
+  }
+
+  /// When the kernel received datagram `index` of the last ``receive(from:stamped:)`` (wall
+  /// clock, nanoseconds since 1970); nil when that read did not ask for stamps or got none.
+  func arrival(_ index: Int) -> UInt64? {
+    guard lastStamped, let controls else { return nil }
+    let control = UnsafeRawBufferPointer(
+      rebasing: controls[(index * DatagramArrival.controlSize)..<((index + 1) * DatagramArrival.controlSize)])
+    return DatagramArrival.stamp(in: control, length: Int(headers[index].header.msg_controllen))
   }
 
   /// Whether datagram `index` came from `address`.

@@ -38,7 +38,7 @@ extension MediaEngine {
   /// The work of ``openSocket(host:port:)``, on the loop.
   func openSocketNow(host: String, port: Int?) -> Result<RawRTPSocket, any Error> {
     // A full pool gives its oldest socket at once (it would be closed on the next park).
-    let full = socketPool.rtp.count >= socketPool.capacity
+    let full = socketPool.isNearlyFull
     if port == nil, let parked = takeParkedSocket(host: host, evenIfRecent: full) {
       return .success(parked)
     }
@@ -115,8 +115,10 @@ extension MediaEngine {
         closeParked(parked)
         return takeParkedSocket(host: host, evenIfRecent: evenIfRecent)
       }
-      // Nobody read it while it rested.
-      MediaSocketPool.drain(parked.socket.descriptor)
+      // What reached it since the last report of the readiness set is an old call's: the
+      // stream's reads drop what the kernel stamped before now (no `recv` here), or it is
+      // emptied now (no stamps, or NIO reads it).
+      parked.socket.handOut(at: Self.wallClockNanoseconds(), engineReads: readsOwnSockets)
       allocator.unpark(parked.port)
       parked.socket.parked = false
       socketPool.resting.remove(parked.socket.descriptor)
@@ -160,7 +162,8 @@ extension MediaEngine {
       socket.close()
       return nil
     }
-    socket.drain()
+    // What waits is an old call's: dropped by the stream's reads (stamped before now) or now.
+    socket.handOut(at: Self.wallClockNanoseconds())
     return socket
   }
 
@@ -197,8 +200,12 @@ extension MediaEngine {
       chosen = reserved
     }
     do {
-      return .success(
-        try RawRTPSocket.open(host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize))
+      let socket = try RawRTPSocket.open(
+        host: host, port: chosen, receiveBufferSize: configuration.receiveBufferSize)
+      // It may rest in the pool and serve another call: arrival stamps let that hand-out go
+      // without a system call (``RawRTPSocket/handOut(at:engineReads:)``).
+      if isRangePort(chosen) { socket.enableArrivalStamps() }
+      return .success(socket)
     } catch {
       guard port == nil else {
         return .failure(MediaError.bindFailed(host: host, port: chosen, reason: "\(error)"))

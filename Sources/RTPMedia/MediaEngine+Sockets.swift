@@ -72,6 +72,11 @@ extension MediaEngine {
       // stream; the caller's stays open).
       let handler = RTPChannelHandler(engine: self, streamID: streamID)
       handler.growsVector = true
+      // NIO reads it: what an old call left (a socket of the pool) goes now.
+      if raw.staleBefore != nil {
+        raw.staleBefore = nil
+        MediaSocketPool.drain(raw.descriptor)
+      }
       return adoptCopy(of: raw, handler: handler).map {
         raw.adopted = true
         return AcquiredSocket(

@@ -322,11 +322,22 @@ public final class MediaEngine: @unchecked Sendable {
 
   /// Reads what waits on a polled stream's socket (a few `recvmmsg`, bounded) and handles it.
   private func poll(_ slot: MediaStreamSlot, descriptor: CInt, now: UInt64) {
+    // A socket of the pool, read for the first time since it was handed out: what the kernel
+    // received before that is an old call's and is dropped (RawRTPSocket.handOut).
+    let pooled =
+      slot.receive.raw?.descriptor == descriptor
+      ? slot.receive.raw : slot.send?.raw?.descriptor == descriptor ? slot.send?.raw : nil
+    var handedOut = pooled?.staleBefore
     var rounds = 0
     while rounds < 8 {
       rounds += 1
-      let count = batch.receive(from: descriptor)
+      let count = batch.receive(from: descriptor, stamped: handedOut != nil)
       for index in 0..<count {
+        if let before = handedOut {
+          if DatagramArrival.isStale(batch.arrival(index), handedOut: before) { continue }
+          // The queue is in arrival order: the rest came later too.
+          handedOut = nil
+        }
         let bytes = batch.datagram(index)
         if slot.latches, let packed = slot.packedRemote, !batch.source(index, equals: packed),
           (try? RTPHeader.parse(bytes)) != nil, let source = batch.sourceAddress(index)
@@ -335,8 +346,13 @@ public final class MediaEngine: @unchecked Sendable {
         }
         process(bytes, slot: slot, now: now)
       }
-      if count < batch.capacity { break }
+      if count < batch.capacity {
+        // Emptied: whatever comes next arrives after the hand-out.
+        handedOut = nil
+        break
+      }
     }
+    if let pooled, pooled.staleBefore != nil { pooled.staleBefore = handedOut }
     slot.flush()
     deliverEvents(slot)
   }
@@ -355,7 +371,17 @@ public final class MediaEngine: @unchecked Sendable {
     if rtcpBuffer.isEmpty { rtcpBuffer = [UInt8](repeating: 0, count: 2048) }
     for _ in 0..<8 {
       let received = rtcpBuffer.withUnsafeMutableBytes { buffer -> Bool in
-        guard let datagram = socket.receive(into: buffer) else { return false }
+        guard let datagram = socket.receive(into: buffer) else {
+          // Emptied: whatever comes next arrives after the hand-out (RTCPSocket.handOut).
+          socket.staleBefore = nil
+          return false
+        }
+        if let handedOut = socket.staleBefore {
+          // A socket of the pool: what the kernel received before it was handed out is an old
+          // call's. The queue is in arrival order: after a newer one, the rest came later too.
+          if DatagramArrival.isStale(datagram.arrival, handedOut: handedOut) { return true }
+          socket.staleBefore = nil
+        }
         var arrival = now
         var ntp = Self.ntpNow()
         if let stamp = datagram.arrival {

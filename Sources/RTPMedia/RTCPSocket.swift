@@ -25,6 +25,12 @@ final class RTCPSocket {
   /// The engine's RTCP readiness set it is in: it stays there while it rests in the socket pool and
   /// leaves it in ``close()``.
   weak var watchedBy: ReadinessSet?
+  /// The kernel stamps what it receives (``DatagramArrival``).
+  private(set) var stampsArrivals = false
+  /// Taken from the pool at this wall-clock time (``MediaSocketPool``): until a datagram that
+  /// arrived later is read (or nothing waits), what arrived before it is an old call's and is
+  /// dropped unread by the stream. Nil: nothing to drop.
+  var staleBefore: UInt64?
 
   private init(descriptor: CInt, host: String, port: Int) {
     self.descriptor = descriptor
@@ -40,10 +46,9 @@ final class RTCPSocket {
   static func open(host: String, port: Int, receiveBufferSize: Int) throws -> RTCPSocket {
     let descriptor = try MediaEngine.openDescriptor(
       host: host, port: port, receiveBufferSize: receiveBufferSize)
-    #if os(Linux)
-      enableTimestamps(descriptor)
-    #endif
-    return RTCPSocket(descriptor: descriptor, host: host, port: port)
+    let socket = RTCPSocket(descriptor: descriptor, host: host, port: port)
+    socket.stampsArrivals = DatagramArrival.enable(descriptor)
+    return socket
   }
 
   var localAddress: SocketAddress? { try? SocketAddress(ipAddress: host, port: port) }
@@ -87,7 +92,10 @@ final class RTCPSocket {
             message.msg_controllen = control.count
             let count = recvmsg(descriptor, &message, CInt(MSG_DONTWAIT))
             guard count >= 0 else { return (-1, nil) }
-            return (count, Self.timestamp(in: control, length: Int(message.msg_controllen)))
+            return (
+              count,
+              DatagramArrival.stamp(in: UnsafeRawBufferPointer(control), length: Int(message.msg_controllen))
+            )
           }
         }
       }
@@ -104,42 +112,22 @@ final class RTCPSocket {
     return Received(count: min(count, buffer.count), source: Self.address(storage), arrival: arrival)
   }
 
-  #if os(Linux)
-    // <asm-generic/socket.h>: SO_TIMESTAMPNS (SO_TIMESTAMPNS_OLD), also the control message's
-    // type; a 64-bit timespec follows a cmsghdr (length, level, type) of 16 octets.
-    private static let timestampOption: CInt = 35
-
-    /// Asks the kernel to stamp received datagrams (not fatal when refused: no stamp).
-    static func enableTimestamps(_ descriptor: CInt) {
-      var on: CInt = 1
-      _ = setsockopt(descriptor, SOL_SOCKET, timestampOption, &on, socklen_t(MemoryLayout<CInt>.size))
-    }
-
-    private static func timestamp(in control: UnsafeMutableRawBufferPointer, length: Int) -> UInt64? {
-      guard MemoryLayout<Int>.size == 8 else { return nil }
-      var offset = 0
-      let end = min(length, control.count)
-      while offset + 16 <= end {
-        let messageLength = Int(control.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-        let level = control.loadUnaligned(fromByteOffset: offset + 8, as: CInt.self)
-        let type = control.loadUnaligned(fromByteOffset: offset + 12, as: CInt.self)
-        guard messageLength >= 16 else { return nil }
-        if level == SOL_SOCKET, type == timestampOption, messageLength >= 32, offset + 32 <= end {
-          let seconds = control.loadUnaligned(fromByteOffset: offset + 16, as: Int64.self)
-          let nanoseconds = control.loadUnaligned(fromByteOffset: offset + 24, as: Int64.self)
-          guard seconds >= 0, nanoseconds >= 0 else { return nil }
-          return UInt64(seconds) &* 1_000_000_000 &+ UInt64(nanoseconds)
-        }
-        offset += (messageLength + 7) & ~7
-      }
-      return nil
-    }
-  #endif
-
   /// Discards what waits (a parked socket before its next stream; bounded).
   func drain() {
     guard isOpen else { return }
     MediaSocketPool.drain(descriptor)
+  }
+
+  /// Gets it ready for the next stream: what waits now is an old call's. Marked with the time
+  /// when the kernel stamps arrivals (the stream drops what came before, no system call now),
+  /// else emptied at once.
+  func handOut(at now: UInt64) {
+    if stampsArrivals {
+      staleBefore = now
+    } else {
+      staleBefore = nil
+      drain()
+    }
   }
 
   func close() {

@@ -41,6 +41,12 @@ public final class RawRTPSocket: @unchecked Sendable {
   /// The engine's readiness set it is in: it stays there between streams (and while it rests in
   /// the pool) and leaves it in ``close()``.
   weak var watchedBy: ReadinessSet?
+  /// The kernel stamps what it receives (``DatagramArrival``): the pool's sockets ask for it.
+  var stampsArrivals = false
+  /// Taken from the pool at this wall-clock time (``MediaSocketPool``): until a datagram that
+  /// arrived later is read (or nothing waits), what arrived before it is an old call's and the
+  /// stream drops it unread. Nil: nothing to drop. On the media loop.
+  var staleBefore: UInt64?
 
   private init(descriptor: CInt, localAddress: SocketAddress?) {
     self.descriptor = descriptor
@@ -58,6 +64,24 @@ public final class RawRTPSocket: @unchecked Sendable {
     // A port asked for by number is where it is bound: `getsockname` only for port 0.
     return RawRTPSocket(
       descriptor: descriptor, localAddress: port != 0 ? address : boundAddress(of: descriptor))
+  }
+
+  /// Asks the kernel to stamp arrivals (one `setsockopt`, when the socket is bound), so that
+  /// ``handOut(at:)`` needs no system call.
+  func enableArrivalStamps() {
+    stampsArrivals = DatagramArrival.enable(descriptor)
+  }
+
+  /// Gets it ready for the next call: what waits now is an old call's. Marked with the time when
+  /// the kernel stamps arrivals and the engine reads the socket itself (its reads drop what came
+  /// before, no system call now), else emptied at once.
+  func handOut(at now: UInt64, engineReads: Bool) {
+    if stampsArrivals, engineReads {
+      staleBefore = now
+    } else {
+      staleBefore = nil
+      MediaSocketPool.drain(descriptor)
+    }
   }
 
   func close() {

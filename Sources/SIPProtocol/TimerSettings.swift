@@ -6,6 +6,7 @@
 /// var timers = TimerSettings()        // 500 ms, 4 s, 5 s
 /// timers.t1 = .milliseconds(100)      // a LAN where RTT is known to be small
 /// timers.timeout                      // 64*T1: Timers B, F, H, J, L, M
+/// timers.tryingDelay = .zero          // 100 Trying at once (default: after 200 ms without an answer)
 /// ```
 public struct TimerSettings: Sendable, Hashable {
   public var t1: Duration
@@ -16,15 +17,20 @@ public struct TimerSettings: Sendable, Hashable {
   /// are rounded up to a multiple of it, so one wake-up expires every transaction whose wait ends
   /// in the same slot (``TimerDeadline``). Zero: every timer fires at its exact deadline.
   public var absorbGranularity: Duration
+  /// How long an INVITE server transaction waits for the TU's first response before it sends
+  /// 100 Trying itself (RFC 3261 §17.2.1: it must, unless the TU answers within 200 ms). A TU
+  /// that answers sooner saves the datagram. Zero: the 100 goes out at once, with the INVITE.
+  public var tryingDelay: Duration
 
   public init(
     t1: Duration = .milliseconds(500), t2: Duration = .seconds(4), t4: Duration = .seconds(5),
-    absorbGranularity: Duration = .milliseconds(100)
+    absorbGranularity: Duration = .milliseconds(100), tryingDelay: Duration = .milliseconds(200)
   ) {
     self.t1 = t1
     self.t2 = t2
     self.t4 = t4
     self.absorbGranularity = absorbGranularity
+    self.tryingDelay = tryingDelay
   }
 
   /// The leeway a driver is given for `timer` armed for `duration`: ``absorbGranularity`` for an

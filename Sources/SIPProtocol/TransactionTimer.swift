@@ -24,6 +24,9 @@ public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomSt
   case L
   /// Client INVITE in Accepted: wait for 2xx retransmissions, 64*T1 (RFC 6026).
   case M
+  /// Server INVITE in Proceeding: send 100 Trying if the TU has not answered by then
+  /// (``TimerSettings/tryingDelay``, RFC 3261 §17.2.1's 200 ms).
+  case trying = "Trying"
 
   public var description: String { "Timer " + rawValue }
 
@@ -34,7 +37,7 @@ public enum TransactionTimer: String, Sendable, Hashable, CaseIterable, CustomSt
   public var isAbsorbing: Bool {
     switch self {
     case .D, .I, .J, .K: true
-    case .A, .B, .E, .F, .G, .H, .L, .M: false
+    case .A, .B, .E, .F, .G, .H, .L, .M, .trying: false
     }
   }
 }

@@ -101,6 +101,8 @@ extension TransportBinding {
 
   /// `t1`, `t2`, `t4` in seconds (RFC 3261 §17.1.1.1; 0.5, 4 and 5 by default): a short T1 for
   /// a loopback test, a longer one for a slow satellite link. Each must keep T1 ≤ T2.
+  /// `trying_delay` in seconds (0.2 by default, 0–32): how long an INVITE waits for the script's
+  /// first response before the 100 Trying goes out by itself (RFC 3261 §17.2.1); 0: at once.
   func configureTimers(_ table: TransportTableReader) throws {
     var timers = transport.timers
     func duration(_ key: String, _ range: ClosedRange<Double>) throws -> Duration? {
@@ -113,10 +115,12 @@ extension TransportBinding {
     let t1 = try duration("t1", 0.001...60)
     let t2 = try duration("t2", 0.001...600)
     let t4 = try duration("t4", 0...600)
-    guard t1 != nil || t2 != nil || t4 != nil else { return }
+    let tryingDelay = try duration("trying_delay", 0...32)
+    guard t1 != nil || t2 != nil || t4 != nil || tryingDelay != nil else { return }
     timers.t1 = t1 ?? timers.t1
     timers.t2 = t2 ?? timers.t2
     timers.t4 = t4 ?? timers.t4
+    timers.tryingDelay = tryingDelay ?? timers.tryingDelay
     guard timers.t1 <= timers.t2 else {
       throw table.error(t1 != nil ? "t1" : "t2", "T1 must not exceed T2 (now \(timers.t1) and \(timers.t2))")
     }

@@ -37,7 +37,8 @@ final class TestProxy: @unchecked Sendable {
   }
 
   var log: [String] { lock.withLock { entries } }
-  /// The log without provisional responses (100 Trying comes at once, and at times twice).
+  /// The log without provisional responses (a 100 Trying may come, after 200 ms or for a
+  /// retransmitted INVITE, and at times twice).
   var finals: [String] { log.filter { !$0.hasPrefix("1") } }
   var uri: String { "sip:127.0.0.1:\(port)" }
 

@@ -29,9 +29,11 @@ import Testing
   }
 
   @Test(
-    "A new INVITE gets 100 Trying at once and reaches the TU; its retransmission gets the last provisional")
+    "Trying delay 0: a new INVITE gets 100 Trying at once and reaches the TU; its retransmission gets the last provisional"
+  )
   func inviteProceeding() throws {
-    var clock = VirtualClock(TransactionLayer())
+    var clock = VirtualClock(
+      TransactionLayer(configuration: .init(timers: TimerSettings(tryingDelay: .zero))))
     let first = clock.handle(.received(try Trace.invite(), from: udpPeer))
     #expect(first.sentMessages.map(\.statusCode) == [100])
     #expect(first.requestsToTU.count == 1)

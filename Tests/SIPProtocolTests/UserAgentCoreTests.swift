@@ -298,7 +298,8 @@ import Testing
     let merged = clock.handle(.received(try Trace.invite(), from: udpPeer))
     #expect(merged.requestsToTU.count == 1)
     let copy = clock.handle(.received(try Trace.invite(branch: "z9hG4bKsecondpath"), from: udpPeer))
-    #expect(copy.sentMessages.map(\.statusCode) == [100, 482])
+    // Answered at once: no 100 Trying (RFC 3261 §17.2.1, TryingDelayTests).
+    #expect(copy.sentMessages.map(\.statusCode) == [482])
   }
 
   @Test("Past maxDialogs a new INVITE gets 503 with Retry-After")
@@ -309,7 +310,7 @@ import Testing
     var other = try Trace.invite(branch: "z9hG4bKcall2")
     other.setHeader("Call-ID", "call-2@pc33")
     let actions = clock.handle(.received(other, from: udpPeer))
-    #expect(actions.sentMessages.map(\.statusCode) == [100, 503])
+    #expect(actions.sentMessages.map(\.statusCode) == [503])
     #expect(actions.sentMessages.last?.header("Retry-After") == "5")
   }
 

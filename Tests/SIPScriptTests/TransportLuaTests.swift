@@ -347,6 +347,28 @@ extension TransportLuaTests {
   }
 }
 
+extension TransportLuaTests {
+  @Test func tryingDelayIsConfiguredInSecondsWithinItsRange() throws {
+    let script = try NetworkScript(loop: loop)
+    defer { script.close() }
+    try script.start(
+      """
+      assert(sip.config{ legs = {"udp:127.0.0.1:0"} })
+      test.record(pcall(sip.config, { trying_delay = -0.1 }))
+      test.record(pcall(sip.config, { trying_delay = 33 }))
+      test.record(pcall(sip.config, { trying_delay = 0.05 }))
+      sip.stop()
+      """)
+    #expect(script.waitForOutcome(10) == .stopped)
+    let lines = script.lines
+    #expect(lines.count == 3)
+    #expect(lines.first?.contains("field 'trying_delay' must be 0.0 to 32.0 seconds") == true)
+    #expect(lines.dropFirst().first?.contains("field 'trying_delay' must be 0.0 to 32.0 seconds") == true)
+    let delay = try loop.submit { () -> Duration? in script.binding?.transport.timers.tryingDelay }.wait()
+    #expect(delay == .milliseconds(50))
+  }
+}
+
 extension NetworkScript {
   /// The first leg's port (call on the loop).
   var boundPort: Int? { binding?.transport.legs.first?.port }
