@@ -125,12 +125,22 @@ public struct TransactionLayer: Sendable {
   /// The state of a live transaction, nil once it is gone.
   public func state(of id: TransactionID) -> TransactionState? { records.box(id)?.value?.machine.state }
 
-  /// The request that created a live transaction.
+  /// The request that created a live transaction; nil once the transaction only waits for its
+  /// last timer (it keeps the bytes it resends, not its request), except for an INVITE server
+  /// transaction in Accepted (the core reads its INVITE when the TU sends another 2xx).
   public func request(of id: TransactionID) -> SIPMessage? { records.box(id)?.value?.machine.request }
 
-  /// The last response a live server transaction sent.
+  /// The last response a live server transaction sent; once it only waits for its last timer,
+  /// the response a non-INVITE server transaction resends, nil for an INVITE one (see
+  /// ``responseToTag(of:)``).
   public func lastResponse(of id: TransactionID) -> SIPMessage? {
     records.box(id)?.value?.machine.lastResponse
+  }
+
+  /// The To tag of the last response a live server transaction sent (kept when the transaction
+  /// only waits for its last timer): the tag of the 200 to a CANCEL (RFC 3261 §9.2).
+  public func responseToTag(of id: TransactionID) -> String? {
+    records.box(id)?.value?.machine.responseToTag
   }
 
   /// The peer a live transaction talks to.
@@ -208,19 +218,19 @@ public struct TransactionLayer: Sendable {
     // RFC 3261 §17.2.3: an ACK carries the To tag of our response; anything else the same To
     // tag as the request that made the transaction.
     let tag = request.toTag
-    if request.method == "ACK", record.machine.request.method == "INVITE" {
-      return tag == record.machine.lastResponse?.toTag ? id : nil
+    if request.method == "ACK", record.machine.isServerInvite {
+      return tag == record.machine.responseToTag ? id : nil
     }
-    return tag == record.machine.request.toTag ? id : nil
+    return tag == record.machine.requestToTag ? id : nil
   }
 
   /// The INVITE server transaction a CANCEL is for (RFC 3261 §9.2: the §17.2.3 rules, method
   /// aside), nil when there is none.
   public func inviteTransaction(cancelledBy cancel: SIPMessage) -> TransactionID? {
     guard let key = TransactionKey.server(for: cancel, method: "INVITE"), let id = index[key],
-      let record = records[id], case .serverInvite = record.machine
+      let record = records.box(id)?.value, record.machine.isServerInvite
     else { return nil }
-    if key.isLegacy, cancel.toTag != record.machine.request.toTag { return nil }
+    if key.isLegacy, cancel.toTag != record.machine.requestToTag { return nil }
     return id
   }
 
@@ -301,7 +311,9 @@ public struct TransactionLayer: Sendable {
     // No other binding of the box: at `.terminate` the table must hold its only reference, so
     // that the removal moves the record out instead of copying it and destroying it twice.
     var live = records.uniqueBox(id)
-    guard let actions = live?.value?.machine.handle(event), let peer = live?.value?.peer else {
+    guard let legacyKey = live?.value?.key.isLegacy,
+      let actions = live?.value?.machine.handle(event, legacyKey: legacyKey), let peer = live?.value?.peer
+    else {
       return []
     }
     var out: [Action] = []
