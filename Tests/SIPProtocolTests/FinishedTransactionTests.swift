@@ -61,7 +61,8 @@ import Testing
     try expectSameAnswers(tx, finished, state: \.state) { $0.handle($1) }
   }
 
-  @Test("INVITE server in Accepted (Timer L) and Confirmed (Timer I): the finished form answers as the machine")
+  @Test(
+    "INVITE server in Accepted (Timer L) and Confirmed (Timer I): the finished form answers as the machine")
   func serverInvite() throws {
     let invite = try Trace.invite()
     var accepted = ServerInviteTransaction(request: invite, reliable: false)
@@ -124,7 +125,8 @@ import Testing
     #expect(again.sentMessages.map { $0.serialize() } == first.sentMessages.map { $0.serialize() })
     #expect(again.requestsToTU.isEmpty)
     // A response of the TU in Completed is refused, as before.
-    #expect(clock.handle(.sendResponse(try Trace.response("500 Oops", to: register), transaction: id)).isEmpty)
+    #expect(
+      clock.handle(.sendResponse(try Trace.response("500 Oops", to: register), transaction: id)).isEmpty)
     clock.advance(by: ms(12_000))
     #expect(clock.machine.count == 0)
     #expect(clock.pendingTimers == 0)
