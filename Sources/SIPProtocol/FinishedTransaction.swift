@@ -4,7 +4,8 @@ import SIPCore
 /// final response (non-INVITE in Completed until Timer J, INVITE in Accepted until Timer L or in
 /// Confirmed until Timer I) and the client that has its final response (Completed until Timer D
 /// or K). The ``TransactionLayer`` puts it in place of the machine when the machine enters one of
-/// these states (``Transaction/handle(_:legacyKey:)``).
+/// these states, once the actions of the event that brought it there are done
+/// (``Transaction/finish(legacyKey:)``).
 ///
 /// A UDP non-INVITE server transaction waits 32 s (64*T1, RFC 3261 §17.2.2) and an INVITE one in
 /// Accepted as long (RFC 6026 §7.1): with the machine, each kept its parsed request and the

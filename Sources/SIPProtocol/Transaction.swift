@@ -9,37 +9,56 @@ enum Transaction: Sendable {
   case serverNonInvite(ServerNonInviteTransaction)
   case finished(FinishedTransaction)
 
-  /// Feeds the event to the machine; a machine that enters a state where it only waits for its
-  /// last timer (a final response sent or received) is replaced by its ``FinishedTransaction``,
-  /// which keeps the tags of the request only for a legacy key (`legacyKey`, §17.2.3).
-  mutating func handle(_ event: TransactionEvent, legacyKey: Bool) -> [TransactionAction] {
+  mutating func handle(_ event: TransactionEvent) -> [TransactionAction] {
     // `consume` moves the machine out and back: no retain and release of every message it holds
     // per event, as a copy out of the enum would cost.
     switch consume self {
     case .clientInvite(var tx):
       let actions = tx.handle(event)
-      self = tx.state == .completed ? .finished(FinishedTransaction(completed: tx)) : .clientInvite(tx)
+      self = .clientInvite(tx)
       return actions
     case .clientNonInvite(var tx):
       let actions = tx.handle(event)
-      self = tx.state == .completed ? .finished(FinishedTransaction(completed: tx)) : .clientNonInvite(tx)
+      self = .clientNonInvite(tx)
       return actions
     case .serverInvite(var tx):
       let actions = tx.handle(event)
-      self =
-        tx.state == .accepted || tx.state == .confirmed
-        ? .finished(FinishedTransaction(finished: tx, legacyKey: legacyKey)) : .serverInvite(tx)
+      self = .serverInvite(tx)
       return actions
     case .serverNonInvite(var tx):
       let actions = tx.handle(event)
-      self =
-        tx.state == .completed
-        ? .finished(FinishedTransaction(completed: tx, legacyKey: legacyKey)) : .serverNonInvite(tx)
+      self = .serverNonInvite(tx)
       return actions
     case .finished(var tx):
       let actions = tx.handle(event)
       self = .finished(tx)
       return actions
+    }
+  }
+
+  /// Whether the machine is in a state where it only waits for its last timer (a final response
+  /// sent or received), so that ``finish(legacyKey:)`` applies.
+  var isWaiting: Bool {
+    switch self {
+    case .clientInvite(let tx): tx.state == .completed
+    case .clientNonInvite(let tx): tx.state == .completed
+    case .serverInvite(let tx): tx.state == .accepted || tx.state == .confirmed
+    case .serverNonInvite(let tx): tx.state == .completed
+    case .finished: false
+    }
+  }
+
+  /// Replaces a waiting machine (``isWaiting``) by its ``FinishedTransaction``, which keeps the
+  /// To tag of the request only for a legacy key (`legacyKey`, §17.2.3). Called after the actions
+  /// of the event that made it wait are done (they read the machine: a client's request goes up
+  /// with its final response).
+  mutating func finish(legacyKey: Bool) {
+    switch consume self {
+    case .clientInvite(let tx): self = .finished(FinishedTransaction(completed: tx))
+    case .clientNonInvite(let tx): self = .finished(FinishedTransaction(completed: tx))
+    case .serverInvite(let tx): self = .finished(FinishedTransaction(finished: tx, legacyKey: legacyKey))
+    case .serverNonInvite(let tx): self = .finished(FinishedTransaction(completed: tx, legacyKey: legacyKey))
+    case .finished(let tx): self = .finished(tx)
     }
   }
 

@@ -86,6 +86,9 @@ public struct TransactionLayer: Sendable {
     var key: TransactionKey
     var mergeKey: MergeKey?
     var timers = ArmedTimers()
+
+    /// ``Transaction/finish(legacyKey:)`` with this record's key.
+    mutating func finish() { machine.finish(legacyKey: key.isLegacy) }
   }
 
   /// A record's box in ``records``.
@@ -311,9 +314,7 @@ public struct TransactionLayer: Sendable {
     // No other binding of the box: at `.terminate` the table must hold its only reference, so
     // that the removal moves the record out instead of copying it and destroying it twice.
     var live = records.uniqueBox(id)
-    guard let legacyKey = live?.value?.key.isLegacy,
-      let actions = live?.value?.machine.handle(event, legacyKey: legacyKey), let peer = live?.value?.peer
-    else {
+    guard let actions = live?.value?.machine.handle(event), let peer = live?.value?.peer else {
       return []
     }
     var out: [Action] = []
@@ -361,6 +362,10 @@ public struct TransactionLayer: Sendable {
         remove(id, into: &out)
       }
     }
+    // A transaction that now only waits for its last timer keeps what that wait needs
+    // (FinishedTransaction): its request, response and their parsed headers go now, not at the
+    // timer's expiry 32 s later.
+    if live?.value?.machine.isWaiting == true { live?.value?.finish() }
     return out
   }
 

@@ -132,6 +132,36 @@ import Testing
     #expect(clock.pendingTimers == 0)
   }
 
+  @Test("A client transaction's final response goes up with its request, then the transaction is finished")
+  func clientFinishedAfterResponse() throws {
+    var clock = VirtualClock(TransactionLayer())
+    let invite = try Trace.invite()
+    clock.handle(.sendRequest(invite, to: udpPeer))
+    let id = try #require(clock.machine.records.keys.first)
+    let busy = try Trace.response("486 Busy Here", to: invite)
+    let first = clock.handle(.received(busy, from: udpPeer))
+    guard
+      case .response(let response, id, let request)? = first.first(where: {
+        if case .response = $0 { true } else { false }
+      })
+    else {
+      Issue.record("no response to the TU: \(first)")
+      return
+    }
+    #expect(response.statusCode == 486)
+    #expect(request.serialize() == invite.serialize())
+    guard case .finished? = clock.machine.records.box(id)?.value?.machine else {
+      Issue.record("not finished after its final response")
+      return
+    }
+    #expect(clock.machine.request(of: id) == nil)
+    let again = clock.handle(.received(busy, from: udpPeer))
+    #expect(again.responsesToTU.isEmpty)
+    #expect(again.sentMessages.map { $0.serialize() } == first.sentMessages.map { $0.serialize() })
+    clock.advance(by: ms(32_000))
+    #expect(clock.machine.count == 0)
+  }
+
   /// An OPTIONS from an RFC 2543 client (no magic cookie), with or without a To tag.
   func legacyOptions(toTag: String? = nil) throws -> SIPMessage {
     try sip(
