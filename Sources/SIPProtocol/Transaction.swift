@@ -9,24 +9,32 @@ enum Transaction: Sendable {
   case serverNonInvite(ServerNonInviteTransaction)
   case finished(FinishedTransaction)
 
-  mutating func handle(_ event: TransactionEvent) -> [TransactionAction] {
+  /// Feeds the event to the machine. `waits` is set when the machine has just entered a state
+  /// where it only waits for its last timer (a final response sent or received), where
+  /// ``finish(legacyKey:)`` applies; read here, from the machine in hand, so that the layer does
+  /// not read the record again per event.
+  mutating func handle(_ event: TransactionEvent, waits: inout Bool) -> [TransactionAction] {
     // `consume` moves the machine out and back: no retain and release of every message it holds
     // per event, as a copy out of the enum would cost.
     switch consume self {
     case .clientInvite(var tx):
       let actions = tx.handle(event)
+      waits = tx.state == .completed
       self = .clientInvite(tx)
       return actions
     case .clientNonInvite(var tx):
       let actions = tx.handle(event)
+      waits = tx.state == .completed
       self = .clientNonInvite(tx)
       return actions
     case .serverInvite(var tx):
       let actions = tx.handle(event)
+      waits = tx.state == .accepted || tx.state == .confirmed
       self = .serverInvite(tx)
       return actions
     case .serverNonInvite(var tx):
       let actions = tx.handle(event)
+      waits = tx.state == .completed
       self = .serverNonInvite(tx)
       return actions
     case .finished(var tx):
@@ -36,19 +44,7 @@ enum Transaction: Sendable {
     }
   }
 
-  /// Whether the machine is in a state where it only waits for its last timer (a final response
-  /// sent or received), so that ``finish(legacyKey:)`` applies.
-  var isWaiting: Bool {
-    switch self {
-    case .clientInvite(let tx): tx.state == .completed
-    case .clientNonInvite(let tx): tx.state == .completed
-    case .serverInvite(let tx): tx.state == .accepted || tx.state == .confirmed
-    case .serverNonInvite(let tx): tx.state == .completed
-    case .finished: false
-    }
-  }
-
-  /// Replaces a waiting machine (``isWaiting``) by its ``FinishedTransaction``, which keeps the
+  /// Replaces a waiting machine (see ``handle(_:waits:)``) by its ``FinishedTransaction``, which keeps the
   /// To tag of the request only for a legacy key (`legacyKey`, §17.2.3). Called after the actions
   /// of the event that made it wait are done (they read the machine: a client's request goes up
   /// with its final response).

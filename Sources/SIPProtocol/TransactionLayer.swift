@@ -314,7 +314,8 @@ public struct TransactionLayer: Sendable {
     // No other binding of the box: at `.terminate` the table must hold its only reference, so
     // that the removal moves the record out instead of copying it and destroying it twice.
     var live = records.uniqueBox(id)
-    guard let actions = live?.value?.machine.handle(event), let peer = live?.value?.peer else {
+    var waits = false
+    guard let actions = live?.value?.machine.handle(event, waits: &waits), let peer = live?.value?.peer else {
       return []
     }
     var out: [Action] = []
@@ -365,7 +366,7 @@ public struct TransactionLayer: Sendable {
     // A transaction that now only waits for its last timer keeps what that wait needs
     // (FinishedTransaction): its request, response and their parsed headers go now, not at the
     // timer's expiry 32 s later.
-    if live?.value?.machine.isWaiting == true { live?.value?.finish() }
+    if waits { live?.value?.finish() }
     return out
   }
 

@@ -228,3 +228,11 @@ import Testing
     #expect(clock.machine.layer.count == 0)
   }
 }
+
+/// The sizes that make a record's memory (docs/benchmarks-transactions.md, txstate).
+@Suite struct TransactionRecordLayoutTests {
+  @Test("A transaction key is 64 bytes at most: the RFC 2543 case is out of line")
+  func keySize() {
+    #expect(MemoryLayout<TransactionKey>.size <= 64)
+  }
+}
