@@ -372,14 +372,17 @@ public struct TransactionLayer: Sendable {
 
   /// Removes a transaction, appending the cancels of its armed timers and `.terminated` to `out`.
   mutating func remove(_ id: TransactionID, into out: inout [Action]) {
-    guard let record = records.removeValue(forKey: id) else { return }
-    for timer in record.timers.isEmpty ? [] : record.timers.values.sorted() {
+    // The fields read in place from the removed box, which frees the record when it goes.
+    guard let box = records.removeBox(forKey: id), let timers = box.value?.timers else { return }
+    for timer in timers.isEmpty ? [] : timers.values.sorted() {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
     }
     // One hash of each key: removed, and put back in the rare case it named another transaction.
-    if let other = index.removeValue(forKey: record.key), other != id { index[record.key] = other }
-    if let merge = record.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
+    if let key = box.value?.key, let other = index.removeValue(forKey: key), other != id {
+      index[key] = other
+    }
+    if let merge = box.value?.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
       merges[merge] = other
     }
     out.append(.terminated(id))
