@@ -23,8 +23,9 @@
 public struct SIPMessage: Sendable {
   /// Offsets of one header line (several physical lines when folded) in ``bytes``.
   ///
-  /// Stored as 32-bit numbers (a message is far below 4 GiB: the parser's limits bound it), read
-  /// and written as `Int`: 24 bytes a field instead of 48. A message keeps one per header line,
+  /// Stored as 32-bit numbers, read and written as `Int` (a message's buffer stays far below
+  /// 4 GiB: the parser's limits bound a parsed one; a larger offset would trap): 24 bytes a field
+  /// instead of 48. A message keeps one per header line,
   /// and transactions keep messages for up to 32 s after they end (Timer J, RFC 3261 §17.2.2):
   /// the fields were the largest single part of what a finished transaction kept
   /// (docs/benchmarks-transactions.md, txstate).

@@ -44,10 +44,10 @@ enum Transaction: Sendable {
     }
   }
 
-  /// Replaces a waiting machine (see ``handle(_:waits:)``) by its ``FinishedTransaction``, which keeps the
-  /// To tag of the request only for a legacy key (`legacyKey`, §17.2.3). Called after the actions
-  /// of the event that made it wait are done (they read the machine: a client's request goes up
-  /// with its final response).
+  /// Replaces a waiting machine (see ``handle(_:waits:)``) by its ``FinishedTransaction``, which
+  /// keeps the To tag of the request only for a legacy key (`legacyKey`, §17.2.3). Called after
+  /// the actions of the event that made it wait are done (they read the machine: a client's
+  /// request goes up with its final response).
   mutating func finish(legacyKey: Bool) {
     switch consume self {
     case .clientInvite(let tx): self = .finished(FinishedTransaction(completed: tx))
