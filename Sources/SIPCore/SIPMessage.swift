@@ -22,14 +22,55 @@
 /// (Via, Contact, Route, Require, …), across the values of one line.
 public struct SIPMessage: Sendable {
   /// Offsets of one header line (several physical lines when folded) in ``bytes``.
+  ///
+  /// Stored as 32-bit numbers, read and written as `Int` (a message's buffer stays far below
+  /// 4 GiB: the parser's limits bound a parsed one; a larger offset would trap): 24 bytes a field
+  /// instead of 48. A message keeps one per header line,
+  /// and transactions keep messages for up to 32 s after they end (Timer J, RFC 3261 §17.2.2):
+  /// the fields were the largest single part of what a finished transaction kept
+  /// (docs/benchmarks-transactions.md, txstate).
   struct Field: Sendable {
-    var lineStart: Int
-    var nameEnd: Int
-    var valueStart: Int
-    var valueEnd: Int
-    var lineEnd: Int
+    private var storedLineStart: UInt32
+    private var storedNameEnd: UInt32
+    private var storedValueStart: UInt32
+    private var storedValueEnd: UInt32
+    private var storedLineEnd: UInt32
     var id: SIPHeaderName
     var folded: Bool
+
+    init(
+      lineStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, lineEnd: Int, id: SIPHeaderName,
+      folded: Bool
+    ) {
+      storedLineStart = UInt32(lineStart)
+      storedNameEnd = UInt32(nameEnd)
+      storedValueStart = UInt32(valueStart)
+      storedValueEnd = UInt32(valueEnd)
+      storedLineEnd = UInt32(lineEnd)
+      self.id = id
+      self.folded = folded
+    }
+
+    var lineStart: Int {
+      get { Int(storedLineStart) }
+      set { storedLineStart = UInt32(newValue) }
+    }
+    var nameEnd: Int {
+      get { Int(storedNameEnd) }
+      set { storedNameEnd = UInt32(newValue) }
+    }
+    var valueStart: Int {
+      get { Int(storedValueStart) }
+      set { storedValueStart = UInt32(newValue) }
+    }
+    var valueEnd: Int {
+      get { Int(storedValueEnd) }
+      set { storedValueEnd = UInt32(newValue) }
+    }
+    var lineEnd: Int {
+      get { Int(storedLineEnd) }
+      set { storedLineEnd = UInt32(newValue) }
+    }
   }
 
   /// Everything the offsets point into. Mutations append to it (old bytes stay as garbage).

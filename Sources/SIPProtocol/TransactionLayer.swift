@@ -86,6 +86,9 @@ public struct TransactionLayer: Sendable {
     var key: TransactionKey
     var mergeKey: MergeKey?
     var timers = ArmedTimers()
+
+    /// ``Transaction/finish(legacyKey:)`` with this record's key.
+    mutating func finish() { machine.finish(legacyKey: key.isLegacy) }
   }
 
   /// A record's box in ``records``.
@@ -125,12 +128,22 @@ public struct TransactionLayer: Sendable {
   /// The state of a live transaction, nil once it is gone.
   public func state(of id: TransactionID) -> TransactionState? { records.box(id)?.value?.machine.state }
 
-  /// The request that created a live transaction.
+  /// The request that created a live transaction; nil once the transaction only waits for its
+  /// last timer (it keeps the bytes it resends, not its request), except for an INVITE server
+  /// transaction in Accepted (the core reads its INVITE when the TU sends another 2xx).
   public func request(of id: TransactionID) -> SIPMessage? { records.box(id)?.value?.machine.request }
 
-  /// The last response a live server transaction sent.
+  /// The last response a live server transaction sent; once it only waits for its last timer,
+  /// the response a non-INVITE server transaction resends, nil for an INVITE one (see
+  /// ``responseToTag(of:)``).
   public func lastResponse(of id: TransactionID) -> SIPMessage? {
     records.box(id)?.value?.machine.lastResponse
+  }
+
+  /// The To tag of the last response a live server transaction sent (kept when the transaction
+  /// only waits for its last timer): the tag of the 200 to a CANCEL (RFC 3261 §9.2).
+  public func responseToTag(of id: TransactionID) -> String? {
+    records.box(id)?.value?.machine.responseToTag
   }
 
   /// The peer a live transaction talks to.
@@ -208,19 +221,19 @@ public struct TransactionLayer: Sendable {
     // RFC 3261 §17.2.3: an ACK carries the To tag of our response; anything else the same To
     // tag as the request that made the transaction.
     let tag = request.toTag
-    if request.method == "ACK", record.machine.request.method == "INVITE" {
-      return tag == record.machine.lastResponse?.toTag ? id : nil
+    if request.method == "ACK", record.machine.isServerInvite {
+      return tag == record.machine.responseToTag ? id : nil
     }
-    return tag == record.machine.request.toTag ? id : nil
+    return tag == record.machine.requestToTag ? id : nil
   }
 
   /// The INVITE server transaction a CANCEL is for (RFC 3261 §9.2: the §17.2.3 rules, method
   /// aside), nil when there is none.
   public func inviteTransaction(cancelledBy cancel: SIPMessage) -> TransactionID? {
     guard let key = TransactionKey.server(for: cancel, method: "INVITE"), let id = index[key],
-      let record = records[id], case .serverInvite = record.machine
+      let record = records.box(id)?.value, record.machine.isServerInvite
     else { return nil }
-    if key.isLegacy, cancel.toTag != record.machine.request.toTag { return nil }
+    if key.isLegacy, cancel.toTag != record.machine.requestToTag { return nil }
     return id
   }
 
@@ -301,7 +314,8 @@ public struct TransactionLayer: Sendable {
     // No other binding of the box: at `.terminate` the table must hold its only reference, so
     // that the removal moves the record out instead of copying it and destroying it twice.
     var live = records.uniqueBox(id)
-    guard let actions = live?.value?.machine.handle(event), let peer = live?.value?.peer else {
+    var waits = false
+    guard let actions = live?.value?.machine.handle(event, waits: &waits), let peer = live?.value?.peer else {
       return []
     }
     var out: [Action] = []
@@ -349,19 +363,26 @@ public struct TransactionLayer: Sendable {
         remove(id, into: &out)
       }
     }
+    // A transaction that now only waits for its last timer keeps what that wait needs
+    // (FinishedTransaction): its request, response and their parsed headers go now, not at the
+    // timer's expiry 32 s later.
+    if waits { live?.value?.finish() }
     return out
   }
 
   /// Removes a transaction, appending the cancels of its armed timers and `.terminated` to `out`.
   mutating func remove(_ id: TransactionID, into out: inout [Action]) {
-    guard let record = records.removeValue(forKey: id) else { return }
-    for timer in record.timers.isEmpty ? [] : record.timers.values.sorted() {
+    // The fields read in place from the removed box, which frees the record when it goes.
+    guard let box = records.removeBox(forKey: id), let timers = box.value?.timers else { return }
+    for timer in timers.isEmpty ? [] : timers.values.sorted() {
       timerOwners[timer] = nil
       out.append(.cancelTimer(timer))
     }
     // One hash of each key: removed, and put back in the rare case it named another transaction.
-    if let other = index.removeValue(forKey: record.key), other != id { index[record.key] = other }
-    if let merge = record.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
+    if let key = box.value?.key, let other = index.removeValue(forKey: key), other != id {
+      index[key] = other
+    }
+    if let merge = box.value?.mergeKey, let other = merges.removeValue(forKey: merge), other != id {
       merges[merge] = other
     }
     out.append(.terminated(id))

@@ -94,6 +94,16 @@ struct TransactionRecords<Box: TransactionRecordBox>: Sendable {
     return isKnownUniquelyReferenced(&box) ? box.value.take() : box.value
   }
 
+  /// Removes the record of `id` and returns its box, for a caller that reads a few fields of the
+  /// record in place before it goes (``removeValue(forKey:)`` moved the whole record out: a
+  /// copy of it and the box's release of the original, ~750 instructions each per transaction
+  /// at Timer J's expiry, docs/benchmarks-transactions.md txstate).
+  mutating func removeBox(forKey id: TransactionID) -> Box? {
+    guard let slot = slotOfID.removeValue(forKey: id), let box = slots[slot].take() else { return nil }
+    freeSlots.append(slot)
+    return box
+  }
+
   /// Stores a record for an id that has none (moved in, not copied).
   mutating func insert(_ record: consuming Record, for id: TransactionID) {
     let box = Box(consume record)

@@ -40,17 +40,17 @@ extension UserAgentCore {
   /// RFC 3261 §9.2: 200 for a CANCEL that matches an INVITE server transaction, and 487 for that
   /// INVITE unless it has its final response; 481 for a CANCEL that matches nothing.
   mutating func receiveCANCEL(_ cancel: SIPMessage, transaction id: TransactionID) -> [Action] {
-    guard let invite = layer.inviteTransaction(cancelledBy: cancel),
-      let inviteRequest = layer.request(of: invite)
-    else {
+    guard let invite = layer.inviteTransaction(cancelledBy: cancel) else {
       let response = cancel.makeResponse(statusCode: 481, toTag: makeTag())
       return process(layer.handle(.sendResponse(response, transaction: id)))
     }
-    // §9.2: the same To tag in the responses to the CANCEL and to the INVITE.
-    let tag = layer.lastResponse(of: invite)?.toTag ?? makeTag()
+    // §9.2: the same To tag in the responses to the CANCEL and to the INVITE (kept by an INVITE
+    // transaction that has sent its final response, whose response and request are gone).
+    let tag = layer.responseToTag(of: invite) ?? makeTag()
     var out = process(
       layer.handle(.sendResponse(cancel.makeResponse(statusCode: 200, toTag: tag), transaction: id)))
-    if !layer.hasFinalResponse(invite) {
+    // Without a final response the transaction still has its request.
+    if !layer.hasFinalResponse(invite), let inviteRequest = layer.request(of: invite) {
       out += sendResponse(inviteRequest.makeResponse(statusCode: 487, toTag: tag), transaction: invite)
       out.append(.cancelled(invite))
     }
@@ -61,15 +61,20 @@ extension UserAgentCore {
   mutating func sendResponse(
     _ response: SIPMessage, transaction id: TransactionID, dialog given: Dialog? = nil
   ) -> [Action] {
-    guard let request = layer.request(of: id), let peer = layer.peer(of: id) else {
+    guard let peer = layer.peer(of: id) else {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
+    // Nil once the transaction only waits for its last timer (it then refuses every response but
+    // an INVITE's 2xx in Accepted, which keeps its request).
+    let request = layer.request(of: id)
     var out = process(layer.handle(.sendResponse(response, transaction: id)))
     // A response the transaction refused (a second final one) has no effect on dialogs either.
     guard out.contains(where: { if case .send = $0 { true } else { false } }) else {
       return out + [.discarded(response, reason: "\(id) does not send this response in its state")]
     }
-    guard request.method == "INVITE", let code = response.statusCode, code > 100 else { return out }
+    guard let request, request.method == "INVITE", let code = response.statusCode, code > 100 else {
+      return out
+    }
     // The given dialog names the response's tags (ours in its To, the peer's in its From).
     let dialogID = given?.id ?? dialogID(ofIncoming: response)
     if code < 300, let dialogID {
