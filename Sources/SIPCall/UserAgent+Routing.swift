@@ -84,7 +84,7 @@ extension UserAgent {
   func route(_ event: SIPDialogEvent) {
     switch event {
     case .response(let response, _, _):
-      if let callID = response.callID, let call = calls[callID] {
+      if let callID = response.callID, let call = calls[Call.key(callID, .uac)] {
         call.receiveLateResponse(response)
       } else if let code = response.statusCode, (200..<300).contains(code), response.cseq?.method == "INVITE"
       {
