@@ -25,7 +25,7 @@ extension Call {
         finish(.badMedia("no RTP socket"))
       case .success:
         guard !finished else { return rtpCleanup() }
-        session = InviteSession(role: .uac, configuration: sessionConfiguration(local: local))
+        session = makeSession(role: .uac, local: local)
         handle(.invite(to: target, requestURI: nil, callID: id))
         let waiting = waitingForSession
         waitingForSession.removeAll()
@@ -71,7 +71,7 @@ extension Call {
         finish(.badMedia("no RTP socket"))
       case .success:
         guard !finished else { return rtpCleanup() }
-        session = InviteSession(role: .uas, configuration: sessionConfiguration(local: local))
+        session = makeSession(role: .uas, local: local)
         handle(.receivedInitialInvite(message, offer: offerBody))
         guard !finished else { return }
         parameters.cbInvite?(self, message)
@@ -100,7 +100,10 @@ extension Call {
     return capabilities
   }
 
-  func sessionConfiguration(local: SIPNameAddress) -> InviteSession.Configuration {
+  /// The call's INVITE session: our address, the leg's Contact and Via, our SDP's settings, one
+  /// stream per bound socket. Each part is handed to the session as it is made (a
+  /// `Configuration` built first was copied into the session and destroyed).
+  func makeSession(role: InviteSession.Role, local: SIPNameAddress) -> InviteSession {
     var offerAnswer = OfferAnswer(
       capabilities: capabilities, address: agent.mediaHost(on: leg),
       sessionID: BufferedRandomNumberGenerator.random(in: 1...UInt64(Int64.max)),
@@ -108,15 +111,13 @@ extension Call {
     if let given = parameters.sdp { offerAnswer.fixedDescription = given }
     // The leg's advertised host, Contact and its text, made once per leg.
     let addressing = agent.addressing(on: leg)
-    var configuration = InviteSession.Configuration(
-      localAddress: local, contact: addressing.contact,
+    return InviteSession(
+      role: role, localAddress: local, contact: addressing.contact, contactText: addressing.contactText,
       via: SIPVia(transport: leg.transport.viaName, host: addressing.host, port: leg.port),
       offerAnswer: offerAnswer, streams: sockets.map { LocalStream(port: $0.port) },
-      sdpOnAck: parameters.sdpOnAck,
-      ringTime: parameters.ringTime, seed: BufferedRandomNumberGenerator.random(in: 1...UInt64.max))
-    configuration.initialDirection = parameters.callOnHold ? .sendonly : .sendrecv
-    configuration.contactText = addressing.contactText
-    return configuration
+      sdpOnAck: parameters.sdpOnAck, ringTime: parameters.ringTime,
+      seed: BufferedRandomNumberGenerator.random(in: 1...UInt64.max),
+      initialDirection: parameters.callOnHold ? .sendonly : .sendrecv)
   }
 
   // MARK: - Messages in

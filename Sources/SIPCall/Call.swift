@@ -140,11 +140,23 @@ public final class Call {
 
   public var eventLoop: any EventLoop { agent.eventLoop }
 
-  /// The call's key in ``UserAgent/calls`` (made once: the binding looks it up on every event).
-  public let key: String
+  /// The call's key in ``UserAgent/calls``.
+  public let key: Key
 
-  static func key(_ callID: String, _ role: InviteSession.Role) -> String {
-    role == .uac ? callID : callID + "|uas"
+  /// A call's key in ``UserAgent/calls``: its Call-ID and which end we are (an agent that calls
+  /// itself has both ends of one Call-ID). Two fields, not one String: the Call-ID with `|uas`
+  /// appended was a new String, allocated for every lookup of a call we answer (the INVITE, the
+  /// ACK, the BYE) (docs/benchmarks-calls.md, "arc").
+  public struct Key: Hashable, Sendable {
+    public let callID: String
+    /// The role as a flag: `InviteSession.Role`'s String raw value would be hashed as a String.
+    let isUAS: Bool
+
+    public var role: InviteSession.Role { isUAS ? .uas : .uac }
+  }
+
+  static func key(_ callID: String, _ role: InviteSession.Role) -> Key {
+    Key(callID: callID, isUAS: role == .uas)
   }
 
   /// Our tag in the dialog: the From tag of our INVITE (UAC) or the To tag we answer with (UAS).

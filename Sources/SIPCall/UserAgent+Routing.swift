@@ -5,15 +5,21 @@ import SIPTransport
 
 // Every request and dialog event of the transport reaches its call here; new INVITEs start calls.
 extension UserAgent {
-  /// Methods that belong to a call when their Call-ID names one.
-  static let callMethods: Set<String> = [
-    "INVITE", "ACK", "BYE", "CANCEL", "UPDATE", "INFO", "REFER", "NOTIFY", "PRACK", "OPTIONS", "MESSAGE",
-  ]
+  /// Whether a method belongs to a call when its Call-ID names one. A switch over the literals,
+  /// not a `Set<String>`: hashing the method for each request cost ~400 instructions, the
+  /// comparisons a few dozen (docs/benchmarks-calls.md, "arc").
+  static func isCallMethod(_ method: String) -> Bool {
+    switch method {
+    case "INVITE", "ACK", "BYE", "CANCEL", "UPDATE", "INFO", "REFER", "NOTIFY", "PRACK", "OPTIONS", "MESSAGE":
+      true
+    default: false
+    }
+  }
 
   func route(_ request: SIPIncomingRequest) {
     let message = request.message
     let method = message.method ?? ""
-    if Self.callMethods.contains(method), let call = call(for: message) {
+    if Self.isCallMethod(method), let call = call(for: message) {
       call.receive(request)
       return
     }
@@ -84,7 +90,7 @@ extension UserAgent {
   func route(_ event: SIPDialogEvent) {
     switch event {
     case .response(let response, _, _):
-      if let callID = response.callID, let call = calls[callID] {
+      if let callID = response.callID, let call = calls[Call.key(callID, .uac)] {
         call.receiveLateResponse(response)
       } else if let code = response.statusCode, (200..<300).contains(code), response.cseq?.method == "INVITE"
       {

@@ -119,9 +119,9 @@ public final class UserAgent {
   public var configuration: Configuration
   public var logger: Logger
   public internal(set) var statistics = Statistics()
-  /// Calls alive, by ``Call/key`` (the Call-ID, with `|uas` for calls we answer: an agent that
-  /// calls itself has both ends of one Call-ID).
-  public internal(set) var calls: [String: Call] = [:]
+  /// Calls alive, by ``Call/key`` (the Call-ID and our role: an agent that calls itself has both
+  /// ends of one Call-ID).
+  public internal(set) var calls: [Call.Key: Call] = [:]
   /// Requests that belong to no call and no listener go here (the transport's own handler before
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
   public var fallbackHandler: ((SIPIncomingRequest) -> Void)?

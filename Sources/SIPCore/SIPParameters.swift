@@ -34,7 +34,14 @@ public struct SIPParameters: Sendable, Hashable, CustomStringConvertible, Random
 
   /// The index of the first parameter named `name` (ASCII case-insensitive).
   public func firstIndex(of name: String) -> Int? {
-    elements.firstIndex { SIPGrammar.equalsIgnoringCase($0.name.utf8, name.utf8) }
+    // Lengths first (a native String's count is stored): the names that differ in length, most
+    // of them, are passed over without handing both Strings to the comparison, whose arguments
+    // were retained and released for each parameter.
+    let count = name.utf8.count
+    for i in elements.indices where elements[i].name.utf8.count == count {
+      if SIPGrammar.equalsIgnoringCase(elements[i].name.utf8, name.utf8) { return i }
+    }
+    return nil
   }
 
   /// Whether a parameter named `name` is present, with or without a value.

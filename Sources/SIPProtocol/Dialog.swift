@@ -109,7 +109,9 @@ public struct Dialog: Sendable {
   /// The address without its tag. When the tag is its only parameter (the usual From and To) the
   /// result has no parameter list at all: removing the tag from the list it shares with the
   /// message would copy the list (160 bytes, kept by every dialog for the whole call).
-  static func untagged(_ address: SIPNameAddress) -> SIPNameAddress {
+  /// The address is taken, not borrowed: the callers' own copies (an initializer's parameter, a
+  /// header just parsed) are changed in place instead of copied field by field.
+  static func untagged(_ address: consuming SIPNameAddress) -> SIPNameAddress {
     var result = address
     if result.parameters.count == 1, result.parameters.contains("tag") {
       result.parameters = SIPParameters()

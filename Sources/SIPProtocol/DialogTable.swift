@@ -33,12 +33,12 @@ public struct DialogTable: Sendable {
     }
   }
 
-  /// Adds `dialog` under its own ID in `state`, set in its slot: a dialog given to the table
-  /// is copied into its slot once, not copied again to change its state first.
-  public mutating func insert(_ dialog: Dialog, state: Dialog.State) {
-    let slot = Slot(dialog)
-    slot.dialog.state = state
-    storage[dialog.id] = slot
+  /// Adds `dialog` under its own ID in `state`. The dialog is taken, not borrowed: the caller's
+  /// copy is moved into its slot, not copied again (docs/benchmarks-calls.md, "arc").
+  public mutating func insert(_ dialog: consuming Dialog, state: Dialog.State) {
+    let id = dialog.id
+    dialog.state = state
+    storage[id] = Slot(dialog)
   }
 
   /// Changes the dialog with this ID in place; nil (and `body` not run) when there is none.

@@ -138,6 +138,22 @@ public struct InviteSession: Sendable {
     var seed: UInt64
     var initialDirection: MediaDirection
 
+    init(
+      localAddress: SIPNameAddress, contact: SIPNameAddress, contactText: String?, via: SIPVia,
+      streams: [LocalStream], sdpOnAck: Bool, ringTime: Duration?, seed: UInt64,
+      initialDirection: MediaDirection
+    ) {
+      self.localAddress = localAddress
+      self.contact = contact
+      self.contactText = contactText
+      self.via = via
+      self.streams = streams
+      self.sdpOnAck = sdpOnAck
+      self.ringTime = ringTime
+      self.seed = seed
+      self.initialDirection = initialDirection
+    }
+
     // Inlined into the session's initializer, whose configuration it takes fields from (outlined,
     // it copied each field of a borrowed configuration).
     @inline(__always)
@@ -327,6 +343,24 @@ public struct InviteSession: Sendable {
     self.offerAnswer = configuration.offerAnswer
     self.rng = SeededGenerator(seed: configuration.seed)
     self.localDirection = configuration.initialDirection
+  }
+
+  /// ``init(role:configuration:)`` with the configuration's fields given one by one, each stored
+  /// as it comes. A ``Configuration`` made only to start a session was copied field by field
+  /// into the session and then destroyed: two dozen retains and as many releases per call
+  /// (docs/benchmarks-calls.md, "arc").
+  public init(
+    role: Role, localAddress: SIPNameAddress, contact: SIPNameAddress, contactText: String?, via: SIPVia,
+    offerAnswer: OfferAnswer, streams: [LocalStream], sdpOnAck: Bool = false, ringTime: Duration? = nil,
+    seed: UInt64 = 0, initialDirection: MediaDirection = .sendrecv
+  ) {
+    self.role = role
+    self.settings = Settings(
+      localAddress: localAddress, contact: contact, contactText: contactText, via: via, streams: streams,
+      sdpOnAck: sdpOnAck, ringTime: ringTime, seed: seed, initialDirection: initialDirection)
+    self.offerAnswer = offerAnswer
+    self.rng = SeededGenerator(seed: seed)
+    self.localDirection = initialDirection
   }
 
   /// Replaces our RTP ports (Net::SIP `clear_sdp`: fresh sockets for each new INVITE); the next

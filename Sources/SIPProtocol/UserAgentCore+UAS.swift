@@ -59,7 +59,7 @@ extension UserAgentCore {
 
   /// `given`: the dialog the TU built for this response (``Event/sendDialogResponse``).
   mutating func sendResponse(
-    _ response: SIPMessage, transaction id: TransactionID, dialog given: Dialog? = nil
+    _ response: SIPMessage, transaction id: TransactionID, dialog given: consuming Dialog? = nil
   ) -> [Action] {
     guard let peer = layer.peer(of: id) else {
       return [.discarded(response, reason: "no server transaction \(id)")]
@@ -88,7 +88,7 @@ extension UserAgentCore {
         if given != nil {
           // §12.1.1: the TU's dialog (its ID is `dialogID`), in the state this response gives it;
           // unwrapped in place, not bound to a copy.
-          dialogs.insert(given!, state: code < 200 ? .early : .confirmed)
+          dialogs.insert(given.take()!, state: code < 200 ? .early : .confirmed)
         } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
           // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
           dialogs[dialogID] = dialog

@@ -22,18 +22,18 @@ extension LuaRuntime {
     // trusts the layout) nor replace the methods.
     setField("__metatable", .string(luaClass.name), in: state)
     pushString("__index", on: state)
-    pushNative(
-      name: "__index", isMethod: true,
-      { call in
-        guard call.type(2) == .string, let key = try? call.string(2) else { return .value(.nil) }
-        if let getter = fields[key] {
-          return .value(getter(try call.object(1, as: Object.self)))
-        }
-        if let method = methodRefs[key] {
-          return .value(.reference(method))
-        }
-        return .value(.nil)
-      }, on: state)
+    // The lookup of fields, and of methods a field of the same name hides: a native function.
+    let lookUp: LuaNativeFunction = { call in
+      guard call.type(2) == .string, let key = try? call.string(2) else { return .value(.nil) }
+      if let getter = fields[key] {
+        return .value(getter(try call.object(1, as: Object.self)))
+      }
+      if let method = methodRefs[key] {
+        return .value(.reference(method))
+      }
+      return .value(.nil)
+    }
+    pushIndex(methods: methodRefs.filter { fields[$0.key] == nil }, lookUp: lookUp, on: state)
     lua_rawset(state, -3)
     if let description = luaClass.description {
       pushString("__tostring", on: state)
@@ -68,6 +68,47 @@ extension LuaRuntime {
     }
     classes[ObjectIdentifier(Object.self)] = ClassEntry(name: luaClass.name, metatableRef: metatableRef)
   }
+
+  /// Pushes a class's `__index`: a Lua function that finds `methods` in a plain table and hands
+  /// every other key to `lookUp` (a tail call, so errors and tracebacks read as before). A method
+  /// call (`call:answer()`) used to cross into Swift just to find the method — a native call,
+  /// two String-keyed dictionary lookups and the key read out as a String, ~2 k instructions
+  /// per lookup (docs/benchmarks-calls.md, "arc"). Falls back to `lookUp` alone if the little
+  /// chunk cannot be made (it always can; no script code runs here).
+  func pushIndex(
+    methods: [String: LuaReference], lookUp: @escaping LuaNativeFunction, on state: OpaquePointer
+  ) {
+    lua_checkstack(state, 6)
+    var source = Self.indexSource
+    let status = source.withUTF8 { buffer in
+      buffer.withMemoryRebound(to: CChar.self) { chars in
+        "=sip.index".withCString { sipscript_loadbuffer(state, chars.baseAddress, chars.count, $0) }
+      }
+    }
+    if status == LUA_OK {
+      lua_createtable(state, 0, Int32(clamping: methods.count))
+      for (name, method) in methods {
+        pushString(name, on: state)
+        push(.reference(method), on: state)
+        lua_rawset(state, -3)
+      }
+      pushNative(name: "__index", isMethod: true, lookUp, on: state)
+      if lua_pcallk(state, 2, 1, 0, 0, nil) == LUA_OK { return }
+    }
+    logger.critical("class __index chunk failed: \(describe(at: -1, in: state))")
+    sipscript_lua_pop(state, 1)
+    pushNative(name: "__index", isMethod: true, lookUp, on: state)
+  }
+
+  /// The `__index` of ``pushIndex(methods:lookUp:on:)``: the methods table, then the native lookup.
+  static let indexSource = """
+    local methods, lookUp = ...
+    return function(object, key)
+      local method = methods[key]
+      if method ~= nil then return method end
+      return lookUp(object, key)
+    end
+    """
 
   func classEntry(for type: AnyObject.Type) -> ClassEntry? {
     classes[ObjectIdentifier(type)]

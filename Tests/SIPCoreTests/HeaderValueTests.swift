@@ -115,6 +115,28 @@ struct HeaderValueTests {
     }
   }
 
+  /// Lookups compare lengths (UTF-8 bytes) before names: same-length names, names that are a
+  /// prefix of another, case and non-ASCII names still find exactly the parameter asked for.
+  @Test func parameterLookupByLength() {
+    var p = SIPParameters()
+    p.append(name: "ttl", value: "16")
+    p.append(name: "tag", value: "a")
+    p.append(name: "TAG", value: "second")
+    p.append(name: "tagx", value: "b")
+    p.append(name: "é", value: "two bytes")
+    p.append(name: "lr", value: nil)
+    #expect(p["tag"] == .some("a") && p.firstIndex(of: "Tag") == 1)
+    #expect(p["ttl"] == .some("16") && p.firstIndex(of: "TTL") == 0)
+    #expect(p["tagx"] == .some("b") && p["ta"] == nil && p["tagxy"] == nil && p[""] == nil)
+    #expect(p["é"] == .some("two bytes") && p["e"] == nil && p["ee"] == nil)
+    #expect(p["LR"] == .some(nil) && p.contains("lr") && !p.contains("l"))
+    p["tag"] = "c"
+    #expect(p.description == ";ttl=16;tag=c;TAG=second;tagx=b;é=two bytes;lr")
+    p["tag"] = nil
+    #expect(p.description == ";ttl=16;tagx=b;é=two bytes;lr" && p["tag"] == nil)
+    #expect(SIPParameters()["tag"] == nil)
+  }
+
   @Test func parameters() {
     var p = SIPParameters()
     p["Tag"] = "x"

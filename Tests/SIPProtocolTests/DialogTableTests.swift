@@ -43,4 +43,27 @@ import Testing
     other[dialog.id] = dialog
     #expect(table.state(of: dialog.id) == .confirmed && other.state(of: dialog.id) == .early)
   }
+
+  @Test("forks of one INVITE (same Call-ID and our tag, other remote tags) are distinct keys")
+  func forksAreDistinct() throws {
+    let first = DialogID(callID: "c@h", localTag: "ours", remoteTag: "fork1")
+    let second = DialogID(callID: "c@h", localTag: "ours", remoteTag: "fork2")
+    let swapped = DialogID(callID: "c@h", localTag: "fork1", remoteTag: "ours")
+    #expect(first != second && first != swapped)
+    #expect(first.hashValue == DialogID(callID: "c@h", localTag: "ours", remoteTag: "fork1").hashValue)
+    let set: Set<DialogID> = [first, second, swapped, first]
+    #expect(
+      set.count == 3 && set.contains(second)
+        && !set.contains(DialogID(callID: "c@h", localTag: "ours", remoteTag: "fork3")))
+    var table = DialogTable()
+    var dialog = try dialog()
+    let base = dialog.id
+    let forkID = DialogID(callID: base.callID, localTag: base.localTag, remoteTag: base.remoteTag + "-2")
+    table.insert(dialog, state: .early)
+    #expect(!table.contains(forkID) && table.state(of: forkID) == nil)
+    dialog.state = .confirmed
+    table[forkID] = dialog
+    #expect(table.count == 2 && table.state(of: base) == .early && table.state(of: forkID) == .confirmed)
+    #expect(table.remove(base) && table.contains(forkID) && !table.contains(base))
+  }
 }

@@ -55,6 +55,42 @@ final class Greeter {
         })
   }
 
+  /// `__index` finds methods in a Lua table and hands other keys to the native lookup: a field
+  /// still hides a method of the same name, keys that are not strings give nil, the same method
+  /// is the same function each time, and a field read on a foreign object still raises.
+  @Test func methodsFromTheTableFieldsFromTheLookup() throws {
+    let weak = Weak()
+    let h = try ScriptHarness()
+    var greeter = LuaClass<Greeter>("test.greeter")
+    greeter.fields["name"] = { .string($0.name) }
+    greeter.fields["both"] = { _ in .string("field") }
+    greeter.methods["both"] = { _, _ in .value(.string("method")) }
+    greeter.methods["greet"] = { object, _ in .value(.string("hi from \(object.name)")) }
+    h.runtime.register(greeter)
+    h.runtime.register("make", in: "test") { call in
+      let object = Greeter(name: try call.string(1))
+      weak.object = object
+      return .value(.object(object))
+    }
+    h.run(
+      """
+      local g = test.make("bob")
+      local other = test.make("ann")
+      test.record(g:greet(), other:greet(), g.name, g.both, g.greet == other.greet)
+      test.record(g[1], g[true], g.nothing, g[""], type(g.greet))
+      local index = getmetatable(g)
+      test.record(tostring(index), rawequal(g.greet, g.greet))
+      test.record(select(2, pcall(function() return g.greet({}) end)))
+      """)
+    #expect(
+      h.records == [
+        "hi from bob hi from ann bob field true",
+        "nil nil nil nil function",
+        "test.greeter true",
+        "test.lua:7: calling 'greet' on bad self (test.greeter expected, got table)",
+      ])
+  }
+
   @Test func garbageCollectionReleasesTheSwiftObject() throws {
     let weak = Weak()
     let h = try harnessWithGreeter(weak)
