@@ -100,9 +100,13 @@ public struct ServerInviteTransaction: Sendable {
 
     case (.proceeding, .transportError), (.completed, .transportError), (.accepted, .transportError):
       // RFC 3261 §17.2.4 (RFC 6026 for Accepted).
+      // The Trying timer is cancelled only while it is armed (before any response): once a
+      // response went out it was cancelled then, and a finished transaction
+      // (FinishedTransaction) answers this event with the same actions as the machine.
       state = .terminated
+      let cancelTrying: [TransactionAction] = tryingPending ? [.cancel(.trying)] : []
       tryingPending = false
-      return [.cancel(.trying), .cancel(.G), .cancel(.H), .cancel(.L), .transportError, .terminate]
+      return cancelTrying + [.cancel(.G), .cancel(.H), .cancel(.L), .transportError, .terminate]
 
     default:
       return []
