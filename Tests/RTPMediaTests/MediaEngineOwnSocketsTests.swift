@@ -13,6 +13,23 @@ import Testing
 /// read on readability by the engine's waiter thread (ReadinessWaiter.swift) or on the tick when
 /// polling. Real UDP on 127.0.0.1; every wait bounded; no assertion on speed.
 @Suite(.serialized) struct MediaEngineOwnSocketsTests {
+
+  /// One datagram from the socket `descriptor` to 127.0.0.1:`port` (a loopback send queues it
+  /// at the receiver before it returns).
+  static func send(_ bytes: [UInt8], from descriptor: CInt, to port: Int) {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = bytes.withUnsafeBytes { raw in
+      withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          sendto(descriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+    }
+  }
+
   /// A plain UDP socket standing for the peer, with bounded blocking reads.
   final class Peer {
     let descriptor: CInt
@@ -40,17 +57,7 @@ import Testing
     var address: SocketAddress { try! SocketAddress(ipAddress: "127.0.0.1", port: port) }
 
     func send(_ bytes: [UInt8], to port: Int) {
-      var address = sockaddr_in()
-      address.sin_family = sa_family_t(AF_INET)
-      address.sin_port = in_port_t(UInt16(port).bigEndian)
-      address.sin_addr.s_addr = inet_addr("127.0.0.1")
-      _ = bytes.withUnsafeBytes { raw in
-        withUnsafePointer(to: &address) {
-          $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            sendto(descriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-          }
-        }
-      }
+      MediaEngineOwnSocketsTests.send(bytes, from: descriptor, to: port)
     }
 
     /// One datagram, or nil after `milliseconds`.

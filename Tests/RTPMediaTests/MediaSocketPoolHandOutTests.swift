@@ -21,22 +21,6 @@ import Testing
     MediaSocketPoolReuseTests.hasDatagram(descriptor)
   }
 
-  /// One datagram from the peer's socket `descriptor` to 127.0.0.1:`port` (a loopback send
-  /// queues it at the receiver before it returns).
-  static func send(_ bytes: [UInt8], from descriptor: CInt, to port: Int) {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = bytes.withUnsafeBytes { raw in
-      withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          sendto(descriptor, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-      }
-    }
-  }
-
   /// A compound RTCP packet (an empty receiver report) of the peer's source.
   static func report() throws -> [UInt8] {
     try RTCPPacket.serializeCompound([.receiverReport(RTCPReceiverReport(ssrc: 0x5EED))])
@@ -62,7 +46,7 @@ import Testing
       let from = peer.descriptor
       let old = try MediaEngineOwnSocketsTests.packet(99, fill: 0x11)
       let handedOut = try await engine.eventLoop.submit { () throws -> (Bool, Bool, Bool) in
-        Self.send(old, from: from, to: port)
+        MediaEngineOwnSocketsTests.send(old, from: from, to: port)
         let queued = Self.hasDatagram(socket.descriptor)
         let again = try engine.openSocketNow(host: "127.0.0.1", port: nil).get()
         return (queued, again === socket, Self.hasDatagram(socket.descriptor))
@@ -120,7 +104,7 @@ import Testing
       let report = try Self.report()
       let from = peer.descriptor
       let opened = try await engine.eventLoop.submit { () throws -> (Bool, Bool, MediaStream?) in
-        Self.send(report, from: from, to: port + 1)
+        MediaEngineOwnSocketsTests.send(report, from: from, to: port + 1)
         let queued = Self.hasDatagram(rtcp)
         let again = try engine.openSocketNow(host: "127.0.0.1", port: nil).get()
         guard again === socket, case .opened(let stream) = engine.openStreamOnLoop(options) else {
@@ -166,7 +150,7 @@ import Testing
       let old = try MediaEngineOwnSocketsTests.packet(99)
       let emptied = try await engine.eventLoop.submit { () throws -> (Bool, Bool) in
         socket.disableArrivalStampsForTests()
-        Self.send(old, from: from, to: port)
+        MediaEngineOwnSocketsTests.send(old, from: from, to: port)
         let queued = Self.hasDatagram(socket.descriptor)
         let again = try engine.openSocketNow(host: "127.0.0.1", port: nil).get()
         return (queued && again === socket, Self.hasDatagram(socket.descriptor) || socket.staleBefore != nil)
