@@ -32,4 +32,6 @@ struct MergeKey: Hashable, Sendable {
   }
 
   func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+  /// The digest spread over the buckets (``TableHash``), without a second SipHash of it.
+  func _rawHashValue(seed: Int) -> Int { TableHash.mix(UInt64(bitPattern: Int64(digest)), seed: seed) }
 }

@@ -6,4 +6,6 @@ public struct TimerID: Sendable, Hashable, Comparable, CustomStringConvertible {
   public init(rawValue: UInt64) { self.rawValue = rawValue }
   public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
   public var description: String { "timer#\(rawValue)" }
+  /// The table hash of the number, not SipHash (``TableHash``: ids are ours, never a peer's).
+  @inlinable public func _rawHashValue(seed: Int) -> Int { TableHash.mix(rawValue, seed: seed) }
 }

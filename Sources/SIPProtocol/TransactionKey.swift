@@ -34,6 +34,8 @@ struct TransactionKey: Hashable, Sendable {
 
   static func == (a: TransactionKey, b: TransactionKey) -> Bool { a.digest == b.digest && a.kind == b.kind }
   func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+  /// The digest spread over the buckets (``TableHash``), without a second SipHash of it.
+  func _rawHashValue(seed: Int) -> Int { TableHash.mix(UInt64(bitPattern: Int64(digest)), seed: seed) }
 
   static func client(branch: String, method: String) -> TransactionKey {
     TransactionKey(.client(branch: branch, method: method))

@@ -149,6 +149,13 @@ public struct TransactionLayer: Sendable {
   /// The peer a live transaction talks to.
   public func peer(of id: TransactionID) -> SIPEndpoint? { records.box(id)?.value?.peer }
 
+  /// ``peer(of:)`` and ``request(of:)`` with one lookup (the core reads both for every response
+  /// the TU sends); nil once the transaction is gone.
+  func peerAndRequest(of id: TransactionID) -> (peer: SIPEndpoint, request: SIPMessage?)? {
+    guard let box = records.box(id), let peer = box.value?.peer else { return nil }
+    return (peer, box.value?.machine.request)
+  }
+
   /// A fresh timer id, for timers the core arms itself (2xx retransmission, §13.3.1.4).
   mutating func makeTimerID() -> TimerID {
     defer { nextTimer += 1 }
@@ -167,17 +174,19 @@ public struct TransactionLayer: Sendable {
     case .sendRequest(let request, let peer):
       return sendRequest(request, to: peer)
     case .sendResponse(let response, let id):
-      guard records.box(id)?.value?.machine.isServer == true else {
+      // One lookup of the record: checked, then run (``run(_:_:in:)``).
+      let box = records.uniqueBox(id)
+      guard box?.value?.machine.isServer == true else {
         return [.discarded(response, reason: "no server transaction \(id)")]
       }
-      return run(id, .sendResponse(response))
+      return run(id, .sendResponse(response), in: box)
     case .timerFired(let timer):
       // A timer cancelled after the driver already fired it is no longer owned: ignore it.
       guard let (id, name) = timerOwners.removeValue(forKey: timer) else { return [] }
-      if let box = records.uniqueBox(id), box.value?.timers[name] == timer { box.value?.timers[name] = nil }
-      return run(id, .timerFired(name))
+      let box = records.uniqueBox(id)
+      if box?.value?.timers[name] == timer { box?.value?.timers[name] = nil }
+      return run(id, .timerFired(name), in: box)
     case .transportError(let id):
-      guard records.box(id) != nil else { return [] }
       return run(id, .transportError)
     }
   }
@@ -208,8 +217,8 @@ public struct TransactionLayer: Sendable {
         ServerInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .serverNonInvite(
         ServerNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
-    let id = insert(Record(machine: machine, peer: source, key: key, mergeKey: MergeKey(request)))
-    return run(id, .start)
+    let (id, box) = insert(Record(machine: machine, peer: source, key: key, mergeKey: MergeKey(request)))
+    return run(id, .start, in: box)
   }
 
   /// The server transaction a request belongs to, with the To-tag check of RFC 2543 matching.
@@ -285,13 +294,14 @@ public struct TransactionLayer: Sendable {
         ClientInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
       : .clientNonInvite(
         ClientNonInviteTransaction(request: request, reliable: reliable, timers: configuration.timers))
-    let id = insert(Record(machine: machine, peer: peer, key: key))
-    return run(id, .start)
+    let (id, box) = insert(Record(machine: machine, peer: peer, key: key))
+    return run(id, .start, in: box)
   }
 
   // MARK: - Running a machine
 
-  mutating func insert(_ record: consuming Record) -> TransactionID {
+  /// Stores a new transaction's record; returns its id and its box (for ``run(_:_:in:)``).
+  mutating func insert(_ record: consuming Record) -> (id: TransactionID, box: RecordBox) {
     let id = TransactionID(rawValue: nextTransaction)
     nextTransaction += 1
     index[record.key] = id
@@ -300,8 +310,7 @@ public struct TransactionLayer: Sendable {
       // first transaction with this key keeps it.
       Self.leave(&merges[merge, default: id])
     }
-    records.insert(consume record, for: id)
-    return id
+    return (id, records.insert(consume record, for: id))
   }
 
   /// Leaves a value as it is (see ``insert(_:)``).
@@ -309,11 +318,18 @@ public struct TransactionLayer: Sendable {
 
   /// Feeds one event to a machine and turns its actions into layer actions.
   mutating func run(_ id: TransactionID, _ event: TransactionEvent) -> [Action] {
+    run(id, event, in: records.uniqueBox(id))
+  }
+
+  /// ``run(_:_:)`` with the record's box already found (``TransactionRecords/uniqueBox(_:)`` or
+  /// ``TransactionRecords/insert(_:for:)``): one lookup per event instead of a check and a run
+  /// that each looked the id up. Nil: no such transaction (nothing happens).
+  mutating func run(_ id: TransactionID, _ event: TransactionEvent, in box: RecordBox?) -> [Action] {
     // The machine runs in place in its box (no copy of the record and write-back, no accessor
-    // coroutine). `live` is nil once the transaction is removed, as a lookup would then be.
-    // No other binding of the box: at `.terminate` the table must hold its only reference, so
-    // that the removal moves the record out instead of copying it and destroying it twice.
-    var live = records.uniqueBox(id)
+    // coroutine). `live` is nil once the transaction is removed, as a lookup would then be; the
+    // removal reads the removed box in place (``remove(_:into:)``), so a caller's reference to
+    // it costs nothing but the box living until that reference ends.
+    var live = box
     var waits = false
     guard let actions = live?.value?.machine.handle(event, waits: &waits), let peer = live?.value?.peer else {
       return []

@@ -104,8 +104,10 @@ struct TransactionRecords<Box: TransactionRecordBox>: Sendable {
     return box
   }
 
-  /// Stores a record for an id that has none (moved in, not copied).
-  mutating func insert(_ record: consuming Record, for id: TransactionID) {
+  /// Stores a record for an id that has none (moved in, not copied). Returns its box, held by
+  /// this table only (as ``uniqueBox(_:)`` would return it, without a second lookup).
+  @discardableResult
+  mutating func insert(_ record: consuming Record, for id: TransactionID) -> Box {
     let box = Box(consume record)
     if let slot = freeSlots.popLast() {
       slots[slot] = box
@@ -114,6 +116,7 @@ struct TransactionRecords<Box: TransactionRecordBox>: Sendable {
       slotOfID[id] = slots.count
       slots.append(box)
     }
+    return box
   }
 }
 

@@ -61,12 +61,11 @@ extension UserAgentCore {
   mutating func sendResponse(
     _ response: SIPMessage, transaction id: TransactionID, dialog given: consuming Dialog? = nil
   ) -> [Action] {
-    guard let peer = layer.peer(of: id) else {
+    // The request is nil once the transaction only waits for its last timer (it then refuses
+    // every response but an INVITE's 2xx in Accepted, which keeps its request).
+    guard let (peer, request) = layer.peerAndRequest(of: id) else {
       return [.discarded(response, reason: "no server transaction \(id)")]
     }
-    // Nil once the transaction only waits for its last timer (it then refuses every response but
-    // an INVITE's 2xx in Accepted, which keeps its request).
-    let request = layer.request(of: id)
     var out = process(layer.handle(.sendResponse(response, transaction: id)))
     // A response the transaction refused (a second final one) has no effect on dialogs either.
     guard out.contains(where: { if case .send = $0 { true } else { false } }) else {
@@ -77,33 +76,38 @@ extension UserAgentCore {
     }
     // The given dialog names the response's tags (ours in its To, the peer's in its From).
     let dialogID = given?.id ?? dialogID(ofIncoming: response)
+    // Whether the dialog exists after this response (known, or made by it): no third lookup.
+    var hasDialog = false
     if code < 300, let dialogID {
-      let known =
+      hasDialog =
         dialogs.update(dialogID) { (dialog: inout Dialog) -> Void in
           if code >= 200, dialog.state == .early { dialog.state = .confirmed }
           let contact = given == nil ? response.contacts.first : given?.localContact
           if let contact { dialog.localContact = contact }
         } != nil
-      if !known {
+      if !hasDialog {
         if given != nil {
           // §12.1.1: the TU's dialog (its ID is `dialogID`), in the state this response gives it;
           // unwrapped in place, not bound to a copy.
           dialogs.insert(given.take()!, state: code < 200 ? .early : .confirmed)
+          hasDialog = true
         } else if let dialog = newDialog(request: request, response: response, code: code, id: dialogID) {
           // §12.1.1: a 101–299 with a To tag makes the dialog at the UAS.
           dialogs[dialogID] = dialog
+          hasDialog = true
         }
       }
     }
-    if (200..<300).contains(code), let dialogID, dialogs.contains(dialogID) {
+    if (200..<300).contains(code), let dialogID, hasDialog {
       // RFC 3261 §13.3.1.4: the core retransmits the 2xx (T1 doubling to T2) until the ACK, and
-      // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one.
-      if let old = pendingAcks.removeValue(forKey: dialogID) { disarm(old, into: &out) }
+      // gives up after 64*T1. A newer 2xx (re-INVITE) replaces an older one: stored and the old
+      // one taken out with one lookup, its timers cancelled before the new ones are armed.
       let (retransmit, armRetransmit) = arm(.retransmit2xx(dialogID), after: timers.t1)
       let (giveUp, armGiveUp) = arm(.giveUp2xx(dialogID), after: timers.timeout)
-      pendingAcks[dialogID] = PendingAck(
+      let pending = PendingAck(
         response: response, peer: peer, cseq: request.cseq?.sequence ?? 0, interval: timers.t1,
         retransmitTimer: retransmit, giveUpTimer: giveUp)
+      if let old = pendingAcks.updateValue(pending, forKey: dialogID) { disarm(old, into: &out) }
       out.append(armRetransmit)
       out.append(armGiveUp)
     } else if code >= 300, let dialogID, dialogs.state(of: dialogID) == .early {
@@ -130,10 +134,12 @@ extension UserAgentCore {
     guard let id = dialogID(ofIncoming: ack), dialogs.contains(id) else {
       return [.discarded(ack, reason: "ACK matches no dialog (RFC 6026)")]
     }
-    guard let pending = pendingAcks[id], ack.cseq?.sequence == pending.cseq else {
+    // One lookup: the pending 2xx checked in place and removed by its index.
+    guard let index = pendingAcks.index(forKey: id), ack.cseq?.sequence == pendingAcks.values[index].cseq
+    else {
       return [.discarded(ack, reason: "ACK retransmission")]
     }
-    pendingAcks[id] = nil
+    let pending = pendingAcks.remove(at: index).value
     var out: [Action] = []
     out.reserveCapacity(3)
     disarm(pending, into: &out)
