@@ -38,7 +38,10 @@ struct SDPParser {
   struct RawLine {
     var number: Int
     var content: ArraySlice<UInt8>
-    var terminator: String
+    /// The terminator as one byte (a String per line cost a comparison per line to store it in
+    /// its ``SDPLine``; docs/benchmarks-calls.md, "callpath").
+    var ending: SDPLine.LineEnding
+    var terminator: String { ending.text ?? "" }
     var isBlank: Bool { content.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
     var text: String { String(decoding: content, as: UTF8.self) }
   }
@@ -58,6 +61,9 @@ struct SDPParser {
     var line: SDPLine
     var value: ArraySlice<UInt8>
     var isASCII: Bool
+
+    /// The three, for taking apart in one binding.
+    consuming func parts() -> (SDPLine, ArraySlice<UInt8>, Bool) { (line, value, isASCII) }
   }
 
   /// Splits on LF, taking a CR before it into the terminator. memchr finds each LF (counting
@@ -83,16 +89,16 @@ struct SDPParser {
       var number = 1
       while start < n {
         guard let lf = nextLineFeed(start) else {
-          result.append(RawLine(number: number, content: bytes[start...], terminator: ""))
+          result.append(RawLine(number: number, content: bytes[start...], ending: .missing))
           break
         }
         var end = lf
-        var terminator = "\n"
+        var ending = SDPLine.LineEnding.lf
         if end > start && buffer[end - 1] == 0x0D {
           end -= 1
-          terminator = "\r\n"
+          ending = .crlf
         }
-        result.append(RawLine(number: number, content: bytes[start..<end], terminator: terminator))
+        result.append(RawLine(number: number, content: bytes[start..<end], ending: ending))
         start = lf + 1
         number += 1
       }
@@ -119,16 +125,20 @@ struct SDPParser {
     }
     let valueBytes = content[(content.startIndex + 2)...]
     // RFC 8866 §9: text is any byte but NUL, CR and LF, in UTF-8 by default (§5.13 charset).
+    // Read on the slice's memory: subscripting the slice byte by byte cost ~20 instructions a
+    // byte (docs/benchmarks-calls.md, "callpath").
     var hasNUL = false
     var hasCR = false
     var isASCII = true
-    for byte in valueBytes {
-      if byte == 0x00 {
-        hasNUL = true
-      } else if byte == 0x0D {
-        hasCR = true
-      } else if byte >= 0x80 {
-        isASCII = false
+    valueBytes.withUnsafeBufferPointer { buffer in
+      for byte in buffer where byte < 0x0E || byte >= 0x80 {
+        if byte == 0x00 {
+          hasNUL = true
+        } else if byte == 0x0D {
+          hasCR = true
+        } else if byte >= 0x80 {
+          isASCII = false
+        }
       }
     }
     if hasNUL { throw error(raw, .invalidText, "NUL byte") }
@@ -136,11 +146,10 @@ struct SDPParser {
     let value = String(decoding: valueBytes, as: UTF8.self)
     // Decoding replaces invalid sequences; ASCII has none.
     guard isASCII || value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
-    var line = SDPLine(asciiType: first, value: value)
+    var line = SDPLine(asciiType: first, value: value, ending: raw.ending)
     if end != raw.content.endIndex {
       line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
     }
-    line.terminator = raw.terminator
     return CheckedLine(line: line, value: valueBytes, isASCII: isASCII)
   }
 
@@ -179,8 +188,9 @@ struct SDPParser {
 
     for raw in raws[...lastContent] {
       if raw.isBlank { throw error(raw, .emptyLine, "blank line before the end") }
-      let checked = try line(raw)
-      let line = checked.line
+      // Taken apart at once: the line is moved into its section below, where a `CheckedLine`
+      // kept whole was copied into it and destroyed after (~150 instructions a line).
+      let (line, value, isASCII) = try self.line(raw).parts()
       // The type letter as a byte (``line(_:)`` checked it is one): cheaper to compare than a Character.
       let type = raw.content[raw.content.startIndex]
       if raw.number == 1 {
@@ -195,7 +205,7 @@ struct SDPParser {
           try checkConnection(
             media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
         }
-        if bytePath && checked.isASCII, let field = SDPBytes.mediaField(checked.value) {
+        if bytePath && isASCII, let field = SDPBytes.mediaField(value) {
           var lines: [SDPLine] = []
           lines.reserveCapacity(sectionSizes[media.count + 1])
           media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
@@ -219,13 +229,14 @@ struct SDPParser {
         try checkOrder(type, raw, rank: &rank, mediaLevel: false)
         if type == UInt8(ascii: "t") { sawTime = true }
         if type == UInt8(ascii: "c") { sessionHasConnection = true }
-        try checkSyntax(checked, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
+        try checkSyntax(line, value, isASCII, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
         session.append(line)
       } else {
         try checkOrder(type, raw, rank: &rank, mediaLevel: true)
         if type == UInt8(ascii: "c") { mediaHasConnection = true }
         let last = media.count - 1
-        try checkSyntax(checked, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
+        try checkSyntax(
+          line, value, isASCII, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
         media[last].lines.append(line)
       }
     }
@@ -303,13 +314,13 @@ struct SDPParser {
   /// Checks a line's value against its grammar, noting the typed values it gives (`c=`,
   /// direction, ptime, maxptime, rtcp, rtpmap, fmtp) for the section.
   func checkSyntax(
-    _ checked: CheckedLine, _ type: UInt8, _ raw: RawLine, summary: inout SectionSummary,
+    _ line: SDPLine, _ value: ArraySlice<UInt8>, _ isASCII: Bool, _ type: UInt8, _ raw: RawLine,
+    summary: inout SectionSummary,
     codecs: inout CodecResolver
   ) throws(SDPParseError) {
-    if bytePath && checked.isASCII && checkBytes(checked.value, type, summary: &summary, codecs: &codecs) {
+    if bytePath && isASCII && checkBytes(value, type, summary: &summary, codecs: &codecs) {
       return
     }
-    let line = checked.line
     switch type {
     case UInt8(ascii: "o"):
       if case .failure(let reason) = Origin.parse(line.value) {
