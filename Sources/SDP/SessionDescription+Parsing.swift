@@ -112,6 +112,37 @@ struct SDPParser {
 
   /// Turns one raw line into an ``SDPLine``, checking `<letter>=` and the text.
   func line(_ raw: RawLine) throws(SDPParseError) -> CheckedLine {
+    let parts = try lineParts(raw)
+    var line = SDPLine(asciiType: parts.type, value: parts.value, ending: raw.ending)
+    if parts.valueEnd != raw.content.endIndex {
+      line.trailingWhitespace = String(decoding: raw.content[parts.valueEnd...], as: UTF8.self)
+    }
+    return CheckedLine(line: line, value: parts.bytes, isASCII: parts.isASCII)
+  }
+
+  /// ``line(_:)`` appended to `lines` (the section's, as the parse goes), made in place: a line
+  /// returned and then appended was copied into the array and destroyed after (the parse
+  /// 34.4 k -> 33.4 k instructions for an 11-line offer; docs/benchmarks-calls.md, "callpath").
+  /// Returns the value's bytes and whether they are ASCII; appends nothing when it throws.
+  func appendLine(
+    _ raw: RawLine, to lines: inout [SDPLine]
+  ) throws(SDPParseError) -> (value: ArraySlice<UInt8>, isASCII: Bool) {
+    let parts = try lineParts(raw)
+    lines.append(SDPLine(asciiType: parts.type, value: parts.value, ending: raw.ending))
+    if parts.valueEnd != raw.content.endIndex {
+      lines[lines.count - 1].trailingWhitespace = String(
+        decoding: raw.content[parts.valueEnd...], as: UTF8.self)
+    }
+    return (parts.bytes, parts.isASCII)
+  }
+
+  /// The checks of a line and what it is made of: its type letter, its value (as text and as
+  /// bytes, without trailing whitespace, which starts at `valueEnd`) and whether that is ASCII.
+  private func lineParts(
+    _ raw: RawLine
+  ) throws(SDPParseError) -> (
+    type: UInt8, value: String, valueEnd: Int, bytes: ArraySlice<UInt8>, isASCII: Bool
+  ) {
     var end = raw.content.endIndex
     while end > raw.content.startIndex, raw.content[end - 1] == 0x20 || raw.content[end - 1] == 0x09 {
       end -= 1
@@ -146,11 +177,7 @@ struct SDPParser {
     let value = String(decoding: valueBytes, as: UTF8.self)
     // Decoding replaces invalid sequences; ASCII has none.
     guard isASCII || value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
-    var line = SDPLine(asciiType: first, value: value, ending: raw.ending)
-    if end != raw.content.endIndex {
-      line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
-    }
-    return CheckedLine(line: line, value: valueBytes, isASCII: isASCII)
+    return (first, value, end, valueBytes, isASCII)
   }
 
   mutating func parse() throws(SDPParseError) -> SessionDescription {
@@ -188,17 +215,12 @@ struct SDPParser {
 
     for raw in raws[...lastContent] {
       if raw.isBlank { throw error(raw, .emptyLine, "blank line before the end") }
-      // Taken apart at once: the line is moved into its section below, where a `CheckedLine`
-      // kept whole was copied into it and destroyed after (~150 instructions a line).
-      let (line, value, isASCII) = try self.line(raw).parts()
-      // The type letter as a byte (``line(_:)`` checked it is one): cheaper to compare than a Character.
+      // The type letter as a byte (``line(_:)`` checks it is one, before anything reads it):
+      // cheaper to compare than a Character. Not blank, so not empty.
       let type = raw.content[raw.content.startIndex]
-      if raw.number == 1 {
-        guard type == UInt8(ascii: "v") else { throw error(raw, .versionNotFirst) }
-        guard line.value == "0" else { throw error(raw, .unsupportedVersion, "only v=0 exists") }
-        if !raw.terminator.isEmpty { lineEnding = raw.terminator }
-      }
       if type == UInt8(ascii: "m") {
+        let (line, value, isASCII) = try self.line(raw).parts()
+        if raw.number == 1 { throw error(raw, .versionNotFirst) }
         if media.isEmpty {
           try checkSessionComplete(session, sawTime: sawTime, at: raw)
         } else if let mediaRaw {
@@ -225,19 +247,28 @@ struct SDPParser {
         mediaRaw = raw
         continue
       }
+      // The line goes into its section first, made there; a failing check below ends the parse.
       if media.isEmpty {
+        let (value, isASCII) = try appendLine(raw, to: &session)
+        if raw.number == 1 {
+          guard type == UInt8(ascii: "v") else { throw error(raw, .versionNotFirst) }
+          guard session[0].value == "0" else { throw error(raw, .unsupportedVersion, "only v=0 exists") }
+          if !raw.terminator.isEmpty { lineEnding = raw.terminator }
+        }
         try checkOrder(type, raw, rank: &rank, mediaLevel: false)
         if type == UInt8(ascii: "t") { sawTime = true }
         if type == UInt8(ascii: "c") { sessionHasConnection = true }
-        try checkSyntax(line, value, isASCII, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
-        session.append(line)
+        try checkSyntax(
+          session[session.count - 1], value, isASCII, type, raw, summary: &sessionSummary,
+          codecs: &sessionResolver)
       } else {
+        let last = media.count - 1
+        let (value, isASCII) = try appendLine(raw, to: &media[last].lines)
         try checkOrder(type, raw, rank: &rank, mediaLevel: true)
         if type == UInt8(ascii: "c") { mediaHasConnection = true }
-        let last = media.count - 1
         try checkSyntax(
-          line, value, isASCII, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
-        media[last].lines.append(line)
+          media[last].lines[media[last].lines.count - 1], value, isASCII, type, raw,
+          summary: &mediaSummaries[last], codecs: &resolvers[last])
       }
     }
     if media.isEmpty {
