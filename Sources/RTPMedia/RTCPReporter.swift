@@ -14,8 +14,13 @@ public import RTPCore
 public struct RTCPReporter: Hashable, Sendable {
   /// The mean reporting interval in nanoseconds.
   public let interval: UInt64
-  /// Our SDES CNAME (RFC 7022: a random per-session name is fine; we use the SSRC).
-  public let cname: String
+  /// Our SDES CNAME (RFC 7022: a random per-session name is fine; we use the SSRC). Written
+  /// when a packet needs it: made at every stream's start, it cost ~1,200 instructions and a
+  /// heap String for calls that end before their first report (docs/benchmarks-calls.md,
+  /// "callpath").
+  public var cname: String { "\(String(cnameSSRC, radix: 16))@sipscript" }
+  /// The SSRC ``cname`` is made of.
+  private let cnameSSRC: UInt32
   /// When the next report is due (monotonic nanoseconds).
   public private(set) var nextReport: UInt64
   /// Compound packets sent and received, and received ones that did not parse.
@@ -41,7 +46,7 @@ public struct RTCPReporter: Hashable, Sendable {
   /// A reporter for a stream whose SSRC is `ssrc`, starting at `now`.
   public init(ssrc: UInt32, interval: UInt64 = 5_000_000_000, now: UInt64) {
     self.interval = max(interval, 1)
-    cname = "\(String(ssrc, radix: 16))@sipscript"
+    cnameSSRC = ssrc
     randomState = UInt64(ssrc) &* 0x9E37_79B9_7F4A_7C15 | 1
     nextReport = now
     nextReport = now &+ randomizedInterval() / 2

@@ -43,6 +43,21 @@ public struct MediaCapabilities: Sendable, Hashable {
       && protocols.contains { SDPSyntax.equalUppercased($0, media.proto) }
   }
 
+  /// Whether an offer's stream is one ``OfferAnswer/servableStreams(in:)`` lists: active, a
+  /// medium and transport we serve, and a codec we share besides telephone-event.
+  func canServe(_ media: MediaDescription) -> Bool {
+    media.port != 0 && serves(media)
+      && media.codecs.contains { !$0.isTelephoneEvent && ourCodec(matching: $0) != nil }
+  }
+
+  /// How many of an offer's streams ``OfferAnswer/servableStreams(in:)`` lists, without an
+  /// offer/answer state made for asking (a UAS binds that many sockets before it answers).
+  public func servableStreamCount(in offer: SessionDescription) -> Int {
+    var count = 0
+    for media in offer.media where canServe(media) { count += 1 }
+    return count
+  }
+
   /// Our codec matching one of the peer's, if any.
   func ourCodec(matching codec: Codec) -> Codec? { codecs.first { $0.matches(codec) } }
 }

@@ -169,11 +169,7 @@ public struct OfferAnswer: Sendable {
   /// Which `m=` lines of an offer we would accept, given free streams: audio over a protocol we
   /// serve, not disabled, with a common codec. Lets the caller allocate that many ports first.
   public func servableStreams(in offer: SessionDescription) -> [Int] {
-    offer.media.indices.filter { index in
-      let media = offer.media[index]
-      return media.port != 0 && capabilities.serves(media)
-        && media.codecs.contains { !$0.isTelephoneEvent && capabilities.ourCodec(matching: $0) != nil }
-    }
+    offer.media.indices.filter { capabilities.canServe(offer.media[$0]) }
   }
 
   /// v=, o=, s=, c=, t= of our descriptions.

@@ -43,10 +43,10 @@ public struct SDPLine: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// A parsed line: its type letter is an ASCII byte.
-  init(asciiType: UInt8, value: String) {
+  init(asciiType: UInt8, value: String, ending: LineEnding = .builtInCode) {
     self.value = value
     self.asciiType = asciiType
-    self.ending = .builtInCode
+    self.ending = ending
     self.rare = nil
   }
 
@@ -77,7 +77,7 @@ public struct SDPLine: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The terminators a parsed line can have, in one byte.
-  private enum LineEnding: UInt8, Sendable {
+  enum LineEnding: UInt8, Sendable {
     case builtInCode, crlf, lf, missing
 
     /// The parser gives only these three; any other text counts as built in code.

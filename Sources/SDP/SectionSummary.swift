@@ -65,13 +65,16 @@ struct SectionSummary: Sendable {
 /// static table, with the format's first `a=fmtp` (RFC 8866 §6.6, §6.15). Fed line by line, by
 /// the parser as it checks them or by ``MediaDescription/codecTable()`` from the lines.
 struct CodecResolver {
-  private var maps: [Int: RTPMap] = [:]
-  private var parameters: [String: String] = [:]
+  // Small arrays searched in order, not dictionaries: a section has a handful of formats, and
+  // hashing each payload type and format String cost more than the comparisons
+  // (docs/benchmarks-calls.md, "callpath"). The first entry of a format wins, as before.
+  private var maps: [RTPMap] = []
+  private var parameters: [(format: String, value: String)] = []
 
   mutating func add(rtpMap map: RTPMap) {
     // Room for a usual section's few at once, not grown one by one.
     if maps.isEmpty { maps.reserveCapacity(6) }
-    if maps[map.payloadType] == nil { maps[map.payloadType] = map }
+    if !maps.contains(where: { $0.payloadType == map.payloadType }) { maps.append(map) }
   }
 
   /// An `a=fmtp` value: `<format> <parameters>`.
@@ -82,10 +85,13 @@ struct CodecResolver {
     }
   }
 
-  /// An `a=fmtp` value already split: the first one of a format wins.
+  /// An `a=fmtp` value already split: the first one of a format wins. Only a format that is a
+  /// payload type number is kept: ``codec(for:)`` reads no other (and the array stays bounded,
+  /// ~2,200 spellings of 0–127 at most, whatever a description holds).
   mutating func add(format: String, parameters value: String) {
+    guard SDPSyntax.number(format.utf8, max: 127) != nil else { return }
     if parameters.isEmpty { parameters.reserveCapacity(3) }
-    if parameters[format] == nil { parameters[format] = value }
+    if !parameters.contains(where: { $0.format == format }) { parameters.append((format, value)) }
   }
 
   /// Any line: only `a=rtpmap` (that parses) and `a=fmtp` count.
@@ -102,7 +108,7 @@ struct CodecResolver {
   func codec(for format: String) -> Codec? {
     guard let payloadType = SDPSyntax.number(format.utf8, max: 127) else { return nil }
     var codec: Codec
-    if let map = maps[payloadType] {
+    if let map = maps.first(where: { $0.payloadType == payloadType }) {
       codec = Codec(
         name: map.encodingName, clockRate: map.clockRate, channels: map.channels ?? 1,
         payloadType: payloadType)
@@ -111,12 +117,16 @@ struct CodecResolver {
     } else {
       return nil
     }
-    codec.formatParameters = parameters[format]
+    codec.formatParameters = parameters.first(where: { $0.format == format })?.value
     return codec
   }
 
   /// The codecs of `formats` in order, skipping those that resolve to nothing.
   func codecs(for formats: [String]) -> [Codec] {
-    formats.compactMap { codec(for: $0) }
+    // Sized once: `compactMap` grew the array for the second codec and again for the third.
+    var codecs: [Codec] = []
+    codecs.reserveCapacity(formats.count)
+    for format in formats { if let codec = codec(for: format) { codecs.append(codec) } }
+    return codecs
   }
 }

@@ -38,7 +38,10 @@ struct SDPParser {
   struct RawLine {
     var number: Int
     var content: ArraySlice<UInt8>
-    var terminator: String
+    /// The terminator as one byte (a String per line cost a comparison per line to store it in
+    /// its ``SDPLine``; docs/benchmarks-calls.md, "callpath").
+    var ending: SDPLine.LineEnding
+    var terminator: String { ending.text ?? "" }
     var isBlank: Bool { content.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
     var text: String { String(decoding: content, as: UTF8.self) }
   }
@@ -58,6 +61,9 @@ struct SDPParser {
     var line: SDPLine
     var value: ArraySlice<UInt8>
     var isASCII: Bool
+
+    /// The three, for taking apart in one binding.
+    consuming func parts() -> (SDPLine, ArraySlice<UInt8>, Bool) { (line, value, isASCII) }
   }
 
   /// Splits on LF, taking a CR before it into the terminator. memchr finds each LF (counting
@@ -83,16 +89,16 @@ struct SDPParser {
       var number = 1
       while start < n {
         guard let lf = nextLineFeed(start) else {
-          result.append(RawLine(number: number, content: bytes[start...], terminator: ""))
+          result.append(RawLine(number: number, content: bytes[start...], ending: .missing))
           break
         }
         var end = lf
-        var terminator = "\n"
+        var ending = SDPLine.LineEnding.lf
         if end > start && buffer[end - 1] == 0x0D {
           end -= 1
-          terminator = "\r\n"
+          ending = .crlf
         }
-        result.append(RawLine(number: number, content: bytes[start..<end], terminator: terminator))
+        result.append(RawLine(number: number, content: bytes[start..<end], ending: ending))
         start = lf + 1
         number += 1
       }
@@ -106,6 +112,37 @@ struct SDPParser {
 
   /// Turns one raw line into an ``SDPLine``, checking `<letter>=` and the text.
   func line(_ raw: RawLine) throws(SDPParseError) -> CheckedLine {
+    let parts = try lineParts(raw)
+    var line = SDPLine(asciiType: parts.type, value: parts.value, ending: raw.ending)
+    if parts.valueEnd != raw.content.endIndex {
+      line.trailingWhitespace = String(decoding: raw.content[parts.valueEnd...], as: UTF8.self)
+    }
+    return CheckedLine(line: line, value: parts.bytes, isASCII: parts.isASCII)
+  }
+
+  /// ``line(_:)`` appended to `lines` (the section's, as the parse goes), made in place: a line
+  /// returned and then appended was copied into the array and destroyed after (the parse
+  /// 34.4 k -> 33.4 k instructions for an 11-line offer; docs/benchmarks-calls.md, "callpath").
+  /// Returns the value's bytes and whether they are ASCII; appends nothing when it throws.
+  func appendLine(
+    _ raw: RawLine, to lines: inout [SDPLine]
+  ) throws(SDPParseError) -> (value: ArraySlice<UInt8>, isASCII: Bool) {
+    let parts = try lineParts(raw)
+    lines.append(SDPLine(asciiType: parts.type, value: parts.value, ending: raw.ending))
+    if parts.valueEnd != raw.content.endIndex {
+      lines[lines.count - 1].trailingWhitespace = String(
+        decoding: raw.content[parts.valueEnd...], as: UTF8.self)
+    }
+    return (parts.bytes, parts.isASCII)
+  }
+
+  /// The checks of a line and what it is made of: its type letter, its value (as text and as
+  /// bytes, without trailing whitespace, which starts at `valueEnd`) and whether that is ASCII.
+  private func lineParts(
+    _ raw: RawLine
+  ) throws(SDPParseError) -> (
+    type: UInt8, value: String, valueEnd: Int, bytes: ArraySlice<UInt8>, isASCII: Bool
+  ) {
     var end = raw.content.endIndex
     while end > raw.content.startIndex, raw.content[end - 1] == 0x20 || raw.content[end - 1] == 0x09 {
       end -= 1
@@ -119,16 +156,20 @@ struct SDPParser {
     }
     let valueBytes = content[(content.startIndex + 2)...]
     // RFC 8866 §9: text is any byte but NUL, CR and LF, in UTF-8 by default (§5.13 charset).
+    // Read on the slice's memory: subscripting the slice byte by byte cost ~20 instructions a
+    // byte (docs/benchmarks-calls.md, "callpath").
     var hasNUL = false
     var hasCR = false
     var isASCII = true
-    for byte in valueBytes {
-      if byte == 0x00 {
-        hasNUL = true
-      } else if byte == 0x0D {
-        hasCR = true
-      } else if byte >= 0x80 {
-        isASCII = false
+    valueBytes.withUnsafeBufferPointer { buffer in
+      for byte in buffer where byte < 0x0E || byte >= 0x80 {
+        if byte == 0x00 {
+          hasNUL = true
+        } else if byte == 0x0D {
+          hasCR = true
+        } else if byte >= 0x80 {
+          isASCII = false
+        }
       }
     }
     if hasNUL { throw error(raw, .invalidText, "NUL byte") }
@@ -136,12 +177,7 @@ struct SDPParser {
     let value = String(decoding: valueBytes, as: UTF8.self)
     // Decoding replaces invalid sequences; ASCII has none.
     guard isASCII || value.utf8.elementsEqual(valueBytes) else { throw error(raw, .invalidText, "not UTF-8") }
-    var line = SDPLine(asciiType: first, value: value)
-    if end != raw.content.endIndex {
-      line.trailingWhitespace = String(decoding: raw.content[end...], as: UTF8.self)
-    }
-    line.terminator = raw.terminator
-    return CheckedLine(line: line, value: valueBytes, isASCII: isASCII)
+    return (first, value, end, valueBytes, isASCII)
   }
 
   mutating func parse() throws(SDPParseError) -> SessionDescription {
@@ -179,23 +215,19 @@ struct SDPParser {
 
     for raw in raws[...lastContent] {
       if raw.isBlank { throw error(raw, .emptyLine, "blank line before the end") }
-      let checked = try line(raw)
-      let line = checked.line
-      // The type letter as a byte (``line(_:)`` checked it is one): cheaper to compare than a Character.
+      // The type letter as a byte (``line(_:)`` checks it is one, before anything reads it):
+      // cheaper to compare than a Character. Not blank, so not empty.
       let type = raw.content[raw.content.startIndex]
-      if raw.number == 1 {
-        guard type == UInt8(ascii: "v") else { throw error(raw, .versionNotFirst) }
-        guard line.value == "0" else { throw error(raw, .unsupportedVersion, "only v=0 exists") }
-        if !raw.terminator.isEmpty { lineEnding = raw.terminator }
-      }
       if type == UInt8(ascii: "m") {
+        let (line, value, isASCII) = try self.line(raw).parts()
+        if raw.number == 1 { throw error(raw, .versionNotFirst) }
         if media.isEmpty {
           try checkSessionComplete(session, sawTime: sawTime, at: raw)
         } else if let mediaRaw {
           try checkConnection(
             media[media.count - 1], session: sessionHasConnection, media: mediaHasConnection, mediaRaw)
         }
-        if bytePath && checked.isASCII, let field = SDPBytes.mediaField(checked.value) {
+        if bytePath && isASCII, let field = SDPBytes.mediaField(value) {
           var lines: [SDPLine] = []
           lines.reserveCapacity(sectionSizes[media.count + 1])
           media.append(MediaDescription(mediaLine: line, field: field, lines: lines))
@@ -215,18 +247,28 @@ struct SDPParser {
         mediaRaw = raw
         continue
       }
+      // The line goes into its section first, made there; a failing check below ends the parse.
       if media.isEmpty {
+        let (value, isASCII) = try appendLine(raw, to: &session)
+        if raw.number == 1 {
+          guard type == UInt8(ascii: "v") else { throw error(raw, .versionNotFirst) }
+          guard session[0].value == "0" else { throw error(raw, .unsupportedVersion, "only v=0 exists") }
+          if !raw.terminator.isEmpty { lineEnding = raw.terminator }
+        }
         try checkOrder(type, raw, rank: &rank, mediaLevel: false)
         if type == UInt8(ascii: "t") { sawTime = true }
         if type == UInt8(ascii: "c") { sessionHasConnection = true }
-        try checkSyntax(checked, type, raw, summary: &sessionSummary, codecs: &sessionResolver)
-        session.append(line)
+        try checkSyntax(
+          session[session.count - 1], value, isASCII, type, raw, summary: &sessionSummary,
+          codecs: &sessionResolver)
       } else {
+        let last = media.count - 1
+        let (value, isASCII) = try appendLine(raw, to: &media[last].lines)
         try checkOrder(type, raw, rank: &rank, mediaLevel: true)
         if type == UInt8(ascii: "c") { mediaHasConnection = true }
-        let last = media.count - 1
-        try checkSyntax(checked, type, raw, summary: &mediaSummaries[last], codecs: &resolvers[last])
-        media[last].lines.append(line)
+        try checkSyntax(
+          media[last].lines[media[last].lines.count - 1], value, isASCII, type, raw,
+          summary: &mediaSummaries[last], codecs: &resolvers[last])
       }
     }
     if media.isEmpty {
@@ -303,13 +345,13 @@ struct SDPParser {
   /// Checks a line's value against its grammar, noting the typed values it gives (`c=`,
   /// direction, ptime, maxptime, rtcp, rtpmap, fmtp) for the section.
   func checkSyntax(
-    _ checked: CheckedLine, _ type: UInt8, _ raw: RawLine, summary: inout SectionSummary,
+    _ line: SDPLine, _ value: ArraySlice<UInt8>, _ isASCII: Bool, _ type: UInt8, _ raw: RawLine,
+    summary: inout SectionSummary,
     codecs: inout CodecResolver
   ) throws(SDPParseError) {
-    if bytePath && checked.isASCII && checkBytes(checked.value, type, summary: &summary, codecs: &codecs) {
+    if bytePath && isASCII && checkBytes(value, type, summary: &summary, codecs: &codecs) {
       return
     }
-    let line = checked.line
     switch type {
     case UInt8(ascii: "o"):
       if case .failure(let reason) = Origin.parse(line.value) {

@@ -126,33 +126,40 @@ public struct TelephoneEvents: Sendable, Hashable, CustomStringConvertible {
 
   /// Ranges joined by commas: `0-16`, `0-11,16`.
   public var description: String {
-    // Written as ASCII bytes, decoded once (an answer writes one list per call).
-    var text: [UInt8] = []
-    text.reserveCapacity(16)
-    func write(_ number: Int) {
-      if number >= 100 { text.append(UInt8(number / 100) + 0x30) }
-      if number >= 10 { text.append(UInt8(number / 10 % 10) + 0x30) }
-      text.append(UInt8(number % 10) + 0x30)
-    }
-    var code = 0
-    while code <= 255 {
-      let rest = bits[code >> 6] >> UInt64(code & 63)
-      guard rest != 0 else {
-        code = (code | 63) + 1  // nothing more in this word
-        continue
+    // Written as ASCII bytes into a buffer on the stack, decoded once (an answer writes one
+    // list per call; a heap array for it cost ~500 instructions). Each code is written at most
+    // once, as up to 3 digits and a `,` or `-`: 1,024 bytes hold any list (the longest is 609).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { text in
+      var count = 0
+      func put(_ byte: UInt8) {
+        text[count] = byte
+        count += 1
       }
-      code += rest.trailingZeroBitCount
-      var high = code
-      while high < 255 && contains(high + 1) { high += 1 }
-      if !text.isEmpty { text.append(UInt8(ascii: ",")) }
-      write(code)
-      if code != high {
-        text.append(UInt8(ascii: "-"))
-        write(high)
+      func write(_ number: Int) {
+        if number >= 100 { put(UInt8(number / 100) + 0x30) }
+        if number >= 10 { put(UInt8(number / 10 % 10) + 0x30) }
+        put(UInt8(number % 10) + 0x30)
       }
-      code = high + 1
+      var code = 0
+      while code <= 255 {
+        let rest = bits[code >> 6] >> UInt64(code & 63)
+        guard rest != 0 else {
+          code = (code | 63) + 1  // nothing more in this word
+          continue
+        }
+        code += rest.trailingZeroBitCount
+        var high = code
+        while high < 255 && contains(high + 1) { high += 1 }
+        if count > 0 { put(UInt8(ascii: ",")) }
+        write(code)
+        if code != high {
+          put(UInt8(ascii: "-"))
+          write(high)
+        }
+        code = high + 1
+      }
+      return String(decoding: UnsafeBufferPointer(rebasing: text[..<count]), as: UTF8.self)
     }
-    return String(decoding: text, as: UTF8.self)
   }
 }
 

@@ -51,8 +51,7 @@ extension Call {
     // Read once: the session takes the parsed offer with the INVITE.
     let offerBody = InviteSession.sdpBody(of: message)
     if case .success(let offer?) = offerBody {
-      let probe = OfferAnswer(capabilities: capabilities, address: agent.mediaHost(on: leg), sessionID: 1)
-      count = probe.servableStreams(in: offer).count
+      count = capabilities.servableStreamCount(in: offer)
       if count == 0 {
         // RFC 3261 §13.3.1.3 / RFC 3264 §6: nothing in the offer can be served.
         reply(to: message, request.transaction, code: 488)
@@ -198,7 +197,7 @@ extension Call {
 
   func remember(_ request: SIPIncomingRequest) {
     guard let cseq = request.message.cseq else { return }
-    serverTransactions[cseq] = request.transaction
+    serverTransactions.set(request.transaction, for: cseq)
   }
 
   func reply(to request: SIPMessage, _ transaction: TransactionID, code: Int) {
@@ -376,7 +375,7 @@ extension Call {
   }
 
   func sendResponse(_ response: SIPMessage) {
-    guard let cseq = response.cseq, let transaction = serverTransactions[cseq] else {
+    guard let cseq = response.cseq, let transaction = serverTransactions.transaction(for: cseq) else {
       agent.logger.debug(
         "call: no transaction for a \(response.statusCode ?? 0) response", metadata: ["call-id": "\(id)"])
       return
@@ -391,7 +390,7 @@ extension Call {
       agent.transport.respond(response, to: transaction)
     }
     if let code = response.statusCode, code >= 200, cseq.method != "INVITE" {
-      serverTransactions[cseq] = nil
+      serverTransactions.remove(cseq)
     }
   }
 

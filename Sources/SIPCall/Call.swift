@@ -36,7 +36,12 @@ public final class Call {
   /// The initial INVITE: the peer's (UAS) or ours (UAC).
   public internal(set) var invite: SIPMessage?
   /// The media statistics when the streams were closed (``rtpCleanup()``), by `m=` line.
-  public internal(set) var lastStatistics: [Int: MediaStreamStatistics] = [:]
+  public var lastStatistics: [Int: MediaStreamStatistics] {
+    Dictionary(lastFigures, uniquingKeysWith: { first, _ in first })
+  }
+  /// ``lastStatistics`` as taken, in `m=` line order: made into a dictionary only when read
+  /// (`call.rtp_stats` after the end), not for every call that ends.
+  var lastFigures: [(index: Int, figures: MediaStreamStatistics)] = []
   /// Callbacks run by ``cleanup()`` (Net::SIP's `call_cleanup` list), then emptied.
   public var cleanupCallbacks: [() -> Void] = []
   /// Callbacks run by ``rtpCleanup()`` (Net::SIP's `rtp_cleanup` list), then emptied.
@@ -57,8 +62,8 @@ public final class Call {
   var inviteClientTransaction: TransactionID?
   var cancelWanted = false
   var inviteServerTransaction: TransactionID?
-  /// The peer's requests waiting for our response, by CSeq.
-  var serverTransactions: [SIPCSeq: TransactionID] = [:]
+  /// The peer's requests waiting for our response, by CSeq (``CallServerTransactions``).
+  var serverTransactions = CallServerTransactions()
   var timers: [InviteSession.Timer: Scheduled<Void>] = [:]
   var byeCompletions: [(Result<SIPMessage, CallError>) -> Void] = []
   /// Commands given before the session exists (a UAC whose sockets are still being bound).
@@ -327,11 +332,20 @@ public final class Call {
   /// Net::SIP `rtp_cleanup`: closes the call's streams and the sockets it opened, and runs the
   /// `rtp_cleanup` callbacks.
   public func rtpCleanup() {
-    let figures = mediaStatisticsNow()
-    if !figures.isEmpty { lastStatistics = figures }
     let slots = streams.values  // in m= line order
     streams.removeAll()
-    for slot in slots { if let stream = slot.stream { close(stream) } }
+    if !slots.isEmpty {
+      // Each stream's figures (``mediaStatisticsNow()``'s, when media shares the call's loop)
+      // read just before it closes: the slots are walked once, and no dictionary is made.
+      let figuresNow = agent.media.eventLoop === eventLoop
+      var figures: [(index: Int, figures: MediaStreamStatistics)] = []
+      for slot in slots {
+        guard let stream = slot.stream else { continue }
+        if figuresNow, let now = stream.statisticsOnLoop() { figures.append((slot.index, now)) }
+        close(stream)
+      }
+      if !figures.isEmpty { lastFigures = figures }
+    }
     let owned = sockets
     sockets.removeAll()
     for socket in owned { socket.close(on: agent.media) }

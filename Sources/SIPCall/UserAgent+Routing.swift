@@ -112,7 +112,9 @@ extension UserAgent {
   /// calls here: ours as UAC (the request's To tag is our From tag) and ours as UAS.
   func call(for request: SIPMessage) -> Call? {
     guard let callID = request.callID else { return nil }
-    if let toTag = request.toTag, let outgoing = calls[Call.key(callID, .uac)], outgoing.localTag == toTag {
+    if outgoingCallCount > 0, let toTag = request.toTag, let outgoing = calls[Call.key(callID, .uac)],
+      outgoing.localTag == toTag
+    {
       return outgoing
     }
     return calls[Call.key(callID, .uas)]

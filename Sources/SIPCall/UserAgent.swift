@@ -122,6 +122,9 @@ public final class UserAgent {
   /// Calls alive, by ``Call/key`` (the Call-ID and our role: an agent that calls itself has both
   /// ends of one Call-ID).
   public internal(set) var calls: [Call.Key: Call] = [:]
+  /// How many of ``calls`` are ours as UAC: with none, a request of the peer is looked up as
+  /// our UAS call only (one hash of its Call-ID, not two; docs/benchmarks-calls.md, "callpath").
+  private(set) var outgoingCallCount = 0
   /// Requests that belong to no call and no listener go here (the transport's own handler before
   /// the agent took over: `sip.listen{cb_request}`); without one, INVITEs get 480 and others 501.
   public var fallbackHandler: ((SIPIncomingRequest) -> Void)?
@@ -213,7 +216,7 @@ public final class UserAgent {
     }
     let callID = SIPIdentifiers.callID(host: leg.isIPv6 ? "[\(leg.host)]" : leg.host, using: &rng)
     let call = Call(agent: self, role: .uac, callID: callID, leg: leg, parameters: parameters)
-    calls[call.key] = call
+    if calls.updateValue(call, forKey: call.key) == nil { outgoingCallCount += 1 }
     statistics.callsPlaced += 1
     call.startOutgoing(to: target)
     return call
@@ -326,10 +329,12 @@ public final class UserAgent {
   }
 
   func forget(_ call: Call) {
-    if calls[call.key] === call {
-      calls[call.key] = nil
-      statistics.callsEnded += 1
-    }
+    // Found once and removed at that place (a lookup, then a removal by key, hashed the
+    // Call-ID twice).
+    guard let index = calls.index(forKey: call.key), calls.values[index] === call else { return }
+    calls.remove(at: index)
+    if call.role == .uac { outgoingCallCount -= 1 }
+    statistics.callsEnded += 1
   }
 }
 

@@ -169,4 +169,14 @@ import Testing
     #expect(reporting.rtcpReportIfDue(now: 10_000_000_000, ntp: { 0 }) != nil)
     #expect(reporting.rtcpGoodbye() != nil)
   }
+
+  @Test func cnameIsTheSSRCInHexAtSipscript() {
+    // Written when asked (not kept): the same text for every read, and reporters compare as
+    // before (equal SSRCs, equal names).
+    #expect(RTCPReporter(ssrc: 7, now: 0).cname == "7@sipscript")
+    #expect(RTCPReporter(ssrc: 0xDEAD_BEEF, now: 0).cname == "deadbeef@sipscript")
+    #expect(RTCPReporter(ssrc: 0, now: 0).cname == "0@sipscript")
+    #expect(RTCPReporter(ssrc: 9, now: 5) == RTCPReporter(ssrc: 9, now: 5))
+    #expect(RTCPReporter(ssrc: 9, now: 5) != RTCPReporter(ssrc: 10, now: 5))
+  }
 }

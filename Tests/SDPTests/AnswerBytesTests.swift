@@ -126,6 +126,18 @@ import Testing
     }
   }
 
+  @Test func writerTextIsTheStringsUTF8() {
+    // Small (inline) and large Strings, ASCII and not, substrings' copies, empty.
+    let long = String(repeating: "sipscript ", count: 20)
+    for text in ["", "0", "IN IP4 ", "telephone-event/8000", "späte Grüße", long, String(long.dropFirst(3))] {
+      var writer = SDPWriter(capacity: 0)
+      writer.append(byte: UInt8(ascii: "<"))
+      writer.append(text)
+      writer.append(text)
+      #expect(writer.bytes == [UInt8(ascii: "<")] + Array(text.utf8) + Array(text.utf8))
+    }
+  }
+
   @Test func contentTypeOnBytesAsSplitFilteredLowercased() {
     func reference(_ value: String) -> Bool {
       let type = value.split(separator: ";", maxSplits: 1).first ?? ""

@@ -1,11 +1,12 @@
 import Foundation
 import NIOCore
 import RTPMedia
-import SIPCall
 import SIPCore
 import SIPProtocol
 import SIPTransport
 import Testing
+
+@testable import SIPCall
 
 /// Two user agents in one process over UDP on loopback: every Net::SIP connection parameter and
 /// method of the Call has a test here that fails when it is ignored.
@@ -42,6 +43,9 @@ struct CallLoopbackTests {
       #expect(bob.waitFor("bob established"))
       #expect(bob.waitFor("bob init_media"))
       #expect(try bob.callCount() == 1)
+      // Only alice has a call of hers as UAC (bob's requests are looked up as his UAS calls only).
+      #expect(try alice.on { alice.agent.outgoingCallCount } == 1)
+      #expect(try bob.on { bob.agent.outgoingCallCount } == 0)
       try alice.on {
         let call = alice.agent.calls.values.first!
         #expect(call.state == .established)
@@ -58,6 +62,7 @@ struct CallLoopbackTests {
       #expect(alice.waitFor("alice cleanup"))
       #expect(try alice.callCount() == 0)
       #expect(try bob.callCount() == 0)
+      #expect(try alice.on { alice.agent.outgoingCallCount } == 0)
     }
   }
 
