@@ -43,12 +43,14 @@ extension SIPTransport {
     receive(message, from: remote, on: leg)
   }
 
-  func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
+  /// Handles a message just parsed. It is taken over (`consuming`): the callers drop theirs, so
+  /// that the Via stamp changes the header offsets in place instead of copying them, and the
+  /// caller's copy is not released after. The stamp still writes into a new buffer sized exactly
+  /// for the stamped message (`stampTopVia` reserves it), so that a request a transaction keeps
+  /// is no larger than before (round 4 of docs/benchmarks-transactions.md measured ~600 bytes more
+  /// when the stamp grew the parsed buffer by doubling).
+  func receive(_ message: consuming SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
-    // A copy: the Via stamp below then writes into a new buffer sized for the stamped message.
-    // Consuming the caller's message instead (stamping in place) saved the copy but left every
-    // request kept by a transaction ~600 bytes larger (docs/benchmarks-transactions.md, round 4).
-    var message = message
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
     let sourceIP: String
@@ -69,7 +71,7 @@ extension SIPTransport {
     // Kept for a TU that answers synchronously by transaction id (`respond(_:to: TransactionID)`
     // from the request handler); everything else gets the route as an argument.
     receivingRequest = route
-    let actions = core.handle(.received(message, from: source))
+    let actions = core.handle(.received(consume message, from: source))
     perform(actions, reply: route)
     receivingLeg = nil
     receivingRequest = nil
@@ -220,10 +222,9 @@ extension SIPTransport {
       sendDatagram(message, to: receiving.address, on: leg)
       return
     }
-    let bytes = message.serialize()
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
       if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
-      write(bytes, on: connection, transaction: id)
+      write(message.serialize(), on: connection, transaction: id)
       return
     }
     var host = peer.host
@@ -253,8 +254,10 @@ extension SIPTransport {
         }
         if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
         switch transport {
-        case .udp: sendDatagram(bytes, to: address, on: leg)
-        case .tcp: sendStream(bytes, to: address, leg: leg, transaction: id)
+        // Serialized straight into the outbox (no byte array made and copied), as an answer
+        // sent while reading; the 2xx a script sends to an INVITE later comes this way.
+        case .udp: sendDatagram(message, to: address, on: leg)
+        case .tcp: sendStream(message.serialize(), to: address, leg: leg, transaction: id)
         }
       case .failure(let error):
         logger.debug("cannot resolve \(host): \(error)")
