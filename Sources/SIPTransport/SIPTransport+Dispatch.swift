@@ -166,8 +166,8 @@ extension SIPTransport {
   func deliver(
     _ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?, reply: ReceivingRequest?
   ) {
-    let leg = receivingLeg ?? transactionLegs[id]
-    if let leg { transactionLegs[id] = leg }
+    let leg = receivingLeg ?? transactionLegs[id]?.leg
+    if let leg { transactionLegs[id] = TransactionRoute(leg: leg, reply: reply) }
     statistics.requestsDelivered += 1
     let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
     let request = SIPIncomingRequest(
@@ -206,24 +206,36 @@ extension SIPTransport {
     reply: ReceivingRequest? = nil
   ) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
+    let route = id.flatMap { transactionLegs[$0] }
     let leg =
-      id.flatMap { transactionLegs[$0] }
+      route?.leg
       // A request the core made itself (an ACK, the BYE after an ACK timeout): the leg its Via names.
       ?? (message.isRequest ? self.leg(namedBy: message, transport) : nil)
       ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
-    if transport == .udp, !message.isRequest, let leg, let receiving = reply,
+    if transport == .udp, !message.isRequest, let leg, let receiving = reply ?? route?.reply,
       receiving.topVia.answersToSource, receiving.source == peer,
       message.topViaValue(is: receiving.topVia.text)
     {
-      // An answer to the request being handled, whose Via says rport: back to the packet's
-      // source (RFC 3581 §4) without parsing the Via again or the address.
-      if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+      // An answer to the request being handled, or sent later to a request given to the TU,
+      // whose Via says rport: back to the packet's source (RFC 3581 §4) without parsing the Via
+      // again or the address.
+      if let id {
+        if route == nil {
+          transactionLegs[id] = TransactionRoute(leg: leg)
+        } else if route?.reply != nil, message.statusCode ?? 0 >= 200 {
+          // The final response: the route is not needed any more (see TransactionRoute).
+          transactionLegs[id]?.reply = nil
+        }
+      }
       sendDatagram(message, to: receiving.address, on: leg)
       return
     }
+    if let id, route?.reply != nil, message.statusCode ?? 0 >= 200 {
+      transactionLegs[id]?.reply = nil
+    }
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
-      if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
+      if let id, transactionLegs[id] == nil { transactionLegs[id] = TransactionRoute(leg: connection.leg) }
       write(message.serialize(), on: connection, transaction: id)
       return
     }
@@ -252,7 +264,7 @@ extension SIPTransport {
           if let id { perform(core.handle(.transportError(id))) }
           return
         }
-        if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+        if let id, transactionLegs[id] == nil { transactionLegs[id] = TransactionRoute(leg: leg) }
         switch transport {
         // Serialized straight into the outbox (no byte array made and copied), as an answer
         // sent while reading; the 2xx a script sends to an INVITE later comes this way.
