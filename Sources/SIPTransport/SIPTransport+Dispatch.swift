@@ -54,15 +54,18 @@ extension SIPTransport {
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
     let sourceIP: String
-    if let last = lastSource, last.address == remote {
+    let source: SIPEndpoint
+    if let last = lastSource, last.address == remote, last.transport == leg.transport {
       sourceIP = last.ip
+      source = last.source
     } else {
       sourceIP = remote.ipAddress ?? "0.0.0.0"
-      lastSource = (remote, sourceIP)
+      source = SIPEndpoint(
+        transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP,
+        port: remote.port ?? 0)
+      lastSource = LastSource(address: remote, transport: leg.transport, ip: sourceIP, source: source)
     }
-    let sourcePort = remote.port ?? 0
-    let source = SIPEndpoint(
-      transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
+    let sourcePort = source.port
     var route: ReceivingRequest?
     if message.isRequest, let via = Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) {
       route = ReceivingRequest(topVia: via, source: source, address: remote)
@@ -169,7 +172,11 @@ extension SIPTransport {
     let leg = receivingLeg ?? transactionLegs[id]?.leg
     if let leg { transactionLegs[id] = TransactionRoute(leg: leg, reply: reply) }
     statistics.requestsDelivered += 1
-    let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
+    // The packet's source: while the request is being read, the one its route holds (the
+    // endpoint the core was given with it, so the transaction's peer), without copying the
+    // transaction layer out of the core to look the peer up (~1,600 instructions a request).
+    let read = receivingLeg != nil ? reply?.source : nil
+    let source = read ?? core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
     let request = SIPIncomingRequest(
       message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "",
       reply: reply)

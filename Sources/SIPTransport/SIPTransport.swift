@@ -140,9 +140,26 @@ public final class SIPTransport {
   var isReadingDatagrams = false
   var isClosed = false
   var rng = BufferedRandomNumberGenerator()
-  /// The last source address and its text: a peer sends many datagrams from one address, and
-  /// `SocketAddress.ipAddress` formats it (`inet_ntop`, a String) every time.
-  var lastSource: (address: SocketAddress, ip: String)?
+  /// The last source address, its text and the endpoint made of it for a leg's transport: a
+  /// peer sends many datagrams from one address, and `SocketAddress.ipAddress` formats it
+  /// (`inet_ntop`, a String) every time; the endpoint's Strings are shared, not made again.
+  /// A class, so that checking it retains one object rather than copying the whole tuple.
+  var lastSource: LastSource?
+
+  /// ``lastSource``'s values (immutable).
+  final class LastSource {
+    let address: SocketAddress
+    let transport: SIPLeg.Transport
+    let ip: String
+    let source: SIPEndpoint
+
+    init(address: SocketAddress, transport: SIPLeg.Transport, ip: String, source: SIPEndpoint) {
+      self.address = address
+      self.transport = transport
+      self.ip = ip
+      self.source = source
+    }
+  }
 
   /// Datagrams read by one `recvmmsg` (Linux).
   static let datagramsPerRead = 16
