@@ -26,7 +26,7 @@ extension SIPMessage {
         "CSeq method '\(cseq.method)' differs from the request method (RFC 4475 §3.1.2.17)")
     }
     let uri: SIPURI
-    if let cached = parsedHeaders?.requestURI {
+    if let cached = parsedHeaders?.requestURI({ parseRequestURI() }) {
       uri = cached
     } else {
       do {
