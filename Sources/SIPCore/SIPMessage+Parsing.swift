@@ -61,7 +61,15 @@ extension SIPMessage {
   public static func parse(_ bytes: some Collection<UInt8>, limits: Limits) throws(SIPParseError)
     -> SIPMessage
   {
-    let array = Array(bytes)
+    try parse(bytes: Array(bytes), limits: limits)
+  }
+
+  /// ``parse(_:)`` of bytes already in an array, which the message keeps as its buffer (no copy):
+  /// the transport copies each datagram out of NIO's buffer once, with `memcpy`, where the
+  /// generic ``parse(_:)`` copied it element by element through the collection's witnesses.
+  public static func parse(bytes array: [UInt8], limits: Limits = .default) throws(SIPParseError)
+    -> SIPMessage
+  {
     let result = array.withUnsafeBufferPointer { buffer in
       Result { () throws(SIPParseError) -> Head in try parseHead(buffer, limits: limits) }
     }

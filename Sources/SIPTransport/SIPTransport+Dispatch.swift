@@ -19,7 +19,8 @@ extension SIPTransport {
       logger.debug("dropped a datagram over \(configuration.maxMessageSize) bytes from \(remote)")
       return
     }
-    let bytes = buffer.readableBytesView
+    // The datagram copied out of NIO's buffer once (memcpy); the message keeps this array.
+    let bytes = buffer.withUnsafeReadableBytes { [UInt8]($0) }
     // CRLF keep-alives (RFC 5626 §4.4.1) and empty datagrams are not messages. A message starts
     // with a letter: only a datagram starting with CR or LF is looked at whole (not every byte of
     // every datagram).
@@ -29,11 +30,11 @@ extension SIPTransport {
       return
     }
     if configuration.trace != nil {
-      trace("recv", .udp, local: leg.description, remote: "\(remote)", Array(bytes))
+      trace("recv", .udp, local: leg.description, remote: "\(remote)", bytes)
     }
     let message: SIPMessage
     do {
-      message = try SIPMessage.parse(bytes)
+      message = try SIPMessage.parse(bytes: bytes)
     } catch {
       // RFC 3261 §18.3/§16.3: a datagram we cannot frame is dropped (no reliable place to answer).
       statistics.malformed += 1
