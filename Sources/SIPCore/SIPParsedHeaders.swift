@@ -68,12 +68,14 @@ final class SIPParsedHeaders: @unchecked Sendable {
     self.fromTag = from.tag
     self.hasTo = to.valid
     self.hasFrom = from.valid
-    self.hasCSeq = cseq != nil
+    // `if case`, not `!= nil`: for these Equatable values `!=` compared two Optionals, copying the
+    // argument into a pair and destroying it after (~580 instructions a request).
+    if case .some = cseq { self.hasCSeq = true } else { self.hasCSeq = false }
     self.cseq = cseq
     self.callID = callID
     self.parsedRequestURI = Mutex(nil)
     self.isResponse = false
-    self.hasTopVia = topVia != nil
+    if case .some = topVia { self.hasTopVia = true } else { self.hasTopVia = false }
     self.topVia = topVia
   }
 
