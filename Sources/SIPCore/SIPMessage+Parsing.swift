@@ -220,7 +220,10 @@ extension SIPMessage {
         contentLength = value
       }
     }
-    head.fields = fields
+    // Sized to what the message holds: transactions keep requests for up to 32 s, and 20 slots
+    // for a dozen lines were ~200 bytes more per kept message (the transport's copy on the Via
+    // stamp used to shrink them; it stamps the parsed message in place now).
+    head.fields = fields.capacity - fields.count > 2 ? fields.withUnsafeBufferPointer { Array($0) } : fields
     head.bodyStart = i
     head.contentLength = contentLength
     return head
