@@ -11,10 +11,10 @@
 #endif
 
 extension SIPMessage {
-  /// Parses the top Via, CSeq, Call-ID and the Request-URI now and keeps them, and checks To and
-  /// From keeping their tags, so that the typed accessors (``to``, ``from``, ``toTag``,
-  /// ``fromTag``, ``topVia``, ``cseq``, ``callID``, ``requestURIValue``) answer without parsing
-  /// again until the message's headers or start line change (`to` and `from` parse in full on
+  /// Parses the top Via, CSeq and Call-ID now and keeps them, and checks To and From keeping
+  /// their tags, so that the typed accessors (``to``, ``from``, ``toTag``, ``fromTag``,
+  /// ``topVia``, ``cseq``, ``callID``, ``requestURIValue``) answer without parsing again until the
+  /// message's headers or start line change (`to`, `from` and the Request-URI parse in full on
   /// their first read). Answers are the same as without the cache. Does nothing when already
   /// cached.
   ///
@@ -24,7 +24,7 @@ extension SIPMessage {
     guard parsedHeaders == nil else { return }
     parsedHeaders = SIPParsedHeaders(
       to: checkNameAddress(.to), from: checkNameAddress(.from), topVia: parseTopVia(), cseq: parseCSeq(),
-      callID: firstValue(.callID), requestURI: parseRequestURI())
+      callID: firstValue(.callID))
   }
 
   /// Drops the values ``cacheTransactionHeaders()`` parsed (the accessors parse again when

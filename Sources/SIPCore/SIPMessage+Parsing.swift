@@ -61,7 +61,15 @@ extension SIPMessage {
   public static func parse(_ bytes: some Collection<UInt8>, limits: Limits) throws(SIPParseError)
     -> SIPMessage
   {
-    let array = Array(bytes)
+    try parse(bytes: Array(bytes), limits: limits)
+  }
+
+  /// ``parse(_:)`` of bytes already in an array, which the message keeps as its buffer (no copy):
+  /// the transport copies each datagram out of NIO's buffer once, with `memcpy`, where the
+  /// generic ``parse(_:)`` copied it element by element through the collection's witnesses.
+  public static func parse(bytes array: [UInt8], limits: Limits = .default) throws(SIPParseError)
+    -> SIPMessage
+  {
     let result = array.withUnsafeBufferPointer { buffer in
       Result { () throws(SIPParseError) -> Head in try parseHead(buffer, limits: limits) }
     }
@@ -212,7 +220,10 @@ extension SIPMessage {
         contentLength = value
       }
     }
-    head.fields = fields
+    // Sized to what the message holds: transactions keep requests for up to 32 s, and 20 slots
+    // for a dozen lines were ~200 bytes more per kept message (the transport's copy on the Via
+    // stamp used to shrink them; it stamps the parsed message in place now).
+    head.fields = fields.capacity - fields.count > 2 ? fields.withUnsafeBufferPointer { Array($0) } : fields
     head.bodyStart = i
     head.contentLength = contentLength
     return head

@@ -122,7 +122,7 @@ public struct SIPMessage: Sendable {
   /// The Request-URI parsed, or nil for responses and URIs that do not parse
   /// (``validateAsRequest(_:)`` reports why).
   public var requestURIValue: SIPURI? {
-    if let parsedHeaders { return parsedHeaders.requestURI }
+    if let parsedHeaders { return parsedHeaders.requestURI { parseRequestURI() } }
     return parseRequestURI()
   }
 

@@ -19,7 +19,8 @@ extension SIPTransport {
       logger.debug("dropped a datagram over \(configuration.maxMessageSize) bytes from \(remote)")
       return
     }
-    let bytes = buffer.readableBytesView
+    // The datagram copied out of NIO's buffer once (memcpy); the message keeps this array.
+    let bytes = buffer.withUnsafeReadableBytes { [UInt8]($0) }
     // CRLF keep-alives (RFC 5626 §4.4.1) and empty datagrams are not messages. A message starts
     // with a letter: only a datagram starting with CR or LF is looked at whole (not every byte of
     // every datagram).
@@ -29,11 +30,11 @@ extension SIPTransport {
       return
     }
     if configuration.trace != nil {
-      trace("recv", .udp, local: leg.description, remote: "\(remote)", Array(bytes))
+      trace("recv", .udp, local: leg.description, remote: "\(remote)", bytes)
     }
     let message: SIPMessage
     do {
-      message = try SIPMessage.parse(bytes)
+      message = try SIPMessage.parse(bytes: bytes)
     } catch {
       // RFC 3261 §18.3/§16.3: a datagram we cannot frame is dropped (no reliable place to answer).
       statistics.malformed += 1
@@ -43,24 +44,29 @@ extension SIPTransport {
     receive(message, from: remote, on: leg)
   }
 
-  func receive(_ message: SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
+  /// Handles a message just parsed. It is taken over (`consuming`): the callers drop theirs, so
+  /// that the Via stamp changes the header offsets in place instead of copying them, and the
+  /// caller's copy is not released after. The stamp still writes into a new buffer sized exactly
+  /// for the stamped message (`stampTopVia` reserves it), so that a request a transaction keeps
+  /// is no larger than before (round 4 of docs/benchmarks-transactions.md measured ~600 bytes more
+  /// when the stamp grew the parsed buffer by doubling).
+  func receive(_ message: consuming SIPMessage, from remote: SocketAddress, on leg: SIPLeg) {
     statistics.messagesReceived += 1
-    // A copy: the Via stamp below then writes into a new buffer sized for the stamped message.
-    // Consuming the caller's message instead (stamping in place) saved the copy but left every
-    // request kept by a transaction ~600 bytes larger (docs/benchmarks-transactions.md, round 4).
-    var message = message
     // To, From, Via, CSeq parsed once for the whole path (stamp, keys, checks, response).
     message.cacheTransactionHeaders()
     let sourceIP: String
-    if let last = lastSource, last.address == remote {
+    let source: SIPEndpoint
+    if let last = lastSource, last.address == remote, last.transport == leg.transport {
       sourceIP = last.ip
+      source = last.source
     } else {
       sourceIP = remote.ipAddress ?? "0.0.0.0"
-      lastSource = (remote, sourceIP)
+      source = SIPEndpoint(
+        transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP,
+        port: remote.port ?? 0)
+      lastSource = LastSource(address: remote, transport: leg.transport, ip: sourceIP, source: source)
     }
-    let sourcePort = remote.port ?? 0
-    let source = SIPEndpoint(
-      transport: leg.transport.viaName, host: remote.isIPv6 ? "[\(sourceIP)]" : sourceIP, port: sourcePort)
+    let sourcePort = source.port
     var route: ReceivingRequest?
     if message.isRequest, let via = Self.stampVia(&message, sourceIP: sourceIP, sourcePort: sourcePort) {
       route = ReceivingRequest(topVia: via, source: source, address: remote)
@@ -69,7 +75,7 @@ extension SIPTransport {
     // Kept for a TU that answers synchronously by transaction id (`respond(_:to: TransactionID)`
     // from the request handler); everything else gets the route as an argument.
     receivingRequest = route
-    let actions = core.handle(.received(message, from: source))
+    let actions = core.handle(.received(consume message, from: source))
     perform(actions, reply: route)
     receivingLeg = nil
     receivingRequest = nil
@@ -164,10 +170,14 @@ extension SIPTransport {
   func deliver(
     _ message: SIPMessage, transaction id: TransactionID, dialog: DialogID?, reply: ReceivingRequest?
   ) {
-    let leg = receivingLeg ?? transactionLegs[id]
-    if let leg { transactionLegs[id] = leg }
+    let leg = receivingLeg ?? transactionLegs[id]?.leg
+    if let leg { transactionLegs[id] = TransactionRoute(leg: leg, reply: reply) }
     statistics.requestsDelivered += 1
-    let source = core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
+    // The packet's source: while the request is being read, the one its route holds (the
+    // endpoint the core was given with it, so the transaction's peer), without copying the
+    // transaction layer out of the core to look the peer up (~1,600 instructions a request).
+    let read = receivingLeg != nil ? reply?.source : nil
+    let source = read ?? core.layer.peer(of: id) ?? SIPEndpoint(transport: "UDP", host: "0.0.0.0", port: 0)
     let request = SIPIncomingRequest(
       message: message, transaction: id, dialog: dialog, source: source, leg: leg?.description ?? "",
       reply: reply)
@@ -204,26 +214,37 @@ extension SIPTransport {
     reply: ReceivingRequest? = nil
   ) {
     let transport: SIPLeg.Transport = peer.transport == "TCP" ? .tcp : .udp
+    let route = id.flatMap { transactionLegs[$0] }
     let leg =
-      id.flatMap { transactionLegs[$0] }
+      route?.leg
       // A request the core made itself (an ACK, the BYE after an ACK timeout): the leg its Via names.
       ?? (message.isRequest ? self.leg(namedBy: message, transport) : nil)
       ?? receivingLeg.flatMap { $0.transport == transport ? $0 : nil }
     if id == nil, message.statusCode == 503, receivingLeg != nil { statistics.overloadRejections += 1 }
-    if transport == .udp, !message.isRequest, let leg, let receiving = reply,
+    if transport == .udp, !message.isRequest, let leg, let receiving = reply ?? route?.reply,
       receiving.topVia.answersToSource, receiving.source == peer,
       message.topViaValue(is: receiving.topVia.text)
     {
-      // An answer to the request being handled, whose Via says rport: back to the packet's
-      // source (RFC 3581 §4) without parsing the Via again or the address.
-      if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+      // An answer to the request being handled, or sent later to a request given to the TU,
+      // whose Via says rport: back to the packet's source (RFC 3581 §4) without parsing the Via
+      // again or the address.
+      if let id {
+        if route == nil {
+          transactionLegs[id] = TransactionRoute(leg: leg)
+        } else if route?.reply != nil, message.statusCode ?? 0 >= 200 {
+          // The final response: the route is not needed any more (see TransactionRoute).
+          transactionLegs[id]?.reply = nil
+        }
+      }
       sendDatagram(message, to: receiving.address, on: leg)
       return
     }
-    let bytes = message.serialize()
+    if let id, route?.reply != nil, message.statusCode ?? 0 >= 200 {
+      transactionLegs[id]?.reply = nil
+    }
     if transport == .tcp, let connection = connections[Self.connectionKey(peer)] {
-      if let id, transactionLegs[id] == nil { transactionLegs[id] = connection.leg }
-      write(bytes, on: connection, transaction: id)
+      if let id, transactionLegs[id] == nil { transactionLegs[id] = TransactionRoute(leg: connection.leg) }
+      write(message.serialize(), on: connection, transaction: id)
       return
     }
     var host = peer.host
@@ -251,10 +272,12 @@ extension SIPTransport {
           if let id { perform(core.handle(.transportError(id))) }
           return
         }
-        if let id, transactionLegs[id] == nil { transactionLegs[id] = leg }
+        if let id, transactionLegs[id] == nil { transactionLegs[id] = TransactionRoute(leg: leg) }
         switch transport {
-        case .udp: sendDatagram(bytes, to: address, on: leg)
-        case .tcp: sendStream(bytes, to: address, leg: leg, transaction: id)
+        // Serialized straight into the outbox (no byte array made and copied), as an answer
+        // sent while reading; the 2xx a script sends to an INVITE later comes this way.
+        case .udp: sendDatagram(message, to: address, on: leg)
+        case .tcp: sendStream(message.serialize(), to: address, leg: leg, transaction: id)
         }
       case .failure(let error):
         logger.debug("cannot resolve \(host): \(error)")

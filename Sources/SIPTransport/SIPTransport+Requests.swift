@@ -125,7 +125,7 @@ extension SIPTransport {
         }
       }
     }
-    transactionLegs[id] = leg
+    transactionLegs[id] = TransactionRoute(leg: leg)
     clients[id] = ClientRequest(completion: finish, provisional: hear)
     started?(id)
     perform(actions)

@@ -64,6 +64,20 @@ public final class SIPTransport {
     }
   }
 
+  /// Where a transaction's messages leave (``transactionLegs``).
+  struct TransactionRoute {
+    /// Responses and retransmissions leave where the request arrived, requests through the leg
+    /// chosen at first send.
+    var leg: SIPLeg
+    /// The route of a request given to the TU (``ReceivingRequest``), kept until its final
+    /// response is sent: a response the TU sends later by transaction id (a script's 2xx to an
+    /// INVITE) goes straight back to the packet's source as one made while reading it, instead
+    /// of parsing its Via again and resolving the address (~3,000 instructions per call). Dropped
+    /// at the final response, so that what a finished transaction keeps for 32 s (Timers J and L)
+    /// does not grow.
+    var reply: ReceivingRequest?
+  }
+
   /// A request of ours waiting for its final response.
   struct ClientRequest {
     var completion: (Result<SIPMessage, SIPTransportError>) -> Void
@@ -103,9 +117,10 @@ public final class SIPTransport {
   var timerWakeUp: NIOScheduledCallback?
   var timerWakeUpDeadline: Int64?
   var clients: [TransactionID: ClientRequest] = [:]
-  /// The leg (and TCP connection) of each live transaction: responses and retransmissions leave
-  /// where the request arrived, requests through the leg chosen at first send.
-  var transactionLegs: [TransactionID: SIPLeg] = [:]
+  /// Where a live transaction's messages leave: the leg (and TCP connection) the request arrived
+  /// on or the one chosen at first send, and for a request given to the TU, its route until the
+  /// final response (see ``TransactionRoute``).
+  var transactionLegs: [TransactionID: TransactionRoute] = [:]
   var connections: [String: SIPConnection] = [:]
   /// The leg a message being processed arrived on, so that what the core answers at once
   /// (validator responses, the overload 503) leaves from it.
@@ -125,9 +140,26 @@ public final class SIPTransport {
   var isReadingDatagrams = false
   var isClosed = false
   var rng = BufferedRandomNumberGenerator()
-  /// The last source address and its text: a peer sends many datagrams from one address, and
-  /// `SocketAddress.ipAddress` formats it (`inet_ntop`, a String) every time.
-  var lastSource: (address: SocketAddress, ip: String)?
+  /// The last source address, its text and the endpoint made of it for a leg's transport: a
+  /// peer sends many datagrams from one address, and `SocketAddress.ipAddress` formats it
+  /// (`inet_ntop`, a String) every time; the endpoint's Strings are shared, not made again.
+  /// A class, so that checking it retains one object rather than copying the whole tuple.
+  var lastSource: LastSource?
+
+  /// ``lastSource``'s values (immutable).
+  final class LastSource {
+    let address: SocketAddress
+    let transport: SIPLeg.Transport
+    let ip: String
+    let source: SIPEndpoint
+
+    init(address: SocketAddress, transport: SIPLeg.Transport, ip: String, source: SIPEndpoint) {
+      self.address = address
+      self.transport = transport
+      self.ip = ip
+      self.source = source
+    }
+  }
 
   /// Datagrams read by one `recvmmsg` (Linux).
   static let datagramsPerRead = 16

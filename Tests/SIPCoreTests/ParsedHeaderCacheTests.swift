@@ -200,6 +200,53 @@ import Testing
     #expect(response.from?.tag == "f1")
   }
 
+  /// The cached Request-URI is parsed on its first read (sendpath): read before or after the Via
+  /// stamp (which changes an owned cache in place and replaces a shared one), from the message
+  /// or from a copy that shared its cache, it is the parse of the start line; one that does not
+  /// parse reads nil either way and validation still reports it.
+  @Test(arguments: [false, true])
+  func requestURIIsParsedOnItsFirstRead(readBeforeTheStamp: Bool) throws {
+    let text =
+      "INVITE sip:bob@h.example;transport=udp SIP/2.0\r\nVia: SIP/2.0/UDP a.example;branch=z9hG4bK1;rport\r\n"
+      + "To: <sip:bob@h.example>\r\nFrom: <sip:a@h.example>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n"
+    let plain = try SIPMessage.parse(Array(text.utf8))
+    let expected = try #require(plain.requestURIValue)
+    var owned = plain
+    owned.cacheTransactionHeaders()
+    if readBeforeTheStamp { #expect(owned.requestURIValue == expected) }
+    owned.stampTopVia(received: "192.0.2.1", rport: 5060)
+    #expect(owned.requestURIValue == expected)
+    var shared = plain
+    shared.cacheTransactionHeaders()
+    if readBeforeTheStamp { #expect(shared.requestURIValue == expected) }
+    let copy = shared
+    shared.stampTopVia(received: "192.0.2.1", rport: 5060)
+    #expect(shared.requestURIValue == expected)
+    #expect(copy.requestURIValue == expected)
+    #expect(shared.hasCachedTransactionHeaders && copy.hasCachedTransactionHeaders)
+    var bad = try SIPMessage.parse(
+      Array(text.replacingOccurrences(of: "sip:bob@h.example;", with: "sip:@h;").utf8))
+    #expect(bad.requestURIValue == nil)
+    bad.cacheTransactionHeaders()
+    if readBeforeTheStamp { #expect(bad.requestURIValue == nil) }
+    #expect(Self.requestError(bad)?.reason.hasPrefix("Request-URI: ") == true)
+    #expect(bad.requestURIValue == nil)
+  }
+
+  /// The header offsets are sized to the message's lines, not to the parser's initial room: a
+  /// transaction keeps a request for up to 32 s (sendpath; the Via stamp no longer copies them).
+  @Test func headerOffsetsAreSizedToTheLines() throws {
+    let few = try SIPMessage.parse(
+      Array("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n".utf8))
+    #expect(few.fields.count == 2)
+    #expect(few.fields.capacity <= few.fields.count + 2)
+    let lines = (1...30).map { "X-H\($0): v" }.joined(separator: "\r\n")
+    let many = try SIPMessage.parse(Array("OPTIONS sip:a@b SIP/2.0\r\n\(lines)\r\n\r\n".utf8))
+    #expect(many.fields.count == 30)
+    #expect(many.fields.capacity <= many.fields.count + 2)
+    #expect(many.header("X-H30") == "v")
+  }
+
   static func requestError(_ message: SIPMessage) -> SIPParseError? {
     do {
       try message.validateAsRequest()

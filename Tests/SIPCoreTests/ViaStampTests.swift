@@ -191,6 +191,18 @@ import Testing
       "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nCall-ID: x\r\n\r\n",
       "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;;x\r\nCall-ID: x\r\n\r\n",
       "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;x=\r\nCall-ID: x\r\n\r\n",
+      // What the plan finds with memchr (sendpath): white space, quotes, commas, comments and
+      // non-ASCII bytes before and after the first ';'.
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;rport;x=\"a b\"\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;rport\t;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP\th:5060;rport;branch=z9hG4bK1\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;rport;branch=z9hG4bK1 (a comment)\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h (a comment);rport\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;rport, SIP/2.0/UDP g;branch=z9hG4bK2\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;x=\"\u{e9}\";rport\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::1]:5060;rport;received=2001:db8::2\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;\"\r\nCall-ID: x\r\n\r\n",
+      "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;rport;x=\"a\"\r\nCall-ID: x\r\n\r\n",
     ]
 
   @Test(arguments: stampLayouts)

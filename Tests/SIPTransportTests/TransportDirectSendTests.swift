@@ -71,6 +71,15 @@ import Testing
     func close() { _ = channel?.close() }
   }
 
+  /// The requests a handler was given, with their transactions.
+  final class Delivered: @unchecked Sendable {
+    // @unchecked: `requests` is guarded by the lock.
+    private let lock = NSLock()
+    private var requests: [(TransactionID, SIPMessage)] = []
+    func append(_ request: (TransactionID, SIPMessage)) { lock.withLock { requests.append(request) } }
+    var all: [(TransactionID, SIPMessage)] { lock.withLock { requests } }
+  }
+
   /// The trace's blocks, in order.
   final class TraceLines: @unchecked Sendable {
     // @unchecked: `lines` is guarded by the lock.
@@ -105,6 +114,61 @@ import Testing
     #expect(answer.source.ipAddress == (try SocketAddress(ipAddress: host, port: 0)).ipAddress)
     #expect(try b.on { b.transport.outbox.sentDirectly } == 1)
     #expect(try b.on { b.transport.statistics.datagramsQueuedInNIO } == 0)
+  }
+
+  /// A request answered later by its transaction id (as a script answers an INVITE): the
+  /// answers go back to the packet's source through the route kept with the transaction, which is
+  /// dropped at the final response (a finished transaction keeps no more than before).
+  @Test(arguments: ["127.0.0.1", "::1"])
+  func aLaterAnswerByTransactionIDUsesTheRequestsRouteUntilTheFinalResponse(host: String) throws {
+    let b = try TransportPeer(loop: loop, configuration: .init(validator: messageValidator))
+    defer { try? b.close() }
+    let (_, portB) = try b.bind(.udp, host)
+    let delivered = Delivered()
+    try b.on {
+      b.transport.requestHandler = { request in
+        delivered.append((request.transaction, request.message))
+      }
+    }
+    let recorder = try Recorder(group: Self.group, host: host)
+    defer { recorder.close() }
+    try recorder.send(rawMessage(to: host, port: portB, from: recorder.port), host: host, port: portB)
+    #expect(eventually { delivered.all.count == 1 })
+    let (id, request) = try #require(delivered.all.first)
+    // Unanswered: the route waits with the transaction.
+    #expect(try b.on { b.transport.transactionLegs[id]?.reply != nil })
+    try b.on { b.transport.respond(request.makeResponse(statusCode: 180, toTag: "t1"), to: id) }
+    #expect(eventually { recorder.datagrams.count == 1 })
+    #expect(try b.on { b.transport.transactionLegs[id]?.reply != nil })
+    try b.on { b.transport.respond(request.makeResponse(statusCode: 200, toTag: "t1"), to: id) }
+    #expect(eventually { recorder.datagrams.count == 2 })
+    let answers = recorder.datagrams
+    #expect(answers.map { String($0.text.prefix(11)) } == ["SIP/2.0 180", "SIP/2.0 200"])
+    for answer in answers {
+      #expect(answer.source.port == portB)
+      #expect(answer.source.ipAddress == (try SocketAddress(ipAddress: host, port: 0)).ipAddress)
+      #expect(answer.text.contains(";rport=\(recorder.port)"))
+    }
+    // Sent straight (no resolution of the Via), and the route is gone with the final response
+    // while the leg stays for the transaction's retransmissions.
+    #expect(try b.on { b.transport.outbox.sentDirectly } == 2)
+    #expect(try b.on { b.transport.transactionLegs[id]?.reply == nil })
+    #expect(try b.on { b.transport.transactionLegs[id] != nil })
+  }
+
+  /// A request answered while it is read keeps no route after its final response either.
+  @Test func anAnswerWhileReadingDropsTheRoute() throws {
+    let b = try TransportPeer(loop: loop, configuration: .init(validator: messageValidator))
+    defer { try? b.close() }
+    let (_, portB) = try b.bind(.udp, "127.0.0.1")
+    b.answer = TransportPeer.okAnswer()
+    let recorder = try Recorder(group: Self.group, host: "127.0.0.1")
+    defer { recorder.close() }
+    try recorder.send(
+      rawMessage(to: "127.0.0.1", port: portB, from: recorder.port), host: "127.0.0.1", port: portB)
+    #expect(eventually { recorder.datagrams.count == 1 })
+    #expect(try b.on { b.transport.transactionLegs.count } == 1)
+    #expect(try b.on { b.transport.transactionLegs.values.allSatisfy { $0.reply == nil } })
   }
 
   @Test func aBurstLeavesInOrderFromOneFlush() throws {
