@@ -98,14 +98,14 @@ extension MediaEngine {
     return true
   }
 
-  /// The oldest parked socket on `host` that has rested ``MediaSocketPool/quietPeriod``; with
+  /// The oldest parked socket on `host` that has rested the pool's ``MediaSocketPool/quietPeriod``; with
   /// `evenIfRecent`, the oldest on `host` at all (the range has no free port left).
   func takeParkedSocket(host: String, evenIfRecent: Bool) -> RawRTPSocket? {
     let now = eventLoop.now
     var index = socketPool.rtp.startIndex
     while index != socketPool.rtp.endIndex {
       let parked = socketPool.rtp[index]
-      guard evenIfRecent || now - parked.since >= MediaSocketPool.quietPeriod else { return nil }
+      guard evenIfRecent || now - parked.since >= socketPool.quietPeriod else { return nil }
       guard parked.host == host else {
         index = socketPool.rtp.index(after: index)
         continue

@@ -31,8 +31,11 @@ struct MediaSocketPool {
     let since: NIODeadline
   }
 
-  /// How long a socket rests before another call gets it.
-  static let quietPeriod = TimeAmount.seconds(2)
+  /// How long a socket rests before another call gets it, by default.
+  static let defaultQuietPeriod = TimeAmount.seconds(2)
+  /// How long a socket rests before another call gets it (tests lengthen it so that a slow
+  /// machine cannot turn "not rested yet" into "rested").
+  var quietPeriod = MediaSocketPool.defaultQuietPeriod
   /// At most this many RTP sockets (and as many RTCP sockets) wait (``capacity``). A resting pair holds two
   /// descriptors: at most a quarter of the process's limit rests (sipscript raises its soft limit
   /// to the hard one at start), so that live calls never run out of descriptors because of the
