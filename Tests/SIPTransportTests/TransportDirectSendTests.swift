@@ -98,16 +98,37 @@ import Testing
     }
   }
 
+  /// A UDP peer on `host` that answers every request with 200 OK, and a recorder whose request
+  /// it has answered (the answer is the recorder's first datagram). The caller closes both.
+  func answeredRequest(
+    host: String, configuration: SIPTransportConfiguration = .init(validator: messageValidator)
+  ) throws -> (peer: TransportPeer, port: Int, recorder: Recorder) {
+    let peer = try TransportPeer(loop: loop, configuration: configuration)
+    do {
+      let (_, port) = try peer.bind(.udp, host)
+      peer.answer = TransportPeer.okAnswer()
+      let recorder = try Recorder(group: Self.group, host: host)
+      do {
+        try recorder.send(rawMessage(to: host, port: port, from: recorder.port), host: host, port: port)
+      } catch {
+        recorder.close()
+        throw error
+      }
+      #expect(eventually { recorder.datagrams.count == 1 })
+      return (peer, port, recorder)
+    } catch {
+      try? peer.close()
+      throw error
+    }
+  }
+
   @Test(arguments: ["127.0.0.1", "::1"])
   func answerLeavesFromTheLegsAddressWithoutNIO(host: String) throws {
-    let b = try TransportPeer(loop: loop, configuration: .init(validator: messageValidator))
-    defer { try? b.close() }
-    let (_, portB) = try b.bind(.udp, host)
-    b.answer = TransportPeer.okAnswer()
-    let recorder = try Recorder(group: Self.group, host: host)
-    defer { recorder.close() }
-    try recorder.send(rawMessage(to: host, port: portB, from: recorder.port), host: host, port: portB)
-    #expect(eventually { recorder.datagrams.count == 1 })
+    let (b, portB, recorder) = try answeredRequest(host: host)
+    defer {
+      recorder.close()
+      try? b.close()
+    }
     let answer = try #require(recorder.datagrams.first)
     #expect(answer.text.hasPrefix("SIP/2.0 200"))
     #expect(answer.source.port == portB)
@@ -158,15 +179,11 @@ import Testing
 
   /// A request answered while it is read keeps no route after its final response either.
   @Test func anAnswerWhileReadingDropsTheRoute() throws {
-    let b = try TransportPeer(loop: loop, configuration: .init(validator: messageValidator))
-    defer { try? b.close() }
-    let (_, portB) = try b.bind(.udp, "127.0.0.1")
-    b.answer = TransportPeer.okAnswer()
-    let recorder = try Recorder(group: Self.group, host: "127.0.0.1")
-    defer { recorder.close() }
-    try recorder.send(
-      rawMessage(to: "127.0.0.1", port: portB, from: recorder.port), host: "127.0.0.1", port: portB)
-    #expect(eventually { recorder.datagrams.count == 1 })
+    let (b, _, recorder) = try answeredRequest(host: "127.0.0.1")
+    defer {
+      recorder.close()
+      try? b.close()
+    }
     #expect(try b.on { b.transport.transactionLegs.count } == 1)
     #expect(try b.on { b.transport.transactionLegs.values.allSatisfy { $0.reply == nil } })
   }
@@ -238,18 +255,13 @@ import Testing
 
   @Test func theTraceShowsEveryMessageSentDirectly() throws {
     let lines = TraceLines()
-    let b = try TransportPeer(
-      loop: loop,
-      configuration: .init(
-        validator: messageValidator, trace: { line in lines.append(line) }))
-    defer { try? b.close() }
-    let (_, portB) = try b.bind(.udp, "127.0.0.1")
-    b.answer = TransportPeer.okAnswer()
-    let recorder = try Recorder(group: Self.group, host: "127.0.0.1")
-    defer { recorder.close() }
-    try recorder.send(
-      rawMessage(to: "127.0.0.1", port: portB, from: recorder.port), host: "127.0.0.1", port: portB)
-    #expect(eventually { recorder.datagrams.count == 1 })
+    let (b, portB, recorder) = try answeredRequest(
+      host: "127.0.0.1",
+      configuration: .init(validator: messageValidator, trace: { line in lines.append(line) }))
+    defer {
+      recorder.close()
+      try? b.close()
+    }
     let trace = lines.all
     #expect(trace.count == 2)
     #expect(trace.first?.hasPrefix("--- recv UDP udp:127.0.0.1:\(portB) <- ") == true)
