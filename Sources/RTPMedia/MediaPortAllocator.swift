@@ -1,6 +1,9 @@
 /// Hands out RTP ports from a range, sans-I/O: even ports only, each reserving the odd port above
 /// it for RTCP (RFC 3550 §11: RTP on an even port, RTCP on the next odd one), round-robin so a port
 /// just released is not reused at once (late packets of the old call would land in the new one).
+/// The free ports wait in a first-in first-out ring, so ``reserve()`` costs the same however full
+/// the range is (a scan for the next free port grew with the occupancy and, under overload, made
+/// every new call dearer exactly when calls were piling up).
 ///
 /// The engine binds what ``reserve()`` returns; a port that fails to bind (another process holds
 /// it) is released and the engine asks for the next, at most ``capacity`` times. A port whose
@@ -10,9 +13,12 @@ public struct MediaPortAllocator: Hashable, Sendable {
   /// The first and last even port handed out.
   public let lowestPort: Int
   public let highestPort: Int
-  private var cursor: Int
   private var inUse: Set<Int> = []
   private var parked: Set<Int> = []
+  /// The free ports, oldest first: `free[(head + i) % free.count]` for i in 0..<freeCount.
+  private var free: [Int]
+  private var head = 0
+  private var freeCount: Int
 
   /// Uses the even ports of `range` whose odd neighbour is also inside it. An empty result (a
   /// range like 5000...5000) makes every ``reserve()`` fail.
@@ -21,7 +27,8 @@ public struct MediaPortAllocator: Hashable, Sendable {
     lowestPort = low + (low & 1)
     let high = min(range.upperBound, 65535) - 1
     highestPort = high - (high & 1)
-    cursor = lowestPort
+    free = highestPort >= lowestPort ? Array(stride(from: lowestPort, through: highestPort, by: 2)) : []
+    freeCount = free.count
   }
 
   /// Even ports in the range.
@@ -35,19 +42,22 @@ public struct MediaPortAllocator: Hashable, Sendable {
 
   /// The next free even port, nil when all are reserved or parked.
   public mutating func reserve() -> Int? {
-    guard inUse.count + parked.count < capacity else { return nil }
-    for _ in 0..<capacity {
-      let port = cursor
-      cursor = cursor + 2 > highestPort ? lowestPort : cursor + 2
-      if !parked.contains(port), inUse.insert(port).inserted { return port }
-    }
-    return nil
+    guard freeCount > 0 else { return nil }
+    let port = free[head]
+    head = head + 1 == free.count ? 0 : head + 1
+    freeCount -= 1
+    inUse.insert(port)
+    return port
   }
 
-  /// Frees a reserved or parked port.
+  /// Frees a reserved or parked port: it is handed out again after every port free before it.
+  /// A port neither reserved nor parked (released twice, or outside the range) changes nothing.
   public mutating func release(_ port: Int) {
-    inUse.remove(port)
-    parked.remove(port)
+    guard inUse.remove(port) != nil || parked.remove(port) != nil else { return }
+    var tail = head + freeCount
+    if tail >= free.count { tail -= free.count }
+    free[tail] = port
+    freeCount += 1
   }
 
   /// A reserved port whose socket stays bound without a user: ``reserve()`` skips it.

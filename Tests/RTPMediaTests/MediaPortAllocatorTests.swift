@@ -47,4 +47,34 @@ import Testing
     allocator.park(5006)
     #expect(allocator.parkedCount == 0)
   }
+
+  @Test func releasesQueueInOrderAndASecondReleaseChangesNothing() {
+    var allocator = MediaPortAllocator(range: 6000...6009)  // 6000, 6002, 6004, 6006, 6008
+    let all = (0..<5).compactMap { _ in allocator.reserve() }
+    #expect(all == [6000, 6002, 6004, 6006, 6008])
+    #expect(allocator.reserve() == nil)
+    allocator.release(6004)
+    allocator.release(6000)
+    allocator.release(6004)  // already free: not queued twice
+    allocator.release(7000)  // outside the range: ignored
+    allocator.release(6001)  // never handed out: ignored
+    #expect(allocator.reserve() == 6004)
+    #expect(allocator.reserve() == 6000)
+    #expect(allocator.reserve() == nil)
+    #expect(allocator.reservedCount == 5)
+    // A full cycle through the ring keeps the order of release.
+    for port in [6008, 6002, 6006] { allocator.release(port) }
+    #expect([allocator.reserve(), allocator.reserve(), allocator.reserve()] == [6008, 6002, 6006])
+  }
+
+  @Test func aNearlyFullLargeRangeStillFindsItsLastPort() {
+    var allocator = MediaPortAllocator(range: 10000...59999)
+    #expect(allocator.capacity == 25000)
+    for _ in 0..<25000 { _ = allocator.reserve() }
+    #expect(allocator.reservedCount == 25000)
+    #expect(allocator.reserve() == nil)
+    allocator.release(31234)
+    #expect(allocator.reserve() == 31234)
+    #expect(allocator.reserve() == nil)
+  }
 }
